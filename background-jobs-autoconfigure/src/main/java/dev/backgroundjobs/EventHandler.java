@@ -1,0 +1,72 @@
+package dev.backgroundjobs;
+
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
+/**
+ * Marks a bean method as a durable background function.
+ * <p>
+ * Each event whose name is listed in {@link #event()} starts one run of the function, in
+ * the background, on some instance of the application. The method may declare, in any
+ * order, an {@link Event Event&lt;T&gt;} parameter (the payload type {@code T} is read from
+ * the generic signature), a {@link Step} to checkpoint its work and a {@link RunContext}.
+ * Its return value is stored as the run's output.
+ *
+ * <pre class="code">
+ * &#64;EventHandler(id = "process-document", event = "api/document.uploaded", retries = 3)
+ * String process(Event&lt;DocumentUploaded&gt; event, Step step) {
+ *     Document doc = step.run("fetch-document", Document.class, () -&gt; documents.get(event.data().documentId()));
+ *     step.run("save-summary", () -&gt; documents.saveSummary(doc.id(), summarize(doc)));
+ *     return "Processed " + doc.id();
+ * }
+ * </pre>
+ */
+@Target(ElementType.METHOD)
+@Retention(RetentionPolicy.RUNTIME)
+@Documented
+public @interface EventHandler {
+
+	/**
+	 * Value used for {@link #retries()} to mean "use the configured default".
+	 */
+	int DEFAULT_RETRIES = -1;
+
+	/**
+	 * Function id, unique in the application. Runs, steps and consumer groups are keyed
+	 * by it, so changing it orphans the runs recorded under the old id. Defaults to
+	 * {@code <bean name>.<method name>}.
+	 * @return the function id
+	 */
+	String id() default "";
+
+	/**
+	 * Names of the events that trigger the function.
+	 * @return the trigger event names
+	 */
+	String[] event() default {};
+
+	/**
+	 * Cron expression that triggers the function on a schedule: 5-field Unix cron, 6-field
+	 * Spring cron or a macro such as {@code @hourly}.
+	 * @return the cron expression, or an empty string for none
+	 */
+	String cron() default "";
+
+	/**
+	 * Time zone in which {@link #cron()} is evaluated.
+	 * @return the zone id
+	 */
+	String zone() default "UTC";
+
+	/**
+	 * Number of retries of each step after its first attempt. Negative values other than
+	 * {@link #DEFAULT_RETRIES} are rejected at start-up.
+	 * @return the retries per step, or {@link #DEFAULT_RETRIES} for
+	 * {@code background-jobs.retry.max-retries}
+	 */
+	int retries() default DEFAULT_RETRIES;
+
+}

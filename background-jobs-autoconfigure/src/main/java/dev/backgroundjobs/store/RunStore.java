@@ -1,0 +1,142 @@
+package dev.backgroundjobs.store;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+
+import dev.backgroundjobs.RunStatus;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Stores runs, their leases and their state transitions.
+ * <p>
+ * Leases and wake times are computed in database time, so instances with skewed clocks
+ * agree on when a lease has expired. Methods that take a {@code version} are fenced: they
+ * change the run only while its version still equals the given one, and return
+ * {@code false} otherwise, so a worker that lost its lease cannot overwrite a newer
+ * attempt.
+ */
+public interface RunStore {
+
+	/**
+	 * Records new runs in one transaction, as {@link RunStatus#QUEUED} with version 1 and
+	 * leased to {@code owner}. A run whose {@code (functionId, eventId)} is already
+	 * recorded is skipped.
+	 * @param runs the runs to record
+	 * @param owner the instance that takes the lease
+	 * @param lease how long the lease lasts
+	 * @return the ids of the runs actually inserted
+	 */
+	List<String> insertLeased(List<NewRun> runs, String owner, Duration lease);
+
+	/**
+	 * Finds a run.
+	 * @param runId the run id
+	 * @return the run, or {@code null} if unknown
+	 */
+	@Nullable RunRecord find(String runId);
+
+	/**
+	 * Marks a leased run {@link RunStatus#RUNNING}, increments its attempt and sets its
+	 * start time if unset.
+	 * @param runId the run id
+	 * @param version the version the caller holds
+	 * @return whether the run was updated
+	 */
+	boolean start(String runId, long version);
+
+	/**
+	 * Claims runs that are due: {@link RunStatus#SLEEPING} runs whose wake time has come,
+	 * and {@link RunStatus#QUEUED} or {@link RunStatus#RUNNING} runs whose lease expired.
+	 * Each claimed run becomes {@link RunStatus#QUEUED}, leased to {@code owner}, with its
+	 * version incremented. Rows locked by another claimer are skipped.
+	 * @param owner the claiming instance
+	 * @param lease how long the lease lasts
+	 * @param limit the maximum number of runs to claim
+	 * @return the claimed runs, with their new version
+	 */
+	List<RunRecord> claimDue(String owner, Duration lease, int limit);
+
+	/**
+	 * Extends every lease held by {@code owner} on a queued or running run.
+	 * @param owner the instance
+	 * @param lease the new lease length from now
+	 * @return how many leases were extended
+	 */
+	int extendLeases(String owner, Duration lease);
+
+	/**
+	 * Releases every lease held by {@code owner} on a queued or running run, making the
+	 * runs immediately claimable by another instance.
+	 * @param owner the instance
+	 * @return how many leases were released
+	 */
+	int releaseLeases(String owner);
+
+	/**
+	 * Marks a run {@link RunStatus#COMPLETED} with its output and clears its lease.
+	 * @param runId the run id
+	 * @param version the version the caller holds
+	 * @param output the output as JSON, or {@code null}
+	 * @return whether the run was updated
+	 */
+	boolean complete(String runId, long version, @Nullable String output);
+
+	/**
+	 * Parks a run as {@link RunStatus#SLEEPING} until {@code delay} from now (database
+	 * time) and clears its lease.
+	 * @param runId the run id
+	 * @param version the version the caller holds
+	 * @param delay how long to sleep
+	 * @param error the error that caused a retry backoff, or {@code null}
+	 * @param handlerFailures the run's count of handler failures outside steps
+	 * @return whether the run was updated
+	 */
+	boolean park(String runId, long version, Duration delay, @Nullable String error, int handlerFailures);
+
+	/**
+	 * Marks a run {@link RunStatus#FAILED}, clears its lease and records a dead letter for
+	 * it, in one transaction.
+	 * @param runId the run id
+	 * @param version the version the caller holds
+	 * @param stepId the step whose retries ran out, or {@code null} for a failure outside
+	 * any step
+	 * @param error the error
+	 * @return whether the run was updated
+	 */
+	boolean fail(String runId, long version, @Nullable String stepId, String error);
+
+	/**
+	 * Replays a {@link RunStatus#FAILED} run: removes its dead letter and the record of
+	 * its failed steps (completed steps stay), and makes it {@link RunStatus#QUEUED},
+	 * leased to {@code owner} with its version incremented and its handler failures reset.
+	 * @param runId the run id
+	 * @param owner the instance that takes the lease
+	 * @param lease how long the lease lasts
+	 * @return the replayed run with its new version, or {@code null} if the run is not
+	 * failed
+	 */
+	@Nullable RunRecord replay(String runId, String owner, Duration lease);
+
+	/**
+	 * Lists runs, newest first.
+	 * @param query the filter
+	 * @return the runs
+	 */
+	List<RunRecord> findRuns(RunQuery query);
+
+	/**
+	 * Counts runs by status.
+	 * @return the count per status; statuses without runs may be absent
+	 */
+	Map<RunStatus, Long> countByStatus();
+
+	/**
+	 * Finds runs by id.
+	 * @param runIds the run ids
+	 * @return the runs found, in no particular order
+	 */
+	List<RunRecord> findAll(Collection<String> runIds);
+
+}
