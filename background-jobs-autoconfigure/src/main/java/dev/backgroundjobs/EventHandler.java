@@ -11,9 +11,9 @@ import java.lang.annotation.Target;
  * <p>
  * Each event whose name is listed in {@link #event()} starts one run of the function, in
  * the background, on some instance of the application. The method may declare, in any
- * order, an {@link Event Event&lt;T&gt;} parameter (the payload type {@code T} is read from
- * the generic signature), a {@link Step} to checkpoint its work and a {@link RunContext}.
- * Its return value is stored as the run's output.
+ * order, an {@link Event Event&lt;T&gt;} parameter (the payload type {@code T} is read
+ * from the generic signature), a {@link Step} to checkpoint its work and a
+ * {@link RunContext}. Its return value is stored as the run's output.
  *
  * <pre class="code">
  * &#64;EventHandler(id = "process-document", event = "api/document.uploaded", retries = 3)
@@ -49,8 +49,8 @@ public @interface EventHandler {
 	String[] event() default {};
 
 	/**
-	 * Cron expression that triggers the function on a schedule: 5-field Unix cron, 6-field
-	 * Spring cron or a macro such as {@code @hourly}.
+	 * Cron expression that triggers the function on a schedule: 5-field Unix cron,
+	 * 6-field Spring cron or a macro such as {@code @hourly}.
 	 * @return the cron expression, or an empty string for none
 	 */
 	String cron() default "";

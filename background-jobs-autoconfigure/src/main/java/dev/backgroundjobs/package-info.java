@@ -1,6 +1,7 @@
 /**
- * Public API of background-jobs: annotate methods with {@link dev.backgroundjobs.EventHandler},
- * publish events with {@link dev.backgroundjobs.EventPublisher} and checkpoint work with
+ * Public API of background-jobs: annotate methods with
+ * {@link dev.backgroundjobs.EventHandler}, publish events with
+ * {@link dev.backgroundjobs.EventPublisher} and checkpoint work with
  * {@link dev.backgroundjobs.Step}.
  */
 @NullMarked

@@ -49,8 +49,8 @@ public interface RunStore {
 	/**
 	 * Claims runs that are due: {@link RunStatus#SLEEPING} runs whose wake time has come,
 	 * and {@link RunStatus#QUEUED} or {@link RunStatus#RUNNING} runs whose lease expired.
-	 * Each claimed run becomes {@link RunStatus#QUEUED}, leased to {@code owner}, with its
-	 * version incremented. Rows locked by another claimer are skipped.
+	 * Each claimed run becomes {@link RunStatus#QUEUED}, leased to {@code owner}, with
+	 * its version incremented. Rows locked by another claimer are skipped.
 	 * @param owner the claiming instance
 	 * @param lease how long the lease lasts
 	 * @param limit the maximum number of runs to claim
@@ -96,8 +96,8 @@ public interface RunStore {
 	boolean park(String runId, long version, Duration delay, @Nullable String error, int handlerFailures);
 
 	/**
-	 * Marks a run {@link RunStatus#FAILED}, clears its lease and records a dead letter for
-	 * it, in one transaction.
+	 * Marks a run {@link RunStatus#FAILED}, clears its lease and records a dead letter
+	 * for it, in one transaction.
 	 * @param runId the run id
 	 * @param version the version the caller holds
 	 * @param stepId the step whose retries ran out, or {@code null} for a failure outside
@@ -110,7 +110,8 @@ public interface RunStore {
 	/**
 	 * Replays a {@link RunStatus#FAILED} run: removes its dead letter and the record of
 	 * its failed steps (completed steps stay), and makes it {@link RunStatus#QUEUED},
-	 * leased to {@code owner} with its version incremented and its handler failures reset.
+	 * leased to {@code owner} with its version incremented and its handler failures
+	 * reset.
 	 * @param runId the run id
 	 * @param owner the instance that takes the lease
 	 * @param lease how long the lease lasts
