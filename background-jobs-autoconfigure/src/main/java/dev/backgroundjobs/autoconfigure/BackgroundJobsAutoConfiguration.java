@@ -1,0 +1,76 @@
+package dev.backgroundjobs.autoconfigure;
+
+import dev.backgroundjobs.EventHandler;
+import dev.backgroundjobs.engine.InstanceId;
+import dev.backgroundjobs.function.EventHandlerAnnotationBeanPostProcessor;
+import dev.backgroundjobs.function.FunctionRegistrar;
+import dev.backgroundjobs.function.FunctionRegistry;
+import dev.backgroundjobs.json.PayloadCodec;
+import tools.jackson.databind.json.JsonMapper;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
+import org.springframework.core.env.Environment;
+import org.springframework.kafka.core.KafkaTemplate;
+
+/**
+ * Auto-configuration for background-jobs: discovers {@link EventHandler} functions and
+ * runs them over Kafka with checkpoints in the application's {@code DataSource}.
+ */
+@AutoConfiguration(afterName = { "org.springframework.boot.kafka.autoconfigure.KafkaAutoConfiguration",
+		"org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration",
+		"org.springframework.boot.jdbc.autoconfigure.DataSourceTransactionManagerAutoConfiguration",
+		"org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration" })
+@ConditionalOnClass({ KafkaTemplate.class, org.springframework.jdbc.core.simple.JdbcClient.class })
+@EnableConfigurationProperties({ BackgroundJobsProperties.class, BackgroundJobsJdbcProperties.class })
+@Import({ BackgroundJobsJdbcConfiguration.class, BackgroundJobsEngineConfiguration.class,
+		BackgroundJobsKafkaConfiguration.class })
+public final class BackgroundJobsAutoConfiguration {
+
+	BackgroundJobsAutoConfiguration() {
+	}
+
+	@Bean
+	static EventHandlerAnnotationBeanPostProcessor eventHandlerAnnotationBeanPostProcessor() {
+		return new EventHandlerAnnotationBeanPostProcessor();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	PayloadCodec backgroundJobsPayloadCodec(ObjectProvider<JsonMapper> jsonMapper,
+			BackgroundJobsProperties properties) {
+		return new PayloadCodec(jsonMapper.getIfUnique(() -> JsonMapper.builder().build()),
+				properties.getMaxPayloadSize());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	FunctionRegistry backgroundJobsFunctionRegistry() {
+		return new FunctionRegistry();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	FunctionRegistrar backgroundJobsFunctionRegistrar(FunctionRegistry registry,
+			EventHandlerAnnotationBeanPostProcessor processor, PayloadCodec codec,
+			BackgroundJobsProperties properties) {
+		return new FunctionRegistrar(registry, processor, codec, properties.getRetry().getMaxRetries());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	InstanceId backgroundJobsInstanceId(BackgroundJobsProperties properties) {
+		String configured = properties.getInstanceId();
+		return (configured != null && !configured.isBlank()) ? new InstanceId(configured) : InstanceId.generate();
+	}
+
+	static String applicationName(Environment environment) {
+		return environment.getProperty("spring.application.name", "background-jobs");
+	}
+
+}

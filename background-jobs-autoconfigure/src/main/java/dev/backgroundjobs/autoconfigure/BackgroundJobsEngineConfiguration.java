@@ -1,0 +1,130 @@
+package dev.backgroundjobs.autoconfigure;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+
+import dev.backgroundjobs.RunOperations;
+import dev.backgroundjobs.engine.DefaultRunOperations;
+import dev.backgroundjobs.engine.EngineSettings;
+import dev.backgroundjobs.engine.InstanceId;
+import dev.backgroundjobs.engine.RetryBackoff;
+import dev.backgroundjobs.engine.RunDispatcher;
+import dev.backgroundjobs.engine.RunExecutor;
+import dev.backgroundjobs.engine.RunLifecycleListener;
+import dev.backgroundjobs.engine.WorkerPool;
+import dev.backgroundjobs.function.FunctionRegistry;
+import dev.backgroundjobs.json.PayloadCodec;
+import dev.backgroundjobs.schedule.DueWorkPoller;
+import dev.backgroundjobs.schedule.EngineLifecycle;
+import dev.backgroundjobs.schedule.LeaseKeeper;
+import dev.backgroundjobs.store.RunStore;
+import dev.backgroundjobs.store.StepStore;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.task.SimpleAsyncTaskExecutor;
+import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
+import org.springframework.util.Assert;
+
+/**
+ * The run engine: worker pool, executor, dispatcher, lease heartbeats and the due-work
+ * poller.
+ */
+@Configuration(proxyBeanMethods = false)
+class BackgroundJobsEngineConfiguration {
+
+	private static final boolean VIRTUAL_THREADS = Runtime.version().feature() >= 21;
+
+	@Bean
+	@ConditionalOnMissingBean
+	WorkerPool backgroundJobsWorkerPool(BackgroundJobsProperties properties) {
+		BackgroundJobsProperties.Worker worker = properties.getWorker();
+		Executor executor;
+		if (VIRTUAL_THREADS) {
+			SimpleAsyncTaskExecutor virtual = new SimpleAsyncTaskExecutor("background-jobs-worker-");
+			virtual.setVirtualThreads(true);
+			executor = virtual;
+		}
+		else {
+			executor = Executors.newFixedThreadPool(worker.getConcurrency(),
+					new CustomizableThreadFactory("background-jobs-worker-"));
+		}
+		return new WorkerPool(executor, worker.getConcurrency(), worker.getQueueCapacity());
+	}
+
+	@Bean(destroyMethod = "shutdownNow")
+	@ConditionalOnMissingBean(name = "backgroundJobsScheduler")
+	ScheduledExecutorService backgroundJobsScheduler() {
+		CustomizableThreadFactory threads = new CustomizableThreadFactory("background-jobs-scheduler-");
+		threads.setDaemon(true);
+		return Executors.newSingleThreadScheduledExecutor(threads);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	EngineSettings backgroundJobsEngineSettings(BackgroundJobsProperties properties, ObjectProvider<Clock> clock) {
+		BackgroundJobsProperties.Retry retry = properties.getRetry();
+		Assert.isTrue(retry.getMaxRetries() >= 0, "background-jobs.retry.max-retries must not be negative");
+		RetryBackoff backoff = new RetryBackoff(retry.getInitialInterval(), retry.getMultiplier(),
+				retry.getMaxInterval(), retry.getJitter());
+		RetryBackoff infrastructure = new RetryBackoff(Duration.ofSeconds(1), 2, Duration.ofSeconds(30), 0.5);
+		return new EngineSettings(backoff, retry.getParkThreshold(), infrastructure,
+				clock.getIfUnique(Clock::systemUTC));
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	RunExecutor backgroundJobsRunExecutor(RunStore runStore, StepStore stepStore, FunctionRegistry functions,
+			PayloadCodec codec, EngineSettings settings, ObjectProvider<RunLifecycleListener> listeners) {
+		return new RunExecutor(runStore, stepStore, functions, codec, settings, listeners.orderedStream().toList());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	RunDispatcher backgroundJobsRunDispatcher(WorkerPool pool, RunExecutor executor,
+			ScheduledExecutorService backgroundJobsScheduler) {
+		return new RunDispatcher(pool, executor, backgroundJobsScheduler);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	RunOperations backgroundJobsRunOperations(RunStore runStore, RunDispatcher dispatcher, InstanceId instanceId,
+			BackgroundJobsProperties properties) {
+		return new DefaultRunOperations(runStore, dispatcher, instanceId, properties.getLease().getDuration());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	LeaseKeeper backgroundJobsLeaseKeeper(RunStore runStore, InstanceId instanceId,
+			BackgroundJobsProperties properties) {
+		BackgroundJobsProperties.Lease lease = properties.getLease();
+		Assert.isTrue(lease.getHeartbeatInterval().compareTo(lease.getDuration()) < 0,
+				"background-jobs.lease.heartbeat-interval (" + lease.getHeartbeatInterval()
+						+ ") must be shorter than background-jobs.lease.duration (" + lease.getDuration() + ")");
+		return new LeaseKeeper(runStore, instanceId.value(), lease.getDuration());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	DueWorkPoller backgroundJobsDueWorkPoller(RunStore runStore, RunDispatcher dispatcher, InstanceId instanceId,
+			BackgroundJobsProperties properties) {
+		return new DueWorkPoller(runStore, dispatcher, instanceId.value(), properties.getLease().getDuration(),
+				properties.getPoller().getBatchSize());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	EngineLifecycle backgroundJobsEngineLifecycle(LeaseKeeper leaseKeeper, DueWorkPoller poller, WorkerPool pool,
+			RunStore runStore, ScheduledExecutorService backgroundJobsScheduler, InstanceId instanceId,
+			BackgroundJobsProperties properties) {
+		return new EngineLifecycle(leaseKeeper, poller, pool, runStore, backgroundJobsScheduler,
+				new EngineLifecycle.Settings(instanceId.value(), properties.getLease().getHeartbeatInterval(),
+						properties.getPoller().getInterval(), properties.getShutdownTimeout()));
+	}
+
+}

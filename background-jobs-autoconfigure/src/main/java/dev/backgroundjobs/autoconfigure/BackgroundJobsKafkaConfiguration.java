@@ -1,0 +1,140 @@
+package dev.backgroundjobs.autoconfigure;
+
+import java.time.Duration;
+import java.util.Map;
+
+import dev.backgroundjobs.EventPublisher;
+import dev.backgroundjobs.engine.InstanceId;
+import dev.backgroundjobs.engine.RunDispatcher;
+import dev.backgroundjobs.function.FunctionRegistry;
+import dev.backgroundjobs.json.PayloadCodec;
+import dev.backgroundjobs.kafka.DeadLetterPublisher;
+import dev.backgroundjobs.kafka.FunctionConsumers;
+import dev.backgroundjobs.kafka.KafkaEventPublisher;
+import dev.backgroundjobs.kafka.TopicNames;
+import dev.backgroundjobs.kafka.TopicProvisioner;
+import dev.backgroundjobs.store.DeadLetterStore;
+import dev.backgroundjobs.store.RunStore;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
+import org.springframework.kafka.core.ConsumerFactory;
+import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
+import org.springframework.kafka.core.DefaultKafkaProducerFactory;
+import org.springframework.kafka.core.KafkaAdmin;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.core.ProducerFactory;
+import org.springframework.kafka.listener.DefaultErrorHandler;
+import org.springframework.util.Assert;
+import org.springframework.util.backoff.ExponentialBackOff;
+
+/**
+ * The Kafka transport: durable publishing, topics, one consumer group per function and
+ * the dead-letter topic. Producer and consumer factories are our own (raw bytes, durable
+ * settings) so the application's own Kafka beans are left untouched; they are not default
+ * autowire candidates, so they never make the application's injection points ambiguous.
+ */
+@Configuration(proxyBeanMethods = false)
+class BackgroundJobsKafkaConfiguration {
+
+	@Bean
+	@ConditionalOnMissingBean
+	TopicNames backgroundJobsTopicNames(BackgroundJobsProperties properties, Environment environment) {
+		BackgroundJobsProperties.Kafka kafka = properties.getKafka();
+		String groupPrefix = (kafka.getGroupPrefix() != null) ? kafka.getGroupPrefix()
+				: BackgroundJobsAutoConfiguration.applicationName(environment);
+		return new TopicNames(kafka.getTopicPrefix(), groupPrefix);
+	}
+
+	@Bean(defaultCandidate = false)
+	@ConditionalOnMissingBean(name = "backgroundJobsProducerFactory")
+	ProducerFactory<String, byte[]> backgroundJobsProducerFactory(KafkaProperties kafkaProperties) {
+		Map<String, Object> config = kafkaProperties.buildProducerProperties();
+		config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+		config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+		// An event is durable once send returns: every in-sync replica has it, exactly
+		// once.
+		config.put(ProducerConfig.ACKS_CONFIG, "all");
+		config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+		// send blocks the caller until acknowledged, so batching delay is pure latency.
+		config.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 0);
+		config.remove(ProducerConfig.TRANSACTIONAL_ID_CONFIG);
+		return new DefaultKafkaProducerFactory<>(config);
+	}
+
+	@Bean(defaultCandidate = false)
+	@ConditionalOnMissingBean(name = "backgroundJobsKafkaTemplate")
+	KafkaTemplate<String, byte[]> backgroundJobsKafkaTemplate(
+			@Qualifier("backgroundJobsProducerFactory") ProducerFactory<String, byte[]> producerFactory) {
+		return new KafkaTemplate<>(producerFactory);
+	}
+
+	@Bean(defaultCandidate = false)
+	@ConditionalOnMissingBean(name = "backgroundJobsConsumerFactory")
+	ConsumerFactory<String, byte[]> backgroundJobsConsumerFactory(KafkaProperties kafkaProperties) {
+		Map<String, Object> config = kafkaProperties.buildConsumerProperties();
+		config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
+		config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+		// Offsets are committed by the container once a poll's runs are recorded.
+		config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+		config.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+		config.remove(ConsumerConfig.GROUP_ID_CONFIG);
+		return new DefaultKafkaConsumerFactory<>(config);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	TopicProvisioner backgroundJobsTopicProvisioner(ObjectProvider<KafkaAdmin> kafkaAdmin,
+			KafkaProperties kafkaProperties, BackgroundJobsProperties properties) {
+		BackgroundJobsProperties.Kafka kafka = properties.getKafka();
+		Assert.isTrue(kafka.getPartitions() > 0, "background-jobs.kafka.partitions must be positive");
+		KafkaAdmin admin = kafkaAdmin.getIfUnique(() -> new KafkaAdmin(kafkaProperties.buildAdminProperties()));
+		return new TopicProvisioner(admin, kafka.getPartitions(), kafka.getReplicationFactor());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean(EventPublisher.class)
+	KafkaEventPublisher backgroundJobsEventPublisher(
+			@Qualifier("backgroundJobsKafkaTemplate") KafkaTemplate<String, byte[]> template, PayloadCodec codec,
+			TopicNames topics, TopicProvisioner provisioner, BackgroundJobsProperties properties) {
+		return new KafkaEventPublisher(template, codec, topics, provisioner, properties.getKafka().getSendTimeout());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	DeadLetterPublisher backgroundJobsDeadLetterPublisher(
+			@Qualifier("backgroundJobsKafkaTemplate") KafkaTemplate<String, byte[]> template, PayloadCodec codec,
+			TopicNames topics) {
+		return new DeadLetterPublisher(template, codec, topics);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	FunctionConsumers backgroundJobsFunctionConsumers(FunctionRegistry functions,
+			@Qualifier("backgroundJobsConsumerFactory") ConsumerFactory<String, byte[]> consumerFactory,
+			TopicNames topics, TopicProvisioner provisioner, RunStore runStore, DeadLetterStore deadLetterStore,
+			DeadLetterPublisher deadLetterPublisher, RunDispatcher dispatcher, PayloadCodec codec,
+			InstanceId instanceId, BackgroundJobsProperties properties) {
+		// Recording a poll fails only when the database is unreachable: retry it forever,
+		// backing off, without committing offsets, so nothing is lost or spends retries.
+		ExponentialBackOff backOff = new ExponentialBackOff(500, 2);
+		backOff.setMaxInterval(Duration.ofSeconds(30).toMillis());
+		FunctionConsumers.Settings settings = new FunctionConsumers.Settings(properties.getKafka().getConcurrency(),
+				Duration.ofSeconds(1), properties.getLease().getDuration(), new DefaultErrorHandler(backOff));
+		return new FunctionConsumers(functions, consumerFactory, topics, provisioner, settings,
+				new FunctionConsumers.Collaborators(runStore, deadLetterStore, deadLetterPublisher, dispatcher, codec,
+						instanceId.value()));
+	}
+
+}

@@ -1,0 +1,384 @@
+package dev.backgroundjobs.autoconfigure;
+
+import java.time.Duration;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * Configuration properties for background-jobs.
+ */
+@ConfigurationProperties("background-jobs")
+public class BackgroundJobsProperties {
+
+	/**
+	 * Default largest payload, step result or output, as JSON.
+	 */
+	public static final DataSize DEFAULT_MAX_PAYLOAD_SIZE = DataSize.ofMegabytes(1);
+
+	/**
+	 * Default time in-flight runs get to finish at shutdown.
+	 */
+	public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
+
+	/**
+	 * Id of this instance, the owner of the leases it takes. Must be unique among running
+	 * instances; generated when not set.
+	 */
+	private @Nullable String instanceId;
+
+	/**
+	 * Largest event payload, step result or run output, as JSON. Larger ones are rejected
+	 * with an error naming the event or step.
+	 */
+	private DataSize maxPayloadSize = DEFAULT_MAX_PAYLOAD_SIZE;
+
+	/**
+	 * Time in-flight runs get to finish at shutdown before their leases are released to
+	 * other instances.
+	 */
+	private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
+
+	private final Retry retry = new Retry();
+
+	private final Worker worker = new Worker();
+
+	private final Lease lease = new Lease();
+
+	private final Poller poller = new Poller();
+
+	private final Kafka kafka = new Kafka();
+
+	public @Nullable String getInstanceId() {
+		return this.instanceId;
+	}
+
+	public void setInstanceId(@Nullable String instanceId) {
+		this.instanceId = instanceId;
+	}
+
+	public DataSize getMaxPayloadSize() {
+		return this.maxPayloadSize;
+	}
+
+	public void setMaxPayloadSize(DataSize maxPayloadSize) {
+		this.maxPayloadSize = maxPayloadSize;
+	}
+
+	public Duration getShutdownTimeout() {
+		return this.shutdownTimeout;
+	}
+
+	public void setShutdownTimeout(Duration shutdownTimeout) {
+		this.shutdownTimeout = shutdownTimeout;
+	}
+
+	public Retry getRetry() {
+		return this.retry;
+	}
+
+	public Worker getWorker() {
+		return this.worker;
+	}
+
+	public Lease getLease() {
+		return this.lease;
+	}
+
+	public Poller getPoller() {
+		return this.poller;
+	}
+
+	public Kafka getKafka() {
+		return this.kafka;
+	}
+
+	/**
+	 * Retries of failing steps.
+	 */
+	public static class Retry {
+
+		/**
+		 * Default retries per step after the first attempt.
+		 */
+		public static final int DEFAULT_MAX_RETRIES = 4;
+
+		/**
+		 * Retries of each step after its first attempt, for functions that do not set
+		 * their own.
+		 */
+		private int maxRetries = DEFAULT_MAX_RETRIES;
+
+		/**
+		 * Wait after a step's first failure.
+		 */
+		private Duration initialInterval = Duration.ofSeconds(1);
+
+		/**
+		 * Factor applied to the wait after each further failure.
+		 */
+		private double multiplier = 2.0;
+
+		/**
+		 * Longest wait between two attempts.
+		 */
+		private Duration maxInterval = Duration.ofMinutes(10);
+
+		/**
+		 * Randomisation of each wait, from 0 (none) to below 1 (up to +/-100%), so that
+		 * many failing runs do not retry in lockstep.
+		 */
+		private double jitter = 0.5;
+
+		/**
+		 * Waits longer than this park the run in the database and free its worker;
+		 * shorter ones wait on the worker.
+		 */
+		private Duration parkThreshold = Duration.ofSeconds(5);
+
+		public int getMaxRetries() {
+			return this.maxRetries;
+		}
+
+		public void setMaxRetries(int maxRetries) {
+			this.maxRetries = maxRetries;
+		}
+
+		public Duration getInitialInterval() {
+			return this.initialInterval;
+		}
+
+		public void setInitialInterval(Duration initialInterval) {
+			this.initialInterval = initialInterval;
+		}
+
+		public double getMultiplier() {
+			return this.multiplier;
+		}
+
+		public void setMultiplier(double multiplier) {
+			this.multiplier = multiplier;
+		}
+
+		public Duration getMaxInterval() {
+			return this.maxInterval;
+		}
+
+		public void setMaxInterval(Duration maxInterval) {
+			this.maxInterval = maxInterval;
+		}
+
+		public double getJitter() {
+			return this.jitter;
+		}
+
+		public void setJitter(double jitter) {
+			this.jitter = jitter;
+		}
+
+		public Duration getParkThreshold() {
+			return this.parkThreshold;
+		}
+
+		public void setParkThreshold(Duration parkThreshold) {
+			this.parkThreshold = parkThreshold;
+		}
+
+	}
+
+	/**
+	 * Local worker pool.
+	 */
+	public static class Worker {
+
+		/**
+		 * Runs executed at once by this instance. Workers are virtual threads on Java 21
+		 * and later, so a high value is cheap for I/O-bound handlers.
+		 */
+		private int concurrency = 32;
+
+		/**
+		 * Runs waiting for a worker at which the function consumers pause until a worker
+		 * frees up.
+		 */
+		private int queueCapacity = 256;
+
+		public int getConcurrency() {
+			return this.concurrency;
+		}
+
+		public void setConcurrency(int concurrency) {
+			this.concurrency = concurrency;
+		}
+
+		public int getQueueCapacity() {
+			return this.queueCapacity;
+		}
+
+		public void setQueueCapacity(int queueCapacity) {
+			this.queueCapacity = queueCapacity;
+		}
+
+	}
+
+	/**
+	 * Leases on runs.
+	 */
+	public static class Lease {
+
+		/**
+		 * How long a run stays owned by an instance without a heartbeat. A run of a dead
+		 * instance is taken over by another after this.
+		 */
+		private Duration duration = Duration.ofSeconds(30);
+
+		/**
+		 * How often an instance extends the leases of the runs it holds. Must be well
+		 * below the lease duration.
+		 */
+		private Duration heartbeatInterval = Duration.ofSeconds(10);
+
+		public Duration getDuration() {
+			return this.duration;
+		}
+
+		public void setDuration(Duration duration) {
+			this.duration = duration;
+		}
+
+		public Duration getHeartbeatInterval() {
+			return this.heartbeatInterval;
+		}
+
+		public void setHeartbeatInterval(Duration heartbeatInterval) {
+			this.heartbeatInterval = heartbeatInterval;
+		}
+
+	}
+
+	/**
+	 * Due-work poller: parked runs whose time has come and runs whose lease expired.
+	 */
+	public static class Poller {
+
+		/**
+		 * How often due work is claimed; bounds how late a parked run wakes up.
+		 */
+		private Duration interval = Duration.ofSeconds(1);
+
+		/**
+		 * Most runs claimed in one query.
+		 */
+		private int batchSize = 100;
+
+		public Duration getInterval() {
+			return this.interval;
+		}
+
+		public void setInterval(Duration interval) {
+			this.interval = interval;
+		}
+
+		public int getBatchSize() {
+			return this.batchSize;
+		}
+
+		public void setBatchSize(int batchSize) {
+			this.batchSize = batchSize;
+		}
+
+	}
+
+	/**
+	 * Kafka topics, consumer groups and publishing.
+	 */
+	public static class Kafka {
+
+		/**
+		 * Prefix of event topics: an event named "api/document.uploaded" goes to
+		 * "<prefix>.api.document.uploaded". The dead-letter topic is
+		 * "<prefix>.dead-letters".
+		 */
+		private String topicPrefix = "background-jobs";
+
+		/**
+		 * Prefix of the consumer group of each function, "<prefix>.<function id>".
+		 * Defaults to spring.application.name, or "background-jobs" when that is not set.
+		 */
+		private @Nullable String groupPrefix;
+
+		/**
+		 * Partitions of topics created at start-up. Parallelism of a function across
+		 * instances is bounded by its topic's partitions.
+		 */
+		private int partitions = 6;
+
+		/**
+		 * Replication factor of topics created at start-up, or -1 for the broker's
+		 * default.
+		 */
+		private short replicationFactor = -1;
+
+		/**
+		 * Consumer threads per function on this instance.
+		 */
+		private int concurrency = 1;
+
+		/**
+		 * How long send waits for the broker's acknowledgement before failing.
+		 */
+		private Duration sendTimeout = Duration.ofSeconds(10);
+
+		public String getTopicPrefix() {
+			return this.topicPrefix;
+		}
+
+		public void setTopicPrefix(String topicPrefix) {
+			this.topicPrefix = topicPrefix;
+		}
+
+		public @Nullable String getGroupPrefix() {
+			return this.groupPrefix;
+		}
+
+		public void setGroupPrefix(@Nullable String groupPrefix) {
+			this.groupPrefix = groupPrefix;
+		}
+
+		public int getPartitions() {
+			return this.partitions;
+		}
+
+		public void setPartitions(int partitions) {
+			this.partitions = partitions;
+		}
+
+		public short getReplicationFactor() {
+			return this.replicationFactor;
+		}
+
+		public void setReplicationFactor(short replicationFactor) {
+			this.replicationFactor = replicationFactor;
+		}
+
+		public int getConcurrency() {
+			return this.concurrency;
+		}
+
+		public void setConcurrency(int concurrency) {
+			this.concurrency = concurrency;
+		}
+
+		public Duration getSendTimeout() {
+			return this.sendTimeout;
+		}
+
+		public void setSendTimeout(Duration sendTimeout) {
+			this.sendTimeout = sendTimeout;
+		}
+
+	}
+
+}

@@ -1,0 +1,203 @@
+package dev.backgroundjobs.engine;
+
+import java.time.Duration;
+import java.util.List;
+
+import dev.backgroundjobs.RunContext;
+import dev.backgroundjobs.StepFailedException;
+import dev.backgroundjobs.function.FunctionDefinition;
+import dev.backgroundjobs.function.FunctionRegistry;
+import dev.backgroundjobs.function.invoke.Invocation;
+import dev.backgroundjobs.function.invoke.StoredEvent;
+import dev.backgroundjobs.json.PayloadCodec;
+import dev.backgroundjobs.json.PayloadException;
+import dev.backgroundjobs.store.RunRecord;
+import dev.backgroundjobs.store.RunStore;
+import dev.backgroundjobs.store.StepRecord;
+import dev.backgroundjobs.store.StepStore;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.core.log.LogAccessor;
+import org.springframework.dao.DataAccessException;
+
+/**
+ * Executes one claimed run on the calling worker thread: marks it running, invokes the
+ * handler with a {@link DefaultStep} over the run's stored steps, and records the outcome
+ * (completed, parked for a backoff, or failed as a dead letter).
+ * <p>
+ * Every write is fenced by the version the run was claimed with, so an execution that
+ * lost its lease stops without overwriting the newer one.
+ */
+public final class RunExecutor {
+
+	private static final LogAccessor logger = new LogAccessor(RunExecutor.class);
+
+	private final RunStore runStore;
+
+	private final StepStore stepStore;
+
+	private final FunctionRegistry functions;
+
+	private final PayloadCodec codec;
+
+	private final EngineSettings settings;
+
+	private final List<RunLifecycleListener> listeners;
+
+	/**
+	 * Creates an executor.
+	 * @param runStore the run store
+	 * @param stepStore the step store
+	 * @param functions the functions
+	 * @param codec the payload codec
+	 * @param settings the engine settings
+	 * @param listeners callbacks on run outcomes
+	 */
+	public RunExecutor(RunStore runStore, StepStore stepStore, FunctionRegistry functions, PayloadCodec codec,
+			EngineSettings settings, List<RunLifecycleListener> listeners) {
+		this.runStore = runStore;
+		this.stepStore = stepStore;
+		this.functions = functions;
+		this.codec = codec;
+		this.settings = settings;
+		this.listeners = List.copyOf(listeners);
+	}
+
+	/**
+	 * Executes a run this instance has claimed.
+	 * @param run the run with the version this instance holds
+	 * @param fresh whether the run was just recorded, so it has no stored steps to load
+	 * @return {@code null} when the execution ended (completed, parked, failed or lost
+	 * its lease), or the delay after which it should be retried because the database
+	 * could not be reached
+	 */
+	public @Nullable Duration execute(RunRecord run, boolean fresh) {
+		try {
+			if (!this.runStore.start(run.runId(), run.version())) {
+				logger.debug(() -> "Run " + run.runId() + " is no longer leased to this instance; skipped");
+				return null;
+			}
+			FunctionDefinition function = this.functions.find(run.functionId());
+			if (function == null) {
+				fail(run, null, "No function '" + run.functionId() + "' is registered in this application");
+				return null;
+			}
+			List<StepRecord> steps = fresh ? List.of() : this.stepStore.findSteps(run.runId());
+			invoke(run, function, steps);
+			return null;
+		}
+		catch (RunInterruption.Abandoned ex) {
+			logger.warn(ex.getCause(), ex::getMessage);
+			return this.settings.infrastructureBackoff().delayAfter(1);
+		}
+		catch (DataAccessException ex) {
+			logger.warn(ex, () -> "Database unavailable while executing run " + run.runId() + " of function '"
+					+ run.functionId() + "'; it resumes from its last checkpoint");
+			return this.settings.infrastructureBackoff().delayAfter(1);
+		}
+	}
+
+	private void invoke(RunRecord run, FunctionDefinition function, List<StepRecord> steps) {
+		RunScope scope = new RunScope(run.runId(), run.functionId(), run.version(), function.retries(), this.stepStore,
+				this.codec, this.settings.backoff(), this.settings.parkThreshold(), this.settings.clock());
+		DefaultStep step = new DefaultStep(scope, steps);
+		RunContext context = new RunContext(run.runId(), run.functionId(), run.eventId(), run.attempt() + 1);
+		StoredEvent event = new StoredEvent(run.eventId(), run.eventName(), run.eventData(), run.eventTime());
+		logger.debug(() -> "Starting " + scope.describe() + " (attempt " + context.attempt() + ")");
+		Object output;
+		try {
+			output = function.invoker().invoke(new Invocation(context, step, event));
+		}
+		catch (RunInterruption ex) {
+			handle(run, ex, function);
+			return;
+		}
+		catch (StepFailedException ex) {
+			fail(run, ex.getStepId(), ErrorSummary.of(ex));
+			return;
+		}
+		catch (PayloadException ex) {
+			// The event cannot be read as the handler's type: retrying cannot fix that.
+			fail(run, null, ErrorSummary.of(ex));
+			return;
+		}
+		catch (Throwable ex) {
+			handlerFailed(run, function, ex);
+			return;
+		}
+		RunInterruption swallowed = step.interruption();
+		if (swallowed != null) {
+			handle(run, swallowed, function);
+			return;
+		}
+		complete(run, function, output, scope);
+	}
+
+	private void complete(RunRecord run, FunctionDefinition function, @Nullable Object output, RunScope scope) {
+		String json;
+		try {
+			json = (output != null) ? this.codec.encode(output, "output of " + scope.describe()) : null;
+		}
+		catch (PayloadException ex) {
+			fail(run, null, ErrorSummary.of(ex));
+			return;
+		}
+		if (!this.runStore.complete(run.runId(), run.version(), json)) {
+			logger.warn(() -> "Lost the lease of " + scope.describe() + " before recording its completion");
+			return;
+		}
+		logger.debug(() -> "Completed " + scope.describe());
+		this.listeners.forEach((listener) -> listener.runCompleted(run));
+	}
+
+	private void handle(RunRecord run, RunInterruption interruption, FunctionDefinition function) {
+		if (interruption instanceof RunInterruption.Park park) {
+			if (!this.runStore.park(run.runId(), run.version(), park.delay(), park.error(), run.handlerFailures())) {
+				logger.warn(() -> "Lost the lease of run " + run.runId() + " before parking it");
+			}
+		}
+		else if (interruption instanceof RunInterruption.LeaseLost) {
+			logger.warn(interruption::getMessage);
+		}
+		else {
+			throw interruption;
+		}
+	}
+
+	private void handlerFailed(RunRecord run, FunctionDefinition function, Throwable failure) {
+		int failures = run.handlerFailures() + 1;
+		String error = ErrorSummary.of(failure);
+		if (failures > function.retries()) {
+			logger.warn(failure, () -> "Function '" + function.id() + "' failed outside any step in run " + run.runId()
+					+ " after " + failures + " attempts; no retries left");
+			fail(run, null, error);
+			return;
+		}
+		Duration delay = this.settings.backoff().delayAfter(failures);
+		logger.warn(() -> "Function '" + function.id() + "' failed outside any step in run " + run.runId()
+				+ " (attempt " + failures + " of " + (function.retries() + 1) + "), retrying in " + delay.toMillis()
+				+ " ms: " + failure);
+		if (!this.runStore.park(run.runId(), run.version(), delay, error, failures)) {
+			logger.warn(() -> "Lost the lease of run " + run.runId() + " before parking it");
+		}
+	}
+
+	private void fail(RunRecord run, @Nullable String stepId, String error) {
+		if (!this.runStore.fail(run.runId(), run.version(), stepId, error)) {
+			logger.warn(() -> "Lost the lease of run " + run.runId() + " before recording its failure");
+			return;
+		}
+		logger.error(() -> "Run " + run.runId() + " of function '" + run.functionId() + "' failed"
+				+ ((stepId != null) ? " at step '" + stepId + "'" : "") + " and is now a dead letter: "
+				+ firstLine(error));
+		for (RunLifecycleListener listener : this.listeners) {
+			listener.runFailed(run, stepId, error);
+		}
+	}
+
+	private static String firstLine(String text) {
+		int newline = text.indexOf('\n');
+		return (newline < 0) ? text : text.substring(0, newline);
+	}
+
+}

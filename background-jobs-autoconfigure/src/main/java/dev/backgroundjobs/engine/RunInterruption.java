@@ -1,0 +1,69 @@
+package dev.backgroundjobs.engine;
+
+import java.time.Duration;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Unwinds a handler when its run must stop executing on this worker: to park for a retry
+ * backoff, because the lease was lost, or because the infrastructure failed.
+ * <p>
+ * It extends {@link Error} so that handler code catching {@code Exception} around a step
+ * does not swallow it; the step also remembers it, so the run stops correctly even if the
+ * handler catches {@code Throwable}.
+ */
+public abstract sealed class RunInterruption extends Error {
+
+	RunInterruption(String message, @Nullable Throwable cause) {
+		super(message, cause, false, false);
+	}
+
+	/**
+	 * The run parks until {@code delay} has passed, freeing its worker.
+	 */
+	static final class Park extends RunInterruption {
+
+		private final Duration delay;
+
+		private final String error;
+
+		Park(Duration delay, String error) {
+			super("Run parked for " + delay, null);
+			this.delay = delay;
+			this.error = error;
+		}
+
+		Duration delay() {
+			return this.delay;
+		}
+
+		String error() {
+			return this.error;
+		}
+
+	}
+
+	/**
+	 * Another instance claimed the run: this worker must stop without writing anything.
+	 */
+	static final class LeaseLost extends RunInterruption {
+
+		LeaseLost(String message) {
+			super(message, null);
+		}
+
+	}
+
+	/**
+	 * The database could not be reached, or the worker was interrupted at shutdown: the
+	 * run stops without spending a retry and resumes from its last checkpoint later.
+	 */
+	static final class Abandoned extends RunInterruption {
+
+		Abandoned(String message, @Nullable Throwable cause) {
+			super(message, cause);
+		}
+
+	}
+
+}

@@ -1,0 +1,30 @@
+package dev.backgroundjobs.engine;
+
+import java.time.Clock;
+import java.time.Duration;
+
+import dev.backgroundjobs.json.PayloadCodec;
+import dev.backgroundjobs.store.StepStore;
+
+/**
+ * What one execution of a run needs to checkpoint its steps: the run's identity and
+ * fencing token, and the engine's collaborators and retry settings.
+ *
+ * @param runId the run id
+ * @param functionId the function id
+ * @param version the fencing token this execution holds
+ * @param retries retries per step
+ * @param stepStore where steps are stored
+ * @param codec encodes step results
+ * @param backoff waits between attempts
+ * @param parkThreshold backoffs longer than this park the run instead of sleeping
+ * @param clock the clock for step timings
+ */
+record RunScope(String runId, String functionId, long version, int retries, StepStore stepStore, PayloadCodec codec,
+		RetryBackoff backoff, Duration parkThreshold, Clock clock) {
+
+	String describe() {
+		return "run " + this.runId + " of function '" + this.functionId + "'";
+	}
+
+}

@@ -1,0 +1,80 @@
+package dev.backgroundjobs.schedule;
+
+import java.time.Duration;
+import java.util.List;
+
+import dev.backgroundjobs.engine.RunDispatcher;
+import dev.backgroundjobs.store.RunRecord;
+import dev.backgroundjobs.store.RunStore;
+
+import org.springframework.core.log.LogAccessor;
+import org.springframework.dao.DataAccessException;
+
+/**
+ * Claims due work and dispatches it: parked runs whose wake time has come and runs whose
+ * lease expired because their instance died. Claims skip rows locked by other instances,
+ * so every instance can poll at once; it never claims more than its worker pool can start
+ * soon.
+ */
+public final class DueWorkPoller {
+
+	private static final LogAccessor logger = new LogAccessor(DueWorkPoller.class);
+
+	private final RunStore runStore;
+
+	private final RunDispatcher dispatcher;
+
+	private final String instanceId;
+
+	private final Duration lease;
+
+	private final int batchSize;
+
+	/**
+	 * Creates a poller.
+	 * @param runStore the run store
+	 * @param dispatcher dispatches claimed runs
+	 * @param instanceId this instance's id, the lease owner
+	 * @param lease the lease length
+	 * @param batchSize the most runs to claim at once
+	 */
+	public DueWorkPoller(RunStore runStore, RunDispatcher dispatcher, String instanceId, Duration lease,
+			int batchSize) {
+		this.runStore = runStore;
+		this.dispatcher = dispatcher;
+		this.instanceId = instanceId;
+		this.lease = lease;
+		this.batchSize = batchSize;
+	}
+
+	/**
+	 * Claims and dispatches due runs now, repeating while full batches are found and the
+	 * pool has room.
+	 * @return how many runs were claimed
+	 */
+	public int pollNow() {
+		int total = 0;
+		try {
+			while (true) {
+				int limit = Math.min(this.batchSize, this.dispatcher.pool().availableCapacity());
+				if (limit <= 0) {
+					return total;
+				}
+				List<RunRecord> claimed = this.runStore.claimDue(this.instanceId, this.lease, limit);
+				for (RunRecord run : claimed) {
+					logger.debug(() -> "Claimed due run " + run.runId() + " of function '" + run.functionId() + "'");
+					this.dispatcher.dispatch(run, false);
+				}
+				total += claimed.size();
+				if (claimed.size() < limit) {
+					return total;
+				}
+			}
+		}
+		catch (DataAccessException ex) {
+			logger.warn(ex, "Could not claim due runs; retrying at the next poll");
+			return total;
+		}
+	}
+
+}

@@ -1,0 +1,150 @@
+package dev.backgroundjobs.schedule;
+
+import java.time.Duration;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+import dev.backgroundjobs.engine.WorkerPool;
+import dev.backgroundjobs.store.RunStore;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.context.SmartLifecycle;
+import org.springframework.core.log.LogAccessor;
+import org.springframework.dao.DataAccessException;
+
+/**
+ * Starts and stops the engine's background loops: lease heartbeats and the due-work
+ * poller. At shutdown it lets in-flight runs finish up to the shutdown timeout, then
+ * releases the leases of every run this instance still holds, so another instance takes
+ * them over at once instead of waiting for the leases to expire.
+ */
+public final class EngineLifecycle implements SmartLifecycle {
+
+	/**
+	 * Lifecycle phase: before the consumers', so it starts first and stops last.
+	 */
+	public static final int PHASE = Integer.MAX_VALUE - 2000;
+
+	private static final LogAccessor logger = new LogAccessor(EngineLifecycle.class);
+
+	private final LeaseKeeper leaseKeeper;
+
+	private final DueWorkPoller poller;
+
+	private final WorkerPool pool;
+
+	private final RunStore runStore;
+
+	private final ScheduledExecutorService scheduler;
+
+	private final Settings settings;
+
+	private @Nullable ScheduledFuture<?> heartbeats;
+
+	private @Nullable ScheduledFuture<?> polls;
+
+	private volatile boolean running;
+
+	/**
+	 * Creates the lifecycle.
+	 * @param leaseKeeper extends leases
+	 * @param poller claims due work
+	 * @param pool the worker pool
+	 * @param runStore releases leases at shutdown
+	 * @param scheduler runs the loops
+	 * @param settings loop intervals and shutdown timeout
+	 */
+	public EngineLifecycle(LeaseKeeper leaseKeeper, DueWorkPoller poller, WorkerPool pool, RunStore runStore,
+			ScheduledExecutorService scheduler, Settings settings) {
+		this.leaseKeeper = leaseKeeper;
+		this.poller = poller;
+		this.pool = pool;
+		this.runStore = runStore;
+		this.scheduler = scheduler;
+		this.settings = settings;
+	}
+
+	@Override
+	public synchronized void start() {
+		if (this.running) {
+			return;
+		}
+		long heartbeat = this.settings.heartbeatInterval().toMillis();
+		long poll = this.settings.pollInterval().toMillis();
+		this.heartbeats = this.scheduler.scheduleWithFixedDelay(this.leaseKeeper::heartbeatNow, heartbeat, heartbeat,
+				TimeUnit.MILLISECONDS);
+		this.polls = this.scheduler.scheduleWithFixedDelay(this.poller::pollNow, 0, poll, TimeUnit.MILLISECONDS);
+		this.running = true;
+		logger.info(() -> "Started background-jobs engine " + this.settings.instanceId() + " (poll every " + poll
+				+ " ms, lease heartbeat every " + heartbeat + " ms)");
+	}
+
+	@Override
+	public synchronized void stop() {
+		if (!this.running) {
+			return;
+		}
+		this.running = false;
+		stopLoops();
+		boolean drained = this.pool.shutdown(this.settings.shutdownTimeout());
+		if (!drained) {
+			logger.warn(() -> "Runs still in flight after " + this.settings.shutdownTimeout().toMillis()
+					+ " ms (background-jobs.shutdown-timeout); interrupting them");
+		}
+		try {
+			int released = this.runStore.releaseLeases(this.settings.instanceId());
+			if (released > 0) {
+				logger.info(() -> "Released " + released + " unfinished runs for other instances to take over");
+			}
+		}
+		catch (DataAccessException ex) {
+			logger.warn(ex, "Could not release run leases at shutdown; other instances take the runs over when "
+					+ "the leases expire");
+		}
+		this.scheduler.shutdownNow();
+		logger.info(() -> "Stopped background-jobs engine " + this.settings.instanceId());
+	}
+
+	/**
+	 * Stops heartbeats and polling without releasing anything, as if this instance had
+	 * died; runs it holds are taken over by other instances when their leases expire.
+	 * Meant for failover tests.
+	 */
+	public synchronized void halt() {
+		stopLoops();
+	}
+
+	private void stopLoops() {
+		if (this.heartbeats != null) {
+			this.heartbeats.cancel(false);
+		}
+		if (this.polls != null) {
+			this.polls.cancel(false);
+		}
+	}
+
+	@Override
+	public boolean isRunning() {
+		return this.running;
+	}
+
+	@Override
+	public int getPhase() {
+		return PHASE;
+	}
+
+	/**
+	 * Loop and shutdown settings.
+	 *
+	 * @param instanceId this instance's id, the lease owner
+	 * @param heartbeatInterval how often leases are extended
+	 * @param pollInterval how often due work is claimed
+	 * @param shutdownTimeout how long in-flight runs may take to finish at shutdown
+	 */
+	public record Settings(String instanceId, Duration heartbeatInterval, Duration pollInterval,
+			Duration shutdownTimeout) {
+
+	}
+
+}

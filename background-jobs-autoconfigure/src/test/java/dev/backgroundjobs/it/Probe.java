@@ -1,0 +1,90 @@
+package dev.backgroundjobs.it;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Records what test handlers did, shared by every application context of a test.
+ */
+final class Probe {
+
+	private final Map<String, AtomicInteger> executions = new ConcurrentHashMap<>();
+
+	private final Map<String, Set<String>> instancesByFunction = new ConcurrentHashMap<>();
+
+	private final Set<String> fixed = ConcurrentHashMap.newKeySet();
+
+	private final List<String> completedRuns = new CopyOnWriteArrayList<>();
+
+	private final CountDownLatch release = new CountDownLatch(1);
+
+	private volatile String blockOn = "";
+
+	private final CountDownLatch blocked = new CountDownLatch(1);
+
+	int hit(String eventId, String stepId) {
+		return this.executions.computeIfAbsent(eventId + "/" + stepId, (key) -> new AtomicInteger()).incrementAndGet();
+	}
+
+	int count(String eventId, String stepId) {
+		AtomicInteger count = this.executions.get(eventId + "/" + stepId);
+		return (count != null) ? count.get() : 0;
+	}
+
+	Map<String, AtomicInteger> executions() {
+		return this.executions;
+	}
+
+	void ranOn(String functionId, String instanceId) {
+		this.instancesByFunction.computeIfAbsent(functionId, (key) -> ConcurrentHashMap.newKeySet()).add(instanceId);
+	}
+
+	Set<String> instancesThatRan(String functionId) {
+		return this.instancesByFunction.getOrDefault(functionId, Set.of());
+	}
+
+	void fix(String eventId) {
+		this.fixed.add(eventId);
+	}
+
+	boolean isFixed(String eventId) {
+		return this.fixed.contains(eventId);
+	}
+
+	void completed(String eventId) {
+		this.completedRuns.add(eventId);
+	}
+
+	List<String> completedRuns() {
+		return this.completedRuns;
+	}
+
+	void blockOn(String instanceId) {
+		this.blockOn = instanceId;
+	}
+
+	/**
+	 * Blocks the caller when it runs on the instance chosen by {@link #blockOn}, until
+	 * {@link #release()}.
+	 */
+	void maybeBlock(String instanceId) throws InterruptedException {
+		if (this.blockOn.equals(instanceId)) {
+			this.blocked.countDown();
+			this.release.await();
+		}
+	}
+
+	void awaitBlocked() throws InterruptedException {
+		this.blocked.await();
+	}
+
+	void release() {
+		this.release.countDown();
+	}
+
+}

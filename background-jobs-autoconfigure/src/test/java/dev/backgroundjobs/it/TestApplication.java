@@ -1,0 +1,107 @@
+package dev.backgroundjobs.it;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import javax.sql.DataSource;
+
+import dev.backgroundjobs.engine.InstanceId;
+import dev.backgroundjobs.testsupport.TestKafka;
+
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/**
+ * Application contexts for the integration tests: every context of one {@code Cluster}
+ * shares the broker, the database, the topics and a {@link Probe}, like instances of one
+ * application.
+ */
+@SpringBootConfiguration
+@EnableAutoConfiguration
+class TestApplication {
+
+	@Bean
+	TestFunctions testFunctions(Probe probe, InstanceId instanceId) {
+		return new TestFunctions(probe, instanceId);
+	}
+
+	/**
+	 * Instances of one application sharing broker, database and probe.
+	 */
+	static final class Cluster implements AutoCloseable {
+
+		final Probe probe = new Probe();
+
+		private final Map<String, Object> properties = new LinkedHashMap<>();
+
+		private final List<ConfigurableApplicationContext> instances = new ArrayList<>();
+
+		Cluster(String jdbcUrl, String username, String password) {
+			String prefix = "it-" + UUID.randomUUID().toString().substring(0, 8);
+			this.properties.put("spring.kafka.bootstrap-servers", TestKafka.bootstrapServers());
+			this.properties.put("spring.datasource.url", jdbcUrl);
+			this.properties.put("spring.datasource.username", username);
+			this.properties.put("spring.datasource.password", password);
+			this.properties.put("spring.application.name", prefix);
+			this.properties.put("background-jobs.kafka.topic-prefix", prefix);
+			this.properties.put("background-jobs.kafka.partitions", "4");
+			this.properties.put("background-jobs.retry.initial-interval", "10ms");
+			this.properties.put("background-jobs.retry.jitter", "0");
+			this.properties.put("background-jobs.lease.duration", "3s");
+			this.properties.put("background-jobs.lease.heartbeat-interval", "500ms");
+			this.properties.put("background-jobs.poller.interval", "200ms");
+			this.properties.put("background-jobs.shutdown-timeout", "2s");
+			this.properties.put("spring.kafka.consumer.properties.max.poll.interval.ms", "3000");
+			this.properties.put("spring.kafka.consumer.properties.session.timeout.ms", "6000");
+			this.properties.put("spring.kafka.consumer.properties.heartbeat.interval.ms", "500");
+			this.properties.put("logging.level.dev.backgroundjobs", "INFO");
+		}
+
+		Cluster with(String key, Object value) {
+			this.properties.put(key, value);
+			return this;
+		}
+
+		ConfigurableApplicationContext start() {
+			ConfigurableApplicationContext context = new SpringApplicationBuilder(TestApplication.class)
+				.web(WebApplicationType.NONE)
+				.properties(this.properties)
+				.initializers((ctx) -> ctx.getBeanFactory().registerSingleton("probe", this.probe))
+				.run();
+			this.instances.add(context);
+			return context;
+		}
+
+		@Override
+		public void close() {
+			this.probe.release();
+			for (ConfigurableApplicationContext context : this.instances) {
+				if (context.isActive()) {
+					context.close();
+				}
+			}
+		}
+
+		static void clearTables(DataSource dataSource) {
+			JdbcClient jdbc = JdbcClient.create(dataSource);
+			for (String table : List.of("bj_steps", "bj_dead_letters", "bj_runs")) {
+				try {
+					jdbc.sql("DELETE FROM " + table).update();
+				}
+				catch (RuntimeException ex) {
+					// The schema does not exist yet: the first context creates it.
+				}
+			}
+		}
+
+	}
+
+}
