@@ -1,0 +1,59 @@
+package dev.backgroundjobs.autoconfigure;
+
+import javax.sql.DataSource;
+
+import dev.backgroundjobs.jdbc.DatabaseDialect;
+import dev.backgroundjobs.jdbc.JdbcDeadLetterStore;
+import dev.backgroundjobs.jdbc.JdbcRunStore;
+import dev.backgroundjobs.jdbc.JdbcStepStore;
+import dev.backgroundjobs.store.DeadLetterStore;
+import dev.backgroundjobs.store.RunStore;
+import dev.backgroundjobs.store.StepStore;
+
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+
+/**
+ * The JDBC store of runs, steps and dead letters in the application's
+ * {@code DataSource}, and its schema initializer.
+ */
+@Configuration(proxyBeanMethods = false)
+@ConditionalOnSingleCandidate(DataSource.class)
+class BackgroundJobsJdbcConfiguration {
+
+	@Bean
+	@ConditionalOnMissingBean
+	DatabaseDialect backgroundJobsDatabaseDialect(DataSource dataSource) {
+		return DatabaseDialect.from(dataSource);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	RunStore backgroundJobsRunStore(DataSource dataSource, DatabaseDialect dialect) {
+		// A transaction manager of our own: the application's may be JPA's or absent.
+		return new JdbcRunStore(dataSource, dialect, new DataSourceTransactionManager(dataSource));
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	StepStore backgroundJobsStepStore(DataSource dataSource, DatabaseDialect dialect) {
+		return new JdbcStepStore(dataSource, dialect);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	DeadLetterStore backgroundJobsDeadLetterStore(DataSource dataSource, DatabaseDialect dialect) {
+		return new JdbcDeadLetterStore(dataSource, dialect);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	BackgroundJobsDataSourceScriptDatabaseInitializer backgroundJobsDataSourceScriptDatabaseInitializer(
+			DataSource dataSource, BackgroundJobsJdbcProperties properties) {
+		return new BackgroundJobsDataSourceScriptDatabaseInitializer(dataSource, properties);
+	}
+
+}
