@@ -35,9 +35,11 @@ public final class TestDatabases {
 	 */
 	public static final String REQUIRE_DATABASES_PROPERTY = "background-jobs.require-databases";
 
-	private static final String POSTGRES_URL = "jdbc:postgresql://127.0.0.1:5432/test";
+	private static final String POSTGRES_URL = System.getProperty("background-jobs.test.postgresql-url",
+			"jdbc:postgresql://127.0.0.1:5432/test");
 
-	private static final String MARIADB_URL = "jdbc:mariadb://127.0.0.1:3306/";
+	private static final String MARIADB_URL = System.getProperty("background-jobs.test.mariadb-url",
+			"jdbc:mariadb://127.0.0.1:3306/");
 
 	private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_]{0,62}");
 
