@@ -1,0 +1,128 @@
+package dev.backgroundjobs.jdbc;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.util.List;
+
+import javax.sql.DataSource;
+
+import dev.backgroundjobs.store.DeadLetterRecord;
+import dev.backgroundjobs.store.DeadLetterStore;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.jdbc.support.JdbcTransactionManager;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.util.Assert;
+
+/**
+ * {@link DeadLetterStore} on a relational database through {@code JdbcClient}. Dead
+ * letters of failed runs are written by {@link JdbcRunStore#fail}, in the transaction
+ * that fails the run.
+ */
+public class JdbcDeadLetterStore implements DeadLetterStore {
+
+	private static final String COLUMNS = """
+			id, run_id, function_id, step_id, error, record_topic, record_partition, record_offset, record_key, \
+			record_value, created_at""";
+
+	private static final String INSERT_POISON = """
+			INSERT INTO bj_dead_letters (id, run_id, function_id, step_id, error, record_topic, record_partition,
+					record_offset, record_key, record_value, created_at)
+			VALUES (:id, :runId, :functionId, :stepId, :error, :topic, :partition, :offset, :rawKey, :rawValue,
+					${now})
+			""";
+
+	private static final String FIND = "SELECT " + COLUMNS + " FROM bj_dead_letters WHERE id = :id";
+
+	private static final String FIND_ALL = "SELECT " + COLUMNS
+			+ " FROM bj_dead_letters ORDER BY created_at DESC, id DESC LIMIT :limit";
+
+	private static final String COUNT = "SELECT COUNT(*) FROM bj_dead_letters";
+
+	private final JdbcStoreSupport support;
+
+	private final String insertPoison;
+
+	/**
+	 * Creates a store on a data source, detecting its dialect and using a
+	 * {@link JdbcTransactionManager} of its own.
+	 * @param dataSource the data source
+	 */
+	public JdbcDeadLetterStore(DataSource dataSource) {
+		this(dataSource, DatabaseDialect.from(dataSource));
+	}
+
+	/**
+	 * Creates a store on a data source, using a {@link JdbcTransactionManager} of its
+	 * own.
+	 * @param dataSource the data source
+	 * @param dialect the dialect of the database
+	 */
+	public JdbcDeadLetterStore(DataSource dataSource, DatabaseDialect dialect) {
+		this(dataSource, dialect, new JdbcTransactionManager(dataSource));
+	}
+
+	/**
+	 * Creates a store.
+	 * @param dataSource the data source
+	 * @param dialect the dialect of the database
+	 * @param transactionManager the transaction manager of the data source
+	 */
+	public JdbcDeadLetterStore(DataSource dataSource, DatabaseDialect dialect,
+			PlatformTransactionManager transactionManager) {
+		this.support = new JdbcStoreSupport(dataSource, dialect, transactionManager);
+		this.insertPoison = dialect.render(INSERT_POISON);
+	}
+
+	/**
+	 * {@inheritDoc}
+	 * <p>
+	 * The dead letter's creation time is taken from the database clock, like every other
+	 * time the store records, so {@link #findAll} orders all dead letters consistently;
+	 * {@link DeadLetterRecord#createdAt()} is ignored.
+	 */
+	@Override
+	public void savePoison(DeadLetterRecord deadLetter) {
+		Assert.notNull(deadLetter, "'deadLetter' must not be null");
+		this.support.jdbc()
+			.sql(this.insertPoison)
+			.param("id", deadLetter.id())
+			.param("runId", deadLetter.runId(), Types.VARCHAR)
+			.param("functionId", deadLetter.functionId())
+			.param("stepId", deadLetter.stepId(), Types.VARCHAR)
+			.param("error", deadLetter.error(), Types.VARCHAR)
+			.param("topic", deadLetter.topic(), Types.VARCHAR)
+			.param("partition", deadLetter.partition())
+			.param("offset", deadLetter.offset())
+			.param("rawKey", deadLetter.rawKey(), Types.VARBINARY)
+			.param("rawValue", deadLetter.rawValue(), Types.VARBINARY)
+			.update();
+	}
+
+	@Override
+	public @Nullable DeadLetterRecord find(String id) {
+		return this.support.jdbc().sql(FIND).param("id", id).query(this::mapDeadLetter).optional().orElse(null);
+	}
+
+	@Override
+	public List<DeadLetterRecord> findAll(int limit) {
+		if (limit <= 0) {
+			return List.of();
+		}
+		return this.support.jdbc().sql(FIND_ALL).param("limit", limit).query(this::mapDeadLetter).list();
+	}
+
+	@Override
+	public long count() {
+		return this.support.jdbc().sql(COUNT).query(Long.class).single();
+	}
+
+	private DeadLetterRecord mapDeadLetter(ResultSet rs, int row) throws SQLException {
+		return new DeadLetterRecord(rs.getString("id"), rs.getString("run_id"), rs.getString("function_id"),
+				rs.getString("step_id"), rs.getString("error"), rs.getString("record_topic"),
+				rs.getInt("record_partition"), rs.getLong("record_offset"), rs.getBytes("record_key"),
+				rs.getBytes("record_value"), this.support.getRequiredInstant(rs, "created_at"));
+	}
+
+}

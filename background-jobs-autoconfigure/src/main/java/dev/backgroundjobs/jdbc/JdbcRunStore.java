@@ -1,0 +1,453 @@
+package dev.backgroundjobs.jdbc;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import javax.sql.DataSource;
+
+import dev.backgroundjobs.RunStatus;
+import dev.backgroundjobs.store.NewRun;
+import dev.backgroundjobs.store.RunQuery;
+import dev.backgroundjobs.store.RunRecord;
+import dev.backgroundjobs.store.RunStore;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.jdbc.core.RowCallbackHandler;
+import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
+import org.springframework.jdbc.core.namedparam.SqlParameterSource;
+import org.springframework.jdbc.core.simple.JdbcClient.StatementSpec;
+import org.springframework.jdbc.support.JdbcTransactionManager;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.util.Assert;
+
+/**
+ * {@link RunStore} on a relational database through {@code JdbcClient}.
+ * <p>
+ * Fenced writes also require the run to be {@link RunStatus#QUEUED} or
+ * {@link RunStatus#RUNNING}, so a late duplicate of a finished execution cannot revive
+ * it. This class is longer than most because it holds every run statement in one place.
+ */
+public class JdbcRunStore implements RunStore {
+
+	private static final String RUN_COLUMNS = """
+			run_id, function_id, event_id, event_name, event_data, event_time, status, attempt, version, \
+			handler_failures, lease_owner, lease_until, wake_at, output, error, created_at, started_at, finished_at""";
+
+	private static final String INSERT_RUN = """
+			INSERT INTO bj_runs (run_id, function_id, event_id, event_name, event_data, event_time, status, attempt,
+					version, handler_failures, lease_owner, lease_until, created_at)
+			VALUES (:runId, :functionId, :eventId, :eventName, :eventData, :eventTime, 'QUEUED', 0, 1, 0, :owner,
+					${now + leaseMillis}, ${now})
+			""";
+
+	private static final String SELECT_EXISTING_RUN_IDS = """
+			SELECT run_id FROM bj_runs WHERE run_id IN (:runIds)
+			""";
+
+	private static final String SELECT_FRESH_RUN_IDS = """
+			SELECT run_id FROM bj_runs
+			WHERE run_id IN (:runIds) AND lease_owner = :owner AND version = 1 AND attempt = 0
+			""";
+
+	private static final String FIND_RUN = "SELECT " + RUN_COLUMNS + " FROM bj_runs WHERE run_id = :runId";
+
+	private static final String FIND_RUNS_BY_ID = "SELECT " + RUN_COLUMNS + " FROM bj_runs WHERE run_id IN (:runIds)";
+
+	private static final String START = """
+			UPDATE bj_runs SET status = 'RUNNING', attempt = attempt + 1, started_at = COALESCE(started_at, ${now})
+			WHERE run_id = :runId AND version = :version AND status IN ('QUEUED', 'RUNNING')
+			""";
+
+	private static final String SELECT_DUE_SLEEPING = """
+			SELECT run_id FROM bj_runs
+			WHERE status = 'SLEEPING' AND wake_at <= ${now}
+			ORDER BY wake_at
+			LIMIT :limit
+			FOR UPDATE SKIP LOCKED
+			""";
+
+	private static final String SELECT_EXPIRED_LEASES = """
+			SELECT run_id FROM bj_runs
+			WHERE status IN ('QUEUED', 'RUNNING') AND lease_until <= ${now}
+			ORDER BY lease_until
+			LIMIT :limit
+			FOR UPDATE SKIP LOCKED
+			""";
+
+	private static final String CLAIM = """
+			UPDATE bj_runs
+			SET status = 'QUEUED', version = version + 1, lease_owner = :owner, lease_until = ${now + leaseMillis},
+					wake_at = NULL
+			WHERE run_id IN (:runIds)
+			""";
+
+	private static final String EXTEND_LEASES = """
+			UPDATE bj_runs SET lease_until = ${now + leaseMillis}
+			WHERE lease_owner = :owner AND status IN ('QUEUED', 'RUNNING')
+			""";
+
+	private static final String RELEASE_LEASES = """
+			UPDATE bj_runs SET lease_owner = NULL, lease_until = ${now}
+			WHERE lease_owner = :owner AND status IN ('QUEUED', 'RUNNING')
+			""";
+
+	private static final String COMPLETE = """
+			UPDATE bj_runs
+			SET status = 'COMPLETED', output = :output, lease_owner = NULL, lease_until = NULL, wake_at = NULL,
+					finished_at = ${now}
+			WHERE run_id = :runId AND version = :version AND status IN ('QUEUED', 'RUNNING')
+			""";
+
+	private static final String PARK = """
+			UPDATE bj_runs
+			SET status = 'SLEEPING', wake_at = ${now + delayMillis}, lease_owner = NULL, lease_until = NULL,
+					error = :error, handler_failures = :handlerFailures
+			WHERE run_id = :runId AND version = :version AND status IN ('QUEUED', 'RUNNING')
+			""";
+
+	private static final String FAIL = """
+			UPDATE bj_runs
+			SET status = 'FAILED', error = :error, lease_owner = NULL, lease_until = NULL, wake_at = NULL,
+					finished_at = ${now}
+			WHERE run_id = :runId AND version = :version AND status IN ('QUEUED', 'RUNNING')
+			""";
+
+	private static final String DELETE_DEAD_LETTER = "DELETE FROM bj_dead_letters WHERE id = :runId";
+
+	private static final String INSERT_DEAD_LETTER = """
+			INSERT INTO bj_dead_letters (id, run_id, function_id, step_id, error, record_partition, record_offset,
+					created_at)
+			SELECT run_id, run_id, function_id, :stepId, :error, -1, -1, ${now} FROM bj_runs WHERE run_id = :runId
+			""";
+
+	private static final String REPLAY = """
+			UPDATE bj_runs
+			SET status = 'QUEUED', version = version + 1, lease_owner = :owner, lease_until = ${now + leaseMillis},
+					handler_failures = 0, error = NULL, finished_at = NULL, wake_at = NULL
+			WHERE run_id = :runId AND status = 'FAILED'
+			""";
+
+	private static final String DELETE_FAILED_STEPS = "DELETE FROM bj_steps WHERE run_id = :runId AND status = 'FAILED'";
+
+	private static final String FIND_RUNS = "SELECT " + RUN_COLUMNS + " FROM bj_runs WHERE 1 = 1";
+
+	private static final String STATUS_FILTER = " AND status = :status";
+
+	private static final String FUNCTION_FILTER = " AND function_id = :functionId";
+
+	private static final String BEFORE_FILTER = " AND (created_at < :beforeCreatedAt"
+			+ " OR (created_at = :beforeCreatedAt AND run_id < :before))";
+
+	private static final String NEWEST_FIRST = " ORDER BY created_at DESC, run_id DESC LIMIT :limit";
+
+	private static final String SELECT_CREATED_AT = "SELECT created_at FROM bj_runs WHERE run_id = :runId";
+
+	private static final String COUNT_BY_STATUS = "SELECT status, COUNT(*) AS runs FROM bj_runs GROUP BY status";
+
+	/**
+	 * Longest run id, function id, event id, event name and lease owner the schema holds.
+	 */
+	public static final int MAX_ID_LENGTH = 255;
+
+	private final JdbcStoreSupport support;
+
+	private final String insertRun;
+
+	/**
+	 * Creates a store on a data source, detecting its dialect and using a
+	 * {@link JdbcTransactionManager} of its own.
+	 * @param dataSource the data source
+	 */
+	public JdbcRunStore(DataSource dataSource) {
+		this(dataSource, DatabaseDialect.from(dataSource));
+	}
+
+	/**
+	 * Creates a store on a data source, using a {@link JdbcTransactionManager} of its
+	 * own.
+	 * @param dataSource the data source
+	 * @param dialect the dialect of the database
+	 */
+	public JdbcRunStore(DataSource dataSource, DatabaseDialect dialect) {
+		this(dataSource, dialect, new JdbcTransactionManager(dataSource));
+	}
+
+	/**
+	 * Creates a store.
+	 * @param dataSource the data source
+	 * @param dialect the dialect of the database
+	 * @param transactionManager the transaction manager of the data source
+	 */
+	public JdbcRunStore(DataSource dataSource, DatabaseDialect dialect, PlatformTransactionManager transactionManager) {
+		this.support = new JdbcStoreSupport(dataSource, dialect, transactionManager);
+		this.insertRun = dialect.insertIgnoringDuplicates(dialect.render(INSERT_RUN));
+	}
+
+	@Override
+	public List<String> insertLeased(List<NewRun> runs, String owner, Duration lease) {
+		Assert.notNull(runs, "'runs' must not be null");
+		Assert.hasText(owner, "'owner' must not be empty");
+		Assert.notNull(lease, "'lease' must not be null");
+		if (runs.isEmpty()) {
+			return List.of();
+		}
+		runs.forEach(JdbcRunStore::validate);
+		// A consistent insert order across instances stops two batches that share events
+		// from deadlocking on each other's unique-key locks.
+		List<NewRun> ordered = runs.stream()
+			.sorted(Comparator.comparing(NewRun::functionId).thenComparing(NewRun::eventId))
+			.toList();
+		List<String> runIds = ordered.stream().map(NewRun::runId).distinct().toList();
+		List<String> inserted = this.support.transactions().execute((status) -> {
+			Set<String> existing = new HashSet<>(this.support.jdbc()
+				.sql(SELECT_EXISTING_RUN_IDS)
+				.param("runIds", runIds)
+				.query(String.class)
+				.list());
+			insertIgnoringDuplicates(ordered, owner, lease);
+			// A row with one of our ids, our lease and a fresh version that did not exist
+			// before the insert is one this transaction wrote.
+			Set<String> fresh = new HashSet<>(this.support.jdbc()
+				.sql(SELECT_FRESH_RUN_IDS)
+				.param("runIds", runIds)
+				.param("owner", owner)
+				.query(String.class)
+				.list());
+			fresh.removeAll(existing);
+			return runs.stream().map(NewRun::runId).filter(fresh::remove).toList();
+		});
+		return (inserted != null) ? inserted : List.of();
+	}
+
+	private void insertIgnoringDuplicates(List<NewRun> runs, String owner, Duration lease) {
+		SqlParameterSource[] batch = runs.stream()
+			.map((run) -> insertParameters(run, owner, lease))
+			.toArray(SqlParameterSource[]::new);
+		if (this.support.dialect().ignoresDuplicates()) {
+			this.support.template().batchUpdate(this.insertRun, batch);
+			return;
+		}
+		for (SqlParameterSource parameters : batch) {
+			try {
+				this.support.template().update(this.insertRun, parameters);
+			}
+			catch (DuplicateKeyException ex) {
+				// Recorded already (or concurrently): skip, as insert-ignore would
+			}
+		}
+	}
+
+	private MapSqlParameterSource insertParameters(NewRun run, String owner, Duration lease) {
+		return new MapSqlParameterSource().addValue("runId", run.runId())
+			.addValue("functionId", run.functionId())
+			.addValue("eventId", run.eventId())
+			.addValue("eventName", run.eventName())
+			.addValue("eventData", run.eventData(), Types.VARCHAR)
+			.addValue("eventTime", this.support.bind(run.eventTime()))
+			.addValue("owner", owner)
+			.addValue("leaseMillis", lease.toMillis());
+	}
+
+	private static void validate(NewRun run) {
+		Assert.notNull(run, "'runs' must not contain null");
+		checkLength(run, "run id", run.runId());
+		checkLength(run, "function id", run.functionId());
+		checkLength(run, "event id", run.eventId());
+		checkLength(run, "event name", run.eventName());
+	}
+
+	private static void checkLength(NewRun run, String what, String value) {
+		if (value.length() > MAX_ID_LENGTH) {
+			throw new IllegalArgumentException("The " + what + " of run '" + run.runId() + "' of function '"
+					+ run.functionId() + "' is longer than " + MAX_ID_LENGTH + " characters");
+		}
+	}
+
+	@Override
+	public @Nullable RunRecord find(String runId) {
+		return this.support.jdbc().sql(FIND_RUN).param("runId", runId).query(this::mapRun).optional().orElse(null);
+	}
+
+	@Override
+	public boolean start(String runId, long version) {
+		return fenced(START, runId, version).update() == 1;
+	}
+
+	@Override
+	public List<RunRecord> claimDue(String owner, Duration lease, int limit) {
+		Assert.hasText(owner, "'owner' must not be empty");
+		if (limit <= 0) {
+			return List.of();
+		}
+		List<RunRecord> claimed = this.support.transactions().execute((status) -> {
+			// Two queries rather than one OR, so that each is a range scan of its index.
+			Set<String> runIds = new LinkedHashSet<>(lockDue(SELECT_DUE_SLEEPING, limit));
+			if (runIds.size() < limit) {
+				runIds.addAll(lockDue(SELECT_EXPIRED_LEASES, limit - runIds.size()));
+			}
+			if (runIds.isEmpty()) {
+				return List.<RunRecord>of();
+			}
+			this.support.jdbc()
+				.sql(this.support.render(CLAIM))
+				.param("owner", owner)
+				.param("leaseMillis", lease.toMillis())
+				.param("runIds", runIds)
+				.update();
+			return findAll(runIds);
+		});
+		return (claimed != null) ? claimed : List.of();
+	}
+
+	private List<String> lockDue(String sql, int limit) {
+		return this.support.jdbc().sql(this.support.render(sql)).param("limit", limit).query(String.class).list();
+	}
+
+	@Override
+	public int extendLeases(String owner, Duration lease) {
+		return this.support.jdbc()
+			.sql(this.support.render(EXTEND_LEASES))
+			.param("owner", owner)
+			.param("leaseMillis", lease.toMillis())
+			.update();
+	}
+
+	@Override
+	public int releaseLeases(String owner) {
+		return this.support.jdbc().sql(this.support.render(RELEASE_LEASES)).param("owner", owner).update();
+	}
+
+	@Override
+	public boolean complete(String runId, long version, @Nullable String output) {
+		return fenced(COMPLETE, runId, version).param("output", output, Types.VARCHAR).update() == 1;
+	}
+
+	@Override
+	public boolean park(String runId, long version, Duration delay, @Nullable String error, int handlerFailures) {
+		return fenced(PARK, runId, version).param("delayMillis", delay.toMillis())
+			.param("error", error, Types.VARCHAR)
+			.param("handlerFailures", handlerFailures)
+			.update() == 1;
+	}
+
+	@Override
+	public boolean fail(String runId, long version, @Nullable String stepId, String error) {
+		Boolean failed = this.support.transactions().execute((status) -> {
+			if (fenced(FAIL, runId, version).param("error", error, Types.VARCHAR).update() != 1) {
+				return false;
+			}
+			this.support.jdbc().sql(DELETE_DEAD_LETTER).param("runId", runId).update();
+			this.support.jdbc()
+				.sql(this.support.render(INSERT_DEAD_LETTER))
+				.param("runId", runId)
+				.param("stepId", stepId, Types.VARCHAR)
+				.param("error", error, Types.VARCHAR)
+				.update();
+			return true;
+		});
+		return Boolean.TRUE.equals(failed);
+	}
+
+	@Override
+	public @Nullable RunRecord replay(String runId, String owner, Duration lease) {
+		Assert.hasText(owner, "'owner' must not be empty");
+		return this.support.transactions().execute((status) -> {
+			// Updating the run first locks it, so no step write can interleave.
+			int replayed = this.support.jdbc()
+				.sql(this.support.render(REPLAY))
+				.param("runId", runId)
+				.param("owner", owner)
+				.param("leaseMillis", lease.toMillis())
+				.update();
+			if (replayed != 1) {
+				return null;
+			}
+			this.support.jdbc().sql(DELETE_FAILED_STEPS).param("runId", runId).update();
+			this.support.jdbc().sql(DELETE_DEAD_LETTER).param("runId", runId).update();
+			return find(runId);
+		});
+	}
+
+	@Override
+	public List<RunRecord> findRuns(RunQuery query) {
+		Assert.notNull(query, "'query' must not be null");
+		if (query.limit() <= 0) {
+			return List.of();
+		}
+		StringBuilder sql = new StringBuilder(FIND_RUNS);
+		MapSqlParameterSource parameters = new MapSqlParameterSource("limit", query.limit());
+		if (query.status() != null) {
+			sql.append(STATUS_FILTER);
+			parameters.addValue("status", query.status().name());
+		}
+		if (query.functionId() != null) {
+			sql.append(FUNCTION_FILTER);
+			parameters.addValue("functionId", query.functionId());
+		}
+		if (query.before() != null) {
+			Object beforeCreatedAt = this.support.jdbc()
+				.sql(SELECT_CREATED_AT)
+				.param("runId", query.before())
+				.query((rs, row) -> this.support.bind(this.support.getRequiredInstant(rs, "created_at")))
+				.optional()
+				.orElse(null);
+			if (beforeCreatedAt == null) {
+				return List.of();
+			}
+			sql.append(BEFORE_FILTER);
+			parameters.addValue("before", query.before()).addValue("beforeCreatedAt", beforeCreatedAt);
+		}
+		sql.append(NEWEST_FIRST);
+		return this.support.jdbc().sql(sql.toString()).paramSource(parameters).query(this::mapRun).list();
+	}
+
+	@Override
+	public Map<RunStatus, Long> countByStatus() {
+		Map<RunStatus, Long> counts = new EnumMap<>(RunStatus.class);
+		RowCallbackHandler count = (rs) -> counts.put(RunStatus.valueOf(rs.getString("status")), rs.getLong("runs"));
+		this.support.jdbc().sql(COUNT_BY_STATUS).query(count);
+		return counts;
+	}
+
+	@Override
+	public List<RunRecord> findAll(Collection<String> runIds) {
+		if (runIds.isEmpty()) {
+			return List.of();
+		}
+		List<RunRecord> runs = new ArrayList<>(runIds.size());
+		// Chunked to stay well within every driver's limit on bind parameters.
+		List<String> ids = List.copyOf(new LinkedHashSet<>(runIds));
+		for (int from = 0; from < ids.size(); from += 1000) {
+			List<String> chunk = ids.subList(from, Math.min(ids.size(), from + 1000));
+			runs.addAll(this.support.jdbc().sql(FIND_RUNS_BY_ID).param("runIds", chunk).query(this::mapRun).list());
+		}
+		return runs;
+	}
+
+	private StatementSpec fenced(String sql, String runId, long version) {
+		return this.support.jdbc().sql(this.support.render(sql)).param("runId", runId).param("version", version);
+	}
+
+	private RunRecord mapRun(ResultSet rs, int row) throws SQLException {
+		return new RunRecord(rs.getString("run_id"), rs.getString("function_id"), rs.getString("event_id"),
+				rs.getString("event_name"), rs.getString("event_data"),
+				this.support.getRequiredInstant(rs, "event_time"), RunStatus.valueOf(rs.getString("status")),
+				rs.getInt("attempt"), rs.getLong("version"), rs.getInt("handler_failures"), rs.getString("lease_owner"),
+				this.support.getInstant(rs, "lease_until"), this.support.getInstant(rs, "wake_at"),
+				rs.getString("output"), rs.getString("error"), this.support.getRequiredInstant(rs, "created_at"),
+				this.support.getInstant(rs, "started_at"), this.support.getInstant(rs, "finished_at"));
+	}
+
+}

@@ -1,0 +1,83 @@
+package dev.backgroundjobs.jdbc;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+
+import javax.sql.DataSource;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.support.TransactionTemplate;
+import org.springframework.util.Assert;
+
+/**
+ * What every JDBC store holds: the dialect, a {@link JdbcClient}, a batch-capable
+ * template and a transaction template.
+ * <p>
+ * Transactions run at {@code READ COMMITTED}, which PostgreSQL and H2 use anyway: on
+ * MariaDB and MySQL it stops the claim query's locking reads from taking gap locks that
+ * would block concurrent inserts of new runs.
+ */
+final class JdbcStoreSupport {
+
+	private final DatabaseDialect dialect;
+
+	private final NamedParameterJdbcTemplate template;
+
+	private final JdbcClient jdbc;
+
+	private final TransactionTemplate transactions;
+
+	JdbcStoreSupport(DataSource dataSource, DatabaseDialect dialect, PlatformTransactionManager transactionManager) {
+		Assert.notNull(dataSource, "'dataSource' must not be null");
+		Assert.notNull(dialect, "'dialect' must not be null");
+		Assert.notNull(transactionManager, "'transactionManager' must not be null");
+		this.dialect = dialect;
+		this.template = new NamedParameterJdbcTemplate(dataSource);
+		this.jdbc = JdbcClient.create(this.template);
+		this.transactions = new TransactionTemplate(transactionManager);
+		this.transactions.setIsolationLevel(TransactionDefinition.ISOLATION_READ_COMMITTED);
+	}
+
+	DatabaseDialect dialect() {
+		return this.dialect;
+	}
+
+	NamedParameterJdbcTemplate template() {
+		return this.template;
+	}
+
+	JdbcClient jdbc() {
+		return this.jdbc;
+	}
+
+	TransactionTemplate transactions() {
+		return this.transactions;
+	}
+
+	String render(String sql) {
+		return this.dialect.render(sql);
+	}
+
+	Object bind(Instant instant) {
+		return this.dialect.bind(instant);
+	}
+
+	@Nullable Instant getInstant(ResultSet resultSet, String column) throws SQLException {
+		return this.dialect.getInstant(resultSet, column);
+	}
+
+	Instant getRequiredInstant(ResultSet resultSet, String column) throws SQLException {
+		Instant instant = this.dialect.getInstant(resultSet, column);
+		if (instant == null) {
+			throw new IllegalStateException("Column '" + column + "' is unexpectedly null");
+		}
+		return instant;
+	}
+
+}

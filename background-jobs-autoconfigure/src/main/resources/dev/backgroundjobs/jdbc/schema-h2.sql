@@ -1,0 +1,62 @@
+-- background-jobs schema for H2 2.x.
+-- Every statement is idempotent, so the file can be applied on each start-up
+-- (background-jobs.jdbc.initialize-schema=always) or copied into a Flyway or Liquibase migration.
+-- Times are TIMESTAMP(6) WITH TIME ZONE, written from the database clock. Ids are at most 255 characters.
+
+CREATE TABLE IF NOT EXISTS bj_runs (
+	run_id VARCHAR(255) NOT NULL,
+	function_id VARCHAR(255) NOT NULL,
+	event_id VARCHAR(255) NOT NULL,
+	event_name VARCHAR(255) NOT NULL,
+	event_data CLOB NOT NULL,
+	event_time TIMESTAMP(6) WITH TIME ZONE NOT NULL,
+	status VARCHAR(16) NOT NULL,
+	attempt INTEGER NOT NULL,
+	version BIGINT NOT NULL,
+	handler_failures INTEGER NOT NULL,
+	lease_owner VARCHAR(255),
+	lease_until TIMESTAMP(6) WITH TIME ZONE,
+	wake_at TIMESTAMP(6) WITH TIME ZONE,
+	output CLOB,
+	error CLOB,
+	created_at TIMESTAMP(6) WITH TIME ZONE NOT NULL,
+	started_at TIMESTAMP(6) WITH TIME ZONE,
+	finished_at TIMESTAMP(6) WITH TIME ZONE,
+	CONSTRAINT bj_runs_pk PRIMARY KEY (run_id),
+	CONSTRAINT bj_runs_event_uk UNIQUE (function_id, event_id)
+);
+
+CREATE INDEX IF NOT EXISTS bj_runs_wake_idx ON bj_runs (status, wake_at);
+CREATE INDEX IF NOT EXISTS bj_runs_lease_idx ON bj_runs (status, lease_until);
+CREATE INDEX IF NOT EXISTS bj_runs_owner_idx ON bj_runs (lease_owner);
+CREATE INDEX IF NOT EXISTS bj_runs_created_idx ON bj_runs (created_at, run_id);
+CREATE INDEX IF NOT EXISTS bj_runs_function_created_idx ON bj_runs (function_id, created_at);
+
+CREATE TABLE IF NOT EXISTS bj_steps (
+	run_id VARCHAR(255) NOT NULL,
+	step_id VARCHAR(255) NOT NULL,
+	status VARCHAR(16) NOT NULL,
+	attempts INTEGER NOT NULL,
+	output CLOB,
+	error CLOB,
+	started_at TIMESTAMP(6) WITH TIME ZONE NOT NULL,
+	finished_at TIMESTAMP(6) WITH TIME ZONE NOT NULL,
+	CONSTRAINT bj_steps_pk PRIMARY KEY (run_id, step_id)
+);
+
+CREATE TABLE IF NOT EXISTS bj_dead_letters (
+	id VARCHAR(255) NOT NULL,
+	run_id VARCHAR(255),
+	function_id VARCHAR(255) NOT NULL,
+	step_id VARCHAR(255),
+	error CLOB NOT NULL,
+	record_topic VARCHAR(255),
+	record_partition INTEGER NOT NULL,
+	record_offset BIGINT NOT NULL,
+	record_key BLOB,
+	record_value BLOB,
+	created_at TIMESTAMP(6) WITH TIME ZONE NOT NULL,
+	CONSTRAINT bj_dead_letters_pk PRIMARY KEY (id)
+);
+
+CREATE INDEX IF NOT EXISTS bj_dead_letters_created_idx ON bj_dead_letters (created_at);

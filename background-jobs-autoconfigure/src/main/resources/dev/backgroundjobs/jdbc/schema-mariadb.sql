@@ -1,0 +1,65 @@
+-- background-jobs schema for MariaDB 10.6+ (SKIP LOCKED needs 10.6).
+-- Every statement is idempotent, so the file can be applied on each start-up
+-- (background-jobs.jdbc.initialize-schema=always) or copied into a Flyway or Liquibase migration.
+-- Indexes are declared inside CREATE TABLE because MySQL has no CREATE INDEX IF NOT EXISTS.
+-- Times are DATETIME(6) holding UTC, written from UTC_TIMESTAMP(6), so the session time zone
+-- does not matter (and there is no 2038 limit as with TIMESTAMP).
+-- Ids are at most 255 characters, compared case-sensitively (utf8mb4_bin). The widest key,
+-- (function_id, event_id), is 2 x 255 x 4 = 2040 bytes: within InnoDB's 3072-byte limit for
+-- the DYNAMIC row format, which the tables declare.
+
+CREATE TABLE IF NOT EXISTS bj_runs (
+	run_id VARCHAR(255) NOT NULL,
+	function_id VARCHAR(255) NOT NULL,
+	event_id VARCHAR(255) NOT NULL,
+	event_name VARCHAR(255) NOT NULL,
+	event_data LONGTEXT NOT NULL,
+	event_time DATETIME(6) NOT NULL,
+	status VARCHAR(16) NOT NULL,
+	attempt INT NOT NULL,
+	version BIGINT NOT NULL,
+	handler_failures INT NOT NULL,
+	lease_owner VARCHAR(255),
+	lease_until DATETIME(6),
+	wake_at DATETIME(6),
+	output LONGTEXT,
+	error LONGTEXT,
+	created_at DATETIME(6) NOT NULL,
+	started_at DATETIME(6),
+	finished_at DATETIME(6),
+	PRIMARY KEY (run_id),
+	UNIQUE KEY bj_runs_event_uk (function_id, event_id),
+	KEY bj_runs_wake_idx (status, wake_at),
+	KEY bj_runs_lease_idx (status, lease_until),
+	KEY bj_runs_owner_idx (lease_owner),
+	KEY bj_runs_created_idx (created_at, run_id),
+	KEY bj_runs_function_created_idx (function_id, created_at)
+) ENGINE = InnoDB ROW_FORMAT = DYNAMIC DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+
+CREATE TABLE IF NOT EXISTS bj_steps (
+	run_id VARCHAR(255) NOT NULL,
+	step_id VARCHAR(255) NOT NULL,
+	status VARCHAR(16) NOT NULL,
+	attempts INT NOT NULL,
+	output LONGTEXT,
+	error LONGTEXT,
+	started_at DATETIME(6) NOT NULL,
+	finished_at DATETIME(6) NOT NULL,
+	PRIMARY KEY (run_id, step_id)
+) ENGINE = InnoDB ROW_FORMAT = DYNAMIC DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+
+CREATE TABLE IF NOT EXISTS bj_dead_letters (
+	id VARCHAR(255) NOT NULL,
+	run_id VARCHAR(255),
+	function_id VARCHAR(255) NOT NULL,
+	step_id VARCHAR(255),
+	error LONGTEXT NOT NULL,
+	record_topic VARCHAR(255),
+	record_partition INT NOT NULL,
+	record_offset BIGINT NOT NULL,
+	record_key LONGBLOB,
+	record_value LONGBLOB,
+	created_at DATETIME(6) NOT NULL,
+	PRIMARY KEY (id),
+	KEY bj_dead_letters_created_idx (created_at)
+) ENGINE = InnoDB ROW_FORMAT = DYNAMIC DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;

@@ -1,0 +1,73 @@
+package dev.backgroundjobs.autoconfigure;
+
+import java.sql.Connection;
+import java.sql.DatabaseMetaData;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.List;
+
+import javax.sql.DataSource;
+
+import dev.backgroundjobs.testsupport.TestDatabases;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.sql.init.DatabaseInitializationMode;
+import org.springframework.core.io.ClassPathResource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Tests for {@link BackgroundJobsJdbcProperties} and
+ * {@link BackgroundJobsDataSourceScriptDatabaseInitializer}.
+ */
+class BackgroundJobsJdbcPropertiesTests {
+
+	@Test
+	void schemaIsInitializedOnEveryDatabaseByDefault() {
+		BackgroundJobsJdbcProperties properties = new BackgroundJobsJdbcProperties();
+		assertThat(properties.getInitializeSchema()).isEqualTo(DatabaseInitializationMode.ALWAYS);
+		assertThat(properties.getSchema()).isEqualTo("classpath:dev/backgroundjobs/jdbc/schema-@@platform@@.sql");
+		assertThat(properties.isContinueOnError()).isTrue();
+	}
+
+	@Test
+	void everyPlatformHasASchemaFile() {
+		for (String platform : List.of("h2", "postgresql", "mariadb", "mysql")) {
+			assertThat(new ClassPathResource("dev/backgroundjobs/jdbc/schema-" + platform + ".sql").exists())
+				.as(platform)
+				.isTrue();
+		}
+	}
+
+	@Test
+	void initializerAppliesTheSchemaOfTheDetectedDatabase() throws Exception {
+		DataSource dataSource = TestDatabases.h2();
+		assertThat(new BackgroundJobsDataSourceScriptDatabaseInitializer(dataSource, new BackgroundJobsJdbcProperties())
+			.initializeDatabase()).isTrue();
+		assertThat(tables(dataSource)).contains("BJ_RUNS", "BJ_STEPS", "BJ_DEAD_LETTERS");
+	}
+
+	@Test
+	void initializerDoesNothingWhenInitializationIsDisabled() throws Exception {
+		DataSource dataSource = TestDatabases.h2();
+		BackgroundJobsJdbcProperties properties = new BackgroundJobsJdbcProperties();
+		properties.setInitializeSchema(DatabaseInitializationMode.NEVER);
+		assertThat(new BackgroundJobsDataSourceScriptDatabaseInitializer(dataSource, properties).initializeDatabase())
+			.isFalse();
+		assertThat(tables(dataSource)).doesNotContain("BJ_RUNS");
+	}
+
+	private List<String> tables(DataSource dataSource) throws Exception {
+		List<String> tables = new ArrayList<>();
+		try (Connection connection = dataSource.getConnection()) {
+			DatabaseMetaData metaData = connection.getMetaData();
+			try (ResultSet rs = metaData.getTables(null, null, "BJ_%", null)) {
+				while (rs.next()) {
+					tables.add(rs.getString("TABLE_NAME"));
+				}
+			}
+		}
+		return tables;
+	}
+
+}

@@ -1,0 +1,639 @@
+package dev.backgroundjobs.jdbc;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TimeZone;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import javax.sql.DataSource;
+
+import dev.backgroundjobs.RunStatus;
+import dev.backgroundjobs.autoconfigure.BackgroundJobsDataSourceScriptDatabaseInitializer;
+import dev.backgroundjobs.autoconfigure.BackgroundJobsJdbcProperties;
+import dev.backgroundjobs.store.DeadLetterRecord;
+import dev.backgroundjobs.store.NewRun;
+import dev.backgroundjobs.store.RunQuery;
+import dev.backgroundjobs.store.RunRecord;
+import dev.backgroundjobs.store.StepRecord;
+import dev.backgroundjobs.store.StepStatus;
+import dev.backgroundjobs.testsupport.TestDatabases;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.jdbc.datasource.DelegatingDataSource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/**
+ * Integration tests for {@link JdbcRunStore}, {@link JdbcStepStore} and
+ * {@link JdbcDeadLetterStore} against every supported database.
+ */
+class JdbcStoreIntegrationTests {
+
+	private static final String SCHEMA = "bj_store_tests";
+
+	private static final Duration LONG_LEASE = Duration.ofMinutes(10);
+
+	private static final Duration EXPIRED_LEASE = Duration.ofMillis(1);
+
+	private static final Set<DataSource> initialized = ConcurrentHashMap.newKeySet();
+
+	@Nested
+	class H2 extends StoreTests {
+
+		@Override
+		DataSource dataSource() {
+			return TestDatabases.h2(SCHEMA);
+		}
+
+		@Override
+		DatabaseDialect expectedDialect() {
+			return DatabaseDialect.H2;
+		}
+
+	}
+
+	@Nested
+	class PostgreSql extends StoreTests {
+
+		@Override
+		DataSource dataSource() {
+			return TestDatabases.postgres(SCHEMA);
+		}
+
+		@Override
+		DatabaseDialect expectedDialect() {
+			return DatabaseDialect.POSTGRESQL;
+		}
+
+	}
+
+	@Nested
+	class MariaDb extends StoreTests {
+
+		private static final Map<DataSource, DataSource> offsetSessions = new ConcurrentHashMap<>();
+
+		@Override
+		DataSource dataSource() {
+			// A session time zone far from UTC proves that stored instants do not depend
+			// on
+			// it.
+			return offsetSessions.computeIfAbsent(TestDatabases.mariadb(SCHEMA), (dataSource) -> {
+				return new DelegatingDataSource(dataSource) {
+
+					@Override
+					public Connection getConnection() throws SQLException {
+						Connection connection = super.getConnection();
+						try (Statement statement = connection.createStatement()) {
+							statement.execute("SET time_zone = '+05:00'");
+						}
+						return connection;
+					}
+
+				};
+			});
+		}
+
+		@Override
+		DatabaseDialect expectedDialect() {
+			return DatabaseDialect.MARIADB;
+		}
+
+	}
+
+	abstract static class StoreTests {
+
+		JdbcRunStore runs;
+
+		JdbcStepStore steps;
+
+		JdbcDeadLetterStore deadLetters;
+
+		DataSource dataSource;
+
+		private int sequence;
+
+		abstract DataSource dataSource();
+
+		abstract DatabaseDialect expectedDialect();
+
+		@BeforeEach
+		void prepareDatabase() throws SQLException {
+			this.dataSource = dataSource();
+			if (initialized.add(this.dataSource)) {
+				BackgroundJobsJdbcProperties properties = new BackgroundJobsJdbcProperties();
+				// Twice: every statement must be idempotent.
+				new BackgroundJobsDataSourceScriptDatabaseInitializer(this.dataSource, properties).initializeDatabase();
+				new BackgroundJobsDataSourceScriptDatabaseInitializer(this.dataSource, properties).initializeDatabase();
+			}
+			try (Connection connection = this.dataSource.getConnection();
+					Statement statement = connection.createStatement()) {
+				statement.execute("DELETE FROM bj_steps");
+				statement.execute("DELETE FROM bj_dead_letters");
+				statement.execute("DELETE FROM bj_runs");
+			}
+			DatabaseDialect dialect = DatabaseDialect.from(this.dataSource);
+			assertThat(dialect).isEqualTo(expectedDialect());
+			this.runs = new JdbcRunStore(this.dataSource, dialect);
+			this.steps = new JdbcStepStore(this.dataSource, dialect);
+			this.deadLetters = new JdbcDeadLetterStore(this.dataSource);
+		}
+
+		@Test
+		void insertLeasedRecordsQueuedRunsLeasedToTheOwner() {
+			NewRun run = newRun("run-1", "fn", "event-1");
+			assertThat(this.runs.insertLeased(List.of(run), "owner-a", LONG_LEASE)).containsExactly("run-1");
+			RunRecord record = this.runs.find("run-1");
+			assertThat(record).isNotNull();
+			assertThat(record.functionId()).isEqualTo("fn");
+			assertThat(record.eventId()).isEqualTo("event-1");
+			assertThat(record.eventName()).isEqualTo("test/event");
+			assertThat(record.eventData()).isEqualTo("{\"n\":1}");
+			assertThat(record.eventTime()).isEqualTo(run.eventTime());
+			assertThat(record.status()).isEqualTo(RunStatus.QUEUED);
+			assertThat(record.attempt()).isZero();
+			assertThat(record.version()).isEqualTo(1);
+			assertThat(record.handlerFailures()).isZero();
+			assertThat(record.leaseOwner()).isEqualTo("owner-a");
+			assertThat(record.leaseUntil()).isCloseTo(record.createdAt().plus(LONG_LEASE),
+					within(1, ChronoUnit.SECONDS));
+			assertThat(record.wakeAt()).isNull();
+			assertThat(record.output()).isNull();
+			assertThat(record.error()).isNull();
+			assertThat(record.startedAt()).isNull();
+			assertThat(record.finishedAt()).isNull();
+		}
+
+		@Test
+		void insertLeasedSkipsRunsWhoseEventIsAlreadyRecorded() {
+			this.runs.insertLeased(List.of(newRun("run-1", "fn", "event-1")), "owner-a", LONG_LEASE);
+			List<String> inserted = this.runs.insertLeased(List.of(newRun("run-2", "fn", "event-1"),
+					newRun("run-3", "fn", "event-2"), newRun("run-4", "fn", "event-2"),
+					newRun("run-5", "other-fn", "event-1"), newRun("run-1", "fn", "event-1")), "owner-a", LONG_LEASE);
+			assertThat(inserted).containsExactlyInAnyOrder("run-3", "run-5");
+			assertThat(this.runs.find("run-2")).isNull();
+			assertThat(this.runs.find("run-4")).isNull();
+			assertThat(this.runs.findRuns(new RunQuery(null, null, null, 10))).hasSize(3);
+		}
+
+		@Test
+		void insertLeasedOfAnEmptyListInsertsNothing() {
+			assertThat(this.runs.insertLeased(List.of(), "owner-a", LONG_LEASE)).isEmpty();
+		}
+
+		@Test
+		void concurrentInsertsOfTheSameEventsRecordEachEventOnce() throws Exception {
+			List<NewRun> first = new ArrayList<>();
+			List<NewRun> second = new ArrayList<>();
+			for (int i = 0; i < 30; i++) {
+				first.add(newRun("a-" + i, "fn", "event-" + i));
+				second.add(newRun("b-" + i, "fn", "event-" + i));
+			}
+			Collections.reverse(second);
+			CyclicBarrier barrier = new CyclicBarrier(2);
+			List<List<String>> results = runConcurrently(List.of(() -> {
+				barrier.await();
+				return this.runs.insertLeased(first, "owner-a", LONG_LEASE);
+			}, () -> {
+				barrier.await();
+				return this.runs.insertLeased(second, "owner-b", LONG_LEASE);
+			}));
+			List<String> all = new ArrayList<>(results.get(0));
+			all.addAll(results.get(1));
+			assertThat(all).hasSize(30);
+			assertThat(all.stream().map((id) -> id.substring(2)).distinct()).hasSize(30);
+			assertThat(this.runs.findRuns(new RunQuery(null, null, null, 100))).hasSize(30)
+				.allSatisfy((run) -> assertThat(all).contains(run.runId()));
+		}
+
+		@Test
+		void findReturnsNullForAnUnknownRun() {
+			assertThat(this.runs.find("unknown")).isNull();
+		}
+
+		@Test
+		void startMarksTheRunRunningAndCountsTheAttempt() {
+			insert("run-1", LONG_LEASE);
+			assertThat(this.runs.start("run-1", 1)).isTrue();
+			RunRecord started = this.runs.find("run-1");
+			assertThat(started.status()).isEqualTo(RunStatus.RUNNING);
+			assertThat(started.attempt()).isEqualTo(1);
+			assertThat(started.startedAt()).isNotNull();
+			assertThat(this.runs.start("run-1", 1)).isTrue();
+			RunRecord restarted = this.runs.find("run-1");
+			assertThat(restarted.attempt()).isEqualTo(2);
+			assertThat(restarted.startedAt()).isEqualTo(started.startedAt());
+		}
+
+		@Test
+		void fencedWritesWithAStaleVersionChangeNothing() throws InterruptedException {
+			insert("run-1", EXPIRED_LEASE);
+			expireLeases();
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10)).extracting(RunRecord::version)
+				.containsExactly(2L);
+			RunRecord claimed = this.runs.find("run-1");
+			assertThat(this.runs.start("run-1", 1)).isFalse();
+			assertThat(this.runs.complete("run-1", 1, "\"done\"")).isFalse();
+			assertThat(this.runs.park("run-1", 1, Duration.ofSeconds(5), "boom", 1)).isFalse();
+			assertThat(this.runs.fail("run-1", 1, "step", "boom")).isFalse();
+			assertThat(this.steps.saveStep(step("run-1", "step", StepStatus.COMPLETED, "1"), 1)).isFalse();
+			assertThat(this.runs.find("run-1")).isEqualTo(claimed);
+			assertThat(this.steps.findSteps("run-1")).isEmpty();
+			assertThat(this.deadLetters.count()).isZero();
+			assertThat(this.runs.start("run-1", 2)).isTrue();
+		}
+
+		@Test
+		void fencedWritesOfAFinishedRunChangeNothing() {
+			insert("run-1", LONG_LEASE);
+			assertThat(this.runs.complete("run-1", 1, "\"done\"")).isTrue();
+			assertThat(this.runs.start("run-1", 1)).isFalse();
+			assertThat(this.runs.park("run-1", 1, Duration.ZERO, null, 0)).isFalse();
+			assertThat(this.steps.saveStep(step("run-1", "step", StepStatus.COMPLETED, "1"), 1)).isFalse();
+			assertThat(this.runs.find("run-1").status()).isEqualTo(RunStatus.COMPLETED);
+		}
+
+		@Test
+		void completeStoresTheOutputAndClearsTheLease() {
+			insert("run-1", LONG_LEASE);
+			this.runs.start("run-1", 1);
+			assertThat(this.runs.complete("run-1", 1, "\"done\"")).isTrue();
+			RunRecord record = this.runs.find("run-1");
+			assertThat(record.status()).isEqualTo(RunStatus.COMPLETED);
+			assertThat(record.output()).isEqualTo("\"done\"");
+			assertThat(record.leaseOwner()).isNull();
+			assertThat(record.leaseUntil()).isNull();
+			assertThat(record.finishedAt()).isNotNull();
+		}
+
+		@Test
+		void parkSleepsTheRunUntilTheDelayHasPassed() {
+			insert("run-1", LONG_LEASE);
+			this.runs.start("run-1", 1);
+			assertThat(this.runs.park("run-1", 1, Duration.ofMinutes(5), "boom", 2)).isTrue();
+			RunRecord record = this.runs.find("run-1");
+			assertThat(record.status()).isEqualTo(RunStatus.SLEEPING);
+			assertThat(record.wakeAt()).isCloseTo(record.startedAt().plus(Duration.ofMinutes(5)),
+					within(5, ChronoUnit.SECONDS));
+			assertThat(record.leaseOwner()).isNull();
+			assertThat(record.leaseUntil()).isNull();
+			assertThat(record.error()).isEqualTo("boom");
+			assertThat(record.handlerFailures()).isEqualTo(2);
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10)).isEmpty();
+		}
+
+		@Test
+		void claimDueTakesDueSleepingRunsAndRunsWhoseLeaseExpired() throws InterruptedException {
+			insert("expired", EXPIRED_LEASE);
+			insert("live", LONG_LEASE);
+			insert("due", LONG_LEASE);
+			this.runs.park("due", 1, Duration.ZERO, null, 0);
+			insert("sleeping", LONG_LEASE);
+			this.runs.park("sleeping", 1, Duration.ofHours(1), null, 0);
+			insert("completed", EXPIRED_LEASE);
+			this.runs.complete("completed", 1, null);
+			insert("running-expired", EXPIRED_LEASE);
+			this.runs.start("running-expired", 1);
+			expireLeases();
+			List<RunRecord> claimed = this.runs.claimDue("owner-b", LONG_LEASE, 10);
+			assertThat(claimed).extracting(RunRecord::runId)
+				.containsExactlyInAnyOrder("expired", "due", "running-expired");
+			assertThat(claimed).allSatisfy((run) -> {
+				assertThat(run.status()).isEqualTo(RunStatus.QUEUED);
+				assertThat(run.version()).isEqualTo(2);
+				assertThat(run.leaseOwner()).isEqualTo("owner-b");
+				assertThat(run.leaseUntil()).isAfter(run.createdAt().plus(LONG_LEASE).minusSeconds(60));
+				assertThat(run.wakeAt()).isNull();
+			});
+			assertThat(this.runs.claimDue("owner-c", LONG_LEASE, 10)).isEmpty();
+		}
+
+		@Test
+		void claimDueClaimsAtMostTheLimit() throws InterruptedException {
+			for (int i = 0; i < 5; i++) {
+				insert("run-" + i, EXPIRED_LEASE);
+			}
+			expireLeases();
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 3)).hasSize(3);
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 3)).hasSize(2);
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 0)).isEmpty();
+		}
+
+		@Test
+		void concurrentClaimersNeverClaimTheSameRun() throws Exception {
+			List<NewRun> batch = new ArrayList<>();
+			for (int i = 0; i < 60; i++) {
+				batch.add(newRun("run-" + i, "fn", "event-" + i));
+			}
+			this.runs.insertLeased(batch, "owner-a", EXPIRED_LEASE);
+			expireLeases();
+			CyclicBarrier barrier = new CyclicBarrier(3);
+			List<Callable<List<String>>> claimers = new ArrayList<>();
+			for (int i = 0; i < 3; i++) {
+				String owner = "claimer-" + i;
+				claimers.add(() -> {
+					barrier.await();
+					List<String> claimed = new ArrayList<>();
+					List<RunRecord> batchClaimed;
+					do {
+						batchClaimed = this.runs.claimDue(owner, LONG_LEASE, 4);
+						batchClaimed.forEach((run) -> claimed.add(run.runId()));
+					}
+					while (!batchClaimed.isEmpty());
+					return claimed;
+				});
+			}
+			List<List<String>> results = runConcurrently(claimers);
+			List<String> all = results.stream().flatMap(List::stream).toList();
+			assertThat(all).hasSize(60).doesNotHaveDuplicates();
+			assertThat(this.runs.findAll(all)).allSatisfy((run) -> assertThat(run.version()).isEqualTo(2));
+		}
+
+		@Test
+		void extendLeasesExtendsOnlyTheOwnersActiveLeases() {
+			insert("mine", Duration.ofSeconds(30));
+			insert("mine-running", Duration.ofSeconds(30));
+			this.runs.start("mine-running", 1);
+			insert("mine-done", Duration.ofSeconds(30));
+			this.runs.complete("mine-done", 1, null);
+			this.runs.insertLeased(List.of(newRun("theirs", "fn", "theirs")), "owner-b", Duration.ofSeconds(30));
+			assertThat(this.runs.extendLeases("owner-a", Duration.ofHours(1))).isEqualTo(2);
+			RunRecord mine = this.runs.find("mine");
+			assertThat(mine.leaseUntil()).isAfter(mine.createdAt().plus(Duration.ofMinutes(50)));
+			assertThat(this.runs.find("mine-running").leaseUntil())
+				.isAfter(mine.createdAt().plus(Duration.ofMinutes(50)));
+			RunRecord theirs = this.runs.find("theirs");
+			assertThat(theirs.leaseUntil()).isBefore(theirs.createdAt().plus(Duration.ofMinutes(1)));
+			assertThat(this.runs.find("mine-done").leaseUntil()).isNull();
+		}
+
+		@Test
+		void releaseLeasesMakesRunsClaimableAtOnce() {
+			insert("mine", LONG_LEASE);
+			insert("mine-running", LONG_LEASE);
+			this.runs.start("mine-running", 1);
+			this.runs.insertLeased(List.of(newRun("theirs", "fn", "theirs")), "owner-b", LONG_LEASE);
+			assertThat(this.runs.releaseLeases("owner-a")).isEqualTo(2);
+			assertThat(this.runs.find("mine").leaseOwner()).isNull();
+			assertThat(this.runs.claimDue("owner-c", LONG_LEASE, 10)).extracting(RunRecord::runId)
+				.containsExactlyInAnyOrder("mine", "mine-running");
+			assertThat(this.runs.find("theirs").leaseOwner()).isEqualTo("owner-b");
+		}
+
+		@Test
+		void failMarksTheRunFailedAndRecordsADeadLetter() {
+			insert("run-1", LONG_LEASE);
+			this.runs.start("run-1", 1);
+			assertThat(this.runs.fail("run-1", 1, "charge-card", "card declined")).isTrue();
+			RunRecord record = this.runs.find("run-1");
+			assertThat(record.status()).isEqualTo(RunStatus.FAILED);
+			assertThat(record.error()).isEqualTo("card declined");
+			assertThat(record.leaseOwner()).isNull();
+			assertThat(record.leaseUntil()).isNull();
+			assertThat(record.finishedAt()).isNotNull();
+			DeadLetterRecord deadLetter = this.deadLetters.find("run-1");
+			assertThat(deadLetter).isNotNull();
+			assertThat(deadLetter.runId()).isEqualTo("run-1");
+			assertThat(deadLetter.functionId()).isEqualTo("fn");
+			assertThat(deadLetter.stepId()).isEqualTo("charge-card");
+			assertThat(deadLetter.error()).isEqualTo("card declined");
+			assertThat(deadLetter.topic()).isNull();
+			assertThat(deadLetter.partition()).isEqualTo(-1);
+			assertThat(deadLetter.offset()).isEqualTo(-1);
+			assertThat(deadLetter.rawKey()).isNull();
+			assertThat(deadLetter.rawValue()).isNull();
+			assertThat(deadLetter.createdAt()).isCloseTo(record.finishedAt(), within(1, ChronoUnit.SECONDS));
+			assertThat(this.deadLetters.count()).isEqualTo(1);
+			assertThat(this.runs.fail("run-1", 1, "charge-card", "again")).isFalse();
+		}
+
+		@Test
+		void failOutsideAnyStepRecordsADeadLetterWithoutAStep() {
+			insert("run-1", LONG_LEASE);
+			assertThat(this.runs.fail("run-1", 1, null, "handler threw")).isTrue();
+			assertThat(this.deadLetters.find("run-1").stepId()).isNull();
+		}
+
+		@Test
+		void replayKeepsCompletedStepsAndRemovesFailedOnes() {
+			insert("run-1", LONG_LEASE);
+			this.runs.start("run-1", 1);
+			this.steps.saveStep(step("run-1", "fetch", StepStatus.COMPLETED, "{\"id\":1}"), 1);
+			this.steps.saveStep(step("run-1", "charge", StepStatus.FAILED, null), 1);
+			this.runs.park("run-1", 1, Duration.ZERO, "declined", 3);
+			this.runs.claimDue("owner-a", LONG_LEASE, 1);
+			this.runs.start("run-1", 2);
+			this.runs.fail("run-1", 2, "charge", "declined");
+			RunRecord replayed = this.runs.replay("run-1", "owner-b", LONG_LEASE);
+			assertThat(replayed).isNotNull();
+			assertThat(replayed.status()).isEqualTo(RunStatus.QUEUED);
+			assertThat(replayed.version()).isEqualTo(3);
+			assertThat(replayed.attempt()).isEqualTo(2);
+			assertThat(replayed.leaseOwner()).isEqualTo("owner-b");
+			assertThat(replayed.leaseUntil()).isNotNull();
+			assertThat(replayed.handlerFailures()).isZero();
+			assertThat(replayed.error()).isNull();
+			assertThat(replayed.finishedAt()).isNull();
+			assertThat(replayed).isEqualTo(this.runs.find("run-1"));
+			assertThat(this.steps.findSteps("run-1")).extracting(StepRecord::stepId).containsExactly("fetch");
+			assertThat(this.deadLetters.find("run-1")).isNull();
+			assertThat(this.deadLetters.count()).isZero();
+			assertThat(this.steps.saveStep(step("run-1", "charge", StepStatus.COMPLETED, "true"), 3)).isTrue();
+		}
+
+		@Test
+		void replayReturnsNullForARunThatIsNotFailed() {
+			insert("run-1", LONG_LEASE);
+			assertThat(this.runs.replay("run-1", "owner-b", LONG_LEASE)).isNull();
+			assertThat(this.runs.replay("unknown", "owner-b", LONG_LEASE)).isNull();
+			assertThat(this.runs.find("run-1").version()).isEqualTo(1);
+		}
+
+		@Test
+		void saveStepInsertsAndThenReplacesAStep() {
+			insert("run-1", LONG_LEASE);
+			Instant start = Instant.parse("2025-01-01T10:00:00.123456Z");
+			StepRecord failed = new StepRecord("run-1", "charge", StepStatus.FAILED, 1, null, "timeout", start,
+					start.plusMillis(5));
+			StepRecord first = new StepRecord("run-1", "fetch", StepStatus.COMPLETED, 1, "{\"id\":1}", null,
+					start.minusSeconds(1), start.minusMillis(1));
+			assertThat(this.steps.saveStep(failed, 1)).isTrue();
+			assertThat(this.steps.saveStep(first, 1)).isTrue();
+			assertThat(this.steps.findSteps("run-1")).containsExactly(first, failed);
+			StepRecord completed = new StepRecord("run-1", "charge", StepStatus.COMPLETED, 2, "\"ok\"", null,
+					start.plusSeconds(2), start.plusSeconds(3));
+			assertThat(this.steps.saveStep(completed, 1)).isTrue();
+			assertThat(this.steps.findSteps("run-1")).containsExactly(first, completed);
+			assertThat(this.steps.findSteps("unknown")).isEmpty();
+		}
+
+		@Test
+		void findRunsListsNewestFirstWithFiltersAndACursor() {
+			for (int i = 1; i <= 5; i++) {
+				String function = (i >= 4) ? "other" : "fn";
+				this.runs.insertLeased(List.of(newRun("run-" + i, function, "event-" + i)), "owner-a", LONG_LEASE);
+			}
+			this.runs.start("run-2", 1);
+			assertThat(ids(new RunQuery(null, null, null, 10))).containsExactly("run-5", "run-4", "run-3", "run-2",
+					"run-1");
+			assertThat(ids(new RunQuery(null, null, null, 2))).containsExactly("run-5", "run-4");
+			assertThat(ids(new RunQuery(RunStatus.RUNNING, null, null, 10))).containsExactly("run-2");
+			assertThat(ids(new RunQuery(null, "fn", null, 10))).containsExactly("run-3", "run-2", "run-1");
+			assertThat(ids(new RunQuery(RunStatus.QUEUED, "fn", null, 10))).containsExactly("run-3", "run-1");
+			assertThat(ids(new RunQuery(null, null, "run-4", 2))).containsExactly("run-3", "run-2");
+			assertThat(ids(new RunQuery(null, "other", "run-5", 10))).containsExactly("run-4");
+			assertThat(ids(new RunQuery(null, null, "run-1", 10))).isEmpty();
+			assertThat(ids(new RunQuery(null, null, "unknown", 10))).isEmpty();
+		}
+
+		@Test
+		void findRunsBreaksTiesOfCreationTimeByRunId() {
+			this.runs.insertLeased(
+					List.of(newRun("run-b", "fn", "e-1"), newRun("run-a", "fn", "e-2"), newRun("run-c", "fn", "e-3")),
+					"owner-a", LONG_LEASE);
+			List<RunRecord> all = this.runs.findRuns(new RunQuery(null, null, null, 10));
+			List<String> expected = all.stream()
+				.sorted((a, b) -> (a.createdAt().equals(b.createdAt())) ? b.runId().compareTo(a.runId())
+						: b.createdAt().compareTo(a.createdAt()))
+				.map(RunRecord::runId)
+				.toList();
+			assertThat(all).extracting(RunRecord::runId).containsExactlyElementsOf(expected);
+			List<String> paged = new ArrayList<>(ids(new RunQuery(null, null, null, 1)));
+			paged.addAll(ids(new RunQuery(null, null, paged.get(0), 1)));
+			paged.addAll(ids(new RunQuery(null, null, paged.get(1), 5)));
+			assertThat(paged).containsExactlyElementsOf(expected);
+		}
+
+		@Test
+		void countByStatusCountsRunsPerStatus() {
+			insert("run-1", LONG_LEASE);
+			insert("run-2", LONG_LEASE);
+			insert("run-3", LONG_LEASE);
+			this.runs.start("run-2", 1);
+			this.runs.fail("run-3", 1, null, "boom");
+			assertThat(this.runs.countByStatus()).containsOnly(Map.entry(RunStatus.QUEUED, 1L),
+					Map.entry(RunStatus.RUNNING, 1L), Map.entry(RunStatus.FAILED, 1L));
+		}
+
+		@Test
+		void findAllFindsRunsById() {
+			insert("run-1", LONG_LEASE);
+			insert("run-2", LONG_LEASE);
+			assertThat(this.runs.findAll(List.of("run-1", "run-2", "unknown"))).extracting(RunRecord::runId)
+				.containsExactlyInAnyOrder("run-1", "run-2");
+			assertThat(this.runs.findAll(List.of())).isEmpty();
+		}
+
+		@Test
+		void instantsRoundTripWhateverTheTimeZone() {
+			TimeZone defaultZone = TimeZone.getDefault();
+			try {
+				TimeZone.setDefault(TimeZone.getTimeZone("Pacific/Kiritimati"));
+				Instant eventTime = Instant.parse("2024-03-31T01:30:00.123456Z");
+				this.runs.insertLeased(List.of(new NewRun("run-1", "fn", "event-1", "test/event", "{}", eventTime)),
+						"owner-a", LONG_LEASE);
+				StepRecord step = new StepRecord("run-1", "step", StepStatus.COMPLETED, 1, null, null, eventTime,
+						eventTime.plusMillis(1));
+				this.steps.saveStep(step, 1);
+				TimeZone.setDefault(TimeZone.getTimeZone("America/Los_Angeles"));
+				RunRecord record = this.runs.find("run-1");
+				assertThat(record.eventTime()).isEqualTo(eventTime);
+				assertThat(this.steps.findSteps("run-1")).containsExactly(step);
+				// Database time is UTC-correct too: the servers run on this machine.
+				assertThat(record.createdAt()).isCloseTo(Instant.now(), within(1, ChronoUnit.MINUTES));
+				assertThat(record.leaseUntil()).isCloseTo(Instant.now().plus(LONG_LEASE),
+						within(1, ChronoUnit.MINUTES));
+			}
+			finally {
+				TimeZone.setDefault(defaultZone);
+			}
+		}
+
+		@Test
+		void poisonDeadLettersKeepTheRawBytes() throws InterruptedException {
+			byte[] value = { 0, 1, (byte) 0xFF, (byte) 0x80, '{' };
+			this.deadLetters.savePoison(new DeadLetterRecord("poison-1", null, "fn", null, "not JSON", "jobs.test", 3,
+					42L, null, value, Instant.now()));
+			Thread.sleep(5);
+			this.deadLetters.savePoison(new DeadLetterRecord("poison-2", null, "fn", null, "not JSON", "jobs.test", 0,
+					7L, new byte[] { 'k' }, new byte[0], Instant.now()));
+			DeadLetterRecord first = this.deadLetters.find("poison-1");
+			assertThat(first).isNotNull();
+			assertThat(first.runId()).isNull();
+			assertThat(first.functionId()).isEqualTo("fn");
+			assertThat(first.error()).isEqualTo("not JSON");
+			assertThat(first.topic()).isEqualTo("jobs.test");
+			assertThat(first.partition()).isEqualTo(3);
+			assertThat(first.offset()).isEqualTo(42L);
+			assertThat(first.rawKey()).isNull();
+			assertThat(first.rawValue()).containsExactly(value);
+			assertThat(this.deadLetters.find("poison-2").rawKey()).containsExactly('k');
+			assertThat(this.deadLetters.count()).isEqualTo(2);
+			assertThat(this.deadLetters.findAll(10)).extracting(DeadLetterRecord::id)
+				.containsExactly("poison-2", "poison-1");
+			assertThat(this.deadLetters.findAll(1)).extracting(DeadLetterRecord::id).containsExactly("poison-2");
+			assertThat(this.deadLetters.find("unknown")).isNull();
+		}
+
+		private void insert(String runId, Duration lease) {
+			assertThat(this.runs.insertLeased(List.of(newRun(runId, "fn", "event-" + runId)), "owner-a", lease))
+				.containsExactly(runId);
+		}
+
+		private NewRun newRun(String runId, String functionId, String eventId) {
+			this.sequence++;
+			return new NewRun(runId, functionId, eventId, "test/event", "{\"n\":" + this.sequence + "}",
+					Instant.parse("2025-06-01T12:00:00.000001Z").plusSeconds(this.sequence));
+		}
+
+		private StepRecord step(String runId, String stepId, StepStatus status, String output) {
+			Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+			return new StepRecord(runId, stepId, status, 1, output, (status != StepStatus.FAILED) ? null : "boom", now,
+					now);
+		}
+
+		private List<String> ids(RunQuery query) {
+			return this.runs.findRuns(query).stream().map(RunRecord::runId).toList();
+		}
+
+		private void expireLeases() throws InterruptedException {
+			// The only real wait: lets a 1 ms lease pass on the database clock.
+			Thread.sleep(20);
+		}
+
+		private static <T> List<T> runConcurrently(List<Callable<T>> tasks) throws Exception {
+			ExecutorService executor = Executors.newFixedThreadPool(tasks.size());
+			try {
+				List<Future<T>> futures = new ArrayList<>();
+				tasks.forEach((task) -> futures.add(executor.submit(task)));
+				List<T> results = new ArrayList<>();
+				for (Future<T> future : futures) {
+					results.add(future.get(60, TimeUnit.SECONDS));
+				}
+				return results;
+			}
+			finally {
+				executor.shutdownNow();
+			}
+		}
+
+	}
+
+}

@@ -1,0 +1,167 @@
+package dev.backgroundjobs.testsupport;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+
+import javax.sql.DataSource;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import org.junit.jupiter.api.Assumptions;
+
+import org.springframework.util.Assert;
+
+/**
+ * Data sources for tests against real databases: H2 in memory, and PostgreSQL and MariaDB
+ * on {@code 127.0.0.1} with their default ports and users.
+ * <p>
+ * Test suites share those servers and may run at the same time, so each suite asks for
+ * its own schema (PostgreSQL) or database (MariaDB), which is created if missing. When a
+ * server cannot be reached, the calling test is skipped, or fails when the system
+ * property {@code background-jobs.require-databases} is {@code true} (as on CI). Data
+ * sources are pooled and cached for the life of the JVM.
+ */
+public final class TestDatabases {
+
+	/**
+	 * System property that turns an unreachable database into a test failure.
+	 */
+	public static final String REQUIRE_DATABASES_PROPERTY = "background-jobs.require-databases";
+
+	private static final String POSTGRES_URL = System.getProperty("background-jobs.test.postgresql-url",
+			"jdbc:postgresql://127.0.0.1:5432/test");
+
+	private static final String MARIADB_URL = System.getProperty("background-jobs.test.mariadb-url",
+			"jdbc:mariadb://127.0.0.1:3306/");
+
+	private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_]{0,62}");
+
+	private static final Map<String, Supplier<DataSource>> dataSources = new ConcurrentHashMap<>();
+
+	private TestDatabases() {
+	}
+
+	/**
+	 * Returns a data source on a new, uniquely named H2 in-memory database.
+	 * @return the data source
+	 */
+	public static DataSource h2() {
+		return h2("test_" + UUID.randomUUID().toString().replace("-", ""));
+	}
+
+	/**
+	 * Returns a data source on the H2 in-memory database of the given name, which lives
+	 * as long as the JVM.
+	 * @param name the database name
+	 * @return the data source
+	 */
+	public static DataSource h2(String name) {
+		String url = "jdbc:h2:mem:" + name + ";DB_CLOSE_DELAY=-1";
+		return get(url, () -> pool(url, "sa", ""));
+	}
+
+	/**
+	 * Returns a data source on database {@code test} of the local PostgreSQL server,
+	 * using the given schema (created if missing) as its current schema.
+	 * @param schema the schema, lower case
+	 * @return the data source
+	 */
+	public static DataSource postgres(String schema) {
+		checkName(schema);
+		return get(POSTGRES_URL + "?currentSchema=" + schema, () -> {
+			execute("PostgreSQL", POSTGRES_URL + "?user=postgres&connectTimeout=3",
+					"CREATE SCHEMA IF NOT EXISTS " + schema);
+			return pool(POSTGRES_URL + "?currentSchema=" + schema, "postgres", "");
+		});
+	}
+
+	/**
+	 * Returns a data source on the given database (created if missing) of the local
+	 * MariaDB server.
+	 * @param database the database, lower case
+	 * @return the data source
+	 */
+	public static DataSource mariadb(String database) {
+		checkName(database);
+		return get(MARIADB_URL + database, () -> {
+			execute("MariaDB", MARIADB_URL + "?user=root&connectTimeout=3000",
+					"CREATE DATABASE IF NOT EXISTS " + database + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin");
+			return pool(MARIADB_URL + database, "root", "");
+		});
+	}
+
+	/**
+	 * Whether tests must fail, rather than be skipped, when a database is unreachable.
+	 * @return whether databases are required
+	 */
+	public static boolean databasesRequired() {
+		return Boolean.getBoolean(REQUIRE_DATABASES_PROPERTY);
+	}
+
+	private static DataSource get(String key, Supplier<DataSource> factory) {
+		return dataSources.computeIfAbsent(key, (url) -> memoize(factory)).get();
+	}
+
+	private static Supplier<DataSource> memoize(Supplier<DataSource> factory) {
+		try {
+			DataSource dataSource = factory.get();
+			return () -> dataSource;
+		}
+		catch (UnreachableDatabaseException ex) {
+			// Remember the failure, so that every test of the suite skips without waiting
+			// for another connection timeout.
+			return () -> {
+				if (databasesRequired()) {
+					throw new IllegalStateException(ex.getMessage() + " and " + REQUIRE_DATABASES_PROPERTY + " is true",
+							ex.getCause());
+				}
+				Assumptions.abort(
+						ex.getMessage() + "; skipping (set " + REQUIRE_DATABASES_PROPERTY + "=true to fail instead)");
+				throw ex;
+			};
+		}
+	}
+
+	private static void execute(String database, String url, String sql) {
+		try (Connection connection = DriverManager.getConnection(url);
+				Statement statement = connection.createStatement()) {
+			statement.execute(sql);
+		}
+		catch (SQLException ex) {
+			throw new UnreachableDatabaseException(database + " is not reachable at " + url + ": " + ex.getMessage(),
+					ex);
+		}
+	}
+
+	private static DataSource pool(String url, String user, String password) {
+		HikariConfig config = new HikariConfig();
+		config.setJdbcUrl(url);
+		config.setUsername(user);
+		config.setPassword(password);
+		config.setMaximumPoolSize(8);
+		config.setMinimumIdle(0);
+		config.setConnectionTimeout(5000);
+		config.setPoolName("test-" + Math.abs(url.hashCode()));
+		return new HikariDataSource(config);
+	}
+
+	private static void checkName(String name) {
+		Assert.isTrue(NAME.matcher(name).matches(), () -> "'" + name + "' is not a lower-case SQL identifier");
+	}
+
+	private static final class UnreachableDatabaseException extends RuntimeException {
+
+		UnreachableDatabaseException(String message, Throwable cause) {
+			super(message, cause);
+		}
+
+	}
+
+}
