@@ -112,9 +112,9 @@ class BackgroundJobsEngineConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	DueWorkPoller backgroundJobsDueWorkPoller(RunStore runStore, RunDispatcher dispatcher, InstanceId instanceId,
-			BackgroundJobsProperties properties) {
+			BackgroundJobsProperties properties, FunctionRegistry functions) {
 		return new DueWorkPoller(runStore, dispatcher, instanceId.value(), properties.getLease().getDuration(),
-				properties.getPoller().getBatchSize());
+				properties.getPoller().getBatchSize(), functions);
 	}
 
 	@Bean

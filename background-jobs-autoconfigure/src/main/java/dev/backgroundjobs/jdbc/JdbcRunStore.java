@@ -72,7 +72,7 @@ public class JdbcRunStore implements RunStore {
 
 	private static final String SELECT_DUE_SLEEPING = """
 			SELECT run_id FROM bj_runs
-			WHERE status = 'SLEEPING' AND wake_at <= ${now}
+			WHERE status = 'SLEEPING' AND wake_at <= ${now} AND function_id IN (:functionIds)
 			ORDER BY wake_at
 			LIMIT :limit
 			FOR UPDATE SKIP LOCKED
@@ -80,7 +80,7 @@ public class JdbcRunStore implements RunStore {
 
 	private static final String SELECT_EXPIRED_LEASES = """
 			SELECT run_id FROM bj_runs
-			WHERE status IN ('QUEUED', 'RUNNING') AND lease_until <= ${now}
+			WHERE status IN ('QUEUED', 'RUNNING') AND lease_until <= ${now} AND function_id IN (:functionIds)
 			ORDER BY lease_until
 			LIMIT :limit
 			FOR UPDATE SKIP LOCKED
@@ -286,16 +286,16 @@ public class JdbcRunStore implements RunStore {
 	}
 
 	@Override
-	public List<RunRecord> claimDue(String owner, Duration lease, int limit) {
+	public List<RunRecord> claimDue(String owner, Duration lease, int limit, Collection<String> functionIds) {
 		Assert.hasText(owner, "'owner' must not be empty");
-		if (limit <= 0) {
+		if (limit <= 0 || functionIds.isEmpty()) {
 			return List.of();
 		}
 		List<RunRecord> claimed = this.support.transactions().execute((status) -> {
 			// Two queries rather than one OR, so that each is a range scan of its index.
-			Set<String> runIds = new LinkedHashSet<>(lockDue(SELECT_DUE_SLEEPING, limit));
+			Set<String> runIds = new LinkedHashSet<>(lockDue(SELECT_DUE_SLEEPING, limit, functionIds));
 			if (runIds.size() < limit) {
-				runIds.addAll(lockDue(SELECT_EXPIRED_LEASES, limit - runIds.size()));
+				runIds.addAll(lockDue(SELECT_EXPIRED_LEASES, limit - runIds.size(), functionIds));
 			}
 			if (runIds.isEmpty()) {
 				return List.<RunRecord>of();
@@ -311,8 +311,13 @@ public class JdbcRunStore implements RunStore {
 		return (claimed != null) ? claimed : List.of();
 	}
 
-	private List<String> lockDue(String sql, int limit) {
-		return this.support.jdbc().sql(this.support.render(sql)).param("limit", limit).query(String.class).list();
+	private List<String> lockDue(String sql, int limit, Collection<String> functionIds) {
+		return this.support.jdbc()
+			.sql(this.support.render(sql))
+			.param("limit", limit)
+			.param("functionIds", functionIds)
+			.query(String.class)
+			.list();
 	}
 
 	@Override

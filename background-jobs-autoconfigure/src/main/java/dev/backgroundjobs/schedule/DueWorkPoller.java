@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.util.List;
 
 import dev.backgroundjobs.engine.RunDispatcher;
+import dev.backgroundjobs.function.FunctionDefinition;
+import dev.backgroundjobs.function.FunctionRegistry;
 import dev.backgroundjobs.store.RunRecord;
 import dev.backgroundjobs.store.RunStore;
 
@@ -30,6 +32,8 @@ public final class DueWorkPoller {
 
 	private final int batchSize;
 
+	private final FunctionRegistry functions;
+
 	/**
 	 * Creates a poller.
 	 * @param runStore the run store
@@ -37,9 +41,11 @@ public final class DueWorkPoller {
 	 * @param instanceId this instance's id, the lease owner
 	 * @param lease the lease length
 	 * @param batchSize the most runs to claim at once
+	 * @param functions the functions of this instance: only their runs are claimed
 	 */
 	public DueWorkPoller(RunStore runStore, RunDispatcher dispatcher, String instanceId, Duration lease,
-			int batchSize) {
+			int batchSize, FunctionRegistry functions) {
+		this.functions = functions;
 		this.runStore = runStore;
 		this.dispatcher = dispatcher;
 		this.instanceId = instanceId;
@@ -54,13 +60,14 @@ public final class DueWorkPoller {
 	 */
 	public int pollNow() {
 		int total = 0;
+		List<String> functionIds = this.functions.functions().stream().map(FunctionDefinition::id).toList();
 		try {
 			while (true) {
 				int limit = Math.min(this.batchSize, this.dispatcher.pool().availableCapacity());
 				if (limit <= 0) {
 					return total;
 				}
-				List<RunRecord> claimed = this.runStore.claimDue(this.instanceId, this.lease, limit);
+				List<RunRecord> claimed = this.runStore.claimDue(this.instanceId, this.lease, limit, functionIds);
 				for (RunRecord run : claimed) {
 					logger.debug(() -> "Claimed due run " + run.runId() + " of function '" + run.functionId() + "'");
 					this.dispatcher.dispatch(run, false);

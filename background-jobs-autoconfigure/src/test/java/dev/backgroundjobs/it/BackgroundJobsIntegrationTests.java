@@ -59,7 +59,7 @@ class BackgroundJobsIntegrationTests {
 
 	@BeforeEach
 	void setUp() {
-		TestDatabases.Connection database = TestDatabases.postgresConnection("bj_it");
+		TestDatabases.ConnectionSettings database = TestDatabases.settings(TestDatabases.postgres("bj_it"));
 		this.cluster = new TestApplication.Cluster(database.url(), database.username(), database.password());
 		TestApplication.Cluster.clearTables(database.dataSource());
 	}

@@ -51,6 +51,8 @@ class JdbcStoreIntegrationTests {
 
 	private static final Duration LONG_LEASE = Duration.ofMinutes(10);
 
+	private static final List<String> ALL_FUNCTIONS = List.of("fn", "other-fn", "other");
+
 	private static final Duration EXPIRED_LEASE = Duration.ofMillis(1);
 
 	private static final Set<DataSource> initialized = ConcurrentHashMap.newKeySet();
@@ -246,7 +248,7 @@ class JdbcStoreIntegrationTests {
 		void fencedWritesWithAStaleVersionChangeNothing() throws InterruptedException {
 			insert("run-1", EXPIRED_LEASE);
 			expireLeases();
-			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10)).extracting(RunRecord::version)
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS)).extracting(RunRecord::version)
 				.containsExactly(2L);
 			RunRecord claimed = this.runs.find("run-1");
 			assertThat(this.runs.start("run-1", 1)).isFalse();
@@ -296,7 +298,7 @@ class JdbcStoreIntegrationTests {
 			assertThat(record.leaseUntil()).isNull();
 			assertThat(record.error()).isEqualTo("boom");
 			assertThat(record.handlerFailures()).isEqualTo(2);
-			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10)).isEmpty();
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS)).isEmpty();
 		}
 
 		@Test
@@ -312,7 +314,7 @@ class JdbcStoreIntegrationTests {
 			insert("running-expired", EXPIRED_LEASE);
 			this.runs.start("running-expired", 1);
 			expireLeases();
-			List<RunRecord> claimed = this.runs.claimDue("owner-b", LONG_LEASE, 10);
+			List<RunRecord> claimed = this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS);
 			assertThat(claimed).extracting(RunRecord::runId)
 				.containsExactlyInAnyOrder("expired", "due", "running-expired");
 			assertThat(claimed).allSatisfy((run) -> {
@@ -322,7 +324,17 @@ class JdbcStoreIntegrationTests {
 				assertThat(run.leaseUntil()).isAfter(run.createdAt().plus(LONG_LEASE).minusSeconds(60));
 				assertThat(run.wakeAt()).isNull();
 			});
-			assertThat(this.runs.claimDue("owner-c", LONG_LEASE, 10)).isEmpty();
+			assertThat(this.runs.claimDue("owner-c", LONG_LEASE, 10, ALL_FUNCTIONS)).isEmpty();
+		}
+
+		@Test
+		void claimDueTakesOnlyRunsOfTheGivenFunctions() throws InterruptedException {
+			this.runs.insertLeased(List.of(newRun("mine", "fn", "event-1"), newRun("theirs", "other-fn", "event-1")),
+					"owner-a", EXPIRED_LEASE);
+			expireLeases();
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, List.of("fn"))).extracting(RunRecord::runId)
+				.containsExactly("mine");
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, List.of())).isEmpty();
 		}
 
 		@Test
@@ -331,9 +343,9 @@ class JdbcStoreIntegrationTests {
 				insert("run-" + i, EXPIRED_LEASE);
 			}
 			expireLeases();
-			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 3)).hasSize(3);
-			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 3)).hasSize(2);
-			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 0)).isEmpty();
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 3, ALL_FUNCTIONS)).hasSize(3);
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 3, ALL_FUNCTIONS)).hasSize(2);
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 0, ALL_FUNCTIONS)).isEmpty();
 		}
 
 		@Test
@@ -353,7 +365,7 @@ class JdbcStoreIntegrationTests {
 					List<String> claimed = new ArrayList<>();
 					List<RunRecord> batchClaimed;
 					do {
-						batchClaimed = this.runs.claimDue(owner, LONG_LEASE, 4);
+						batchClaimed = this.runs.claimDue(owner, LONG_LEASE, 4, ALL_FUNCTIONS);
 						batchClaimed.forEach((run) -> claimed.add(run.runId()));
 					}
 					while (!batchClaimed.isEmpty());
@@ -392,7 +404,7 @@ class JdbcStoreIntegrationTests {
 			this.runs.insertLeased(List.of(newRun("theirs", "fn", "theirs")), "owner-b", LONG_LEASE);
 			assertThat(this.runs.releaseLeases("owner-a")).isEqualTo(2);
 			assertThat(this.runs.find("mine").leaseOwner()).isNull();
-			assertThat(this.runs.claimDue("owner-c", LONG_LEASE, 10)).extracting(RunRecord::runId)
+			assertThat(this.runs.claimDue("owner-c", LONG_LEASE, 10, ALL_FUNCTIONS)).extracting(RunRecord::runId)
 				.containsExactlyInAnyOrder("mine", "mine-running");
 			assertThat(this.runs.find("theirs").leaseOwner()).isEqualTo("owner-b");
 		}
@@ -438,7 +450,7 @@ class JdbcStoreIntegrationTests {
 			this.steps.saveStep(step("run-1", "fetch", StepStatus.COMPLETED, "{\"id\":1}"), 1);
 			this.steps.saveStep(step("run-1", "charge", StepStatus.FAILED, null), 1);
 			this.runs.park("run-1", 1, Duration.ZERO, "declined", 3);
-			this.runs.claimDue("owner-a", LONG_LEASE, 1);
+			this.runs.claimDue("owner-a", LONG_LEASE, 1, ALL_FUNCTIONS);
 			this.runs.start("run-1", 2);
 			this.runs.fail("run-1", 2, "charge", "declined");
 			RunRecord replayed = this.runs.replay("run-1", "owner-b", LONG_LEASE);

@@ -98,6 +98,29 @@ public final class TestDatabases {
 	}
 
 	/**
+	 * Returns how to connect to a data source obtained here, for application contexts that
+	 * build their own pool from {@code spring.datasource.*}.
+	 * @param dataSource a data source from this class
+	 * @return its connection settings
+	 */
+	public static ConnectionSettings settings(DataSource dataSource) {
+		HikariDataSource pool = (HikariDataSource) dataSource;
+		return new ConnectionSettings(pool.getJdbcUrl(), pool.getUsername(), pool.getPassword(), dataSource);
+	}
+
+	/**
+	 * Connection settings of a test database.
+	 *
+	 * @param url the JDBC URL
+	 * @param username the user
+	 * @param password the password
+	 * @param dataSource a pooled data source on it
+	 */
+	public record ConnectionSettings(String url, String username, String password, DataSource dataSource) {
+
+	}
+
+	/**
 	 * Whether tests must fail, rather than be skipped, when a database is unreachable.
 	 * @return whether databases are required
 	 */
