@@ -29,9 +29,11 @@ class PackageDependencyTests {
 					return Files.readAllLines(file)
 						.stream()
 						.filter((line) -> line.startsWith("import "))
-						.filter((line) -> line.contains("org.apache.kafka") || line.contains("org.springframework.kafka")
-								|| line.contains("java.sql") || line.contains("org.springframework.jdbc")
-								|| line.contains("dev.backgroundjobs.kafka") || line.contains("dev.backgroundjobs.jdbc"))
+						.filter((line) -> line.contains("org.apache.kafka")
+								|| line.contains("org.springframework.kafka") || line.contains("java.sql")
+								|| line.contains("org.springframework.jdbc")
+								|| line.contains("dev.backgroundjobs.kafka")
+								|| line.contains("dev.backgroundjobs.jdbc"))
 						.map((line) -> file.getFileName() + ": " + line);
 				}
 				catch (IOException ex) {

@@ -17,8 +17,8 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 
 /**
- * The JDBC store of runs, steps and dead letters in the application's
- * {@code DataSource}, and its schema initializer.
+ * The JDBC store of runs, steps and dead letters in the application's {@code DataSource},
+ * and its schema initializer.
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnSingleCandidate(DataSource.class)

@@ -43,8 +43,8 @@ public final class DueWorkPoller {
 	 * @param batchSize the most runs to claim at once
 	 * @param functions the functions of this instance: only their runs are claimed
 	 */
-	public DueWorkPoller(RunStore runStore, RunDispatcher dispatcher, String instanceId, Duration lease,
-			int batchSize, FunctionRegistry functions) {
+	public DueWorkPoller(RunStore runStore, RunDispatcher dispatcher, String instanceId, Duration lease, int batchSize,
+			FunctionRegistry functions) {
 		this.functions = functions;
 		this.runStore = runStore;
 		this.dispatcher = dispatcher;

@@ -50,13 +50,16 @@ public interface RunStore {
 	 * Claims runs that are due: {@link RunStatus#SLEEPING} runs whose wake time has come,
 	 * and {@link RunStatus#QUEUED} or {@link RunStatus#RUNNING} runs whose lease expired.
 	 * Each claimed run becomes {@link RunStatus#QUEUED}, leased to {@code owner}, with
-	 * its version incremented. Rows locked by another claimer are skipped.
+	 * its version incremented. Rows locked by another claimer are skipped. Only runs of
+	 * the given functions are claimed, so an instance never takes a run it cannot execute
+	 * (during a rolling update, or when another application shares the tables).
 	 * @param owner the claiming instance
 	 * @param lease how long the lease lasts
 	 * @param limit the maximum number of runs to claim
+	 * @param functionIds the functions this instance can execute
 	 * @return the claimed runs, with their new version
 	 */
-	List<RunRecord> claimDue(String owner, Duration lease, int limit);
+	List<RunRecord> claimDue(String owner, Duration lease, int limit, Collection<String> functionIds);
 
 	/**
 	 * Extends every lease held by {@code owner} on a queued or running run.

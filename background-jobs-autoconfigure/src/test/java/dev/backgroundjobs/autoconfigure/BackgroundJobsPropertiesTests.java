@@ -14,7 +14,8 @@ class BackgroundJobsPropertiesTests {
 
 	@Test
 	void defaultRetriesMatchTheDocumentedDefault() {
-		assertThat(this.properties.getRetry().getMaxRetries()).isEqualTo(BackgroundJobsProperties.Retry.DEFAULT_MAX_RETRIES)
+		assertThat(this.properties.getRetry().getMaxRetries())
+			.isEqualTo(BackgroundJobsProperties.Retry.DEFAULT_MAX_RETRIES)
 			.isEqualTo(4);
 		assertThat(EventHandler.DEFAULT_RETRIES).isNegative();
 	}

@@ -98,8 +98,8 @@ public final class TestDatabases {
 	}
 
 	/**
-	 * Returns how to connect to a data source obtained here, for application contexts that
-	 * build their own pool from {@code spring.datasource.*}.
+	 * Returns how to connect to a data source obtained here, for application contexts
+	 * that build their own pool from {@code spring.datasource.*}.
 	 * @param dataSource a data source from this class
 	 * @return its connection settings
 	 */

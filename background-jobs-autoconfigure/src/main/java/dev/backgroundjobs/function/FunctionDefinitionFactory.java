@@ -1,0 +1,160 @@
+package dev.backgroundjobs.function;
+
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.time.DateTimeException;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+import dev.backgroundjobs.EventHandler;
+import dev.backgroundjobs.function.invoke.HandlerMethodInvoker;
+import dev.backgroundjobs.function.invoke.HandlerMethodInvokerFactory;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.aop.support.AopUtils;
+
+/**
+ * Turns one {@link HandlerCandidate} into a {@link FunctionDefinition}, collecting every
+ * problem with its declaration rather than stopping at the first.
+ */
+final class FunctionDefinitionFactory {
+
+	/**
+	 * Longest function id accepted.
+	 */
+	static final int MAX_ID_LENGTH = 200;
+
+	// Function ids become part of Kafka consumer group names and of metric and log keys.
+	private static final Pattern ID_PATTERN = Pattern.compile("[A-Za-z0-9._\\-/:]+");
+
+	private static final String ID_RULE = "a function id must be 1 to " + MAX_ID_LENGTH
+			+ " letters, digits and the characters . _ - / : because it becomes part of Kafka consumer group names";
+
+	private final HandlerMethodInvokerFactory invokerFactory;
+
+	private final int defaultRetries;
+
+	FunctionDefinitionFactory(HandlerMethodInvokerFactory invokerFactory, int defaultRetries) {
+		this.invokerFactory = invokerFactory;
+		this.defaultRetries = defaultRetries;
+	}
+
+	/**
+	 * Returns the id of a candidate's function, valid or not.
+	 * @param candidate the candidate
+	 * @return the declared id, or {@code <bean name>.<method name>}
+	 */
+	static String functionId(HandlerCandidate candidate) {
+		String id = candidate.annotation().id();
+		return id.isEmpty() ? candidate.beanName() + "." + candidate.method().getName() : id;
+	}
+
+	/**
+	 * Validates a candidate and builds its function.
+	 * @param candidate the candidate
+	 * @param problems receives a message per problem found
+	 * @return the function, or {@code null} if any problem was found
+	 */
+	@Nullable FunctionDefinition create(HandlerCandidate candidate, List<String> problems) {
+		int before = problems.size();
+		EventHandler annotation = candidate.annotation();
+		String id = functionId(candidate);
+		checkId(candidate, id, problems);
+		List<Trigger> triggers = triggers(candidate, problems);
+		if (annotation.retries() < EventHandler.DEFAULT_RETRIES) {
+			problems.add(candidate.problem("attribute 'retries' is " + annotation.retries()
+					+ "; use 0 or more, or leave it unset for the configured default (" + this.defaultRetries + ")"));
+		}
+		HandlerMethodInvoker invoker = invoker(candidate, problems);
+		if (problems.size() > before || invoker == null) {
+			return null;
+		}
+		int retries = (annotation.retries() != EventHandler.DEFAULT_RETRIES) ? annotation.retries()
+				: this.defaultRetries;
+		return new FunctionDefinition(id, candidate.beanName(), candidate.method(), triggers, retries, invoker);
+	}
+
+	private void checkId(HandlerCandidate candidate, String id, List<String> problems) {
+		if (id.length() <= MAX_ID_LENGTH && ID_PATTERN.matcher(id).matches()) {
+			return;
+		}
+		if (candidate.annotation().id().isEmpty()) {
+			problems.add(candidate.problem("attribute 'id' is not set and the default id '" + id
+					+ "' (<bean name>.<method name>) is not valid: " + ID_RULE + "; set 'id'"));
+		}
+		else {
+			problems.add(candidate.problem("attribute 'id' is '" + id + "', which is not valid: " + ID_RULE));
+		}
+	}
+
+	private List<Trigger> triggers(HandlerCandidate candidate, List<String> problems) {
+		EventHandler annotation = candidate.annotation();
+		Set<Trigger> triggers = new LinkedHashSet<>();
+		String[] events = annotation.event();
+		for (int i = 0; i < events.length; i++) {
+			if (events[i].isBlank()) {
+				problems.add(candidate.problem("attribute 'event' has a blank event name at index " + i));
+			}
+			else {
+				triggers.add(new EventTrigger(events[i]));
+			}
+		}
+		ZoneId zone = zone(candidate, problems);
+		String cron = annotation.cron();
+		if (!cron.isEmpty()) {
+			try {
+				CronTrigger.parse(cron);
+				if (zone != null) {
+					triggers.add(new CronTrigger(cron.trim(), zone));
+				}
+			}
+			catch (IllegalArgumentException ex) {
+				problems.add(candidate.problem("attribute 'cron' is '" + cron
+						+ "', which is not a valid cron expression: " + ex.getMessage()));
+			}
+		}
+		if (events.length == 0 && cron.isEmpty()) {
+			problems.add(candidate.problem("attributes 'event' and 'cron' are both empty; declare the events "
+					+ "that trigger the function, a cron schedule, or both"));
+		}
+		return List.copyOf(triggers);
+	}
+
+	private @Nullable ZoneId zone(HandlerCandidate candidate, List<String> problems) {
+		String zone = candidate.annotation().zone();
+		try {
+			return ZoneId.of(zone);
+		}
+		catch (DateTimeException ex) {
+			problems.add(candidate.problem("attribute 'zone' is '" + zone + "', which is not a valid time zone ("
+					+ ex.getMessage() + "); use a region such as 'Europe/Paris' or an offset such as 'UTC+2'"));
+			return null;
+		}
+	}
+
+	private @Nullable HandlerMethodInvoker invoker(HandlerCandidate candidate, List<String> problems) {
+		Method method = candidate.method();
+		Object bean = candidate.bean();
+		try {
+			Method invocable = AopUtils.selectInvocableMethod(method, bean.getClass());
+			if (AopUtils.isCglibProxy(bean) && Modifier.isFinal(invocable.getModifiers())) {
+				// A final method cannot be overridden by the proxy, so it would run on
+				// the
+				// proxy instance itself, whose fields are not initialised.
+				problems.add(candidate.problem("the method is final, so it cannot be invoked through the bean's "
+						+ "CGLIB proxy; remove 'final'"));
+				return null;
+			}
+			return this.invokerFactory.create(bean, method, candidate.targetClass(), invocable);
+		}
+		catch (IllegalStateException | IllegalArgumentException ex) {
+			problems.add(candidate.problem(ex.getMessage()));
+			return null;
+		}
+	}
+
+}

@@ -1,0 +1,98 @@
+package dev.backgroundjobs.function;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import dev.backgroundjobs.EventHandler;
+import dev.backgroundjobs.function.invoke.HandlerMethodInvokerFactory;
+import dev.backgroundjobs.json.PayloadCodec;
+
+import org.springframework.beans.factory.SmartInitializingSingleton;
+import org.springframework.core.log.LogAccessor;
+import org.springframework.util.Assert;
+
+/**
+ * Validates every {@link EventHandler @EventHandler} method collected by the
+ * {@link EventHandlerAnnotationBeanPostProcessor} once all singletons exist, and
+ * registers them in the {@link FunctionRegistry}. Any invalid declaration fails the
+ * start-up with an {@link InvalidEventHandlerException} that lists every problem found,
+ * and then no function is registered.
+ */
+public final class FunctionRegistrar implements SmartInitializingSingleton {
+
+	private static final LogAccessor logger = new LogAccessor(FunctionRegistrar.class);
+
+	private final FunctionRegistry registry;
+
+	private final EventHandlerAnnotationBeanPostProcessor processor;
+
+	private final FunctionDefinitionFactory definitionFactory;
+
+	/**
+	 * Creates a registrar.
+	 * @param registry the registry to fill
+	 * @param processor the post-processor that collected the handler methods
+	 * @param codec decodes event payloads for the handlers
+	 * @param defaultRetries the retries of functions that do not set
+	 * {@link EventHandler#retries()}
+	 */
+	public FunctionRegistrar(FunctionRegistry registry, EventHandlerAnnotationBeanPostProcessor processor,
+			PayloadCodec codec, int defaultRetries) {
+		Assert.notNull(registry, "'registry' must not be null");
+		Assert.notNull(processor, "'processor' must not be null");
+		Assert.notNull(codec, "'codec' must not be null");
+		Assert.isTrue(defaultRetries >= 0, "'defaultRetries' must not be negative");
+		this.registry = registry;
+		this.processor = processor;
+		this.definitionFactory = new FunctionDefinitionFactory(HandlerMethodInvokerFactory.withDefaultResolvers(codec),
+				defaultRetries);
+	}
+
+	@Override
+	public void afterSingletonsInstantiated() {
+		List<String> problems = new ArrayList<>();
+		List<FunctionDefinition> definitions = new ArrayList<>();
+		Map<String, HandlerCandidate> byId = new HashMap<>();
+		for (HandlerCandidate candidate : this.processor.drainCandidates()) {
+			String id = FunctionDefinitionFactory.functionId(candidate);
+			HandlerCandidate other = byId.putIfAbsent(id, candidate);
+			if (other != null) {
+				problems.add(duplicate(id, candidate, other));
+			}
+			FunctionDefinition definition = this.definitionFactory.create(candidate, problems);
+			if (definition != null && other == null) {
+				definitions.add(definition);
+			}
+		}
+		if (!problems.isEmpty()) {
+			throw new InvalidEventHandlerException(problems);
+		}
+		this.registry.register(definitions);
+		definitions.forEach((definition) -> logger.info(() -> "Registered function '" + definition.id()
+				+ "' triggered by " + describe(definition.triggers()) + ", " + definition.retries() + " retries"));
+	}
+
+	private static String duplicate(String id, HandlerCandidate candidate, HandlerCandidate other) {
+		if (other.beanName().equals(candidate.beanName()) && other.method().equals(candidate.method())) {
+			return candidate.problem("the bean was created more than once, so function '" + id
+					+ "' would be declared twice; declare functions on singleton beans");
+		}
+		return candidate.problem("attribute 'id' is '" + id + "', which is also the id of the function of method '"
+				+ other.methodName() + "' of bean '" + other.beanName() + "'; function ids must be unique");
+	}
+
+	private static String describe(List<Trigger> triggers) {
+		return triggers.stream().map(FunctionRegistrar::describe).collect(Collectors.joining(", "));
+	}
+
+	private static String describe(Trigger trigger) {
+		if (trigger instanceof CronTrigger cron) {
+			return "cron '" + cron.expression() + "' in " + cron.zone();
+		}
+		return "event '" + ((EventTrigger) trigger).eventName() + "'";
+	}
+
+}
