@@ -1,0 +1,60 @@
+package dev.backgroundjobs.sample.documents;
+
+import java.util.Map;
+
+import dev.backgroundjobs.EventPublisher;
+
+import org.springframework.http.HttpStatus;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.server.ResponseStatusException;
+
+/**
+ * Uploads documents and answers at once; {@link DocumentFunctions} summarises them in the
+ * background.
+ */
+@RestController
+@RequestMapping("/api/documents")
+class DocumentController {
+
+	private final DocumentRepository documents;
+
+	private final EventPublisher events;
+
+	DocumentController(DocumentRepository documents, EventPublisher events) {
+		this.documents = documents;
+		this.events = events;
+	}
+
+	/**
+	 * Stores a document and publishes {@code api/document.uploaded}. The answer comes
+	 * once the broker has the event, without waiting for the summary.
+	 * @param body the document
+	 * @return the id of the new document
+	 */
+	@PostMapping
+	Map<String, Object> upload(@RequestBody NewDocument body) {
+		Document document = this.documents.create(body);
+		this.events.send("api/document.uploaded", new DocumentUploaded(document.id(), body.userId()));
+		return Map.of("documentId", document.id());
+	}
+
+	/**
+	 * Returns a document, with its summary once it has been processed.
+	 * @param id the document id
+	 * @return the document
+	 */
+	@GetMapping("/{id}")
+	Document get(@PathVariable String id) {
+		Document document = this.documents.get(id);
+		if (document == null) {
+			throw new ResponseStatusException(HttpStatus.NOT_FOUND, "No document with id '" + id + "'");
+		}
+		return document;
+	}
+
+}
