@@ -12,8 +12,11 @@ import java.lang.annotation.Target;
  * Each event whose name is listed in {@link #event()} starts one run of the function, in
  * the background, on some instance of the application. The method may declare, in any
  * order, an {@link Event Event&lt;T&gt;} parameter (the payload type {@code T} is read
- * from the generic signature), a {@link Step} to checkpoint its work and a
- * {@link RunContext}. Its return value is stored as the run's output.
+ * from the generic signature: a record, a POJO, a {@code Map}, a {@code JsonNode} or a
+ * {@code String}; a raw {@code Event} or an {@code Event<?>} receives a
+ * {@code JsonNode}), a {@link Step} to checkpoint its work and a {@link RunContext}, each
+ * at most once. Its return value is stored as the run's output. Invalid declarations fail
+ * the application at start-up with a message naming the method.
  *
  * <pre class="code">
  * &#64;EventHandler(id = "process-document", event = "api/document.uploaded", retries = 3)
@@ -23,8 +26,11 @@ import java.lang.annotation.Target;
  *     return "Processed " + doc.id();
  * }
  * </pre>
+ * <p>
+ * It may also be used as a meta-annotation, to compose an annotation that presets some
+ * attributes.
  */
-@Target(ElementType.METHOD)
+@Target({ ElementType.METHOD, ElementType.ANNOTATION_TYPE })
 @Retention(RetentionPolicy.RUNTIME)
 @Documented
 public @interface EventHandler {

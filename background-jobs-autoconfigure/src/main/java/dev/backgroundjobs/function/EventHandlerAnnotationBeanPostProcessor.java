@@ -3,6 +3,7 @@ package dev.backgroundjobs.function;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -12,6 +13,7 @@ import dev.backgroundjobs.EventHandler;
 
 import org.springframework.aop.framework.AopInfrastructureBean;
 import org.springframework.aop.framework.AopProxyUtils;
+import org.springframework.aop.scope.ScopedObject;
 import org.springframework.aop.scope.ScopedProxyUtils;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.core.MethodIntrospector;
@@ -36,6 +38,8 @@ public class EventHandlerAnnotationBeanPostProcessor implements BeanPostProcesso
 
 	private final List<HandlerCandidate> candidates = new ArrayList<>();
 
+	private final Set<String> ignored = new HashSet<>();
+
 	private boolean drained;
 
 	/**
@@ -51,11 +55,11 @@ public class EventHandlerAnnotationBeanPostProcessor implements BeanPostProcesso
 
 	@Override
 	public Object postProcessAfterInitialization(Object bean, String beanName) {
-		if (bean instanceof AopInfrastructureBean || ScopedProxyUtils.isScopedTarget(beanName)
+		if (bean instanceof AopInfrastructureBean || bean instanceof ScopedObject
 				|| this.nonAnnotatedClasses.contains(bean.getClass())) {
-			// The target of a scoped proxy is reached through the proxy bean, which is
-			// processed under its own name: collecting both would declare each function
-			// twice.
+			// A scoped proxy is created only when first used, so its functions are
+			// collected from its target, which is created with the other singletons when
+			// its scope is singleton.
 			return bean;
 		}
 		// ultimateTargetClass rather than AopUtils.getTargetClass: it also sees through a
@@ -68,13 +72,18 @@ public class EventHandlerAnnotationBeanPostProcessor implements BeanPostProcesso
 			this.nonAnnotatedClasses.add(bean.getClass());
 			return bean;
 		}
-		annotated.forEach(
-				(method, annotation) -> add(new HandlerCandidate(beanName, bean, targetClass, method, annotation)));
+		String name = ScopedProxyUtils.isScopedTarget(beanName) ? ScopedProxyUtils.getOriginalBeanName(beanName)
+				: beanName;
+		annotated
+			.forEach((method, annotation) -> add(new HandlerCandidate(name, bean, targetClass, method, annotation)));
 		return bean;
 	}
 
 	private synchronized void add(HandlerCandidate candidate) {
 		if (this.drained) {
+			if (!this.ignored.add(candidate.beanName() + "#" + candidate.method())) {
+				return;
+			}
 			logger.warn(() -> candidate.problem("ignored because the bean was created after start-up; "
 					+ "functions must be declared on eagerly created singleton beans"));
 			return;
@@ -84,7 +93,7 @@ public class EventHandlerAnnotationBeanPostProcessor implements BeanPostProcesso
 
 	/**
 	 * Returns the methods collected so far and stops collecting: methods of beans created
-	 * later, such as lazy or prototype beans, are ignored with a warning.
+	 * later, such as lazy or prototype beans, are ignored with one warning each.
 	 * @return the collected methods, in discovery order
 	 */
 	synchronized List<HandlerCandidate> drainCandidates() {

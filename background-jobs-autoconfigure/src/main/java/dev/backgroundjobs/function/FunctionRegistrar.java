@@ -71,8 +71,8 @@ public final class FunctionRegistrar implements SmartInitializingSingleton {
 			throw new InvalidEventHandlerException(problems);
 		}
 		this.registry.register(definitions);
-		definitions.forEach((definition) -> logger.info(() -> "Registered function '" + definition.id()
-				+ "' triggered by " + describe(definition.triggers()) + ", " + definition.retries() + " retries"));
+		definitions.forEach((definition) -> logger.info(() -> "Registered function '" + definition.id() + "' ("
+				+ describe(definition.triggers()) + "; retries: " + definition.retries() + ")"));
 	}
 
 	private static String duplicate(String id, HandlerCandidate candidate, HandlerCandidate other) {

@@ -1,18 +1,20 @@
 package dev.backgroundjobs.function.invoke;
 
+import java.lang.reflect.GenericArrayType;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Type;
-import java.lang.reflect.TypeVariable;
 import java.lang.reflect.WildcardType;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
 
 import dev.backgroundjobs.Event;
 import dev.backgroundjobs.json.PayloadCodec;
 import dev.backgroundjobs.json.PayloadException;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
 
-import org.springframework.core.GenericTypeResolver;
 import org.springframework.core.MethodParameter;
 import org.springframework.core.ResolvableType;
 import org.springframework.util.Assert;
@@ -81,20 +83,68 @@ public final class EventArgumentResolver implements HandlerArgumentResolver {
 		if (isUnbounded(dataType.getType())) {
 			return JsonNode.class;
 		}
-		Class<?> dataClass = dataType.resolve();
-		if (dataClass == null) {
+		if (dataType.resolve() == null) {
 			throw new IllegalArgumentException("the payload type " + dataType.getType().getTypeName()
 					+ " of Event parameter '" + parameter.getParameterName()
 					+ "' cannot be resolved; declare a concrete type such as Event<MyPayload>, "
 					+ "or Event<?> to receive a JsonNode");
 		}
-		Type resolved = GenericTypeResolver.resolveType(dataType.getType(), parameter.getContainingClass());
-		return (resolved instanceof TypeVariable<?>) ? dataClass : resolved;
+		return toType(dataType);
+	}
+
+	/**
+	 * Converts a resolved type to a reflective type that keeps its type arguments, so
+	 * that {@code Event<T>} declared by a superclass as {@code T} and bound by the bean's
+	 * class to {@code List<Order>} decodes a {@code List<Order>}, not a raw {@code List}.
+	 */
+	private static Type toType(ResolvableType type) {
+		Class<?> rawClass = type.toClass();
+		if (type.isArray()) {
+			Type component = toType(type.getComponentType());
+			return (component instanceof Class<?> componentClass) ? componentClass.arrayType()
+					: (GenericArrayType) () -> component;
+		}
+		if (rawClass.getTypeParameters().length == 0 || !type.hasGenerics()) {
+			return rawClass;
+		}
+		ResolvableType[] generics = type.getGenerics();
+		Type[] arguments = new Type[generics.length];
+		for (int i = 0; i < generics.length; i++) {
+			arguments[i] = toType(generics[i]);
+		}
+		return new ResolvedParameterizedType(rawClass, arguments);
 	}
 
 	private static boolean isUnbounded(Type type) {
 		return type instanceof WildcardType wildcard && wildcard.getLowerBounds().length == 0
 				&& (wildcard.getUpperBounds().length == 0 || wildcard.getUpperBounds()[0] == Object.class);
+	}
+
+	private record ResolvedParameterizedType(Class<?> rawType,
+			Type[] actualTypeArguments) implements ParameterizedType {
+
+		@Override
+		public Type getRawType() {
+			return this.rawType;
+		}
+
+		@Override
+		public Type[] getActualTypeArguments() {
+			return this.actualTypeArguments.clone();
+		}
+
+		@Override
+		public @Nullable Type getOwnerType() {
+			return null;
+		}
+
+		@Override
+		public String getTypeName() {
+			return this.rawType.getName() + Arrays.stream(this.actualTypeArguments)
+				.map(Type::getTypeName)
+				.collect(Collectors.joining(", ", "<", ">"));
+		}
+
 	}
 
 }

@@ -1,0 +1,452 @@
+package dev.backgroundjobs.function;
+
+import java.time.ZoneId;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+
+import dev.backgroundjobs.Event;
+import dev.backgroundjobs.EventHandler;
+import dev.backgroundjobs.RunContext;
+import dev.backgroundjobs.Step;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.context.runner.ContextConsumer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Tests for {@link FunctionRegistrar}.
+ */
+class FunctionRegistrarTests {
+
+	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
+		.withUserConfiguration(FunctionTestConfiguration.class);
+
+	@Test
+	void defaultIdIsBeanNameAndMethodName() {
+		this.contextRunner.withBean("documents", Valid.class)
+			.run(function("documents.defaultId",
+					(definition) -> assertThat(definition.method().getName()).isEqualTo("defaultId")));
+	}
+
+	@Test
+	void retriesDefaultToTheConfiguredValue() {
+		this.contextRunner.withBean("documents", Valid.class)
+			.run(function("documents.defaultId", (definition) -> assertThat(definition.retries()).isEqualTo(4)));
+	}
+
+	@Test
+	void retriesFromTheAnnotationOverrideTheDefault() {
+		this.contextRunner.withBean("documents", Valid.class).run((context) -> {
+			FunctionRegistry registry = context.getBean(FunctionRegistry.class);
+			assertThat(registry.find("three-retries").retries()).isEqualTo(3);
+			assertThat(registry.find("no-retries").retries()).isZero();
+		});
+	}
+
+	@Test
+	void eventTriggersKeepTheirDeclaredOrder() {
+		this.contextRunner.withBean("documents", Valid.class)
+			.run(function("three-retries", (definition) -> assertThat(definition.triggers())
+				.containsExactly(new EventTrigger("doc/uploaded"), new EventTrigger("doc/replaced"))));
+	}
+
+	@Test
+	void unixCronIsAccepted() {
+		this.contextRunner.withBean("crons", Crons.class).run(function("unix", (definition) -> {
+			assertThat(definition.triggers()).containsExactly(new CronTrigger("0 * * * *", ZoneId.of("UTC")));
+			assertThat(((CronTrigger) definition.triggers().get(0)).cronExpression()).hasToString("0 0 * * * *");
+		}));
+	}
+
+	@Test
+	void springCronIsAccepted() {
+		this.contextRunner.withBean("crons", Crons.class)
+			.run(function("spring", (definition) -> assertThat(definition.triggers())
+				.containsExactly(new CronTrigger("*/10 * * * * MON-FRI", ZoneId.of("UTC")))));
+	}
+
+	@Test
+	void cronMacrosAreAccepted() {
+		this.contextRunner.withBean("crons", Crons.class)
+			.run(function("macro", (definition) -> assertThat(definition.triggers())
+				.containsExactly(new CronTrigger("@hourly", ZoneId.of("UTC")))));
+	}
+
+	@Test
+	void cronZoneIsApplied() {
+		this.contextRunner.withBean("crons", Crons.class)
+			.run(function("zoned", (definition) -> assertThat(definition.triggers())
+				.containsExactly(new CronTrigger("30 9 * * 1", ZoneId.of("Europe/Paris")))));
+	}
+
+	@Test
+	void eventsAndCronCanTriggerTheSameFunction() {
+		this.contextRunner.withBean("crons", Crons.class)
+			.run(function("both", (definition) -> assertThat(definition.triggers())
+				.containsExactly(new EventTrigger("report/requested"), new CronTrigger("@daily", ZoneId.of("UTC")))));
+	}
+
+	@Test
+	void duplicateIdsFailNamingBothMethods() {
+		this.contextRunner.withBean("first", DuplicateA.class)
+			.withBean("second", DuplicateB.class)
+			.run(failsWith("@EventHandler method '" + DuplicateB.class.getName() + ".handle' of bean 'second': "
+					+ "attribute 'id' is 'same', which is also the id of the function of method '"
+					+ DuplicateA.class.getName() + ".handle' of bean 'first'; function ids must be unique"));
+	}
+
+	@Test
+	void handlerWithoutEventOrCronFails() {
+		this.contextRunner.withBean("bad", NoTrigger.class)
+			.run(failsWith("@EventHandler method '" + NoTrigger.class.getName() + ".handle' of bean 'bad': "
+					+ "attributes 'event' and 'cron' are both empty; declare the events that trigger the "
+					+ "function, a cron schedule, or both"));
+	}
+
+	@Test
+	void blankEventNameFails() {
+		this.contextRunner.withBean("bad", BlankEvent.class)
+			.run(failsWith(problem(BlankEvent.class, "attribute 'event' has a blank event name at index 1")));
+	}
+
+	@Test
+	void cronWithAnInvalidFieldFails() {
+		this.contextRunner.withBean("bad", BadCronField.class)
+			.run(failsWith(problem(BadCronField.class,
+					"attribute 'cron' is '61 * * * *', which is not a valid cron expression: ")));
+	}
+
+	@Test
+	void cronWithTheWrongNumberOfFieldsFails() {
+		this.contextRunner.withBean("bad", BadCronLength.class)
+			.run(failsWith(problem(BadCronLength.class,
+					"attribute 'cron' is '* * *', which is not a valid cron expression: found 3 fields; "
+							+ "use 5 fields (Unix cron, '0 * * * *'), 6 fields (Spring cron with seconds, "
+							+ "'0 0 * * * *') or a macro such as '@hourly'")));
+	}
+
+	@Test
+	void unknownCronMacroFails() {
+		this.contextRunner.withBean("bad", BadCronMacro.class)
+			.run(failsWith(problem(BadCronMacro.class,
+					"attribute 'cron' is '@fortnightly', which is not a valid cron expression: unknown macro; "
+							+ "use one of @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly")));
+	}
+
+	@Test
+	void invalidZoneFails() {
+		this.contextRunner.withBean("bad", BadZone.class)
+			.run(failsWith(
+					problem(BadZone.class, "attribute 'zone' is 'Mars/Olympus', which is not a valid time zone")));
+	}
+
+	@Test
+	void negativeRetriesFail() {
+		this.contextRunner.withBean("bad", NegativeRetries.class)
+			.run(failsWith(problem(NegativeRetries.class, "attribute 'retries' is -2; use 0 or more, or leave it "
+					+ "unset for the configured default (4)")));
+	}
+
+	@Test
+	void invalidIdFailsNamingTheRule() {
+		this.contextRunner.withBean("bad", BadId.class)
+			.run(failsWith(problem(BadId.class, "attribute 'id' is 'send mail!', which is not valid: a function "
+					+ "id must be 1 to 200 letters, digits and the characters . _ - / : because it becomes part "
+					+ "of Kafka consumer group names")));
+	}
+
+	@Test
+	void idLongerThan200CharactersFails() {
+		this.contextRunner.withBean("bad", LongId.class)
+			.run(failsWith(problem(LongId.class, "attribute 'id' is '" + "x".repeat(201) + "', which is not valid")));
+	}
+
+	@Test
+	void invalidDefaultIdAsksForAnExplicitId() {
+		this.contextRunner.withBean("bad bean", NoId.class)
+			.run(failsWith("@EventHandler method '" + NoId.class.getName() + ".handle' of bean 'bad bean': "
+					+ "attribute 'id' is not set and the default id 'bad bean.handle' (<bean name>.<method name>) "
+					+ "is not valid"));
+	}
+
+	@Test
+	void unsupportedParameterTypeFails() {
+		this.contextRunner.withBean("bad", UnsupportedParameter.class)
+			.run(failsWith(problem(UnsupportedParameter.class,
+					"parameter 'name' (position 2) of type "
+							+ "java.lang.String is not supported; a handler may declare, in any order, an Event<T>, a "
+							+ "Step and a RunContext parameter")));
+	}
+
+	@Test
+	void sameParameterTypeTwiceFails() {
+		this.contextRunner.withBean("bad", TwoSteps.class)
+			.run(failsWith(problem(TwoSteps.class,
+					"parameter 'second' (position 3) of type dev.backgroundjobs.Step "
+							+ "repeats the kind of parameter 'first' (position 1) of type dev.backgroundjobs.Step; "
+							+ "a handler declares at most one Event<T>, one Step and one RunContext")));
+	}
+
+	@Test
+	void twoEventParametersFail() {
+		this.contextRunner.withBean("bad", TwoEvents.class)
+			.run(failsWith(problem(TwoEvents.class, "parameter 'other' (position 2) of type "
+					+ "dev.backgroundjobs.Event<java.lang.String> repeats the kind of parameter 'event'")));
+	}
+
+	@Test
+	void eventWithAnUnresolvablePayloadTypeFails() {
+		this.contextRunner.withBean("bad", UnresolvablePayload.class)
+			.run(failsWith(problem(UnresolvablePayload.class,
+					"parameter 'event' (position 1) of type "
+							+ "dev.backgroundjobs.Event<T>: the payload type T of Event parameter 'event' cannot be "
+							+ "resolved; declare a concrete type such as Event<MyPayload>, or Event<?> to receive a "
+							+ "JsonNode")));
+	}
+
+	@Test
+	void eventBatchParameterIsNotSupportedYet() {
+		this.contextRunner.withBean("bad", Batch.class)
+			.run(failsWith(problem(Batch.class,
+					"parameter 'events' (position 1) of type "
+							+ "java.util.List<dev.backgroundjobs.Event<java.lang.String>>: batches of events "
+							+ "(List<Event<T>>) are not supported yet; declare one Event<T> parameter")));
+	}
+
+	@Test
+	void asynchronousReturnTypeFails() {
+		this.contextRunner.withBean("bad", AsyncResult.class)
+			.run(failsWith(problem(AsyncResult.class, "return type java.util.concurrent.CompletableFuture is "
+					+ "asynchronous, which is not supported; return the result itself")));
+	}
+
+	@Test
+	void everyProblemIsReportedAndNothingIsRegistered() {
+		this.contextRunner.withBean("bad", NegativeRetries.class)
+			.withBean("worse", BadZone.class)
+			.withBean("documents", Valid.class)
+			.run((context) -> {
+				assertThat(context).hasFailed();
+				assertThat(context.getStartupFailure()).isInstanceOfSatisfying(InvalidEventHandlerException.class,
+						(ex) -> {
+							assertThat(ex.getProblems()).hasSize(2);
+							assertThat(ex).hasMessageStartingWith("2 invalid @EventHandler declarations:");
+						});
+			});
+	}
+
+	private static String problem(Class<?> type, String detail) {
+		return "@EventHandler method '" + type.getName() + ".handle' of bean 'bad': " + detail;
+	}
+
+	private static ContextConsumer<AssertableApplicationContext> failsWith(String message) {
+		return (context) -> assertThat(context).hasFailed()
+			.getFailure()
+			.isInstanceOf(InvalidEventHandlerException.class)
+			.hasMessageContaining(message);
+	}
+
+	private static ContextConsumer<AssertableApplicationContext> function(String id,
+			Consumer<FunctionDefinition> assertions) {
+		return (context) -> {
+			FunctionDefinition definition = context.getBean(FunctionRegistry.class).find(id);
+			assertThat(definition).as("function '%s'", id).isNotNull();
+			assertions.accept(definition);
+		};
+	}
+
+	static class Valid {
+
+		@EventHandler(event = "doc/created")
+		void defaultId(Event<Map<String, Object>> event) {
+		}
+
+		@EventHandler(id = "three-retries", event = { "doc/uploaded", "doc/replaced" }, retries = 3)
+		void threeRetries(Step step, RunContext context) {
+		}
+
+		@EventHandler(id = "no-retries", event = "doc/deleted", retries = 0)
+		void noRetries() {
+		}
+
+	}
+
+	static class Crons {
+
+		@EventHandler(id = "unix", cron = "0 * * * *")
+		void unix(Step step) {
+		}
+
+		@EventHandler(id = "spring", cron = "*/10 * * * * MON-FRI")
+		void spring(Step step) {
+		}
+
+		@EventHandler(id = "macro", cron = "@hourly")
+		void macro(Step step) {
+		}
+
+		@EventHandler(id = "zoned", cron = "30 9 * * 1", zone = "Europe/Paris")
+		void zoned(Step step) {
+		}
+
+		@EventHandler(id = "both", event = "report/requested", cron = "@daily")
+		void both(Step step) {
+		}
+
+	}
+
+	static class DuplicateA {
+
+		@EventHandler(id = "same", event = "a")
+		void handle() {
+		}
+
+	}
+
+	static class DuplicateB {
+
+		@EventHandler(id = "same", event = "b")
+		void handle() {
+		}
+
+	}
+
+	static class NoTrigger {
+
+		@EventHandler(id = "no-trigger")
+		void handle() {
+		}
+
+	}
+
+	static class BlankEvent {
+
+		@EventHandler(event = { "ok", " " })
+		void handle() {
+		}
+
+	}
+
+	static class BadCronField {
+
+		@EventHandler(cron = "61 * * * *")
+		void handle() {
+		}
+
+	}
+
+	static class BadCronLength {
+
+		@EventHandler(cron = "* * *")
+		void handle() {
+		}
+
+	}
+
+	static class BadCronMacro {
+
+		@EventHandler(cron = "@fortnightly")
+		void handle() {
+		}
+
+	}
+
+	static class BadZone {
+
+		@EventHandler(cron = "@daily", zone = "Mars/Olympus")
+		void handle() {
+		}
+
+	}
+
+	static class NegativeRetries {
+
+		@EventHandler(event = "e", retries = -2)
+		void handle() {
+		}
+
+	}
+
+	static class BadId {
+
+		@EventHandler(id = "send mail!", event = "e")
+		void handle() {
+		}
+
+	}
+
+	static class LongId {
+
+		@EventHandler(
+				id = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+						+ "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+						+ "xxxxxxxxxxxxxxx",
+				event = "e")
+		void handle() {
+		}
+
+	}
+
+	static class NoId {
+
+		@EventHandler(event = "e")
+		void handle() {
+		}
+
+	}
+
+	static class UnsupportedParameter {
+
+		@EventHandler(event = "e")
+		void handle(Step step, String name) {
+		}
+
+	}
+
+	static class TwoSteps {
+
+		@EventHandler(event = "e")
+		void handle(Step first, RunContext context, Step second) {
+		}
+
+	}
+
+	static class TwoEvents {
+
+		@EventHandler(event = "e")
+		void handle(Event<String> event, Event<String> other) {
+		}
+
+	}
+
+	static class UnresolvablePayload {
+
+		@EventHandler(event = "e")
+		<T> void handle(Event<T> event) {
+		}
+
+	}
+
+	static class Batch {
+
+		@EventHandler(event = "e")
+		void handle(List<Event<String>> events) {
+		}
+
+	}
+
+	static class AsyncResult {
+
+		@EventHandler(event = "e")
+		CompletableFuture<String> handle() {
+			return CompletableFuture.completedFuture("done");
+		}
+
+	}
+
+}

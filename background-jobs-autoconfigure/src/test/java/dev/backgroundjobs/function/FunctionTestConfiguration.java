@@ -1,0 +1,34 @@
+package dev.backgroundjobs.function;
+
+import dev.backgroundjobs.json.PayloadCodec;
+import tools.jackson.databind.json.JsonMapper;
+
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * Declares handler discovery the way the auto-configuration does, with 4 default retries.
+ */
+@Configuration(proxyBeanMethods = false)
+class FunctionTestConfiguration {
+
+	static final int DEFAULT_RETRIES = 4;
+
+	@Bean
+	static EventHandlerAnnotationBeanPostProcessor eventHandlerAnnotationBeanPostProcessor() {
+		return new EventHandlerAnnotationBeanPostProcessor();
+	}
+
+	@Bean
+	FunctionRegistry functionRegistry() {
+		return new FunctionRegistry();
+	}
+
+	@Bean
+	FunctionRegistrar functionRegistrar(FunctionRegistry registry, EventHandlerAnnotationBeanPostProcessor processor) {
+		PayloadCodec codec = new PayloadCodec(JsonMapper.builder().build(), DataSize.ofMegabytes(1));
+		return new FunctionRegistrar(registry, processor, codec, DEFAULT_RETRIES);
+	}
+
+}

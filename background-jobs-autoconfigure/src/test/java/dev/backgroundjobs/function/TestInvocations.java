@@ -1,0 +1,51 @@
+package dev.backgroundjobs.function;
+
+import java.time.Instant;
+import java.util.concurrent.Callable;
+
+import dev.backgroundjobs.RunContext;
+import dev.backgroundjobs.Step;
+import dev.backgroundjobs.function.invoke.Invocation;
+import dev.backgroundjobs.function.invoke.StoredEvent;
+
+/**
+ * Builds invocations for tests that call handlers.
+ */
+final class TestInvocations {
+
+	private TestInvocations() {
+	}
+
+	static Invocation of(String functionId, String dataJson) {
+		return new Invocation(new RunContext("run-1", functionId, "event-1", 1), new DirectStep(),
+				new StoredEvent("event-1", "test/event", dataJson, Instant.parse("2025-01-01T00:00:00Z")));
+	}
+
+	/**
+	 * Runs each step at once, without checkpoints.
+	 */
+	static final class DirectStep implements Step {
+
+		@Override
+		public <T> T run(String id, Class<T> type, Callable<T> action) {
+			try {
+				return action.call();
+			}
+			catch (Exception ex) {
+				throw new IllegalStateException(ex);
+			}
+		}
+
+		@Override
+		public void run(String id, Action action) {
+			try {
+				action.run();
+			}
+			catch (Exception ex) {
+				throw new IllegalStateException(ex);
+			}
+		}
+
+	}
+
+}
