@@ -16,4 +16,21 @@ public interface RunOperations {
 	 */
 	RunStatus replay(String runId);
 
+	/**
+	 * Cancels a run that is not executing: a {@link RunStatus#QUEUED},
+	 * {@link RunStatus#SLEEPING} or {@link RunStatus#WAITING} run becomes
+	 * {@link RunStatus#CANCELLED} and never resumes.
+	 * <p>
+	 * The default implementation throws {@link UnsupportedOperationException}, so that
+	 * implementations written before cancellation existed keep working until they support
+	 * it.
+	 * @param runId the run id
+	 * @return the run's new status
+	 * @throws RunNotFoundException if no run has that id
+	 * @throws RunStateException if the run is running or has already finished
+	 */
+	default RunStatus cancel(String runId) {
+		throw new UnsupportedOperationException("Cancelling runs is not supported by " + getClass().getName());
+	}
+
 }

@@ -1,0 +1,429 @@
+package dev.backgroundjobs.actuate;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.backgroundjobs.RunNotFoundException;
+import dev.backgroundjobs.RunOperations;
+import dev.backgroundjobs.RunStateException;
+import dev.backgroundjobs.RunStatus;
+import dev.backgroundjobs.function.CronTrigger;
+import dev.backgroundjobs.function.EventTrigger;
+import dev.backgroundjobs.function.FunctionDefinition;
+import dev.backgroundjobs.function.FunctionRegistry;
+import dev.backgroundjobs.function.Trigger;
+import dev.backgroundjobs.json.PayloadCodec;
+import dev.backgroundjobs.store.DeadLetterRecord;
+import dev.backgroundjobs.store.DeadLetterStore;
+import dev.backgroundjobs.store.RunQuery;
+import dev.backgroundjobs.store.RunRecord;
+import dev.backgroundjobs.store.RunStore;
+import dev.backgroundjobs.store.StepRecord;
+import dev.backgroundjobs.store.StepStatus;
+import dev.backgroundjobs.store.StepStore;
+import org.jspecify.annotations.Nullable;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import org.springframework.boot.actuate.endpoint.OperationResponseBody;
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
+import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
+import org.springframework.util.Assert;
+
+/**
+ * {@link Endpoint @Endpoint} that exposes the background functions of the application,
+ * their runs and dead letters, and replays or cancels runs.
+ * <p>
+ * Only the summary is an operation of its own. The other methods back the operations of
+ * {@link JobsEndpointWebExtension}, which maps their paths and turns {@code null}
+ * results, bad input and wrong states into HTTP statuses.
+ * <p>
+ * The response descriptors are nested records, as in Spring Boot's own endpoints, which
+ * accounts for most of this class's length.
+ */
+@Endpoint(id = "jobs")
+public class JobsEndpoint {
+
+	/**
+	 * Number of runs or dead letters listed when no limit is given.
+	 */
+	public static final int DEFAULT_LIMIT = 20;
+
+	/**
+	 * Largest number of runs or dead letters listed at once.
+	 */
+	public static final int MAX_LIMIT = 500;
+
+	private final FunctionRegistry functions;
+
+	private final RunStore runStore;
+
+	private final StepStore stepStore;
+
+	private final DeadLetterStore deadLetterStore;
+
+	private final RunOperations runOperations;
+
+	private final JsonMapper mapper;
+
+	/**
+	 * Creates an endpoint.
+	 * @param functions the functions of the application
+	 * @param runStore the run store
+	 * @param stepStore the step store
+	 * @param deadLetterStore the dead-letter store
+	 * @param runOperations replays and cancels runs
+	 * @param codec reads stored payloads as JSON trees
+	 */
+	public JobsEndpoint(FunctionRegistry functions, RunStore runStore, StepStore stepStore,
+			DeadLetterStore deadLetterStore, RunOperations runOperations, PayloadCodec codec) {
+		Assert.notNull(functions, "'functions' must not be null");
+		Assert.notNull(runStore, "'runStore' must not be null");
+		Assert.notNull(stepStore, "'stepStore' must not be null");
+		Assert.notNull(deadLetterStore, "'deadLetterStore' must not be null");
+		Assert.notNull(runOperations, "'runOperations' must not be null");
+		Assert.notNull(codec, "'codec' must not be null");
+		this.functions = functions;
+		this.runStore = runStore;
+		this.stepStore = stepStore;
+		this.deadLetterStore = deadLetterStore;
+		this.runOperations = runOperations;
+		this.mapper = codec.mapper();
+	}
+
+	/**
+	 * Returns the functions, the number of runs in each status and the number of dead
+	 * letters.
+	 * @return the summary
+	 */
+	@ReadOperation
+	public JobsDescriptor jobs() {
+		List<FunctionDescriptor> functions = this.functions.functions().stream().map(FunctionDescriptor::of).toList();
+		Map<RunStatus, Long> runCounts = new EnumMap<>(RunStatus.class);
+		for (RunStatus status : RunStatus.values()) {
+			runCounts.put(status, 0L);
+		}
+		runCounts.putAll(this.runStore.countByStatus());
+		return new JobsDescriptor(functions, runCounts, this.deadLetterStore.count());
+	}
+
+	/**
+	 * Lists runs, newest first.
+	 * @param status only runs with this status, if set
+	 * @param functionId only runs of this function, if set
+	 * @param limit the largest number of runs to list, from 1 to {@link #MAX_LIMIT}
+	 * @param before only runs older than the run with this id (the {@code nextBefore} of
+	 * the previous page), if set
+	 * @return the runs, with the cursor of the next page if there is one
+	 */
+	public RunsDescriptor runs(@Nullable RunStatus status, @Nullable String functionId, int limit,
+			@Nullable String before) {
+		Assert.isTrue(limit >= 1 && limit <= MAX_LIMIT, () -> "'limit' must be between 1 and " + MAX_LIMIT);
+		// One more than the page, to tell whether another page follows.
+		List<RunRecord> found = this.runStore.findRuns(new RunQuery(status, functionId, before, limit + 1));
+		boolean more = found.size() > limit;
+		List<RunRecord> page = more ? found.subList(0, limit) : found;
+		String nextBefore = more ? page.get(limit - 1).runId() : null;
+		return new RunsDescriptor(page.stream().map(RunSummaryDescriptor::of).toList(), nextBefore);
+	}
+
+	/**
+	 * Returns a run with its event, output and steps.
+	 * @param runId the run id
+	 * @return the run, or {@code null} if no run has that id
+	 */
+	public @Nullable RunDescriptor run(String runId) {
+		RunRecord run = this.runStore.find(runId);
+		if (run == null) {
+			return null;
+		}
+		EventDescriptor event = new EventDescriptor(run.eventId(), run.eventName(), tree(run.eventData()),
+				run.eventTime());
+		boolean parked = run.status() == RunStatus.SLEEPING || run.status() == RunStatus.WAITING;
+		List<StepDescriptor> steps = this.stepStore.findSteps(runId).stream().map(this::step).toList();
+		return new RunDescriptor(run.runId(), run.functionId(), run.status(), run.attempt(), event,
+				treeOrNull(run.output()), run.error(), run.createdAt(), run.startedAt(), run.finishedAt(),
+				parked ? run.wakeAt() : null, run.leaseOwner(), steps);
+	}
+
+	/**
+	 * Lists dead letters, newest first.
+	 * @param limit the largest number of dead letters to list, from 1 to
+	 * {@link #MAX_LIMIT}
+	 * @return the dead letters and how many there are in all
+	 */
+	public DeadLettersDescriptor deadLetters(int limit) {
+		Assert.isTrue(limit >= 1 && limit <= MAX_LIMIT, () -> "'limit' must be between 1 and " + MAX_LIMIT);
+		List<DeadLetterDescriptor> deadLetters = this.deadLetterStore.findAll(limit)
+			.stream()
+			.map(DeadLetterDescriptor::of)
+			.toList();
+		return new DeadLettersDescriptor(this.deadLetterStore.count(), deadLetters);
+	}
+
+	/**
+	 * Replays a failed run: it resumes at the step that failed.
+	 * @param runId the run id
+	 * @return the run's new status, or {@code null} if no run has that id
+	 * @throws RunStateException if the run is not {@link RunStatus#FAILED}
+	 */
+	public @Nullable RunStatusDescriptor replay(String runId) {
+		try {
+			return new RunStatusDescriptor(runId, this.runOperations.replay(runId));
+		}
+		catch (RunNotFoundException ex) {
+			return null;
+		}
+	}
+
+	/**
+	 * Cancels a queued, sleeping or waiting run.
+	 * @param runId the run id
+	 * @return the run's new status, or {@code null} if no run has that id
+	 * @throws RunStateException if the run is running or has finished
+	 */
+	public @Nullable RunStatusDescriptor cancel(String runId) {
+		try {
+			return new RunStatusDescriptor(runId, this.runOperations.cancel(runId));
+		}
+		catch (RunNotFoundException ex) {
+			return null;
+		}
+	}
+
+	private StepDescriptor step(StepRecord step) {
+		long durationMillis = Duration.between(step.startedAt(), step.finishedAt()).toMillis();
+		return new StepDescriptor(step.stepId(), step.status(), step.attempts(), treeOrNull(step.output()),
+				step.error(), step.startedAt(), step.finishedAt(), durationMillis);
+	}
+
+	private @Nullable JsonNode treeOrNull(@Nullable String json) {
+		return (json != null) ? tree(json) : null;
+	}
+
+	private JsonNode tree(String json) {
+		try {
+			return this.mapper.readTree(json);
+		}
+		catch (JacksonException ex) {
+			// Stored payloads are written as JSON; should one not be, show it as it is.
+			return this.mapper.getNodeFactory().stringNode(json);
+		}
+	}
+
+	/**
+	 * Summary of the functions, runs and dead letters.
+	 *
+	 * @param functions the functions, in registration order
+	 * @param runCounts the number of runs in each status, every status included
+	 * @param deadLetterCount the number of dead letters
+	 */
+	public record JobsDescriptor(List<FunctionDescriptor> functions, Map<RunStatus, Long> runCounts,
+			long deadLetterCount) implements OperationResponseBody {
+
+	}
+
+	/**
+	 * Description of a function.
+	 *
+	 * @param id the function id
+	 * @param triggers what starts its runs, such as {@code event:api/document.uploaded}
+	 * or {@code cron:0 * * * * (UTC)}
+	 * @param retries retries per step after the first attempt
+	 */
+	public record FunctionDescriptor(String id, List<String> triggers, int retries) {
+
+		static FunctionDescriptor of(FunctionDefinition function) {
+			return new FunctionDescriptor(function.id(),
+					function.triggers().stream().map(FunctionDescriptor::describe).toList(), function.retries());
+		}
+
+		private static String describe(Trigger trigger) {
+			if (trigger instanceof CronTrigger cron) {
+				return "cron:" + cron.expression() + " (" + cron.zone().getId() + ")";
+			}
+			return "event:" + ((EventTrigger) trigger).eventName();
+		}
+
+	}
+
+	/**
+	 * A page of runs.
+	 *
+	 * @param runs the runs, newest first
+	 * @param nextBefore the {@code before} cursor of the next page, or {@code null} on
+	 * the last page
+	 */
+	public record RunsDescriptor(List<RunSummaryDescriptor> runs,
+			@Nullable String nextBefore) implements OperationResponseBody {
+
+	}
+
+	/**
+	 * Summary of a run in a list.
+	 *
+	 * @param runId the run id
+	 * @param functionId the function id
+	 * @param eventName the name of the triggering event
+	 * @param status the status
+	 * @param attempt how many times execution has started
+	 * @param createdAt when the run was recorded
+	 * @param startedAt when execution first started
+	 * @param finishedAt when the run reached a final status
+	 */
+	public record RunSummaryDescriptor(String runId, String functionId, String eventName, RunStatus status, int attempt,
+			Instant createdAt, @Nullable Instant startedAt, @Nullable Instant finishedAt) {
+
+		static RunSummaryDescriptor of(RunRecord run) {
+			return new RunSummaryDescriptor(run.runId(), run.functionId(), run.eventName(), run.status(), run.attempt(),
+					run.createdAt(), run.startedAt(), run.finishedAt());
+		}
+
+	}
+
+	/**
+	 * Description of a run.
+	 *
+	 * @param runId the run id
+	 * @param functionId the function id
+	 * @param status the status
+	 * @param attempt how many times execution has started
+	 * @param event the triggering event
+	 * @param output the handler's return value, once completed
+	 * @param error the last error with a summary of its stack trace, if any
+	 * @param createdAt when the run was recorded
+	 * @param startedAt when execution first started
+	 * @param finishedAt when the run reached a final status
+	 * @param wakeAt when a sleeping or waiting run is due
+	 * @param leaseOwner the instance that holds the run, if any
+	 * @param steps the stored steps, in the order they started
+	 */
+	public record RunDescriptor(String runId, String functionId, RunStatus status, int attempt, EventDescriptor event,
+			@Nullable JsonNode output, @Nullable String error, Instant createdAt, @Nullable Instant startedAt,
+			@Nullable Instant finishedAt, @Nullable Instant wakeAt, @Nullable String leaseOwner,
+			List<StepDescriptor> steps) implements OperationResponseBody {
+
+	}
+
+	/**
+	 * Description of the event that triggered a run.
+	 *
+	 * @param id the event id
+	 * @param name the event name
+	 * @param data the payload
+	 * @param timestamp when the event happened
+	 */
+	public record EventDescriptor(String id, String name, JsonNode data, Instant timestamp) {
+
+	}
+
+	/**
+	 * Description of a stored step.
+	 *
+	 * @param id the step id
+	 * @param status the status
+	 * @param attempts how many times the step's work has been attempted
+	 * @param output the step's result, once completed
+	 * @param error the last attempt's error, if it failed
+	 * @param startedAt when the last attempt started
+	 * @param finishedAt when the last attempt ended
+	 * @param durationMillis how long the last attempt took, in milliseconds
+	 */
+	public record StepDescriptor(String id, StepStatus status, int attempts, @Nullable JsonNode output,
+			@Nullable String error, Instant startedAt, Instant finishedAt, long durationMillis) {
+
+	}
+
+	/**
+	 * A list of dead letters.
+	 *
+	 * @param total the number of dead letters in all
+	 * @param deadLetters the dead letters listed, newest first
+	 */
+	public record DeadLettersDescriptor(long total,
+			List<DeadLetterDescriptor> deadLetters) implements OperationResponseBody {
+
+	}
+
+	/**
+	 * Description of a dead letter: a failed run, or a poison record that could not be
+	 * read.
+	 *
+	 * @param id the dead letter id
+	 * @param runId the failed run's id, or {@code null} for a poison record
+	 * @param functionId the function id
+	 * @param stepId the step that failed, if any
+	 * @param error the error
+	 * @param createdAt when the dead letter was recorded
+	 * @param record the poison record, or {@code null} for a failed run
+	 */
+	public record DeadLetterDescriptor(String id, @Nullable String runId, String functionId, @Nullable String stepId,
+			String error, Instant createdAt, @Nullable PoisonRecordDescriptor record) {
+
+		static DeadLetterDescriptor of(DeadLetterRecord deadLetter) {
+			PoisonRecordDescriptor record = (deadLetter.topic() != null)
+					? new PoisonRecordDescriptor(deadLetter.topic(), deadLetter.partition(), deadLetter.offset(),
+							BytesDescriptor.of(deadLetter.rawKey()), BytesDescriptor.of(deadLetter.rawValue()))
+					: null;
+			return new DeadLetterDescriptor(deadLetter.id(), deadLetter.runId(), deadLetter.functionId(),
+					deadLetter.stepId(), deadLetter.error(), deadLetter.createdAt(), record);
+		}
+
+	}
+
+	/**
+	 * Description of a Kafka record that could not be read.
+	 *
+	 * @param topic the topic
+	 * @param partition the partition
+	 * @param offset the offset
+	 * @param key the raw key, if any
+	 * @param value the raw value, if any
+	 */
+	public record PoisonRecordDescriptor(String topic, int partition, long offset, @Nullable BytesDescriptor key,
+			@Nullable BytesDescriptor value) {
+
+	}
+
+	/**
+	 * Raw bytes, as text when they are valid UTF-8 and as Base64 otherwise.
+	 *
+	 * @param encoding {@code utf-8} or {@code base64}
+	 * @param data the bytes in that encoding
+	 */
+	public record BytesDescriptor(String encoding, String data) {
+
+		static @Nullable BytesDescriptor of(byte @Nullable [] bytes) {
+			if (bytes == null) {
+				return null;
+			}
+			try {
+				String text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
+				return new BytesDescriptor("utf-8", text);
+			}
+			catch (CharacterCodingException ex) {
+				return new BytesDescriptor("base64", Base64.getEncoder().encodeToString(bytes));
+			}
+		}
+
+	}
+
+	/**
+	 * The status of a run after an operation on it.
+	 *
+	 * @param runId the run id
+	 * @param status the new status
+	 */
+	public record RunStatusDescriptor(String runId, RunStatus status) implements OperationResponseBody {
+
+	}
+
+}
