@@ -22,15 +22,11 @@ public interface RunOperations {
 	 * {@link RunStatus#CANCELLED} and never resumes.
 	 * <p>
 	 * The default implementation throws {@link UnsupportedOperationException}, so that
-	 * implementations written before cancellation existed keep working until they support
-	 * it.
 	 * @param runId the run id
 	 * @return the run's new status
 	 * @throws RunNotFoundException if no run has that id
 	 * @throws RunStateException if the run is running or has already finished
 	 */
-	default RunStatus cancel(String runId) {
-		throw new UnsupportedOperationException("Cancelling runs is not supported by " + getClass().getName());
-	}
+	RunStatus cancel(String runId);
 
 }

@@ -57,4 +57,18 @@ public final class DefaultRunOperations implements RunOperations {
 		return replayed.status();
 	}
 
+	@Override
+	public RunStatus cancel(String runId) {
+		if (this.runStore.cancel(runId)) {
+			logger.info(() -> "Cancelled run " + runId);
+			return RunStatus.CANCELLED;
+		}
+		RunRecord run = this.runStore.find(runId);
+		if (run == null) {
+			throw new RunNotFoundException(runId);
+		}
+		throw new RunStateException("Run " + runId + " of function '" + run.functionId() + "' is " + run.status()
+				+ "; only QUEUED, SLEEPING or WAITING runs can be cancelled", run.status());
+	}
+
 }

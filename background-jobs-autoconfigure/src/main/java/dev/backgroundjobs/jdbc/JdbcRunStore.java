@@ -110,6 +110,13 @@ public class JdbcRunStore implements RunStore {
 			WHERE run_id = :runId AND version = :version AND status IN ('QUEUED', 'RUNNING')
 			""";
 
+	private static final String CANCEL = """
+			UPDATE bj_runs
+			SET status = 'CANCELLED', version = version + 1, lease_owner = NULL, lease_until = NULL, wake_at = NULL,
+					finished_at = ${now}
+			WHERE run_id = :runId AND status IN ('QUEUED', 'SLEEPING', 'WAITING')
+			""";
+
 	private static final String PARK = """
 			UPDATE bj_runs
 			SET status = 'SLEEPING', wake_at = ${now + delayMillis}, lease_owner = NULL, lease_until = NULL,
@@ -337,6 +344,11 @@ public class JdbcRunStore implements RunStore {
 	@Override
 	public boolean complete(String runId, long version, @Nullable String output) {
 		return fenced(COMPLETE, runId, version).param("output", output, Types.VARCHAR).update() == 1;
+	}
+
+	@Override
+	public boolean cancel(String runId) {
+		return this.support.jdbc().sql(this.support.render(CANCEL)).param("runId", runId).update() == 1;
 	}
 
 	@Override

@@ -1,9 +1,9 @@
 package dev.backgroundjobs.kafka;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -39,8 +39,6 @@ public final class KafkaEventPublisher implements EventPublisher {
 
 	private final Duration sendTimeout;
 
-	private final Set<String> knownTopics = ConcurrentHashMap.newKeySet();
-
 	/**
 	 * Creates a publisher.
 	 * @param template the template, configured for durable sends
@@ -62,7 +60,7 @@ public final class KafkaEventPublisher implements EventPublisher {
 	public String send(String name, Object data) {
 		Assert.isTrue(name != null && !name.isBlank(), "Event name must not be null or blank");
 		Assert.notNull(data, () -> "Data of event '" + name + "' must not be null");
-		return publish(UUID.randomUUID().toString(), name, data, java.time.Instant.now());
+		return publish(UUID.randomUUID().toString(), name, data, Instant.now());
 	}
 
 	@Override
@@ -71,13 +69,11 @@ public final class KafkaEventPublisher implements EventPublisher {
 		return publish(event.id(), event.name(), event.data(), event.timestamp());
 	}
 
-	private String publish(String id, String name, Object data, java.time.Instant timestamp) {
+	private String publish(String id, String name, Object data, Instant timestamp) {
 		Assert.isTrue(id.length() <= 255, () -> "Id of event '" + name + "' is longer than 255 characters");
 		byte[] payload = this.codec.encodeToBytes(data, "data of event '" + name + "'");
 		String topic = this.topics.forEvent(name);
-		if (this.knownTopics.add(topic)) {
-			this.provisioner.ensureTopics(Set.of(topic));
-		}
+		this.provisioner.ensureTopics(Set.of(topic));
 		ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, id, payload);
 		EventHeaders.write(record.headers(), id, name, timestamp);
 		try {

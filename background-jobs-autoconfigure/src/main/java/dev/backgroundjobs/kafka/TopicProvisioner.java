@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -35,6 +36,8 @@ public final class TopicProvisioner {
 
 	private final short replicationFactor;
 
+	private final Set<String> ensured = ConcurrentHashMap.newKeySet();
+
 	/**
 	 * Creates a provisioner.
 	 * @param admin provides the admin client configuration
@@ -48,14 +51,21 @@ public final class TopicProvisioner {
 	}
 
 	/**
-	 * Creates the topics that are missing.
+	 * Creates the topics that are missing. Topics this provisioner has ensured before are
+	 * not checked again, so only the first publication of an event name pays for the
+	 * broker round trips.
 	 * @param topics the topic names
 	 * @throws BackgroundJobsException if the broker cannot be reached or refuses
 	 */
 	public void ensureTopics(Collection<String> topics) {
-		if (topics.isEmpty()) {
+		if (this.ensured.containsAll(topics)) {
 			return;
 		}
+		createMissing(topics);
+		this.ensured.addAll(topics);
+	}
+
+	private void createMissing(Collection<String> topics) {
 		try (Admin client = Admin.create(this.admin.getConfigurationProperties())) {
 			Set<String> existing = client.listTopics().names().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
 			List<NewTopic> missing = topics.stream()

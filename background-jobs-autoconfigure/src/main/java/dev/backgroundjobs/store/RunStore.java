@@ -124,6 +124,16 @@ public interface RunStore {
 	@Nullable RunRecord replay(String runId, String owner, Duration lease);
 
 	/**
+	 * Cancels a run that is {@link RunStatus#QUEUED}, {@link RunStatus#SLEEPING} or
+	 * {@link RunStatus#WAITING}: it becomes {@link RunStatus#CANCELLED}, its lease and
+	 * wake time are cleared and its version is incremented, so a worker that had already
+	 * been handed the run cannot write to it.
+	 * @param runId the run id
+	 * @return whether the run was cancelled
+	 */
+	boolean cancel(String runId);
+
+	/**
 	 * Lists runs, newest first.
 	 * @param query the filter
 	 * @return the runs

@@ -167,7 +167,7 @@ final class InMemoryJobs {
 		}
 
 		@Override
-		public List<RunRecord> claimDue(String owner, Duration lease, int limit) {
+		public List<RunRecord> claimDue(String owner, Duration lease, int limit, Collection<String> functionIds) {
 			throw new UnsupportedOperationException();
 		}
 
@@ -193,6 +193,11 @@ final class InMemoryJobs {
 
 		@Override
 		public boolean fail(String runId, long version, @Nullable String stepId, String error) {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
+		public boolean cancel(String runId) {
 			throw new UnsupportedOperationException();
 		}
 

@@ -479,6 +479,37 @@ class JdbcStoreIntegrationTests {
 		}
 
 		@Test
+		void cancelStopsQueuedAndSleepingRunsAndFencesTheirWorkers() {
+			insert("queued", LONG_LEASE);
+			insert("sleeping", LONG_LEASE);
+			this.runs.park("sleeping", 1, Duration.ofHours(1), null, 0);
+			assertThat(this.runs.cancel("queued")).isTrue();
+			assertThat(this.runs.cancel("sleeping")).isTrue();
+			RunRecord cancelled = this.runs.find("queued");
+			assertThat(cancelled.status()).isEqualTo(RunStatus.CANCELLED);
+			assertThat(cancelled.version()).isEqualTo(2);
+			assertThat(cancelled.leaseOwner()).isNull();
+			assertThat(cancelled.finishedAt()).isNotNull();
+			assertThat(this.runs.find("sleeping").wakeAt()).isNull();
+			assertThat(this.runs.start("queued", 1)).isFalse();
+			assertThat(this.runs.start("queued", 2)).isFalse();
+			assertThat(this.steps.saveStep(step("queued", "fetch", StepStatus.COMPLETED, "1"), 2)).isFalse();
+		}
+
+		@Test
+		void cancelLeavesRunningAndFinishedRunsAlone() {
+			insert("running", LONG_LEASE);
+			this.runs.start("running", 1);
+			insert("completed", LONG_LEASE);
+			this.runs.complete("completed", 1, null);
+			assertThat(this.runs.cancel("running")).isFalse();
+			assertThat(this.runs.cancel("completed")).isFalse();
+			assertThat(this.runs.cancel("unknown")).isFalse();
+			assertThat(this.runs.find("running").status()).isEqualTo(RunStatus.RUNNING);
+			assertThat(this.runs.find("completed").status()).isEqualTo(RunStatus.COMPLETED);
+		}
+
+		@Test
 		void saveStepInsertsAndThenReplacesAStep() {
 			insert("run-1", LONG_LEASE);
 			Instant start = Instant.parse("2025-01-01T10:00:00.123456Z");
