@@ -14,6 +14,8 @@ import dev.backgroundjobs.engine.RetryBackoff;
 import dev.backgroundjobs.engine.RunDispatcher;
 import dev.backgroundjobs.engine.RunExecutor;
 import dev.backgroundjobs.engine.RunLifecycleListener;
+import dev.backgroundjobs.engine.RunLog;
+import dev.backgroundjobs.engine.RunObservations;
 import dev.backgroundjobs.engine.WorkerPool;
 import dev.backgroundjobs.function.FunctionRegistry;
 import dev.backgroundjobs.json.PayloadCodec;
@@ -22,6 +24,7 @@ import dev.backgroundjobs.schedule.EngineLifecycle;
 import dev.backgroundjobs.schedule.LeaseKeeper;
 import dev.backgroundjobs.store.RunStore;
 import dev.backgroundjobs.store.StepStore;
+import io.micrometer.observation.ObservationRegistry;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -79,9 +82,24 @@ class BackgroundJobsEngineConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
+	RunObservations backgroundJobsRunObservations(ObjectProvider<ObservationRegistry> observationRegistry,
+			PayloadCodec codec) {
+		return new RunObservations(observationRegistry.getIfUnique(() -> ObservationRegistry.NOOP), codec);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	RunLog backgroundJobsRunLog() {
+		return new RunLog();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
 	RunExecutor backgroundJobsRunExecutor(RunStore runStore, StepStore stepStore, FunctionRegistry functions,
-			PayloadCodec codec, EngineSettings settings, ObjectProvider<RunLifecycleListener> listeners) {
-		return new RunExecutor(runStore, stepStore, functions, codec, settings, listeners.orderedStream().toList());
+			PayloadCodec codec, EngineSettings settings, ObjectProvider<RunLifecycleListener> listeners,
+			RunObservations observations) {
+		return new RunExecutor(runStore, stepStore, functions, codec, settings, listeners.orderedStream().toList(),
+				observations);
 	}
 
 	@Bean

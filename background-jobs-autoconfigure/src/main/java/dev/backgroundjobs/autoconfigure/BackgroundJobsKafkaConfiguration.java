@@ -8,6 +8,7 @@ import dev.backgroundjobs.engine.InstanceId;
 import dev.backgroundjobs.engine.RunDispatcher;
 import dev.backgroundjobs.function.FunctionRegistry;
 import dev.backgroundjobs.json.PayloadCodec;
+import dev.backgroundjobs.kafka.BrokerConnectivity;
 import dev.backgroundjobs.kafka.DeadLetterPublisher;
 import dev.backgroundjobs.kafka.FunctionConsumers;
 import dev.backgroundjobs.kafka.KafkaEventPublisher;
@@ -15,6 +16,7 @@ import dev.backgroundjobs.kafka.TopicNames;
 import dev.backgroundjobs.kafka.TopicProvisioner;
 import dev.backgroundjobs.store.DeadLetterStore;
 import dev.backgroundjobs.store.RunStore;
+import io.micrometer.observation.ObservationRegistry;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -107,8 +109,18 @@ class BackgroundJobsKafkaConfiguration {
 	@ConditionalOnMissingBean(EventPublisher.class)
 	KafkaEventPublisher backgroundJobsEventPublisher(
 			@Qualifier("backgroundJobsKafkaTemplate") KafkaTemplate<String, byte[]> template, PayloadCodec codec,
-			TopicNames topics, TopicProvisioner provisioner, BackgroundJobsProperties properties) {
-		return new KafkaEventPublisher(template, codec, topics, provisioner, properties.getKafka().getSendTimeout());
+			TopicNames topics, TopicProvisioner provisioner, BackgroundJobsProperties properties,
+			ObjectProvider<ObservationRegistry> observationRegistry) {
+		return new KafkaEventPublisher(template, codec, topics, provisioner, properties.getKafka().getSendTimeout(),
+				observationRegistry.getIfUnique(() -> ObservationRegistry.NOOP));
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	BrokerConnectivity backgroundJobsBrokerConnectivity(ObjectProvider<KafkaAdmin> kafkaAdmin,
+			KafkaProperties kafkaProperties) {
+		return new BrokerConnectivity(
+				kafkaAdmin.getIfUnique(() -> new KafkaAdmin(kafkaProperties.buildAdminProperties())));
 	}
 
 	@Bean

@@ -1,6 +1,5 @@
 package dev.backgroundjobs.engine;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -13,9 +12,9 @@ import dev.backgroundjobs.StepFailedException;
 import dev.backgroundjobs.json.PayloadException;
 import dev.backgroundjobs.store.StepRecord;
 import dev.backgroundjobs.store.StepStatus;
+import io.micrometer.observation.Observation;
 import org.jspecify.annotations.Nullable;
 
-import org.springframework.core.log.LogAccessor;
 import org.springframework.dao.DataAccessException;
 import org.springframework.util.Assert;
 
@@ -27,8 +26,6 @@ import org.springframework.util.Assert;
  * thread are rejected.
  */
 final class DefaultStep implements Step {
-
-	private static final LogAccessor logger = new LogAccessor(DefaultStep.class);
 
 	private final RunScope scope;
 
@@ -112,19 +109,26 @@ final class DefaultStep implements Step {
 			attempts++;
 			Instant started = this.scope.clock().instant();
 			T result;
-			try {
+			Observation observation = this.scope.observations().startStep(this.scope.functionId(), stepId);
+			LogContext.put(LogContext.STEP_ID, stepId);
+			try (Observation.Scope observed = observation.openScope()) {
 				result = action.call();
 			}
 			catch (RunInterruption ex) {
 				throw ex;
 			}
 			catch (Exception ex) {
+				observation.error(ex);
 				if (ex instanceof InterruptedException || Thread.currentThread().isInterrupted()) {
 					throw new RunInterruption.Abandoned("Step '" + stepId + "' of " + this.scope.describe()
 							+ " was interrupted; the run resumes from its last checkpoint", ex);
 				}
 				retryOrFail(stepId, attempts, started, ex);
 				continue;
+			}
+			finally {
+				observation.stop();
+				LogContext.remove(LogContext.STEP_ID);
 			}
 			String output;
 			try {
@@ -136,10 +140,13 @@ final class DefaultStep implements Step {
 						started, this.scope.clock().instant()));
 				throw new StepFailedException(ex.getMessage(), stepId, attempts, ex);
 			}
+			Instant finished = this.scope.clock().instant();
 			StepRecord completed = new StepRecord(this.scope.runId(), stepId, StepStatus.COMPLETED, attempts, output,
-					null, started, this.scope.clock().instant());
+					null, started, finished);
 			save(completed);
 			this.stored.put(stepId, completed);
+			this.scope.listener()
+				.stepCompleted(this.scope.run(), stepId, attempts, Duration.between(started, finished));
 			return result;
 		}
 	}
@@ -148,16 +155,12 @@ final class DefaultStep implements Step {
 		String error = ErrorSummary.of(failure);
 		save(new StepRecord(this.scope.runId(), stepId, StepStatus.FAILED, attempts, null, error, started,
 				this.scope.clock().instant()));
-		int retries = this.scope.retries();
-		if (attempts > retries) {
-			logger.warn(failure, () -> "Step '" + stepId + "' of " + this.scope.describe() + " failed after " + attempts
-					+ " attempts; no retries left");
+		if (attempts > this.scope.retries()) {
 			throw new StepFailedException("Step '" + stepId + "' of " + this.scope.describe() + " failed after "
 					+ attempts + " attempts: " + failure, stepId, attempts, failure);
 		}
 		Duration delay = this.scope.backoff().delayAfter(attempts);
-		logger.warn(() -> "Step '" + stepId + "' of " + this.scope.describe() + " failed (attempt " + attempts + " of "
-				+ (retries + 1) + "), retrying in " + delay.toMillis() + " ms: " + failure);
+		this.scope.listener().stepRetrying(this.scope.run(), stepId, attempts, delay, failure);
 		if (delay.compareTo(this.scope.parkThreshold()) > 0) {
 			throw new RunInterruption.Park(delay, error);
 		}

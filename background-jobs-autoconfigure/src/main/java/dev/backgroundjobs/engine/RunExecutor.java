@@ -1,6 +1,7 @@
 package dev.backgroundjobs.engine;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 
 import dev.backgroundjobs.RunContext;
@@ -15,6 +16,7 @@ import dev.backgroundjobs.store.RunRecord;
 import dev.backgroundjobs.store.RunStore;
 import dev.backgroundjobs.store.StepRecord;
 import dev.backgroundjobs.store.StepStore;
+import io.micrometer.observation.Observation;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.core.log.LogAccessor;
@@ -42,7 +44,9 @@ public final class RunExecutor {
 
 	private final EngineSettings settings;
 
-	private final List<RunLifecycleListener> listeners;
+	private final RunListeners listeners;
+
+	private final RunObservations observations;
 
 	/**
 	 * Creates an executor.
@@ -52,15 +56,17 @@ public final class RunExecutor {
 	 * @param codec the payload codec
 	 * @param settings the engine settings
 	 * @param listeners callbacks on run outcomes
+	 * @param observations observes runs and steps
 	 */
 	public RunExecutor(RunStore runStore, StepStore stepStore, FunctionRegistry functions, PayloadCodec codec,
-			EngineSettings settings, List<RunLifecycleListener> listeners) {
+			EngineSettings settings, List<RunLifecycleListener> listeners, RunObservations observations) {
 		this.runStore = runStore;
 		this.stepStore = stepStore;
 		this.functions = functions;
 		this.codec = codec;
 		this.settings = settings;
-		this.listeners = List.copyOf(listeners);
+		this.listeners = new RunListeners(listeners);
+		this.observations = observations;
 	}
 
 	/**
@@ -72,6 +78,8 @@ public final class RunExecutor {
 	 * could not be reached
 	 */
 	public @Nullable Duration execute(RunRecord run, boolean fresh) {
+		LogContext.put(LogContext.RUN_ID, run.runId());
+		LogContext.put(LogContext.FUNCTION_ID, run.functionId());
 		try {
 			if (!this.runStore.start(run.runId(), run.version())) {
 				logger.debug(() -> "Run " + run.runId() + " is no longer leased to this instance; skipped");
@@ -83,7 +91,13 @@ public final class RunExecutor {
 				return null;
 			}
 			List<StepRecord> steps = fresh ? List.of() : this.stepStore.findSteps(run.runId());
-			invoke(run, function, steps);
+			Observation observation = this.observations.startRun(run);
+			try (Observation.Scope observed = observation.openScope()) {
+				invoke(run, function, steps, observation);
+			}
+			finally {
+				observation.stop();
+			}
 			return null;
 		}
 		catch (RunInterruption.Abandoned ex) {
@@ -95,45 +109,53 @@ public final class RunExecutor {
 					+ run.functionId() + "'; it resumes from its last checkpoint");
 			return this.settings.infrastructureBackoff().delayAfter(1);
 		}
+		finally {
+			LogContext.remove(LogContext.RUN_ID);
+			LogContext.remove(LogContext.FUNCTION_ID);
+		}
 	}
 
-	private void invoke(RunRecord run, FunctionDefinition function, List<StepRecord> steps) {
-		RunScope scope = new RunScope(run.runId(), run.functionId(), run.version(), function.retries(), this.stepStore,
-				this.codec, this.settings.backoff(), this.settings.parkThreshold(), this.settings.clock());
+	private void invoke(RunRecord run, FunctionDefinition function, List<StepRecord> steps, Observation observation) {
+		Instant started = this.settings.clock().instant();
+		RunScope scope = new RunScope(run, function.retries(), this.stepStore, this.codec, this.settings.backoff(),
+				this.settings.parkThreshold(), this.settings.clock(), this.listeners, this.observations);
 		DefaultStep step = new DefaultStep(scope, steps);
 		RunContext context = new RunContext(run.runId(), run.functionId(), run.eventId(), run.attempt() + 1);
 		StoredEvent event = new StoredEvent(run.eventId(), run.eventName(), run.eventData(), run.eventTime());
-		logger.debug(() -> "Starting " + scope.describe() + " (attempt " + context.attempt() + ")");
+		this.listeners.runStarted(run, context.attempt());
 		Object output;
 		try {
 			output = function.invoker().invoke(new Invocation(context, step, event));
 		}
 		catch (RunInterruption ex) {
-			handle(run, ex, function);
+			handle(run, ex);
 			return;
 		}
 		catch (StepFailedException ex) {
+			observation.error(ex);
 			fail(run, ex.getStepId(), ErrorSummary.of(ex));
 			return;
 		}
 		catch (PayloadException ex) {
 			// The event cannot be read as the handler's type: retrying cannot fix that.
+			observation.error(ex);
 			fail(run, null, ErrorSummary.of(ex));
 			return;
 		}
 		catch (Throwable ex) {
+			observation.error(ex);
 			handlerFailed(run, function, ex);
 			return;
 		}
 		RunInterruption swallowed = step.interruption();
 		if (swallowed != null) {
-			handle(run, swallowed, function);
+			handle(run, swallowed);
 			return;
 		}
-		complete(run, function, output, scope);
+		complete(run, output, scope, started);
 	}
 
-	private void complete(RunRecord run, FunctionDefinition function, @Nullable Object output, RunScope scope) {
+	private void complete(RunRecord run, @Nullable Object output, RunScope scope, Instant started) {
 		String json;
 		try {
 			json = (output != null) ? this.codec.encode(output, "output of " + scope.describe()) : null;
@@ -146,15 +168,12 @@ public final class RunExecutor {
 			logger.warn(() -> "Lost the lease of " + scope.describe() + " before recording its completion");
 			return;
 		}
-		logger.debug(() -> "Completed " + scope.describe());
-		this.listeners.forEach((listener) -> listener.runCompleted(run));
+		this.listeners.runCompleted(run, Duration.between(started, this.settings.clock().instant()));
 	}
 
-	private void handle(RunRecord run, RunInterruption interruption, FunctionDefinition function) {
+	private void handle(RunRecord run, RunInterruption interruption) {
 		if (interruption instanceof RunInterruption.Park park) {
-			if (!this.runStore.park(run.runId(), run.version(), park.delay(), park.error(), run.handlerFailures())) {
-				logger.warn(() -> "Lost the lease of run " + run.runId() + " before parking it");
-			}
+			park(run, park.delay(), park.error(), run.handlerFailures());
 		}
 		else if (interruption instanceof RunInterruption.LeaseLost) {
 			logger.warn(interruption::getMessage);
@@ -168,18 +187,20 @@ public final class RunExecutor {
 		int failures = run.handlerFailures() + 1;
 		String error = ErrorSummary.of(failure);
 		if (failures > function.retries()) {
-			logger.warn(failure, () -> "Function '" + function.id() + "' failed outside any step in run " + run.runId()
-					+ " after " + failures + " attempts; no retries left");
 			fail(run, null, error);
 			return;
 		}
 		Duration delay = this.settings.backoff().delayAfter(failures);
-		logger.warn(() -> "Function '" + function.id() + "' failed outside any step in run " + run.runId()
-				+ " (attempt " + failures + " of " + (function.retries() + 1) + "), retrying in " + delay.toMillis()
-				+ " ms: " + failure);
-		if (!this.runStore.park(run.runId(), run.version(), delay, error, failures)) {
+		this.listeners.stepRetrying(run, "(handler)", failures, delay, failure);
+		park(run, delay, error, failures);
+	}
+
+	private void park(RunRecord run, Duration delay, @Nullable String error, int handlerFailures) {
+		if (!this.runStore.park(run.runId(), run.version(), delay, error, handlerFailures)) {
 			logger.warn(() -> "Lost the lease of run " + run.runId() + " before parking it");
+			return;
 		}
+		this.listeners.runParked(run, delay);
 	}
 
 	private void fail(RunRecord run, @Nullable String stepId, String error) {
@@ -187,17 +208,7 @@ public final class RunExecutor {
 			logger.warn(() -> "Lost the lease of run " + run.runId() + " before recording its failure");
 			return;
 		}
-		logger.error(() -> "Run " + run.runId() + " of function '" + run.functionId() + "' failed"
-				+ ((stepId != null) ? " at step '" + stepId + "'" : "") + " and is now a dead letter: "
-				+ firstLine(error));
-		for (RunLifecycleListener listener : this.listeners) {
-			listener.runFailed(run, stepId, error);
-		}
-	}
-
-	private static String firstLine(String text) {
-		int newline = text.indexOf('\n');
-		return (newline < 0) ? text : text.substring(0, newline);
+		this.listeners.runFailed(run, stepId, error);
 	}
 
 }

@@ -1,19 +1,40 @@
 package dev.backgroundjobs.engine;
 
+import java.time.Duration;
+
 import dev.backgroundjobs.store.RunRecord;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Callbacks on the outcome of runs, for transports and metrics. Called on the worker
- * thread after the outcome is committed; implementations must not throw.
+ * Callbacks on what happens to runs and their steps, for logs, metrics and transports.
+ * Called on the worker thread, after the change is committed where there is one.
+ * Implementations should be quick and must not throw; an exception is logged and ignored.
  */
 public interface RunLifecycleListener {
 
 	/**
+	 * Called when an execution of a run starts.
+	 * @param run the run as it was claimed
+	 * @param attempt the execution attempt, from 1
+	 */
+	default void runStarted(RunRecord run, int attempt) {
+	}
+
+	/**
 	 * Called when a run has completed.
 	 * @param run the run as it was claimed
+	 * @param duration how long this execution took
 	 */
-	default void runCompleted(RunRecord run) {
+	default void runCompleted(RunRecord run, Duration duration) {
+	}
+
+	/**
+	 * Called when a run has been parked until a wake time, for example for a retry
+	 * backoff.
+	 * @param run the run as it was claimed
+	 * @param delay how long it sleeps
+	 */
+	default void runParked(RunRecord run, Duration delay) {
 	}
 
 	/**
@@ -23,6 +44,27 @@ public interface RunLifecycleListener {
 	 * @param error the error summary
 	 */
 	default void runFailed(RunRecord run, @Nullable String stepId, String error) {
+	}
+
+	/**
+	 * Called when a step's result has been checkpointed.
+	 * @param run the run
+	 * @param stepId the step id
+	 * @param attempts how many attempts the step took
+	 * @param duration how long the last attempt took
+	 */
+	default void stepCompleted(RunRecord run, String stepId, int attempts, Duration duration) {
+	}
+
+	/**
+	 * Called when a step failed and will be retried.
+	 * @param run the run
+	 * @param stepId the step id
+	 * @param attempt the attempt that failed, from 1
+	 * @param delay the wait before the next attempt
+	 * @param failure the failure
+	 */
+	default void stepRetrying(RunRecord run, String stepId, int attempt, Duration delay, Throwable failure) {
 	}
 
 }

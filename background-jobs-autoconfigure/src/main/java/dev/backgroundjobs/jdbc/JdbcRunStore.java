@@ -4,6 +4,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -43,13 +44,14 @@ public class JdbcRunStore implements RunStore {
 
 	private static final String RUN_COLUMNS = """
 			run_id, function_id, event_id, event_name, event_data, event_time, status, attempt, version, \
-			handler_failures, lease_owner, lease_until, wake_at, output, error, created_at, started_at, finished_at""";
+			handler_failures, lease_owner, lease_until, wake_at, output, error, created_at, started_at, finished_at, \
+			trace_context""";
 
 	private static final String INSERT_RUN = """
 			INSERT INTO bj_runs (run_id, function_id, event_id, event_name, event_data, event_time, status, attempt,
-					version, handler_failures, lease_owner, lease_until, created_at)
+					version, handler_failures, lease_owner, lease_until, created_at, trace_context)
 			VALUES (:runId, :functionId, :eventId, :eventName, :eventData, :eventTime, 'QUEUED', 0, 1, 0, :owner,
-					${now + leaseMillis}, ${now})
+					${now + leaseMillis}, ${now}, :traceContext)
 			""";
 
 	private static final String SELECT_EXISTING_RUN_IDS = """
@@ -109,6 +111,8 @@ public class JdbcRunStore implements RunStore {
 					finished_at = ${now}
 			WHERE run_id = :runId AND version = :version AND status IN ('QUEUED', 'RUNNING')
 			""";
+
+	private static final String OLDEST_CREATED = "SELECT MIN(created_at) AS oldest FROM bj_runs WHERE status = :status";
 
 	private static final String CANCEL = """
 			UPDATE bj_runs
@@ -264,7 +268,8 @@ public class JdbcRunStore implements RunStore {
 			.addValue("eventData", run.eventData(), Types.VARCHAR)
 			.addValue("eventTime", this.support.bind(run.eventTime()))
 			.addValue("owner", owner)
-			.addValue("leaseMillis", lease.toMillis());
+			.addValue("leaseMillis", lease.toMillis())
+			.addValue("traceContext", run.traceContext(), Types.VARCHAR);
 	}
 
 	private static void validate(NewRun run) {
@@ -344,6 +349,16 @@ public class JdbcRunStore implements RunStore {
 	@Override
 	public boolean complete(String runId, long version, @Nullable String output) {
 		return fenced(COMPLETE, runId, version).param("output", output, Types.VARCHAR).update() == 1;
+	}
+
+	@Override
+	public @Nullable Instant oldestCreatedAt(RunStatus status) {
+		List<@Nullable Instant> oldest = this.support.jdbc()
+			.sql(OLDEST_CREATED)
+			.param("status", status.name())
+			.query((rs, row) -> this.support.getInstant(rs, "oldest"))
+			.list();
+		return oldest.isEmpty() ? null : oldest.get(0);
 	}
 
 	@Override
@@ -464,7 +479,8 @@ public class JdbcRunStore implements RunStore {
 				rs.getInt("attempt"), rs.getLong("version"), rs.getInt("handler_failures"), rs.getString("lease_owner"),
 				this.support.getInstant(rs, "lease_until"), this.support.getInstant(rs, "wake_at"),
 				rs.getString("output"), rs.getString("error"), this.support.getRequiredInstant(rs, "created_at"),
-				this.support.getInstant(rs, "started_at"), this.support.getInstant(rs, "finished_at"));
+				this.support.getInstant(rs, "started_at"), this.support.getInstant(rs, "finished_at"),
+				rs.getString("trace_context"));
 	}
 
 }

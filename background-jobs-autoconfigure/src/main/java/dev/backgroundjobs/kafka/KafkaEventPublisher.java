@@ -1,5 +1,6 @@
 package dev.backgroundjobs.kafka;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Set;
@@ -12,6 +13,9 @@ import dev.backgroundjobs.BackgroundJobsException;
 import dev.backgroundjobs.Event;
 import dev.backgroundjobs.EventPublisher;
 import dev.backgroundjobs.json.PayloadCodec;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
+import io.micrometer.observation.transport.SenderContext;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 import org.springframework.core.log.LogAccessor;
@@ -27,6 +31,12 @@ import org.springframework.util.Assert;
  */
 public final class KafkaEventPublisher implements EventPublisher {
 
+	/**
+	 * Name of the observation of a publication; with a meter registry it is the
+	 * {@code background-jobs.publish} timer, the latency {@code send} adds to a request.
+	 */
+	public static final String PUBLISH_OBSERVATION = "background-jobs.publish";
+
 	private static final LogAccessor logger = new LogAccessor(KafkaEventPublisher.class);
 
 	private final KafkaTemplate<String, byte[]> template;
@@ -39,6 +49,8 @@ public final class KafkaEventPublisher implements EventPublisher {
 
 	private final Duration sendTimeout;
 
+	private final ObservationRegistry observations;
+
 	/**
 	 * Creates a publisher.
 	 * @param template the template, configured for durable sends
@@ -46,9 +58,12 @@ public final class KafkaEventPublisher implements EventPublisher {
 	 * @param topics names topics
 	 * @param provisioner creates missing topics
 	 * @param sendTimeout how long to wait for the acknowledgement
+	 * @param observations observes publications and propagates the trace context in the
+	 * record headers
 	 */
 	public KafkaEventPublisher(KafkaTemplate<String, byte[]> template, PayloadCodec codec, TopicNames topics,
-			TopicProvisioner provisioner, Duration sendTimeout) {
+			TopicProvisioner provisioner, Duration sendTimeout, ObservationRegistry observations) {
+		this.observations = observations;
 		this.template = template;
 		this.codec = codec;
 		this.topics = topics;
@@ -76,24 +91,45 @@ public final class KafkaEventPublisher implements EventPublisher {
 		this.provisioner.ensureTopics(Set.of(topic));
 		ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, id, payload);
 		EventHeaders.write(record.headers(), id, name, timestamp);
-		try {
+		SenderContext<ProducerRecord<String, byte[]>> context = new SenderContext<>((carrier, key, value) -> {
+			carrier.headers().remove(key);
+			carrier.headers().add(key, value.getBytes(StandardCharsets.UTF_8));
+		});
+		context.setCarrier(record);
+		context.setRemoteServiceName("kafka");
+		Observation observation = Observation.createNotStarted(PUBLISH_OBSERVATION, () -> context, this.observations)
+			.contextualName("publish " + name)
+			.lowCardinalityKeyValue("event", name)
+			.highCardinalityKeyValue("event.id", id)
+			.start();
+		try (Observation.Scope scope = observation.openScope()) {
 			this.template.send(record).get(this.sendTimeout.toMillis(), TimeUnit.MILLISECONDS);
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
-			throw new BackgroundJobsException("Interrupted while publishing event " + id + " '" + name + "'", ex);
+			throw failed(observation,
+					new BackgroundJobsException("Interrupted while publishing event " + id + " '" + name + "'", ex));
 		}
 		catch (ExecutionException ex) {
-			throw new BackgroundJobsException(
-					"Broker did not accept event " + id + " '" + name + "': " + ex.getCause().getMessage(),
-					ex.getCause());
+			throw failed(observation,
+					new BackgroundJobsException(
+							"Broker did not accept event " + id + " '" + name + "': " + ex.getCause().getMessage(),
+							ex.getCause()));
 		}
 		catch (TimeoutException ex) {
-			throw new BackgroundJobsException("Broker did not acknowledge event " + id + " '" + name + "' within "
-					+ this.sendTimeout.toMillis() + " ms (background-jobs.kafka.send-timeout)", ex);
+			throw failed(observation, new BackgroundJobsException("Broker did not acknowledge event " + id + " '" + name
+					+ "' within " + this.sendTimeout.toMillis() + " ms (background-jobs.kafka.send-timeout)", ex));
+		}
+		finally {
+			observation.stop();
 		}
 		logger.trace(() -> "Published event " + id + " '" + name + "' to " + topic);
 		return id;
+	}
+
+	private static BackgroundJobsException failed(Observation observation, BackgroundJobsException ex) {
+		observation.error(ex);
+		return ex;
 	}
 
 }

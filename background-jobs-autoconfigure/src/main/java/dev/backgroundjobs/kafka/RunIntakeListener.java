@@ -91,7 +91,7 @@ final class RunIntakeListener implements BatchMessageListener<String, byte[]> {
 				continue;
 			}
 			NewRun run = new NewRun(runId(this.function.id(), event.id()), this.function.id(), event.id(), event.name(),
-					event.dataJson(), event.timestamp());
+					event.dataJson(), event.timestamp(), TraceHeaders.capture(record, this.codec));
 			if (runs.putIfAbsent(run.runId(), run) == null) {
 				ordered.add(run);
 			}
@@ -110,7 +110,7 @@ final class RunIntakeListener implements BatchMessageListener<String, byte[]> {
 			if (inserted.contains(run.runId())) {
 				this.dispatcher.dispatch(new RunRecord(run.runId(), run.functionId(), run.eventId(), run.eventName(),
 						run.eventData(), run.eventTime(), RunStatus.QUEUED, 0, 1, 0, this.instanceId, null, null, null,
-						null, now, null, null), true);
+						null, now, null, null, run.traceContext()), true);
 			}
 		}
 		this.afterIntake.run();

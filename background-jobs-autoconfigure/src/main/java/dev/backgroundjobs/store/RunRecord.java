@@ -26,10 +26,13 @@ import org.jspecify.annotations.Nullable;
  * @param createdAt when the run was recorded
  * @param startedAt when execution first started
  * @param finishedAt when the run reached a final status
+ * @param traceContext the trace propagation headers of the triggering event's publication
+ * as a JSON object, or {@code null}
  */
 public record RunRecord(String runId, String functionId, String eventId, String eventName, String eventData,
 		Instant eventTime, RunStatus status, int attempt, long version, int handlerFailures,
 		@Nullable String leaseOwner, @Nullable Instant leaseUntil, @Nullable Instant wakeAt, @Nullable String output,
-		@Nullable String error, Instant createdAt, @Nullable Instant startedAt, @Nullable Instant finishedAt) {
+		@Nullable String error, Instant createdAt, @Nullable Instant startedAt, @Nullable Instant finishedAt,
+		@Nullable String traceContext) {
 
 }

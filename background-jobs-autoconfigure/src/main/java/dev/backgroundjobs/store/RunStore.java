@@ -1,6 +1,7 @@
 package dev.backgroundjobs.store;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -145,6 +146,13 @@ public interface RunStore {
 	 * @return the count per status; statuses without runs may be absent
 	 */
 	Map<RunStatus, Long> countByStatus();
+
+	/**
+	 * Returns when the oldest run with a status was recorded.
+	 * @param status the status
+	 * @return the creation time of the oldest such run, or {@code null} if there is none
+	 */
+	@Nullable Instant oldestCreatedAt(RunStatus status);
 
 	/**
 	 * Finds runs by id.

@@ -19,6 +19,7 @@ CREATE TABLE IF NOT EXISTS bj_runs (
 	wake_at TIMESTAMP(6) WITH TIME ZONE,
 	output CLOB,
 	error CLOB,
+	trace_context VARCHAR(4000),
 	created_at TIMESTAMP(6) WITH TIME ZONE NOT NULL,
 	started_at TIMESTAMP(6) WITH TIME ZONE,
 	finished_at TIMESTAMP(6) WITH TIME ZONE,

@@ -24,6 +24,7 @@ CREATE TABLE IF NOT EXISTS bj_runs (
 	wake_at DATETIME(6),
 	output LONGTEXT,
 	error LONGTEXT,
+	trace_context VARCHAR(4000),
 	created_at DATETIME(6) NOT NULL,
 	started_at DATETIME(6),
 	finished_at DATETIME(6),

@@ -19,6 +19,7 @@ CREATE TABLE IF NOT EXISTS bj_runs (
 	wake_at TIMESTAMPTZ,
 	output TEXT,
 	error TEXT,
+	trace_context VARCHAR(4000),
 	created_at TIMESTAMPTZ NOT NULL,
 	started_at TIMESTAMPTZ,
 	finished_at TIMESTAMPTZ,

@@ -94,7 +94,8 @@ final class InMemoryJobs {
 	RunRecord addRun(String functionId, RunStatus status, int minutes) {
 		Instant created = T0.plus(Duration.ofMinutes(minutes));
 		RunRecord run = new RunRecord(UUID.randomUUID().toString(), functionId, "event-" + minutes, "test/event",
-				"{\"n\":" + minutes + "}", created, status, 1, 1, 0, null, null, null, null, null, created, null, null);
+				"{\"n\":" + minutes + "}", created, status, 1, 1, 0, null, null, null, null, null, created, null, null,
+				null);
 		this.runs.save(run);
 		return run;
 	}
@@ -202,6 +203,11 @@ final class InMemoryJobs {
 		}
 
 		@Override
+		public @Nullable Instant oldestCreatedAt(RunStatus status) {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
 		public @Nullable RunRecord replay(String runId, String owner, Duration lease) {
 			throw new UnsupportedOperationException();
 		}
@@ -292,7 +298,7 @@ final class InMemoryJobs {
 			}
 			InMemoryJobs.this.runs.save(new RunRecord(run.runId(), run.functionId(), run.eventId(), run.eventName(),
 					run.eventData(), run.eventTime(), to, run.attempt(), run.version() + 1, 0, null, null, null,
-					run.output(), run.error(), run.createdAt(), run.startedAt(), run.finishedAt()));
+					run.output(), run.error(), run.createdAt(), run.startedAt(), run.finishedAt(), run.traceContext()));
 			return to;
 		}
 

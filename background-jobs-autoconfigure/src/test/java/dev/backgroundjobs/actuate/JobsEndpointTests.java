@@ -322,7 +322,7 @@ class JobsEndpointTests {
 				"api/document.uploaded", "{\"documentId\":\"doc-1\"}", T0, status, 2, 3, 0, "instance-1",
 				T0.plusSeconds(30), wakeAt, output,
 				"java.lang.IllegalStateException: boom\n\tat Example.run(Example.java:1)\n", T0.plusSeconds(1),
-				T0.plusSeconds(2), T0.plusSeconds(9));
+				T0.plusSeconds(2), T0.plusSeconds(9), null);
 		this.jobs.runs.save(run);
 		return run;
 	}

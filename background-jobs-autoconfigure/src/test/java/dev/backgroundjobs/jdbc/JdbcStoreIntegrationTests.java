@@ -181,6 +181,7 @@ class JdbcStoreIntegrationTests {
 			assertThat(record.error()).isNull();
 			assertThat(record.startedAt()).isNull();
 			assertThat(record.finishedAt()).isNull();
+			assertThat(record.traceContext()).isEqualTo(run.traceContext());
 		}
 
 		@Test
@@ -497,6 +498,16 @@ class JdbcStoreIntegrationTests {
 		}
 
 		@Test
+		void oldestCreatedAtFindsTheOldestRunWithAStatus() {
+			assertThat(this.runs.oldestCreatedAt(RunStatus.QUEUED)).isNull();
+			insert("first", LONG_LEASE);
+			insert("second", LONG_LEASE);
+			this.runs.start("first", 1);
+			assertThat(this.runs.oldestCreatedAt(RunStatus.QUEUED)).isEqualTo(this.runs.find("second").createdAt());
+			assertThat(this.runs.oldestCreatedAt(RunStatus.RUNNING)).isEqualTo(this.runs.find("first").createdAt());
+		}
+
+		@Test
 		void cancelLeavesRunningAndFinishedRunsAlone() {
 			insert("running", LONG_LEASE);
 			this.runs.start("running", 1);
@@ -590,8 +601,9 @@ class JdbcStoreIntegrationTests {
 			try {
 				TimeZone.setDefault(TimeZone.getTimeZone("Pacific/Kiritimati"));
 				Instant eventTime = Instant.parse("2024-03-31T01:30:00.123456Z");
-				this.runs.insertLeased(List.of(new NewRun("run-1", "fn", "event-1", "test/event", "{}", eventTime)),
-						"owner-a", LONG_LEASE);
+				this.runs.insertLeased(
+						List.of(new NewRun("run-1", "fn", "event-1", "test/event", "{}", eventTime, null)), "owner-a",
+						LONG_LEASE);
 				StepRecord step = new StepRecord("run-1", "step", StepStatus.COMPLETED, 1, null, null, eventTime,
 						eventTime.plusMillis(1));
 				this.steps.saveStep(step, 1);
@@ -643,7 +655,8 @@ class JdbcStoreIntegrationTests {
 		private NewRun newRun(String runId, String functionId, String eventId) {
 			this.sequence++;
 			return new NewRun(runId, functionId, eventId, "test/event", "{\"n\":" + this.sequence + "}",
-					Instant.parse("2025-06-01T12:00:00.000001Z").plusSeconds(this.sequence));
+					Instant.parse("2025-06-01T12:00:00.000001Z").plusSeconds(this.sequence),
+					"{\"traceparent\":\"00-" + this.sequence + "\"}");
 		}
 
 		private StepRecord step(String runId, String stepId, StepStatus status, String output) {

@@ -23,10 +23,10 @@ import org.springframework.util.Assert;
  * on {@code 127.0.0.1} with their default ports and users.
  * <p>
  * Test suites share those servers and may run at the same time, so each suite asks for
- * its own schema (PostgreSQL) or database (MariaDB), which is created if missing. When a
- * server cannot be reached, the calling test is skipped, or fails when the system
- * property {@code background-jobs.require-databases} is {@code true} (as on CI). Data
- * sources are pooled and cached for the life of the JVM.
+ * its own schema (PostgreSQL) or database (MariaDB), dropped and created anew on first
+ * use in a JVM. When a server cannot be reached, the calling test is skipped, or fails
+ * when the system property {@code background-jobs.require-databases} is {@code true} (as
+ * on CI). Data sources are pooled and cached for the life of the JVM.
  */
 public final class TestDatabases {
 
@@ -76,8 +76,10 @@ public final class TestDatabases {
 	public static DataSource postgres(String schema) {
 		checkName(schema);
 		return get(POSTGRES_URL + "?currentSchema=" + schema, () -> {
+			// Dropped once per JVM, so each run starts from the current schema files.
 			execute("PostgreSQL", POSTGRES_URL + "?user=postgres&connectTimeout=3",
-					"CREATE SCHEMA IF NOT EXISTS " + schema);
+					"DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+			execute("PostgreSQL", POSTGRES_URL + "?user=postgres&connectTimeout=3", "CREATE SCHEMA " + schema);
 			return pool(POSTGRES_URL + "?currentSchema=" + schema, "postgres", "");
 		});
 	}
@@ -91,8 +93,9 @@ public final class TestDatabases {
 	public static DataSource mariadb(String database) {
 		checkName(database);
 		return get(MARIADB_URL + database, () -> {
+			execute("MariaDB", MARIADB_URL + "?user=root&connectTimeout=3000", "DROP DATABASE IF EXISTS " + database);
 			execute("MariaDB", MARIADB_URL + "?user=root&connectTimeout=3000",
-					"CREATE DATABASE IF NOT EXISTS " + database + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin");
+					"CREATE DATABASE " + database + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin");
 			return pool(MARIADB_URL + database, "root", "");
 		});
 	}

@@ -1,0 +1,45 @@
+package dev.backgroundjobs.autoconfigure;
+
+import java.time.Clock;
+
+import dev.backgroundjobs.actuate.RunCountGauges;
+import dev.backgroundjobs.actuate.RunMetrics;
+import dev.backgroundjobs.store.DeadLetterStore;
+import dev.backgroundjobs.store.RunStore;
+import io.micrometer.core.instrument.MeterRegistry;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * Micrometer metrics of background-jobs: run and retry counters, and gauges of runs by
+ * status and of dead letters. Run, step and publish timers come from the engine's
+ * observations when Boot registers a meter observation handler.
+ */
+@AutoConfiguration(after = BackgroundJobsAutoConfiguration.class,
+		afterName = "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration")
+@ConditionalOnClass(MeterRegistry.class)
+@ConditionalOnBean({ MeterRegistry.class, RunStore.class, DeadLetterStore.class })
+public final class BackgroundJobsMetricsAutoConfiguration {
+
+	BackgroundJobsMetricsAutoConfiguration() {
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	RunMetrics backgroundJobsRunMetrics(MeterRegistry registry) {
+		return new RunMetrics(registry);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	RunCountGauges backgroundJobsRunCountGauges(RunStore runStore, DeadLetterStore deadLetterStore,
+			ObjectProvider<Clock> clock) {
+		return new RunCountGauges(runStore, deadLetterStore, clock.getIfUnique(Clock::systemUTC));
+	}
+
+}
