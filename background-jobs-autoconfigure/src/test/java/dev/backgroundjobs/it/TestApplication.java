@@ -71,8 +71,14 @@ class TestApplication {
 		}
 
 		ConfigurableApplicationContext start() {
-			ConfigurableApplicationContext context = new SpringApplicationBuilder(TestApplication.class)
-				.web(WebApplicationType.NONE)
+			return start(WebApplicationType.NONE);
+		}
+
+		ConfigurableApplicationContext start(WebApplicationType web, Class<?>... extraSources) {
+			Class<?>[] sources = new Class<?>[extraSources.length + 1];
+			sources[0] = TestApplication.class;
+			System.arraycopy(extraSources, 0, sources, 1, extraSources.length);
+			ConfigurableApplicationContext context = new SpringApplicationBuilder(sources).web(web)
 				.properties(this.properties)
 				.initializers((ctx) -> ctx.getBeanFactory().registerSingleton("probe", this.probe))
 				.run();
