@@ -1,0 +1,205 @@
+package dev.backgroundjobs.it;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import dev.backgroundjobs.EventPublisher;
+import dev.backgroundjobs.RunStatus;
+import dev.backgroundjobs.store.RunRecord;
+import dev.backgroundjobs.store.RunStore;
+import dev.backgroundjobs.testsupport.TestDatabases;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import org.springframework.boot.WebApplicationType;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.core.env.Environment;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The {@code jobs} Actuator endpoint over real HTTP, against a real broker and
+ * PostgreSQL. One application serves every test; each test makes the runs it reads.
+ */
+class JobsEndpointWebIntegrationTests {
+
+	private static final JsonMapper json = JsonMapper.builder().build();
+
+	private static final HttpClient http = HttpClient.newHttpClient();
+
+	private static TestApplication.Cluster cluster;
+
+	private static ConfigurableApplicationContext app;
+
+	private static String base;
+
+	@BeforeAll
+	static void startApplication() {
+		TestDatabases.ConnectionSettings database = TestDatabases.settings(TestDatabases.postgres("bj_endpoint_it"));
+		TestApplication.Cluster.clearTables(database.dataSource());
+		cluster = new TestApplication.Cluster(database.url(), database.username(), database.password())
+			.with("server.port", "0")
+			.with("management.endpoints.web.exposure.include", "jobs,health");
+		app = cluster.start(WebApplicationType.SERVLET);
+		base = "http://localhost:" + app.getBean(Environment.class).getProperty("local.server.port") + "/actuator/jobs";
+	}
+
+	@AfterAll
+	static void stopApplication() {
+		cluster.close();
+	}
+
+	@Test
+	void summaryListsFunctionsRunCountsAndDeadLetters() throws Exception {
+		JsonNode summary = get("").body();
+		List<String> ids = new ArrayList<>();
+		summary.get("functions").forEach((function) -> ids.add(function.get("id").asString()));
+		assertThat(ids).contains("three-steps", "flaky", "fan-a", "fan-b", "slow", "bulk", "blocking");
+		JsonNode threeSteps = find(summary.get("functions"), "three-steps");
+		assertThat(threeSteps.get("retries").asInt()).isEqualTo(3);
+		assertThat(threeSteps.get("triggers").get(0).asString()).isEqualTo("event:test/three");
+		assertThat(summary.get("runCounts").has("COMPLETED")).isTrue();
+		assertThat(summary.get("deadLetterCount").isNumber()).isTrue();
+	}
+
+	@Test
+	void runDetailShowsTheEventOutputAndStepsInOrder() throws Exception {
+		RunRecord run = completed("three-steps", publish("test/three", new Job("detail", 1, 0)));
+		JsonNode detail = get("/runs/" + run.runId()).body();
+		assertThat(detail.get("status").asString()).isEqualTo("COMPLETED");
+		assertThat(detail.get("event").get("data").get("key").asString()).isEqualTo("detail");
+		assertThat(detail.get("output").asString()).isEqualTo("a1-b2");
+		List<String> steps = new ArrayList<>();
+		detail.get("steps").forEach((step) -> steps.add(step.get("id").asString()));
+		assertThat(steps).containsExactly("a", "b", "c");
+		JsonNode b = detail.get("steps").get(1);
+		assertThat(b.get("attempts").asInt()).isEqualTo(2);
+		assertThat(b.get("durationMillis").isNumber()).isTrue();
+	}
+
+	@Test
+	void runsAreFilteredAndPagedNewestFirst() throws Exception {
+		for (int i = 0; i < 3; i++) {
+			completed("fan-a", publish("test/fanout", Job.simple("page-" + i)));
+		}
+		JsonNode firstPage = get("/runs?function=fan-a&status=COMPLETED&limit=2").body();
+		assertThat(firstPage.get("runs")).hasSize(2);
+		firstPage.get("runs").forEach((run) -> assertThat(run.get("functionId").asString()).isEqualTo("fan-a"));
+		String cursor = firstPage.get("nextBefore").asString();
+		JsonNode secondPage = get("/runs?function=fan-a&status=COMPLETED&limit=2&before=" + cursor).body();
+		assertThat(secondPage.get("runs").size()).isGreaterThanOrEqualTo(1);
+		assertThat(secondPage.get("runs").get(0).get("runId").asString())
+			.isNotEqualTo(firstPage.get("runs").get(0).get("runId").asString())
+			.isNotEqualTo(cursor);
+	}
+
+	@Test
+	void badInputIsRejectedWithAMessage() throws Exception {
+		assertThat(get("/runs/" + UUID.randomUUID()).status()).isEqualTo(404);
+		Response malformed = get("/runs/not-a-run-id");
+		assertThat(malformed.status()).isEqualTo(400);
+		assertThat(malformed.body().get("message").asString()).contains("not-a-run-id");
+		Response badStatus = get("/runs?status=DONE");
+		assertThat(badStatus.status()).isEqualTo(400);
+		assertThat(badStatus.body().get("message").asString()).contains("DONE").contains("COMPLETED");
+		assertThat(get("/runs?limit=0").status()).isEqualTo(400);
+	}
+
+	@Test
+	void replayResumesADeadLetterAtTheFailedStep() throws Exception {
+		String eventId = publish("test/flaky", Job.simple("replay"));
+		RunRecord failed = awaitStatus("flaky", eventId, RunStatus.FAILED);
+		JsonNode deadLetters = get("/dead-letters").body();
+		assertThat(deadLetters.toString()).contains(failed.runId());
+		assertThat(post("/runs/" + failed.runId() + "/cancel").status()).isEqualTo(409);
+
+		cluster.probe.fix(eventId);
+		Response replay = post("/dead-letters/" + failed.runId());
+		assertThat(replay.status()).isEqualTo(200);
+		assertThat(replay.body().get("status").asString()).isEqualTo("QUEUED");
+		awaitStatus("flaky", eventId, RunStatus.COMPLETED);
+		assertThat(cluster.probe.count(eventId, "a")).isOne();
+		Response again = post("/dead-letters/" + failed.runId());
+		assertThat(again.status()).isEqualTo(409);
+		assertThat(again.body().get("message").asString()).contains("COMPLETED");
+		assertThat(post("/dead-letters/" + UUID.randomUUID()).status()).isEqualTo(404);
+	}
+
+	@Test
+	void cancelStopsASleepingRun() throws Exception {
+		// Another instance on the same database, whose first retry backoff parks the run
+		// for an hour, so the run stays SLEEPING until it is cancelled.
+		TestDatabases.ConnectionSettings database = TestDatabases.settings(TestDatabases.postgres("bj_endpoint_it"));
+		RunRecord sleeping;
+		try (TestApplication.Cluster parking = new TestApplication.Cluster(database.url(), database.username(),
+				database.password())
+			.with("background-jobs.retry.initial-interval", "1h")
+			.with("background-jobs.retry.park-threshold", "1s")) {
+			ConfigurableApplicationContext other = parking.start();
+			String eventId = other.getBean(EventPublisher.class).send("test/three", new Job("cancel", 5, 0));
+			sleeping = awaitStatus("three-steps", eventId, RunStatus.SLEEPING);
+		}
+		Response cancel = post("/runs/" + sleeping.runId() + "/cancel");
+		assertThat(cancel.status()).isEqualTo(200);
+		assertThat(cancel.body().get("status").asString()).isEqualTo("CANCELLED");
+		assertThat(get("/runs/" + sleeping.runId()).body().get("status").asString()).isEqualTo("CANCELLED");
+		assertThat(post("/runs/" + sleeping.runId() + "/cancel").status()).isEqualTo(409);
+	}
+
+	private static String publish(String event, Job job) {
+		return app.getBean(EventPublisher.class).send(event, job);
+	}
+
+	private static RunRecord completed(String functionId, String eventId) {
+		return awaitStatus(functionId, eventId, RunStatus.COMPLETED);
+	}
+
+	private static RunRecord awaitStatus(String functionId, String eventId, RunStatus status) {
+		RunStore runs = app.getBean(RunStore.class);
+		String runId = UUID.nameUUIDFromBytes((functionId + '\u0000' + eventId).getBytes()).toString();
+		await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).until(() -> {
+			RunRecord run = runs.find(runId);
+			return run != null && run.status() == status;
+		});
+		return runs.find(runId);
+	}
+
+	private static JsonNode find(JsonNode functions, String id) {
+		for (JsonNode function : functions) {
+			if (function.get("id").asString().equals(id)) {
+				return function;
+			}
+		}
+		throw new AssertionError("No function " + id);
+	}
+
+	private static Response get(String path) throws IOException, InterruptedException {
+		return send(HttpRequest.newBuilder(URI.create(base + path)).GET().build());
+	}
+
+	private static Response post(String path) throws IOException, InterruptedException {
+		return send(HttpRequest.newBuilder(URI.create(base + path)).POST(HttpRequest.BodyPublishers.noBody()).build());
+	}
+
+	private static Response send(HttpRequest request) throws IOException, InterruptedException {
+		HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+		JsonNode body = response.body().isEmpty() ? json.createObjectNode() : json.readTree(response.body());
+		return new Response(response.statusCode(), body);
+	}
+
+	private record Response(int status, JsonNode body) {
+
+	}
+
+}
