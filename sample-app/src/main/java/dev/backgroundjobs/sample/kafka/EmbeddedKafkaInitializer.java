@@ -38,6 +38,8 @@ public class EmbeddedKafkaInitializer implements ApplicationContextInitializer<C
 
 	static final String BOOTSTRAP_SERVERS = "spring.kafka.bootstrap-servers";
 
+	static final String EMBEDDED_BOOTSTRAP_SERVERS = "sample.kafka.embedded.bootstrap-servers";
+
 	static final String PORT = "sample.kafka.embedded.port";
 
 	static final String PARTITIONS = "sample.kafka.embedded.partitions";
@@ -58,6 +60,13 @@ public class EmbeddedKafkaInitializer implements ApplicationContextInitializer<C
 		int port = binder.bind(PORT, Integer.class).orElse(0);
 		int partitions = binder.bind(PARTITIONS, Integer.class).orElse(DEFAULT_PARTITIONS);
 		EmbeddedKafkaKraftBroker broker = new EmbeddedKafkaKraftBroker(1, partitions).kafkaPorts(port);
+		// The broker writes its address to a system property, by default
+		// spring.kafka.bootstrap-servers, and never clears it. That would point every
+		// later
+		// context in this JVM (the next test's, say) at this broker, even once it is
+		// gone.
+		// The address goes to this context's environment instead, below.
+		broker.brokerListProperty(EMBEDDED_BOOTSTRAP_SERVERS);
 		broker.afterPropertiesSet();
 		register(context, broker);
 		String bootstrapServers = broker.getBrokersAsString();

@@ -60,6 +60,14 @@ class EmbeddedKafkaInitializerIntegrationTests {
 		assertThatIOException().isThrownBy(() -> connect(hostAndPort[0], Integer.parseInt(hostAndPort[1])));
 	}
 
+	@Test
+	void leavesTheBootstrapServersOutOfTheSystemProperties() {
+		this.contextRunner.run((context) -> {
+			assertThat(context).hasBean(EmbeddedKafkaInitializer.BEAN_NAME);
+			assertThat(System.getProperty(EmbeddedKafkaInitializer.BOOTSTRAP_SERVERS)).isNull();
+		});
+	}
+
 	private void send(String bootstrapServers, String topic, String value) throws Exception {
 		Map<String, Object> config = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
 		try (KafkaProducer<String, String> producer = new KafkaProducer<>(config, new StringSerializer(),

@@ -1,0 +1,129 @@
+package dev.backgroundjobs.sample;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.UUID;
+
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Integration tests of the whole sample application over HTTP, with its in-process Kafka
+ * broker and H2 database.
+ */
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT, properties = "sample.summarize.failure-rate=0")
+class SampleApplicationIntegrationTests {
+
+	private static final Duration SUMMARY_TIMEOUT = Duration.ofSeconds(30);
+
+	private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+	private final JsonMapper mapper = JsonMapper.builder().build();
+
+	@LocalServerPort
+	private int port;
+
+	@Test
+	void uploadedDocumentIsSummarizedInTheBackground() throws Exception {
+		HttpResponse<String> upload = send(post("/api/documents",
+				"{\"title\": \"Notes\", \"content\": \"Kafka carries the events.\", \"userId\": \"u-42\"}"));
+		assertThat(upload.statusCode()).isEqualTo(200);
+		String documentId = this.mapper.readTree(upload.body()).path("documentId").asString();
+		assertThat(documentId).isNotBlank();
+		JsonNode document = awaitSummary(documentId);
+		assertThat(document.path("summary").asString()).isEqualTo("4 words: Kafka carries the events.");
+	}
+
+	@Test
+	void jobsEndpointListsTheFunctionsWithoutCredentials() throws Exception {
+		HttpResponse<String> response = send(get("/actuator/jobs"));
+		assertThat(response.statusCode()).isEqualTo(200);
+		assertThat(response.headers().firstValue("Content-Type"))
+			.hasValueSatisfying((contentType) -> assertThat(contentType).contains("json"));
+		JsonNode functions = this.mapper.readTree(response.body()).path("functions");
+		assertThat(functions.valueStream().map((function) -> function.path("id").asString()))
+			.contains("process-document");
+	}
+
+	@Test
+	void anonymousReplayIsRejected() throws Exception {
+		HttpResponse<String> response = send(post("/actuator/jobs/dead-letters/" + UUID.randomUUID(), ""));
+		assertThat(response.statusCode()).isEqualTo(401);
+	}
+
+	@Test
+	void anonymousCancelIsRejected() throws Exception {
+		HttpResponse<String> response = send(post("/actuator/jobs/runs/" + UUID.randomUUID() + "/cancel", ""));
+		assertThat(response.statusCode()).isEqualTo(401);
+	}
+
+	@Test
+	void operatorReplayOfAnUnknownRunGetsPastSecurityToNotFound() throws Exception {
+		HttpResponse<String> response = send(asOperator(post("/actuator/jobs/dead-letters/" + UUID.randomUUID(), "")));
+		assertThat(response.statusCode()).isEqualTo(404);
+		assertThat(this.mapper.readTree(response.body()).path("message").asString()).startsWith("No run with id");
+	}
+
+	@Test
+	void wrongPasswordIsRejected() throws Exception {
+		HttpRequest.Builder request = post("/actuator/jobs/dead-letters/" + UUID.randomUUID(), "");
+		request.header("Authorization", basic("operator", "wrong"));
+		assertThat(send(request).statusCode()).isEqualTo(401);
+	}
+
+	private JsonNode awaitSummary(String documentId) throws Exception {
+		long deadline = System.nanoTime() + SUMMARY_TIMEOUT.toNanos();
+		JsonNode document = null;
+		while (System.nanoTime() < deadline) {
+			HttpResponse<String> response = send(get("/api/documents/" + documentId));
+			assertThat(response.statusCode()).isEqualTo(200);
+			document = this.mapper.readTree(response.body());
+			if (document.path("summary").isString()) {
+				return document;
+			}
+			Thread.sleep(200);
+		}
+		throw new AssertionError("No summary within " + SUMMARY_TIMEOUT + ": " + document);
+	}
+
+	private HttpRequest.Builder get(String path) {
+		return HttpRequest.newBuilder(uri(path)).GET();
+	}
+
+	private HttpRequest.Builder post(String path, String json) {
+		return HttpRequest.newBuilder(uri(path))
+			.header("Content-Type", "application/json")
+			.POST(HttpRequest.BodyPublishers.ofString(json));
+	}
+
+	private HttpRequest.Builder asOperator(HttpRequest.Builder request) {
+		return request.header("Authorization", basic("operator", "operator"));
+	}
+
+	private String basic(String username, String password) {
+		String credentials = username + ":" + password;
+		return "Basic " + Base64.getEncoder().encodeToString(credentials.getBytes(StandardCharsets.UTF_8));
+	}
+
+	private URI uri(String path) {
+		return URI.create("http://localhost:" + this.port + path);
+	}
+
+	private HttpResponse<String> send(HttpRequest.Builder request) throws IOException, InterruptedException {
+		return this.client.send(request.timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+	}
+
+}
