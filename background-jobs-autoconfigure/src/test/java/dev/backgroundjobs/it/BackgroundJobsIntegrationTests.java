@@ -46,6 +46,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.context.ConfigurableApplicationContext;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -255,6 +256,50 @@ class BackgroundJobsIntegrationTests {
 		assertThat(poison.rawKey()).isEqualTo("poison-key".getBytes());
 		assertThat(poison.topic()).isEqualTo(topic);
 		assertThat(poison.error()).contains("not JSON");
+	}
+
+	@Test
+	void badInputToSendFailsWithAClearErrorAndSendsNothing() {
+		this.cluster.with("background-jobs.max-payload-size", "1KB");
+		ConfigurableApplicationContext app = this.cluster.start();
+		EventPublisher events = publisher(app);
+		assertThatIllegalArgumentException().isThrownBy(() -> events.send(" ", Job.simple("x")))
+			.withMessageContaining("name");
+		assertThatIllegalArgumentException().isThrownBy(() -> events.send("test/three", null))
+			.withMessageContaining("test/three");
+		assertThatIllegalArgumentException().isThrownBy(() -> events.send("test/three", new Unserialisable()))
+			.withMessageContaining("Cannot serialise data of event 'test/three'");
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> events.send("test/three", new Job("x".repeat(2_000), 0, 0)))
+			.withMessageContaining("over the limit of 1024")
+			.withMessageContaining("background-jobs.max-payload-size");
+		String marker = events.send("test/three", Job.simple("after-bad-input"));
+		awaitStatus(app, "three-steps", marker, RunStatus.COMPLETED);
+		assertThat(runsOf(app, "three-steps")).extracting(RunRecord::eventId).containsExactly(marker);
+	}
+
+	@Test
+	void stepResultOverTheSizeLimitFailsThatStepNamingIt() {
+		this.cluster.with("background-jobs.max-payload-size", "1KB");
+		ConfigurableApplicationContext app = this.cluster.start();
+		String eventId = publisher(app).send("test/oversized", new Job("big", 0, 5_000));
+		RunRecord run = awaitStatus(app, "oversized", eventId, RunStatus.FAILED);
+		DeadLetterRecord deadLetter = app.getBean(DeadLetterStore.class).find(run.runId());
+		assertThat(deadLetter.stepId()).isEqualTo("large");
+		assertThat(deadLetter.error()).contains("result of step 'large'").contains("over the limit of 1024");
+		assertThat(app.getBean(StepStore.class).findSteps(run.runId())).extracting(StepRecord::status)
+			.containsExactly(StepStatus.COMPLETED, StepStatus.FAILED);
+	}
+
+	/**
+	 * A payload whose property cannot be read, so Jackson cannot serialise it.
+	 */
+	static final class Unserialisable {
+
+		public String getValue() {
+			throw new IllegalStateException("not readable");
+		}
+
 	}
 
 	private static EventPublisher publisher(ConfigurableApplicationContext context) {

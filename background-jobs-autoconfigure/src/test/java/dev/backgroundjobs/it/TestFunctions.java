@@ -80,6 +80,12 @@ class TestFunctions {
 		});
 	}
 
+	@EventHandler(id = "oversized", event = "test/oversized")
+	void oversized(Event<Job> event, Step step) {
+		step.run("small", String.class, () -> "fits");
+		step.run("large", String.class, () -> "x".repeat((int) event.data().sleepMillis()));
+	}
+
 	@EventHandler(id = "blocking", event = "test/blocking")
 	String blocking(Event<Job> event, Step step) {
 		String id = event.id();
