@@ -1,0 +1,118 @@
+package dev.backgroundjobs.benchmarks;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import javax.sql.DataSource;
+
+import dev.backgroundjobs.EventPublisher;
+
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/**
+ * background-jobs with its default settings, started as a Spring Boot application on the
+ * benchmark's broker and the {@code bj_bench} schema. With a separate publisher, events
+ * are published by a second instance that has no functions, so each run crosses from one
+ * instance to the other.
+ */
+public final class BackgroundJobsContender implements Contender {
+
+	/**
+	 * The schema background-jobs stores its runs in.
+	 */
+	public static final String SCHEMA = "bj_bench";
+
+	private final String name;
+
+	private final ConfigurableApplicationContext worker;
+
+	private final ConfigurableApplicationContext publisherContext;
+
+	private final EventPublisher publisher;
+
+	private final JdbcClient jdbc;
+
+	/**
+	 * Starts background-jobs.
+	 * @param infrastructure the broker and database
+	 * @param probe receives what the handlers report
+	 * @param separatePublisher whether events are published on a second instance
+	 */
+	public BackgroundJobsContender(Infrastructure infrastructure, Probe probe, boolean separatePublisher) {
+		this.name = separatePublisher ? "background-jobs, 2 instances" : "background-jobs";
+		Map<String, Object> properties = properties(infrastructure);
+		this.worker = new SpringApplicationBuilder(BenchApplication.class).web(WebApplicationType.NONE)
+			.properties(properties)
+			.initializers((context) -> context.getBeanFactory().registerSingleton("probe", probe))
+			.run();
+		this.publisherContext = separatePublisher
+				? new SpringApplicationBuilder(BenchApplication.PublisherOnly.class).web(WebApplicationType.NONE)
+					.properties(properties)
+					.run()
+				: this.worker;
+		this.publisher = this.publisherContext.getBean(EventPublisher.class);
+		this.jdbc = JdbcClient.create(this.worker.getBean(DataSource.class));
+		clear();
+	}
+
+	private static Map<String, Object> properties(Infrastructure infrastructure) {
+		String prefix = "bench-" + UUID.randomUUID().toString().substring(0, 8);
+		Map<String, Object> properties = new LinkedHashMap<>();
+		properties.put("spring.kafka.bootstrap-servers", infrastructure.bootstrapServers());
+		properties.put("spring.datasource.url", infrastructure.jdbcUrl(SCHEMA));
+		properties.put("spring.datasource.username", infrastructure.username());
+		properties.put("spring.datasource.password", infrastructure.password());
+		properties.put("spring.application.name", prefix);
+		properties.put("background-jobs.kafka.topic-prefix", prefix);
+		properties.put("background-jobs.jdbc.initialize-schema", "always");
+		properties.put("spring.main.banner-mode", "off");
+		return properties;
+	}
+
+	@Override
+	public String name() {
+		return this.name;
+	}
+
+	@Override
+	public void accept() {
+		// No function listens to this event: only the durable send is measured.
+		this.publisher.send("bench.accepted", new Ping(System.nanoTime()));
+	}
+
+	@Override
+	public void submit(WorkKind kind, long sentNanos) {
+		String event = switch (kind) {
+			case ONE_STEP -> BenchFunctions.ONE_STEP;
+			case THREE_STEPS -> BenchFunctions.THREE_STEPS;
+			case PICKUP -> BenchFunctions.PICKUP;
+		};
+		this.publisher.send(event, new Ping(sentNanos));
+	}
+
+	@Override
+	public long unfinished() {
+		return this.jdbc.sql("SELECT COUNT(*) FROM bj_runs WHERE status <> 'COMPLETED'").query(Long.class).single();
+	}
+
+	@Override
+	public void clear() {
+		for (String table : List.of("bj_steps", "bj_dead_letters", "bj_runs")) {
+			this.jdbc.sql("DELETE FROM " + table).update();
+		}
+	}
+
+	@Override
+	public void close() {
+		if (this.publisherContext != this.worker) {
+			this.publisherContext.close();
+		}
+		this.worker.close();
+	}
+
+}

@@ -1,0 +1,79 @@
+package dev.backgroundjobs.benchmarks;
+
+import dev.backgroundjobs.Event;
+import dev.backgroundjobs.EventHandler;
+import dev.backgroundjobs.Step;
+
+/**
+ * The background-jobs functions of the workloads: no-op steps that report to the
+ * {@link Probe}.
+ */
+public class BenchFunctions {
+
+	/**
+	 * The event W2 publishes.
+	 */
+	public static final String ONE_STEP = "bench.one-step";
+
+	/**
+	 * The event W3 publishes.
+	 */
+	public static final String THREE_STEPS = "bench.three-steps";
+
+	/**
+	 * The event W4 publishes.
+	 */
+	public static final String PICKUP = "bench.pickup";
+
+	private final Probe probe;
+
+	/**
+	 * Creates the functions.
+	 * @param probe receives what the handlers report
+	 */
+	public BenchFunctions(Probe probe) {
+		this.probe = probe;
+	}
+
+	/**
+	 * W2: one no-op step.
+	 * @param event the event
+	 * @param step the step
+	 */
+	@EventHandler(id = "bench-one-step", event = ONE_STEP)
+	public void oneStep(Event<Ping> event, Step step) {
+		step.run("noop", () -> {
+		});
+		this.probe.finished();
+	}
+
+	/**
+	 * W3: three no-op steps.
+	 * @param event the event
+	 * @param step the step
+	 */
+	@EventHandler(id = "bench-three-steps", event = THREE_STEPS)
+	public void threeSteps(Event<Ping> event, Step step) {
+		step.run("first", () -> {
+		});
+		step.run("second", () -> {
+		});
+		step.run("third", () -> {
+		});
+		this.probe.finished();
+	}
+
+	/**
+	 * W4: reports its start, then one no-op step.
+	 * @param event the event
+	 * @param step the step
+	 */
+	@EventHandler(id = "bench-pickup", event = PICKUP)
+	public void pickup(Event<Ping> event, Step step) {
+		this.probe.started(event.data().sentNanos());
+		step.run("noop", () -> {
+		});
+		this.probe.finished();
+	}
+
+}

@@ -1,0 +1,49 @@
+package dev.backgroundjobs.benchmarks;
+
+import java.time.Duration;
+
+/**
+ * The sizes of the workloads and how often each one is repeated.
+ *
+ * @param repeat how many times each workload runs for each system
+ * @param publishCount W1: sends per thread count
+ * @param publishThreads W1: the multi-threaded variant's thread count
+ * @param oneStepCount W2: events to the one-step function
+ * @param threeStepCount W3: events to the three-step function
+ * @param submitThreads W2 and W3: threads that publish the events
+ * @param pickupRate W4: events per second
+ * @param pickupDuration W4: how long events are published
+ * @param jdbcDuration how long each plain-JDBC insert measurement runs
+ * @param timeout the longest any one workload may take
+ */
+public record BenchmarkSettings(int repeat, int publishCount, int publishThreads, int oneStepCount, int threeStepCount,
+		int submitThreads, int pickupRate, Duration pickupDuration, Duration jdbcDuration, Duration timeout) {
+
+	/**
+	 * The sizes the workloads are defined with (see {@code benchmarks/README.md}).
+	 * @param repeat how many times each workload runs
+	 * @return the settings
+	 */
+	public static BenchmarkSettings full(int repeat) {
+		return new BenchmarkSettings(repeat, 10_000, 8, 20_000, 5_000, 8, 100, Duration.ofSeconds(30),
+				Duration.ofSeconds(3), Duration.ofMinutes(5));
+	}
+
+	/**
+	 * Tiny sizes that only prove every workload still builds and runs.
+	 * @return the settings
+	 */
+	public static BenchmarkSettings smoke() {
+		return new BenchmarkSettings(1, 20, 2, 40, 20, 2, 50, Duration.ofMillis(400), Duration.ofMillis(200),
+				Duration.ofMinutes(1));
+	}
+
+	/**
+	 * Returns the number of events W4 publishes.
+	 * @return the event count
+	 */
+	public int pickupCount() {
+		return (int) (this.pickupRate * this.pickupDuration.toMillis() / 1000);
+	}
+
+}

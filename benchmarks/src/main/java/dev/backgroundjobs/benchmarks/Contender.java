@@ -1,0 +1,65 @@
+package dev.backgroundjobs.benchmarks;
+
+/**
+ * One system under test, started against the benchmark's broker and database. The
+ * workloads drive it through these calls; its handlers report to a {@link Probe}.
+ */
+public interface Contender extends AutoCloseable {
+
+	/**
+	 * Returns the name used in the results table.
+	 * @return the name
+	 */
+	String name();
+
+	/**
+	 * Durably accepts one unit of work that does not run during the workload (W1).
+	 */
+	void accept();
+
+	/**
+	 * Durably submits one unit of work of the given kind, to run now.
+	 * @param kind the kind of work
+	 * @param sentNanos {@link System#nanoTime()} when submitting began, passed to the
+	 * handler
+	 */
+	void submit(WorkKind kind, long sentNanos);
+
+	/**
+	 * Counts units of work in the store that have not reached their final successful
+	 * state.
+	 * @return the count
+	 */
+	long unfinished();
+
+	/**
+	 * Deletes everything this system stored, between workloads.
+	 */
+	void clear();
+
+	@Override
+	void close();
+
+	/**
+	 * The kinds of work the workloads submit.
+	 */
+	enum WorkKind {
+
+		/**
+		 * One no-op step (W2).
+		 */
+		ONE_STEP,
+
+		/**
+		 * Three no-op steps, or the peer's closest equivalent (W3).
+		 */
+		THREE_STEPS,
+
+		/**
+		 * Reports its start time, then runs one no-op step (W4).
+		 */
+		PICKUP
+
+	}
+
+}

@@ -1,0 +1,149 @@
+package dev.backgroundjobs.benchmarks;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.UUID;
+
+import javax.sql.DataSource;
+
+import com.github.kagkarlsson.scheduler.Scheduler;
+import com.github.kagkarlsson.scheduler.task.helper.OneTimeTask;
+import com.github.kagkarlsson.scheduler.task.helper.Tasks;
+
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/**
+ * db-scheduler on PostgreSQL in the {@code bench_dbscheduler} schema, polling with
+ * lock-and-fetch at a short interval, with as many executor threads as background-jobs
+ * has workers.
+ */
+public final class DbSchedulerContender implements Contender {
+
+	/**
+	 * The schema db-scheduler stores its executions in.
+	 */
+	public static final String SCHEMA = "bench_dbscheduler";
+
+	/**
+	 * The polling interval.
+	 */
+	public static final Duration POLLING_INTERVAL = Duration.ofMillis(50);
+
+	/**
+	 * Executor threads, as many as background-jobs' default worker concurrency.
+	 */
+	public static final int THREADS = 32;
+
+	private static final String CREATE_TABLE = """
+			CREATE TABLE IF NOT EXISTS scheduled_tasks (
+				task_name TEXT NOT NULL,
+				task_instance TEXT NOT NULL,
+				task_data BYTEA,
+				execution_time TIMESTAMP WITH TIME ZONE NOT NULL,
+				picked BOOLEAN NOT NULL,
+				picked_by TEXT,
+				last_success TIMESTAMP WITH TIME ZONE,
+				last_failure TIMESTAMP WITH TIME ZONE,
+				consecutive_failures INT,
+				last_heartbeat TIMESTAMP WITH TIME ZONE,
+				version BIGINT NOT NULL,
+				priority SMALLINT,
+				PRIMARY KEY (task_name, task_instance)
+			)
+			""";
+
+	private static final String CREATE_STEPS_TABLE = """
+			CREATE TABLE IF NOT EXISTS bench_steps (
+				task_instance TEXT NOT NULL,
+				step_id TEXT NOT NULL,
+				PRIMARY KEY (task_instance, step_id)
+			)
+			""";
+
+	private static final String INSERT_STEP = "INSERT INTO bench_steps (task_instance, step_id) VALUES (:id, :step)";
+
+	private final JdbcClient jdbc;
+
+	private final OneTimeTask<Long> accepted;
+
+	private final OneTimeTask<Long> oneStep;
+
+	private final OneTimeTask<Long> threeSteps;
+
+	private final OneTimeTask<Long> pickup;
+
+	private final Scheduler scheduler;
+
+	/**
+	 * Creates the tables and starts the scheduler.
+	 * @param infrastructure the database
+	 * @param probe receives what the tasks report
+	 */
+	public DbSchedulerContender(Infrastructure infrastructure, Probe probe) {
+		DataSource dataSource = infrastructure.dataSource(SCHEMA, 10);
+		this.jdbc = JdbcClient.create(dataSource);
+		this.jdbc.sql(CREATE_TABLE).update();
+		this.jdbc.sql("CREATE INDEX IF NOT EXISTS execution_time_idx ON scheduled_tasks (execution_time)").update();
+		this.jdbc.sql("CREATE INDEX IF NOT EXISTS last_heartbeat_idx ON scheduled_tasks (last_heartbeat)").update();
+		this.jdbc.sql(CREATE_STEPS_TABLE).update();
+		clear();
+		this.accepted = Tasks.oneTime("accepted", Long.class).execute((instance, context) -> {
+		});
+		this.oneStep = Tasks.oneTime("one-step", Long.class).execute((instance, context) -> probe.finished());
+		this.threeSteps = Tasks.oneTime("three-steps", Long.class).execute((instance, context) -> {
+			// Three checkpoints, each durable on its own, like three step.run calls.
+			for (String step : new String[] { "first", "second", "third" }) {
+				this.jdbc.sql(INSERT_STEP).param("id", instance.getId()).param("step", step).update();
+			}
+			probe.finished();
+		});
+		this.pickup = Tasks.oneTime("pickup", Long.class).execute((instance, context) -> {
+			probe.started(instance.getData());
+			probe.finished();
+		});
+		this.scheduler = Scheduler.create(dataSource, this.accepted, this.oneStep, this.threeSteps, this.pickup)
+			.threads(THREADS)
+			.pollingInterval(POLLING_INTERVAL)
+			.pollUsingLockAndFetch(0.5, 1.0)
+			.build();
+		this.scheduler.start();
+	}
+
+	@Override
+	public String name() {
+		return "db-scheduler";
+	}
+
+	@Override
+	public void accept() {
+		this.scheduler.schedule(this.accepted.instance(UUID.randomUUID().toString(), System.nanoTime()),
+				Instant.now().plusSeconds(3600));
+	}
+
+	@Override
+	public void submit(WorkKind kind, long sentNanos) {
+		OneTimeTask<Long> task = switch (kind) {
+			case ONE_STEP -> this.oneStep;
+			case THREE_STEPS -> this.threeSteps;
+			case PICKUP -> this.pickup;
+		};
+		this.scheduler.schedule(task.instance(UUID.randomUUID().toString(), sentNanos), Instant.now());
+	}
+
+	@Override
+	public long unfinished() {
+		return this.jdbc.sql("SELECT COUNT(*) FROM scheduled_tasks").query(Long.class).single();
+	}
+
+	@Override
+	public void clear() {
+		this.jdbc.sql("DELETE FROM scheduled_tasks").update();
+		this.jdbc.sql("DELETE FROM bench_steps").update();
+	}
+
+	@Override
+	public void close() {
+		this.scheduler.stop();
+	}
+
+}

@@ -1,0 +1,175 @@
+package dev.backgroundjobs.benchmarks;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+import dev.backgroundjobs.benchmarks.Contender.WorkKind;
+
+/**
+ * The workloads W1 to W5 of {@code benchmarks/README.md}, run against any
+ * {@link Contender}; each records its figures in the {@link Results}.
+ */
+public final class Workloads {
+
+	private final BenchmarkSettings settings;
+
+	private final Probe probe;
+
+	private final Results results;
+
+	private final int baselineThreads;
+
+	/**
+	 * Creates the workloads.
+	 * @param settings the sizes
+	 * @param probe what the handlers report to
+	 * @param results where the figures go
+	 * @param baselineThreads live threads of the JVM with only the broker running
+	 */
+	public Workloads(BenchmarkSettings settings, Probe probe, Results results, int baselineThreads) {
+		this.settings = settings;
+		this.probe = probe;
+		this.results = results;
+		this.baselineThreads = baselineThreads;
+	}
+
+	/**
+	 * W1: durable submit latency, from one thread and then from several.
+	 * @param contender the system
+	 */
+	public void publishLatency(Contender contender) {
+		contender.clear();
+		for (int threads : new int[] { 1, this.settings.publishThreads() }) {
+			long[] latencies = new long[this.settings.publishCount()];
+			int perThread = latencies.length / threads;
+			run(threads, (thread) -> {
+				for (int i = thread * perThread; i < (thread + 1) * perThread; i++) {
+					long start = System.nanoTime();
+					contender.accept();
+					latencies[i] = System.nanoTime() - start;
+				}
+			});
+			String suffix = (threads == 1) ? ", 1 thread" : ", " + threads + " threads";
+			recordLatencies(contender, "W1 publish", suffix, latencies);
+			contender.clear();
+		}
+	}
+
+	/**
+	 * W2 or W3: submits every event from several threads and measures the time from the
+	 * first submit until every run is complete in the store. W2 also records the
+	 * footprint (W5).
+	 * @param contender the system
+	 * @param kind {@link WorkKind#ONE_STEP} or {@link WorkKind#THREE_STEPS}
+	 */
+	public void throughput(Contender contender, WorkKind kind) {
+		boolean oneStep = kind == WorkKind.ONE_STEP;
+		int count = oneStep ? this.settings.oneStepCount() : this.settings.threeStepCount();
+		contender.clear();
+		this.probe.reset(0);
+		int threads = this.settings.submitThreads();
+		int perThread = count / threads;
+		long start = System.nanoTime();
+		try (Footprint footprint = new Footprint()) {
+			run(threads, (thread) -> {
+				for (int i = 0; i < perThread; i++) {
+					contender.submit(kind, System.nanoTime());
+				}
+			});
+			awaitCompletion(contender, (long) perThread * threads, start);
+			double seconds = (System.nanoTime() - start) / 1e9;
+			double runsPerSecond = perThread * threads / seconds;
+			if (oneStep) {
+				this.results.add("W2 one-step runs/s", true, contender.name(), runsPerSecond);
+				this.results.add("W5 live threads above broker-only JVM, during W2", false, contender.name(),
+						footprint.peakThreads() - this.baselineThreads);
+				this.results.add("W5 peak used heap MiB, during W2", false, contender.name(), footprint.peakHeapMiB());
+			}
+			else {
+				this.results.add("W3 three-step runs/s", true, contender.name(), runsPerSecond);
+				this.results.add("W3 checkpoints/s", true, contender.name(), 3 * runsPerSecond);
+			}
+		}
+		contender.clear();
+	}
+
+	/**
+	 * W4: publishes at a steady rate from one thread and records the time from the start
+	 * of each publish to the start of its handler.
+	 * @param contender the system
+	 * @param suffix appended to the metric names, to tell variants apart
+	 */
+	public void pickup(Contender contender, String suffix) {
+		int count = this.settings.pickupCount();
+		contender.clear();
+		this.probe.reset(count);
+		long period = TimeUnit.SECONDS.toNanos(1) / this.settings.pickupRate();
+		long start = System.nanoTime();
+		for (int i = 0; i < count; i++) {
+			long due = start + i * period;
+			long wait = due - System.nanoTime();
+			if (wait > 0) {
+				LockSupport.parkNanos(wait);
+			}
+			contender.submit(WorkKind.PICKUP, System.nanoTime());
+		}
+		awaitCompletion(contender, count, start);
+		recordLatencies(contender, "W4 pickup", suffix, this.probe.pickupLatencies());
+		contender.clear();
+	}
+
+	private void recordLatencies(Contender contender, String workload, String suffix, long[] latencies) {
+		this.results.add(workload + " p50 ms" + suffix, false, contender.name(),
+				Results.percentileMillis(latencies, 50));
+		this.results.add(workload + " p99 ms" + suffix, false, contender.name(),
+				Results.percentileMillis(latencies, 99));
+		this.results.add(workload + " max ms" + suffix, false, contender.name(),
+				Results.percentileMillis(latencies, 100));
+	}
+
+	private void awaitCompletion(Contender contender, long count, long start) {
+		long deadline = start + this.settings.timeout().toNanos();
+		// Handlers first (cheap to check), then the store, which is the definition of
+		// done.
+		while (this.probe.finishedCount() < count || contender.unfinished() > 0) {
+			if (System.nanoTime() > deadline) {
+				throw new IllegalStateException(contender.name() + ": only " + this.probe.finishedCount() + " of "
+						+ count + " handlers finished within " + this.settings.timeout());
+			}
+			LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos((this.probe.finishedCount() < count) ? 2 : 10));
+		}
+	}
+
+	private static void run(int threads, ThreadBody body) {
+		ExecutorService executor = Executors.newFixedThreadPool(threads);
+		try {
+			List<Future<?>> futures = new ArrayList<>();
+			for (int i = 0; i < threads; i++) {
+				int thread = i;
+				futures.add(executor.submit(() -> body.run(thread)));
+			}
+			for (Future<?> future : futures) {
+				future.get();
+			}
+		}
+		catch (Exception ex) {
+			throw new IllegalStateException("A publishing thread failed", ex);
+		}
+		finally {
+			executor.shutdown();
+		}
+	}
+
+	@FunctionalInterface
+	private interface ThreadBody {
+
+		void run(int thread);
+
+	}
+
+}

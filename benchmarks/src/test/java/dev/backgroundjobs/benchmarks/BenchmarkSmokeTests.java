@@ -1,0 +1,48 @@
+package dev.backgroundjobs.benchmarks;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.HashSet;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+/**
+ * Runs every workload against every system with tiny counts, so the benchmark keeps
+ * building and running. It checks only that each produced its figures, never how fast.
+ */
+class BenchmarkSmokeTests {
+
+	@Test
+	void everyWorkloadProducesFiguresForEverySystem() {
+		assumePostgresReachable();
+		Benchmark benchmark = new Benchmark(BenchmarkSettings.smoke(), new HashSet<>(Benchmark.SYSTEMS));
+		Results results;
+		try (Infrastructure infrastructure = new Infrastructure(Infrastructure.DEFAULT_URL, "postgres", "")) {
+			results = benchmark.run(infrastructure);
+		}
+		assertThat(benchmark.failures()).isEmpty();
+		assertThat(results.isComplete()).isTrue();
+		for (String system : Benchmark.SYSTEMS) {
+			assertThat(results.median("W2 one-step runs/s", system)).isPositive();
+			assertThat(results.median("W3 checkpoints/s", system)).isPositive();
+			assertThat(results.median("W4 pickup p50 ms", system)).isPositive();
+		}
+		assertThat(results.toMarkdown()).contains("| W1 publish p50 ms, 1 thread |");
+	}
+
+	private static void assumePostgresReachable() {
+		boolean required = Boolean.getBoolean("background-jobs.require-databases");
+		try (Connection connection = DriverManager.getConnection(Infrastructure.DEFAULT_URL, "postgres", "")) {
+			assertThat(connection.isValid(2)).isTrue();
+		}
+		catch (SQLException ex) {
+			assertThat(required).as("PostgreSQL is required but unreachable: %s", ex.getMessage()).isFalse();
+			assumeThat(false).as("PostgreSQL unreachable: %s", ex.getMessage()).isTrue();
+		}
+	}
+
+}
