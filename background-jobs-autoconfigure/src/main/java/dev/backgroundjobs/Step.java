@@ -1,5 +1,7 @@
 package dev.backgroundjobs;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.Callable;
 
 import org.jspecify.annotations.Nullable;
@@ -17,6 +19,10 @@ import org.jspecify.annotations.Nullable;
  * A crash between a step's work and the commit of its result runs the step again, so step
  * bodies should be idempotent. Step ids name the step in the run's history; an id used
  * twice in one run gets a counter suffix ({@code send-mail}, {@code send-mail#2}).
+ * <p>
+ * {@link #sleep sleep} and {@link #sleepUntil sleepUntil} are durable: the run is parked
+ * in the database and holds no thread while it sleeps, and it resumes after its wake time
+ * even if every instance of the application was restarted in between.
  */
 public interface Step {
 
@@ -36,6 +42,38 @@ public interface Step {
 	 * @param action the work
 	 */
 	void run(String id, Action action);
+
+	/**
+	 * Sleeps durably for a duration: the run is parked as {@link RunStatus#SLEEPING
+	 * SLEEPING} with its wake time in the database, frees its worker, and resumes after
+	 * that time on any instance, running again from the start with the steps before the
+	 * sleep returning their stored results. The wake time is fixed when the sleep first
+	 * runs, so a resumed run does not sleep again. A woken run starts at most about one
+	 * poll interval ({@code background-jobs.poller.interval}) late.
+	 * @param id the step id
+	 * @param duration how long to sleep; zero or negative does not park
+	 */
+	void sleep(String id, Duration duration);
+
+	/**
+	 * Sleeps durably until an instant, as {@link #sleep(String, Duration)} does. An
+	 * instant in the past does not park.
+	 * @param id the step id
+	 * @param time when the run should resume
+	 */
+	void sleepUntil(String id, Instant time);
+
+	/**
+	 * Publishes an event once per run, as a step: the event id is derived from the run
+	 * and step ids, so neither a retry of the run nor a redelivery of its triggering
+	 * event publishes it again, and a publish repeated after a crash before the step's
+	 * checkpoint is deduplicated by that id. Functions triggered by the event start once.
+	 * @param id the step id
+	 * @param name the event name
+	 * @param data the payload, serialised as JSON
+	 * @return the id of the published event
+	 */
+	String sendEvent(String id, String name, Object data);
 
 	/**
 	 * Work of a step that produces no result and may throw.

@@ -6,6 +6,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
+import dev.backgroundjobs.EventPublisher;
 import dev.backgroundjobs.RunOperations;
 import dev.backgroundjobs.engine.DefaultRunOperations;
 import dev.backgroundjobs.engine.EngineSettings;
@@ -80,8 +81,10 @@ class BackgroundJobsEngineConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	RunExecutor backgroundJobsRunExecutor(RunStore runStore, StepStore stepStore, FunctionRegistry functions,
-			PayloadCodec codec, EngineSettings settings, ObjectProvider<RunLifecycleListener> listeners) {
-		return new RunExecutor(runStore, stepStore, functions, codec, settings, listeners.orderedStream().toList());
+			PayloadCodec codec, EngineSettings settings, ObjectProvider<RunLifecycleListener> listeners,
+			ObjectProvider<EventPublisher> events) {
+		return new RunExecutor(runStore, stepStore, functions, codec, settings, listeners.orderedStream().toList(),
+				events.getIfUnique());
 	}
 
 	@Bean

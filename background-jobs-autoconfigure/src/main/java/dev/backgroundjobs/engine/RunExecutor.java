@@ -3,6 +3,7 @@ package dev.backgroundjobs.engine;
 import java.time.Duration;
 import java.util.List;
 
+import dev.backgroundjobs.EventPublisher;
 import dev.backgroundjobs.RunContext;
 import dev.backgroundjobs.StepFailedException;
 import dev.backgroundjobs.function.FunctionDefinition;
@@ -44,6 +45,8 @@ public final class RunExecutor {
 
 	private final List<RunLifecycleListener> listeners;
 
+	private final @Nullable EventPublisher events;
+
 	/**
 	 * Creates an executor.
 	 * @param runStore the run store
@@ -52,15 +55,18 @@ public final class RunExecutor {
 	 * @param codec the payload codec
 	 * @param settings the engine settings
 	 * @param listeners callbacks on run outcomes
+	 * @param events publishes the events that runs send with
+	 * {@link dev.backgroundjobs.Step#sendEvent}, or {@code null} if none is available
 	 */
 	public RunExecutor(RunStore runStore, StepStore stepStore, FunctionRegistry functions, PayloadCodec codec,
-			EngineSettings settings, List<RunLifecycleListener> listeners) {
+			EngineSettings settings, List<RunLifecycleListener> listeners, @Nullable EventPublisher events) {
 		this.runStore = runStore;
 		this.stepStore = stepStore;
 		this.functions = functions;
 		this.codec = codec;
 		this.settings = settings;
 		this.listeners = List.copyOf(listeners);
+		this.events = events;
 	}
 
 	/**
@@ -99,7 +105,8 @@ public final class RunExecutor {
 
 	private void invoke(RunRecord run, FunctionDefinition function, List<StepRecord> steps) {
 		RunScope scope = new RunScope(run.runId(), run.functionId(), run.version(), function.retries(), this.stepStore,
-				this.codec, this.settings.backoff(), this.settings.parkThreshold(), this.settings.clock());
+				this.codec, this.settings.backoff(), this.settings.parkThreshold(), this.settings.clock(), this.events,
+				this.listeners);
 		DefaultStep step = new DefaultStep(scope, steps);
 		RunContext context = new RunContext(run.runId(), run.functionId(), run.eventId(), run.attempt() + 1);
 		StoredEvent event = new StoredEvent(run.eventId(), run.eventName(), run.eventData(), run.eventTime());

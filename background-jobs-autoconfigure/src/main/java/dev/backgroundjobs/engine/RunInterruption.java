@@ -19,15 +19,16 @@ public abstract sealed class RunInterruption extends Error {
 	}
 
 	/**
-	 * The run parks until {@code delay} has passed, freeing its worker.
+	 * The run parks until {@code delay} has passed, freeing its worker: for a retry
+	 * backoff (with the error that caused it) or for a durable sleep (without).
 	 */
 	static final class Park extends RunInterruption {
 
 		private final Duration delay;
 
-		private final String error;
+		private final @Nullable String error;
 
-		Park(Duration delay, String error) {
+		Park(Duration delay, @Nullable String error) {
 			super("Run parked for " + delay, null);
 			this.delay = delay;
 			this.error = error;
@@ -37,7 +38,7 @@ public abstract sealed class RunInterruption extends Error {
 			return this.delay;
 		}
 
-		String error() {
+		@Nullable String error() {
 			return this.error;
 		}
 

@@ -2,9 +2,13 @@ package dev.backgroundjobs.engine;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
+
+import dev.backgroundjobs.EventPublisher;
 
 import dev.backgroundjobs.json.PayloadCodec;
 import dev.backgroundjobs.store.StepStore;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What one execution of a run needs to checkpoint its steps: the run's identity and
@@ -18,10 +22,13 @@ import dev.backgroundjobs.store.StepStore;
  * @param codec encodes step results
  * @param backoff waits between attempts
  * @param parkThreshold backoffs longer than this park the run instead of sleeping
- * @param clock the clock for step timings
+ * @param clock the clock for step timings and sleeps
+ * @param events publishes the events a run sends, if a publisher is available
+ * @param listeners callbacks on run events
  */
 record RunScope(String runId, String functionId, long version, int retries, StepStore stepStore, PayloadCodec codec,
-		RetryBackoff backoff, Duration parkThreshold, Clock clock) {
+		RetryBackoff backoff, Duration parkThreshold, Clock clock, @Nullable EventPublisher events,
+		List<RunLifecycleListener> listeners) {
 
 	String describe() {
 		return "run " + this.runId + " of function '" + this.functionId + "'";

@@ -102,7 +102,8 @@ public final class EngineLifecycle implements SmartLifecycle {
 			logger.warn(ex, "Could not release run leases at shutdown; other instances take the runs over when "
 					+ "the leases expire");
 		}
-		// Let a poll or heartbeat in progress finish: interrupting JDBC breaks connections.
+		// Let a poll or heartbeat in progress finish: interrupting JDBC breaks
+		// connections.
 		this.scheduler.shutdown();
 		try {
 			this.scheduler.awaitTermination(5, TimeUnit.SECONDS);

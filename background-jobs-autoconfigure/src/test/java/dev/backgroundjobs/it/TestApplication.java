@@ -14,6 +14,7 @@ import dev.backgroundjobs.testsupport.TestKafka;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
@@ -31,6 +32,12 @@ class TestApplication {
 	@Bean
 	TestFunctions testFunctions(Probe probe, InstanceId instanceId) {
 		return new TestFunctions(probe, instanceId);
+	}
+
+	@Bean
+	@ConditionalOnBooleanProperty("test.durable-functions")
+	DurableTestFunctions durableTestFunctions(Probe probe) {
+		return new DurableTestFunctions(probe);
 	}
 
 	/**

@@ -1,0 +1,58 @@
+package dev.backgroundjobs.it;
+
+import java.time.Duration;
+import java.util.Map;
+
+import dev.backgroundjobs.Event;
+import dev.backgroundjobs.EventHandler;
+import dev.backgroundjobs.Step;
+
+/**
+ * Handlers that sleep, send events, invoke functions and wait for events, used by
+ * {@link DurableStepsIntegrationTests}.
+ */
+class DurableTestFunctions {
+
+	private final Probe probe;
+
+	DurableTestFunctions(Probe probe) {
+		this.probe = probe;
+	}
+
+	@EventHandler(id = "nap", event = "test/nap")
+	String nap(Event<Nap> event, Step step) {
+		String id = event.id();
+		step.run("before", () -> this.probe.hit(id, "before"));
+		if (event.data().until() != null) {
+			step.sleepUntil("sleep", event.data().until());
+		}
+		else {
+			step.sleep("sleep", Duration.ofMillis(event.data().millis()));
+		}
+		step.run("after", () -> this.probe.hit(id, "after"));
+		this.probe.completed(id);
+		return "rested";
+	}
+
+	@EventHandler(id = "announce", event = "test/announce", retries = 3)
+	String announce(Event<Job> event, Step step) {
+		String id = event.id();
+		String sent = step.sendEvent("announce", "test/announced", Map.of("source", id));
+		step.run("flaky", () -> {
+			if (this.probe.hit(id, "flaky") <= event.data().failTimes()) {
+				throw new IllegalStateException("Simulated failure of the step after the send");
+			}
+		});
+		if (this.probe.hit(id, "handler") == 1) {
+			throw new IllegalStateException("Simulated failure outside any step: the handler runs again");
+		}
+		return sent;
+	}
+
+	@EventHandler(id = "announced", event = "test/announced")
+	void announced(Event<Map<String, Object>> event, Step step) {
+		String source = (String) event.data().get("source");
+		step.run("count", () -> this.probe.hit(source, "announced"));
+	}
+
+}
