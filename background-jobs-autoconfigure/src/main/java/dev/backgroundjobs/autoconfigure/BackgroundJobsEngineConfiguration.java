@@ -18,13 +18,16 @@ import dev.backgroundjobs.engine.RunLifecycleListener;
 import dev.backgroundjobs.engine.WorkerPool;
 import dev.backgroundjobs.function.FunctionRegistry;
 import dev.backgroundjobs.json.PayloadCodec;
+import dev.backgroundjobs.schedule.CronTicker;
 import dev.backgroundjobs.schedule.DueWorkPoller;
 import dev.backgroundjobs.schedule.EngineLifecycle;
 import dev.backgroundjobs.schedule.LeaseKeeper;
 import dev.backgroundjobs.store.RunStore;
 import dev.backgroundjobs.store.StepStore;
+import io.micrometer.core.instrument.MeterRegistry;
 
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -33,8 +36,8 @@ import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
 import org.springframework.util.Assert;
 
 /**
- * The run engine: worker pool, executor, dispatcher, lease heartbeats and the due-work
- * poller.
+ * The run engine: worker pool, executor, dispatcher, lease heartbeats, the due-work
+ * poller and the cron ticker.
  */
 @Configuration(proxyBeanMethods = false)
 class BackgroundJobsEngineConfiguration {
@@ -122,12 +125,32 @@ class BackgroundJobsEngineConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	EngineLifecycle backgroundJobsEngineLifecycle(LeaseKeeper leaseKeeper, DueWorkPoller poller, WorkerPool pool,
-			RunStore runStore, ScheduledExecutorService backgroundJobsScheduler, InstanceId instanceId,
+	CronTicker backgroundJobsCronTicker(RunStore runStore, RunDispatcher dispatcher, FunctionRegistry functions,
+			InstanceId instanceId, BackgroundJobsProperties properties, EngineSettings settings) {
+		return new CronTicker(runStore, dispatcher, functions, instanceId.value(), properties.getLease().getDuration(),
+				settings.clock(), properties.getCron().getMissedTicks());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	EngineLifecycle backgroundJobsEngineLifecycle(LeaseKeeper leaseKeeper, DueWorkPoller poller, CronTicker ticker,
+			WorkerPool pool, RunStore runStore, ScheduledExecutorService backgroundJobsScheduler, InstanceId instanceId,
 			BackgroundJobsProperties properties) {
-		return new EngineLifecycle(leaseKeeper, poller, pool, runStore, backgroundJobsScheduler,
+		return new EngineLifecycle(leaseKeeper, poller, ticker, pool, runStore, backgroundJobsScheduler,
 				new EngineLifecycle.Settings(instanceId.value(), properties.getLease().getHeartbeatInterval(),
 						properties.getPoller().getInterval(), properties.getShutdownTimeout()));
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(name = "io.micrometer.core.instrument.MeterRegistry")
+	static class MetricsConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		SleepLatenessMetrics backgroundJobsSleepLatenessMetrics(ObjectProvider<MeterRegistry> registry) {
+			return new SleepLatenessMetrics(registry);
+		}
+
 	}
 
 }

@@ -4,6 +4,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -153,6 +154,10 @@ public class JdbcRunStore implements RunStore {
 	private static final String NEWEST_FIRST = " ORDER BY created_at DESC, run_id DESC LIMIT :limit";
 
 	private static final String SELECT_CREATED_AT = "SELECT created_at FROM bj_runs WHERE run_id = :runId";
+
+	private static final String LATEST_EVENT_TIME = """
+			SELECT MAX(event_time) AS latest FROM bj_runs WHERE function_id = :functionId AND event_name = :eventName
+			""";
 
 	private static final String COUNT_BY_STATUS = "SELECT status, COUNT(*) AS runs FROM bj_runs GROUP BY status";
 
@@ -439,6 +444,18 @@ public class JdbcRunStore implements RunStore {
 			runs.addAll(this.support.jdbc().sql(FIND_RUNS_BY_ID).param("runIds", chunk).query(this::mapRun).list());
 		}
 		return runs;
+	}
+
+	@Override
+	public @Nullable Instant latestEventTime(String functionId, String eventName) {
+		// MAX over the (function_id, event_name, event_time) index reads one entry.
+		List<Instant> latest = this.support.jdbc()
+			.sql(LATEST_EVENT_TIME)
+			.param("functionId", functionId)
+			.param("eventName", eventName)
+			.query((rs, row) -> this.support.getInstant(rs, "latest"))
+			.list();
+		return latest.isEmpty() ? null : latest.get(0);
 	}
 
 	private StatementSpec fenced(String sql, String runId, long version) {

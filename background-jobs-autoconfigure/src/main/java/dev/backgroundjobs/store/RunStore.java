@@ -1,6 +1,7 @@
 package dev.backgroundjobs.store;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -142,5 +143,14 @@ public interface RunStore {
 	 * @return the runs found, in no particular order
 	 */
 	List<RunRecord> findAll(Collection<String> runIds);
+
+	/**
+	 * Returns the latest event time among the runs of a function triggered by events of
+	 * one name: for cron runs, whose event time is their tick, the latest tick that ran.
+	 * @param functionId the function id
+	 * @param eventName the event name
+	 * @return the latest event time, or {@code null} if there is no such run
+	 */
+	@Nullable Instant latestEventTime(String functionId, String eventName);
 
 }

@@ -31,6 +31,7 @@ CREATE INDEX IF NOT EXISTS bj_runs_lease_idx ON bj_runs (status, lease_until);
 CREATE INDEX IF NOT EXISTS bj_runs_owner_idx ON bj_runs (lease_owner);
 CREATE INDEX IF NOT EXISTS bj_runs_created_idx ON bj_runs (created_at, run_id);
 CREATE INDEX IF NOT EXISTS bj_runs_function_created_idx ON bj_runs (function_id, created_at);
+CREATE INDEX IF NOT EXISTS bj_runs_function_event_idx ON bj_runs (function_id, event_name, event_time);
 
 CREATE TABLE IF NOT EXISTS bj_steps (
 	run_id VARCHAR(255) NOT NULL,

@@ -33,7 +33,8 @@ CREATE TABLE IF NOT EXISTS bj_runs (
 	KEY bj_runs_lease_idx (status, lease_until),
 	KEY bj_runs_owner_idx (lease_owner),
 	KEY bj_runs_created_idx (created_at, run_id),
-	KEY bj_runs_function_created_idx (function_id, created_at)
+	KEY bj_runs_function_created_idx (function_id, created_at),
+	KEY bj_runs_function_event_idx (function_id, event_name, event_time)
 ) ENGINE = InnoDB ROW_FORMAT = DYNAMIC DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 
 CREATE TABLE IF NOT EXISTS bj_steps (

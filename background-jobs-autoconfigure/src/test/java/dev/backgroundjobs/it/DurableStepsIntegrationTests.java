@@ -3,6 +3,7 @@ package dev.backgroundjobs.it;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -12,8 +13,11 @@ import java.util.concurrent.Future;
 
 import dev.backgroundjobs.EventPublisher;
 import dev.backgroundjobs.RunStatus;
+import dev.backgroundjobs.function.InvalidEventHandlerException;
+import dev.backgroundjobs.jdbc.JdbcRunStore;
 import dev.backgroundjobs.kafka.EventHeaders;
 import dev.backgroundjobs.kafka.TopicNames;
+import dev.backgroundjobs.store.NewRun;
 import dev.backgroundjobs.store.RunQuery;
 import dev.backgroundjobs.store.RunRecord;
 import dev.backgroundjobs.store.RunStore;
@@ -39,6 +43,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.context.ConfigurableApplicationContext;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -141,6 +146,72 @@ class DurableStepsIntegrationTests {
 		assertThat(this.cluster.probe.count(eventId, "announced")).isOne();
 		List<ConsumerRecord<String, byte[]>> records = consumeAll(topic, Duration.ofSeconds(2));
 		assertThat(records).extracting(ConsumerRecord::key).containsExactly(sentId);
+	}
+
+	@Test
+	void cronRunsExactlyOncePerTickAcrossTwoInstances() throws Exception {
+		this.cluster.with("test.cron-functions", "true");
+		ConfigurableApplicationContext first = this.cluster.start();
+		ConfigurableApplicationContext second = this.cluster.start();
+		Thread.sleep(6_000);
+		List<RunRecord> runs = runsOf(first, "every-second");
+		assertThat(runs).hasSizeGreaterThanOrEqualTo(4);
+		for (RunRecord run : runs) {
+			awaitStatus(second, "every-second", run.eventId(), RunStatus.COMPLETED);
+		}
+		List<Instant> ticks = runs.stream().map(RunRecord::eventTime).sorted().toList();
+		for (int i = 1; i < ticks.size(); i++) {
+			assertThat(Duration.between(ticks.get(i - 1), ticks.get(i))).isEqualTo(Duration.ofSeconds(1));
+		}
+		for (RunRecord run : runs) {
+			assertThat(run.eventId()).isEqualTo("cron:every-second:" + run.eventTime());
+			assertThat(run.eventName()).isEqualTo("cron/every-second");
+			assertThat(this.cluster.probe.count(run.eventTime().toString(), "every-second")).isOne();
+		}
+	}
+
+	@Test
+	void missedCronTicksRunOnceAtStartUp() {
+		this.cluster.with("test.cron-functions", "true");
+		this.cluster.start().close();
+		Instant lastRun = recordPastHourlyRun();
+		ConfigurableApplicationContext app = this.cluster.start();
+		Instant latestTick = Instant.now().truncatedTo(ChronoUnit.HOURS);
+		RunRecord catchUp = awaitStatus(app, "hourly", "cron:hourly:" + latestTick, RunStatus.COMPLETED);
+		assertThat(catchUp.eventTime()).isEqualTo(latestTick);
+		assertThat(this.cluster.probe.count(latestTick.toString(), "hourly")).isOne();
+		assertThat(runsOf(app, "hourly")).extracting(RunRecord::eventTime)
+			.containsExactlyInAnyOrder(lastRun, latestTick);
+	}
+
+	@Test
+	void missedCronTicksCanBeSkipped() {
+		this.cluster.with("test.cron-functions", "true").with("background-jobs.cron.missed-ticks", "skip");
+		this.cluster.start().close();
+		Instant lastRun = recordPastHourlyRun();
+		ConfigurableApplicationContext app = this.cluster.start();
+		await().atMost(TIMEOUT).until(() -> runsOf(app, "every-second").size() >= 2);
+		assertThat(runsOf(app, "hourly")).extracting(RunRecord::eventTime).containsExactly(lastRun);
+	}
+
+	@Test
+	void invalidCronOrZoneFailsStartUpNamingTheMethod() {
+		this.cluster.with("test.invalid-cron-functions", "true");
+		assertThatExceptionOfType(InvalidEventHandlerException.class).isThrownBy(this.cluster::start)
+			.withMessageContaining("badCron")
+			.withMessageContaining("not a valid cron expression")
+			.withMessageContaining("badZone")
+			.withMessageContaining("Mars/Olympus_Mons");
+	}
+
+	private Instant recordPastHourlyRun() {
+		Instant tick = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(3));
+		JdbcRunStore store = new JdbcRunStore(this.database.dataSource());
+		NewRun run = NewRun.forEvent("hourly", "cron:hourly:" + tick, "cron/hourly", "{\"tick\":\"" + tick + "\"}",
+				tick);
+		assertThat(store.insertLeased(List.of(run), "gone", Duration.ofMinutes(1))).hasSize(1);
+		assertThat(store.complete(run.runId(), 1, null)).isTrue();
+		return tick;
 	}
 
 	private long completed(RunStore runs) {

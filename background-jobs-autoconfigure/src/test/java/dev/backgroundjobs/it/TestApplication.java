@@ -40,6 +40,18 @@ class TestApplication {
 		return new DurableTestFunctions(probe);
 	}
 
+	@Bean
+	@ConditionalOnBooleanProperty("test.cron-functions")
+	CronTestFunctions cronTestFunctions(Probe probe, InstanceId instanceId) {
+		return new CronTestFunctions(probe, instanceId);
+	}
+
+	@Bean
+	@ConditionalOnBooleanProperty("test.invalid-cron-functions")
+	InvalidCronFunctions invalidCronFunctions() {
+		return new InvalidCronFunctions();
+	}
+
 	/**
 	 * Instances of one application sharing broker, database and probe.
 	 */

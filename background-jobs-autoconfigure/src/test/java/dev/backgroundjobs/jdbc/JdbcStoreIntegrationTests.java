@@ -604,6 +604,22 @@ class JdbcStoreIntegrationTests {
 			assertThat(this.deadLetters.find("unknown")).isNull();
 		}
 
+		@Test
+		void latestEventTimeIsTheLatestOfTheFunctionsRunsForThatEventName() {
+			Instant tick = Instant.parse("2026-01-01T10:00:00Z");
+			assertThat(this.runs.latestEventTime("fn", "cron/fn")).isNull();
+			this.runs.insertLeased(List.of(timedRun("run-1", "fn", "cron/fn", tick),
+					timedRun("run-2", "fn", "cron/fn", tick.plusSeconds(3600)),
+					timedRun("run-3", "fn", "test/event", tick.plusSeconds(7200)),
+					timedRun("run-4", "other-fn", "cron/fn", tick.plusSeconds(9000))), "owner-a", LONG_LEASE);
+			assertThat(this.runs.latestEventTime("fn", "cron/fn")).isEqualTo(tick.plusSeconds(3600));
+			assertThat(this.runs.latestEventTime("other", "cron/other")).isNull();
+		}
+
+		private NewRun timedRun(String runId, String functionId, String eventName, Instant eventTime) {
+			return new NewRun(runId, functionId, "event-" + runId, eventName, "{}", eventTime);
+		}
+
 		private void insert(String runId, Duration lease) {
 			assertThat(this.runs.insertLeased(List.of(newRun(runId, "fn", "event-" + runId)), "owner-a", lease))
 				.containsExactly(runId);
