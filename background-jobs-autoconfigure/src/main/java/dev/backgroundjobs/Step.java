@@ -76,6 +76,25 @@ public interface Step {
 	String sendEvent(String id, String name, Object data);
 
 	/**
+	 * Runs another function of this application and returns its output, as a step. The
+	 * callee gets a run of its own, triggered by an event named
+	 * {@code invoke/<functionId>} with {@code data} as payload, with its own steps,
+	 * retries and dead letter. The caller is parked as {@link RunStatus#WAITING WAITING}
+	 * meanwhile, holding no thread, and resumes when the callee finishes: with the
+	 * callee's output, stored as this step's result, or, if the callee failed, with this
+	 * step failing at once (the callee has spent its own retries).
+	 * @param <T> the output type
+	 * @param id the step id
+	 * @param functionId the id of the function to run
+	 * @param data the payload of the callee's event, serialised as JSON
+	 * @param type the callee's output type
+	 * @return the callee's output, {@code null} if it returned nothing
+	 * @throws StepFailedException if the callee failed or was cancelled
+	 * @throws IllegalArgumentException if no function has that id
+	 */
+	<T> @Nullable T invoke(String id, String functionId, Object data, Class<T> type);
+
+	/**
 	 * Work of a step that produces no result and may throw.
 	 */
 	@FunctionalInterface

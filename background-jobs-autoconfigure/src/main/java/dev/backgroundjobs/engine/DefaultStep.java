@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -13,9 +14,12 @@ import java.util.function.Supplier;
 
 import dev.backgroundjobs.Event;
 import dev.backgroundjobs.EventPublisher;
+import dev.backgroundjobs.RunStatus;
 import dev.backgroundjobs.Step;
 import dev.backgroundjobs.StepFailedException;
 import dev.backgroundjobs.json.PayloadException;
+import dev.backgroundjobs.store.NewRun;
+import dev.backgroundjobs.store.RunRecord;
 import dev.backgroundjobs.store.StepRecord;
 import dev.backgroundjobs.store.StepStatus;
 import org.jspecify.annotations.Nullable;
@@ -35,7 +39,9 @@ import org.springframework.util.Assert;
  * and parks the run; every later execution reads it back, and parks again only if the
  * time has not come yet. A sent event is a step whose result is the event id, derived
  * from the run and step ids, so a publish repeated after a crash is deduplicated by the
- * event id like any other duplicate event.
+ * event id like any other duplicate event. An invoked function runs as a child run whose
+ * event id is derived the same way; the caller waits for it parked, and stores its output
+ * as the step's result once it has completed.
  */
 final class DefaultStep implements Step {
 
@@ -98,7 +104,7 @@ final class DefaultStep implements Step {
 					+ " cannot send an event: no EventPublisher is available");
 		}
 		String eventId = execute(id, String.class,
-				(stepId) -> () -> events.send(Event.of(name, data).withId(sentEventId(stepId))));
+				(stepId) -> () -> events.send(Event.of(name, data).withId(derivedEventId("", stepId))));
 		Assert.state(eventId != null, "A sent event has an id");
 		return eventId;
 	}
@@ -110,6 +116,64 @@ final class DefaultStep implements Step {
 	 */
 	@Nullable RunInterruption interruption() {
 		return this.interruption;
+	}
+
+	@Override
+	public <T> @Nullable T invoke(String id, String functionId, Object data, Class<T> type) {
+		Assert.hasText(functionId, "'functionId' must not be empty");
+		Assert.notNull(data, "'data' must not be null");
+		Assert.notNull(type, "'type' must not be null");
+		String stepId = begin(id);
+		StepRecord previous = this.stored.get(stepId);
+		if (previous != null && previous.status() == StepStatus.COMPLETED) {
+			return decode(previous, type);
+		}
+		if (this.scope.functions().find(functionId) == null) {
+			throw new IllegalArgumentException("Step '" + stepId + "' of " + this.scope.describe()
+					+ " invokes function '" + functionId + "', which is not registered in this application");
+		}
+		String eventId = derivedEventId("invoke:", stepId);
+		String childRunId = NewRun.deriveRunId(functionId, eventId);
+		RunRecord child = database(stepId, () -> this.scope.runStore().find(childRunId));
+		if (child == null) {
+			String json = this.scope.codec()
+				.encode(data, "data of step '" + stepId + "' of " + this.scope.describe() + " for function '"
+						+ functionId + "'");
+			NewRun run = NewRun.forEvent(functionId, eventId, "invoke/" + functionId, json,
+					this.scope.clock().instant());
+			database(stepId, () -> this.scope.runStore().insertChild(run, this.scope.runId(), stepId));
+			logger.debug(() -> "Step '" + stepId + "' of " + this.scope.describe() + " invoked function '" + functionId
+					+ "' as run " + childRunId);
+		}
+		else if (child.status() == RunStatus.COMPLETED) {
+			StepRecord completed = new StepRecord(this.scope.runId(), stepId, StepStatus.COMPLETED, 1, child.output(),
+					null, child.createdAt(), this.scope.clock().instant());
+			interruptible(() -> save(completed));
+			this.stored.put(stepId, completed);
+			return decode(completed, type);
+		}
+		else if (child.status() == RunStatus.FAILED || child.status() == RunStatus.CANCELLED) {
+			String error = "Invoked function '" + functionId + "' (run " + childRunId + ") "
+					+ child.status().name().toLowerCase(Locale.ROOT)
+					+ ((child.error() != null) ? ": " + child.error() : "");
+			interruptible(() -> save(new StepRecord(this.scope.runId(), stepId, StepStatus.FAILED, 1, null, error,
+					child.createdAt(), this.scope.clock().instant())));
+			throw new StepFailedException("Step '" + stepId + "' of " + this.scope.describe() + " failed: " + error,
+					stepId, 1, null);
+		}
+		this.interruption = new RunInterruption.AwaitChild(childRunId);
+		throw this.interruption;
+	}
+
+	private <R> R database(String stepId, Supplier<R> action) {
+		try {
+			return action.get();
+		}
+		catch (DataAccessException ex) {
+			this.interruption = new RunInterruption.Abandoned("Could not record step '" + stepId + "' of "
+					+ this.scope.describe() + "; the run resumes from its last checkpoint", ex);
+			throw this.interruption;
+		}
 	}
 
 	private void sleep(String requestedId, Supplier<Instant> wakeTime) {
@@ -161,12 +225,12 @@ final class DefaultStep implements Step {
 		}
 	}
 
-	private String sentEventId(String stepId) {
-		String eventId = this.scope.runId() + ":" + stepId;
+	private String derivedEventId(String prefix, String stepId) {
+		String eventId = prefix + this.scope.runId() + ":" + stepId;
 		if (eventId.length() <= 255) {
 			return eventId;
 		}
-		return this.scope.runId() + ":" + UUID.nameUUIDFromBytes(stepId.getBytes(StandardCharsets.UTF_8));
+		return prefix + this.scope.runId() + ":" + UUID.nameUUIDFromBytes(stepId.getBytes(StandardCharsets.UTF_8));
 	}
 
 	private String begin(String requestedId) {

@@ -106,7 +106,7 @@ public final class RunExecutor {
 	private void invoke(RunRecord run, FunctionDefinition function, List<StepRecord> steps) {
 		RunScope scope = new RunScope(run.runId(), run.functionId(), run.version(), function.retries(), this.stepStore,
 				this.codec, this.settings.backoff(), this.settings.parkThreshold(), this.settings.clock(), this.events,
-				this.listeners);
+				this.listeners, this.runStore, this.functions);
 		DefaultStep step = new DefaultStep(scope, steps);
 		RunContext context = new RunContext(run.runId(), run.functionId(), run.eventId(), run.attempt() + 1);
 		StoredEvent event = new StoredEvent(run.eventId(), run.eventName(), run.eventData(), run.eventTime());
@@ -161,6 +161,11 @@ public final class RunExecutor {
 		if (interruption instanceof RunInterruption.Park park) {
 			if (!this.runStore.park(run.runId(), run.version(), park.delay(), park.error(), run.handlerFailures())) {
 				logger.warn(() -> "Lost the lease of run " + run.runId() + " before parking it");
+			}
+		}
+		else if (interruption instanceof RunInterruption.AwaitChild await) {
+			if (!this.runStore.awaitChild(run.runId(), run.version(), await.childRunId())) {
+				logger.warn(() -> "Lost the lease of run " + run.runId() + " before it could wait for its child run");
 			}
 		}
 		else if (interruption instanceof RunInterruption.LeaseLost) {

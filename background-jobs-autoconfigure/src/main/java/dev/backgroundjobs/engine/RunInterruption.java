@@ -6,7 +6,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Unwinds a handler when its run must stop executing on this worker: to park for a retry
- * backoff, because the lease was lost, or because the infrastructure failed.
+ * backoff or a sleep, to wait for an invoked run, because the lease was lost, or because
+ * the infrastructure failed.
  * <p>
  * It extends {@link Error} so that handler code catching {@code Exception} around a step
  * does not swallow it; the step also remembers it, so the run stops correctly even if the
@@ -40,6 +41,25 @@ public abstract sealed class RunInterruption extends Error {
 
 		@Nullable String error() {
 			return this.error;
+		}
+
+	}
+
+	/**
+	 * The run waits for a child run it invoked, freeing its worker; the child's end makes
+	 * it due again.
+	 */
+	static final class AwaitChild extends RunInterruption {
+
+		private final String childRunId;
+
+		AwaitChild(String childRunId) {
+			super("Run waits for child run " + childRunId, null);
+			this.childRunId = childRunId;
+		}
+
+		String childRunId() {
+			return this.childRunId;
 		}
 
 	}

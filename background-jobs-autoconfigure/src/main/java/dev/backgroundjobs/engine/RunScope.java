@@ -6,7 +6,9 @@ import java.util.List;
 
 import dev.backgroundjobs.EventPublisher;
 
+import dev.backgroundjobs.function.FunctionRegistry;
 import dev.backgroundjobs.json.PayloadCodec;
+import dev.backgroundjobs.store.RunStore;
 import dev.backgroundjobs.store.StepStore;
 import org.jspecify.annotations.Nullable;
 
@@ -25,10 +27,12 @@ import org.jspecify.annotations.Nullable;
  * @param clock the clock for step timings and sleeps
  * @param events publishes the events a run sends, if a publisher is available
  * @param listeners callbacks on run events
+ * @param runStore records the runs this run invokes
+ * @param functions the functions this run may invoke
  */
 record RunScope(String runId, String functionId, long version, int retries, StepStore stepStore, PayloadCodec codec,
 		RetryBackoff backoff, Duration parkThreshold, Clock clock, @Nullable EventPublisher events,
-		List<RunLifecycleListener> listeners) {
+		List<RunLifecycleListener> listeners, RunStore runStore, FunctionRegistry functions) {
 
 	String describe() {
 		return "run " + this.runId + " of function '" + this.functionId + "'";

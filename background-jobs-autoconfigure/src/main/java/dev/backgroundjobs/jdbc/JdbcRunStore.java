@@ -14,6 +14,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 import javax.sql.DataSource;
 
@@ -51,6 +52,36 @@ public class JdbcRunStore implements RunStore {
 					version, handler_failures, lease_owner, lease_until, created_at)
 			VALUES (:runId, :functionId, :eventId, :eventName, :eventData, :eventTime, 'QUEUED', 0, 1, 0, :owner,
 					${now + leaseMillis}, ${now})
+			""";
+
+	private static final String INSERT_CHILD_RUN = """
+			INSERT INTO bj_runs (run_id, function_id, event_id, event_name, event_data, event_time, status, attempt,
+					version, handler_failures, lease_owner, lease_until, created_at)
+			VALUES (:runId, :functionId, :eventId, :eventName, :eventData, :eventTime, 'QUEUED', 0, 1, 0, NULL,
+					${now}, ${now})
+			""";
+
+	private static final String INSERT_INVOCATION = """
+			INSERT INTO bj_invocations (child_run_id, parent_run_id, parent_step_id, created_at)
+			VALUES (:runId, :parentRunId, :parentStepId, ${now})
+			""";
+
+	private static final String SELECT_PARENT = "SELECT parent_run_id FROM bj_invocations WHERE child_run_id = :runId";
+
+	private static final String LOCK_RUN = "SELECT run_id FROM bj_runs WHERE run_id = :runId FOR UPDATE";
+
+	private static final String AWAIT = """
+			UPDATE bj_runs
+			SET status = 'WAITING', wake_at = NULL, lease_owner = NULL, lease_until = NULL, error = NULL
+			WHERE run_id = :runId AND version = :version AND status IN ('QUEUED', 'RUNNING')
+			""";
+
+	private static final String COUNT_FINISHED = """
+			SELECT COUNT(*) FROM bj_runs WHERE run_id = :runId AND status IN ('COMPLETED', 'FAILED', 'CANCELLED')
+			""";
+
+	private static final String WAKE_WAITING = """
+			UPDATE bj_runs SET status = 'SLEEPING', wake_at = ${now} WHERE run_id = :runId AND status = 'WAITING'
 			""";
 
 	private static final String SELECT_EXISTING_RUN_IDS = """
@@ -170,6 +201,10 @@ public class JdbcRunStore implements RunStore {
 
 	private final String insertRun;
 
+	private final String insertChildRun;
+
+	private final String insertInvocation;
+
 	/**
 	 * Creates a store on a data source, detecting its dialect and using a
 	 * {@link JdbcTransactionManager} of its own.
@@ -198,6 +233,8 @@ public class JdbcRunStore implements RunStore {
 	public JdbcRunStore(DataSource dataSource, DatabaseDialect dialect, PlatformTransactionManager transactionManager) {
 		this.support = new JdbcStoreSupport(dataSource, dialect, transactionManager);
 		this.insertRun = dialect.insertIgnoringDuplicates(dialect.render(INSERT_RUN));
+		this.insertChildRun = dialect.insertIgnoringDuplicates(dialect.render(INSERT_CHILD_RUN));
+		this.insertInvocation = dialect.insertIgnoringDuplicates(dialect.render(INSERT_INVOCATION));
 	}
 
 	@Override
@@ -341,7 +378,75 @@ public class JdbcRunStore implements RunStore {
 
 	@Override
 	public boolean complete(String runId, long version, @Nullable String output) {
-		return fenced(COMPLETE, runId, version).param("output", output, Types.VARCHAR).update() == 1;
+		Boolean completed = this.support.transactions()
+			.execute((status) -> finish(runId,
+					() -> fenced(COMPLETE, runId, version).param("output", output, Types.VARCHAR).update() == 1));
+		return Boolean.TRUE.equals(completed);
+	}
+
+	/**
+	 * Runs the statement that finishes a run and, when a parent waits for it, makes the
+	 * parent due. The parent's row is locked first, as {@link #awaitChild} locks it by
+	 * updating it before it reads the child, so whichever runs second sees the other's
+	 * write.
+	 */
+	private boolean finish(String runId, Supplier<Boolean> update) {
+		String parent = this.support.jdbc()
+			.sql(SELECT_PARENT)
+			.param("runId", runId)
+			.query(String.class)
+			.optional()
+			.orElse(null);
+		if (parent != null) {
+			this.support.jdbc().sql(LOCK_RUN).param("runId", parent).query(String.class).list();
+		}
+		boolean finished = update.get();
+		if (finished && parent != null) {
+			this.support.jdbc().sql(this.support.render(WAKE_WAITING)).param("runId", parent).update();
+		}
+		return finished;
+	}
+
+	@Override
+	public boolean insertChild(NewRun run, String parentRunId, String parentStepId) {
+		validate(run);
+		Boolean inserted = this.support.transactions().execute((status) -> {
+			boolean fresh = insertIgnoringDuplicate(this.insertChildRun, insertParameters(run, "", Duration.ZERO));
+			insertIgnoringDuplicate(this.insertInvocation,
+					new MapSqlParameterSource("runId", run.runId()).addValue("parentRunId", parentRunId)
+						.addValue("parentStepId", parentStepId));
+			return fresh;
+		});
+		return Boolean.TRUE.equals(inserted);
+	}
+
+	private boolean insertIgnoringDuplicate(String sql, SqlParameterSource parameters) {
+		try {
+			return this.support.template().update(sql, parameters) == 1;
+		}
+		catch (DuplicateKeyException ex) {
+			// Recorded already: skip, as insert-ignore does on the other databases
+			return false;
+		}
+	}
+
+	@Override
+	public boolean awaitChild(String runId, long version, String childRunId) {
+		Boolean parked = this.support.transactions().execute((status) -> {
+			if (fenced(AWAIT, runId, version).update() != 1) {
+				return false;
+			}
+			Integer finished = this.support.jdbc()
+				.sql(COUNT_FINISHED)
+				.param("runId", childRunId)
+				.query(Integer.class)
+				.single();
+			if (finished > 0) {
+				this.support.jdbc().sql(this.support.render(WAKE_WAITING)).param("runId", runId).update();
+			}
+			return true;
+		});
+		return Boolean.TRUE.equals(parked);
 	}
 
 	@Override
@@ -355,7 +460,7 @@ public class JdbcRunStore implements RunStore {
 	@Override
 	public boolean fail(String runId, long version, @Nullable String stepId, String error) {
 		Boolean failed = this.support.transactions().execute((status) -> {
-			if (fenced(FAIL, runId, version).param("error", error, Types.VARCHAR).update() != 1) {
+			if (!finish(runId, () -> fenced(FAIL, runId, version).param("error", error, Types.VARCHAR).update() == 1)) {
 				return false;
 			}
 			this.support.jdbc().sql(DELETE_DEAD_LETTER).param("runId", runId).update();

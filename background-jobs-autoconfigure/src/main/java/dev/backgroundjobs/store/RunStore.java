@@ -153,4 +153,30 @@ public interface RunStore {
 	 */
 	@Nullable Instant latestEventTime(String functionId, String eventName);
 
+	/**
+	 * Records a run started by {@code step.invoke} and links it to the run waiting for
+	 * it, in one transaction. The run is {@link RunStatus#QUEUED} and unleased, so the
+	 * next poll of any instance that has its function claims it. A run whose
+	 * {@code (functionId, eventId)} is already recorded is skipped.
+	 * @param run the child run
+	 * @param parentRunId the run that invoked it
+	 * @param parentStepId the step of the parent that invoked it
+	 * @return whether the child run was inserted
+	 */
+	boolean insertChild(NewRun run, String parentRunId, String parentStepId);
+
+	/**
+	 * Parks a run as {@link RunStatus#WAITING} until a child run it invoked finishes,
+	 * clearing its lease. When the child run has already finished, the run is made due at
+	 * once instead. A child run reaching {@link RunStatus#COMPLETED} or
+	 * {@link RunStatus#FAILED} through {@link #complete} or {@link #fail} makes its
+	 * waiting parent due ({@link RunStatus#SLEEPING} with a wake time of now) in the same
+	 * transaction, so no wake-up is lost whichever finishes first.
+	 * @param runId the waiting run
+	 * @param version the version the caller holds
+	 * @param childRunId the child run
+	 * @return whether the run was updated
+	 */
+	boolean awaitChild(String runId, long version, String childRunId);
+
 }

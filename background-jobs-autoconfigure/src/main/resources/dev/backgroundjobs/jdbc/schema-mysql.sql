@@ -64,3 +64,13 @@ CREATE TABLE IF NOT EXISTS bj_dead_letters (
 	PRIMARY KEY (id),
 	KEY bj_dead_letters_created_idx (created_at)
 ) ENGINE = InnoDB ROW_FORMAT = DYNAMIC DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+
+-- A run started by step.invoke, and the run waiting for it: when the child run finishes,
+-- its parent is made due.
+CREATE TABLE IF NOT EXISTS bj_invocations (
+	child_run_id VARCHAR(255) NOT NULL,
+	parent_run_id VARCHAR(255) NOT NULL,
+	parent_step_id VARCHAR(255) NOT NULL,
+	created_at DATETIME(6) NOT NULL,
+	PRIMARY KEY (child_run_id)
+) ENGINE = InnoDB ROW_FORMAT = DYNAMIC DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;

@@ -61,3 +61,13 @@ CREATE TABLE IF NOT EXISTS bj_dead_letters (
 );
 
 CREATE INDEX IF NOT EXISTS bj_dead_letters_created_idx ON bj_dead_letters (created_at);
+
+-- A run started by step.invoke, and the run waiting for it: when the child run finishes,
+-- its parent is made due.
+CREATE TABLE IF NOT EXISTS bj_invocations (
+	child_run_id VARCHAR(255) NOT NULL,
+	parent_run_id VARCHAR(255) NOT NULL,
+	parent_step_id VARCHAR(255) NOT NULL,
+	created_at TIMESTAMPTZ NOT NULL,
+	CONSTRAINT bj_invocations_pk PRIMARY KEY (child_run_id)
+);

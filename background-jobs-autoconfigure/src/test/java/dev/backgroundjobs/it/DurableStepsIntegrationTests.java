@@ -17,6 +17,8 @@ import dev.backgroundjobs.function.InvalidEventHandlerException;
 import dev.backgroundjobs.jdbc.JdbcRunStore;
 import dev.backgroundjobs.kafka.EventHeaders;
 import dev.backgroundjobs.kafka.TopicNames;
+import dev.backgroundjobs.store.DeadLetterRecord;
+import dev.backgroundjobs.store.DeadLetterStore;
 import dev.backgroundjobs.store.NewRun;
 import dev.backgroundjobs.store.RunQuery;
 import dev.backgroundjobs.store.RunRecord;
@@ -146,6 +148,37 @@ class DurableStepsIntegrationTests {
 		assertThat(this.cluster.probe.count(eventId, "announced")).isOne();
 		List<ConsumerRecord<String, byte[]>> records = consumeAll(topic, Duration.ofSeconds(2));
 		assertThat(records).extracting(ConsumerRecord::key).containsExactly(sentId);
+	}
+
+	@Test
+	void invokeReturnsTheCalleesOutputToTheParkedCaller() {
+		ConfigurableApplicationContext app = this.cluster.start();
+		String eventId = publisher(app).send("test/caller", new Job("question-1", 0, 1_000));
+		RunRecord caller = awaitStatus(app, "caller", eventId, RunStatus.COMPLETED);
+		assertThat(caller.output()).isEqualTo("\"caller got answer for question-1\"");
+		assertThat(caller.attempt()).isEqualTo(2);
+		RunRecord callee = app.getBean(RunStore.class).find(runId("callee", "invoke:" + caller.runId() + ":call"));
+		assertThat(callee).isNotNull();
+		assertThat(callee.status()).isEqualTo(RunStatus.COMPLETED);
+		assertThat(callee.eventName()).isEqualTo("invoke/callee");
+		assertThat(this.cluster.probe.count(eventId, "before")).isOne();
+		assertThat(this.cluster.probe.count("question-1", "callee")).isOne();
+		assertThat(this.cluster.probe.count(eventId, "after")).isOne();
+		assertThat(app.getBean(StepStore.class).findSteps(caller.runId())).extracting(StepRecord::stepId)
+			.containsExactly("before", "call", "after");
+	}
+
+	@Test
+	void failingCalleeFailsTheCallersStep() {
+		ConfigurableApplicationContext app = this.cluster.start();
+		String eventId = publisher(app).send("test/caller", new Job("question-2", 1, 0));
+		RunRecord caller = awaitStatus(app, "caller", eventId, RunStatus.FAILED);
+		DeadLetterRecord deadLetter = app.getBean(DeadLetterStore.class).find(caller.runId());
+		assertThat(deadLetter).isNotNull();
+		assertThat(deadLetter.stepId()).isEqualTo("call");
+		assertThat(deadLetter.error()).contains("Invoked function 'callee'")
+			.contains("Callee cannot handle question-2");
+		assertThat(this.cluster.probe.count(eventId, "after")).isZero();
 	}
 
 	@Test

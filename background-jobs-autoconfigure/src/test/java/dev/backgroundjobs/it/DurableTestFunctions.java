@@ -55,4 +55,26 @@ class DurableTestFunctions {
 		step.run("count", () -> this.probe.hit(source, "announced"));
 	}
 
+	@EventHandler(id = "caller", event = "test/caller", retries = 0)
+	String caller(Event<Job> event, Step step) {
+		String id = event.id();
+		step.run("before", () -> this.probe.hit(id, "before"));
+		String answer = step.invoke("call", "callee", event.data(), String.class);
+		step.run("after", () -> this.probe.hit(id, "after"));
+		return "caller got " + answer;
+	}
+
+	@EventHandler(id = "callee", event = "test/callee-direct", retries = 0)
+	String callee(Event<Job> event, Step step) {
+		Job job = event.data();
+		return step.run("answer", String.class, () -> {
+			this.probe.hit(job.key(), "callee");
+			if (job.failTimes() > 0) {
+				throw new IllegalStateException("Callee cannot handle " + job.key());
+			}
+			Thread.sleep(job.sleepMillis());
+			return "answer for " + job.key();
+		});
+	}
+
 }

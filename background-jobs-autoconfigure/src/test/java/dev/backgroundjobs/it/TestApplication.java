@@ -111,7 +111,7 @@ class TestApplication {
 
 		static void clearTables(DataSource dataSource) {
 			JdbcClient jdbc = JdbcClient.create(dataSource);
-			for (String table : List.of("bj_steps", "bj_dead_letters", "bj_runs")) {
+			for (String table : List.of("bj_steps", "bj_dead_letters", "bj_invocations", "bj_runs")) {
 				try {
 					jdbc.sql("DELETE FROM " + table).update();
 				}

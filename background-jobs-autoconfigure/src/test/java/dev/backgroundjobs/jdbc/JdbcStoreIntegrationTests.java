@@ -149,6 +149,7 @@ class JdbcStoreIntegrationTests {
 					Statement statement = connection.createStatement()) {
 				statement.execute("DELETE FROM bj_steps");
 				statement.execute("DELETE FROM bj_dead_letters");
+				statement.execute("DELETE FROM bj_invocations");
 				statement.execute("DELETE FROM bj_runs");
 			}
 			DatabaseDialect dialect = DatabaseDialect.from(this.dataSource);
@@ -614,6 +615,54 @@ class JdbcStoreIntegrationTests {
 					timedRun("run-4", "other-fn", "cron/fn", tick.plusSeconds(9000))), "owner-a", LONG_LEASE);
 			assertThat(this.runs.latestEventTime("fn", "cron/fn")).isEqualTo(tick.plusSeconds(3600));
 			assertThat(this.runs.latestEventTime("other", "cron/other")).isNull();
+		}
+
+		@Test
+		void insertChildRecordsAnUnleasedRunThatAnyInstanceClaims() {
+			NewRun child = newRun("child", "fn", "invoke:parent:call");
+			assertThat(this.runs.insertChild(child, "parent", "call")).isTrue();
+			assertThat(this.runs.insertChild(child, "parent", "call")).isFalse();
+			RunRecord record = this.runs.find("child");
+			assertThat(record.status()).isEqualTo(RunStatus.QUEUED);
+			assertThat(record.leaseOwner()).isNull();
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS)).extracting(RunRecord::runId)
+				.containsExactly("child");
+		}
+
+		@Test
+		void completingAChildMakesItsWaitingParentDue() {
+			insert("parent", LONG_LEASE);
+			this.runs.insertChild(newRun("child", "fn", "invoke:parent:call"), "parent", "call");
+			assertThat(this.runs.awaitChild("parent", 1, "child")).isTrue();
+			assertThat(this.runs.find("parent").status()).isEqualTo(RunStatus.WAITING);
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS)).extracting(RunRecord::runId)
+				.containsExactly("child");
+			assertThat(this.runs.complete("child", 2, "\"done\"")).isTrue();
+			RunRecord parent = this.runs.find("parent");
+			assertThat(parent.status()).isEqualTo(RunStatus.SLEEPING);
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS)).extracting(RunRecord::runId)
+				.containsExactly("parent");
+		}
+
+		@Test
+		void failingAChildMakesItsWaitingParentDue() {
+			insert("parent", LONG_LEASE);
+			this.runs.insertChild(newRun("child", "fn", "invoke:parent:call"), "parent", "call");
+			this.runs.awaitChild("parent", 1, "child");
+			this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS);
+			assertThat(this.runs.fail("child", 2, "step", "boom")).isTrue();
+			assertThat(this.runs.find("parent").status()).isEqualTo(RunStatus.SLEEPING);
+		}
+
+		@Test
+		void awaitingAChildThatAlreadyFinishedMakesTheRunDueAtOnce() {
+			insert("parent", LONG_LEASE);
+			this.runs.insertChild(newRun("child", "fn", "invoke:parent:call"), "parent", "call");
+			this.runs.claimDue("owner-b", LONG_LEASE, 10, List.of("fn"));
+			this.runs.complete("child", 2, null);
+			assertThat(this.runs.awaitChild("parent", 1, "child")).isTrue();
+			assertThat(this.runs.find("parent").status()).isEqualTo(RunStatus.SLEEPING);
+			assertThat(this.runs.awaitChild("parent", 1, "child")).isFalse();
 		}
 
 		private NewRun timedRun(String runId, String functionId, String eventName, Instant eventTime) {
