@@ -2,6 +2,7 @@ package dev.backgroundjobs;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 import org.jspecify.annotations.Nullable;
@@ -93,6 +94,37 @@ public interface Step {
 	 * @throws IllegalArgumentException if no function has that id
 	 */
 	<T> @Nullable T invoke(String id, String functionId, Object data, Class<T> type);
+
+	/**
+	 * Waits durably for an event, as a step: the run is parked as
+	 * {@link RunStatus#WAITING WAITING}, holding no thread, until an event named
+	 * {@code event} that matches arrives, or until {@code timeout} has passed.
+	 * <p>
+	 * An event matches when it happened at or after the moment the wait began (events
+	 * sent earlier never match) and when {@code match} holds. {@code match} compares a
+	 * field of this run's triggering event with a field of the awaited event:
+	 * <ul>
+	 * <li>a path such as {@code data.documentId} compares the same field of both events;
+	 * </li>
+	 * <li>{@code event.data.documentId == async.data.document.id} compares a field of the
+	 * triggering event ({@code event.}) with another of the awaited event
+	 * ({@code async.}).</li>
+	 * </ul>
+	 * A path is {@code data} followed by field names separated by dots. The fields must
+	 * hold strings, numbers or booleans; they are compared as JSON values, so
+	 * {@code "42"} does not match {@code 42}. Matching is an indexed database lookup, so
+	 * any number of runs may wait at once.
+	 * @param <T> the awaited event's payload type
+	 * @param id the step id
+	 * @param event the name of the awaited event
+	 * @param type the awaited event's payload type
+	 * @param timeout how long to wait
+	 * @param match the match expression
+	 * @return the matching event, or empty if the wait timed out
+	 * @throws IllegalArgumentException if {@code match} is not valid, or the triggering
+	 * event has no value at its path
+	 */
+	<T> Optional<Event<T>> waitForEvent(String id, String event, Class<T> type, Duration timeout, String match);
 
 	/**
 	 * Work of a step that produces no result and may throw.

@@ -22,6 +22,7 @@ import dev.backgroundjobs.schedule.CronTicker;
 import dev.backgroundjobs.schedule.DueWorkPoller;
 import dev.backgroundjobs.schedule.EngineLifecycle;
 import dev.backgroundjobs.schedule.LeaseKeeper;
+import dev.backgroundjobs.store.EventWaitStore;
 import dev.backgroundjobs.store.RunStore;
 import dev.backgroundjobs.store.StepStore;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -85,9 +86,9 @@ class BackgroundJobsEngineConfiguration {
 	@ConditionalOnMissingBean
 	RunExecutor backgroundJobsRunExecutor(RunStore runStore, StepStore stepStore, FunctionRegistry functions,
 			PayloadCodec codec, EngineSettings settings, ObjectProvider<RunLifecycleListener> listeners,
-			ObjectProvider<EventPublisher> events) {
+			ObjectProvider<EventPublisher> events, EventWaitStore waits) {
 		return new RunExecutor(runStore, stepStore, functions, codec, settings, listeners.orderedStream().toList(),
-				events.getIfUnique());
+				events.getIfUnique(), waits);
 	}
 
 	@Bean

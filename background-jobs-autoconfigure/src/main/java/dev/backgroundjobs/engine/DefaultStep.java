@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -18,11 +19,14 @@ import dev.backgroundjobs.RunStatus;
 import dev.backgroundjobs.Step;
 import dev.backgroundjobs.StepFailedException;
 import dev.backgroundjobs.json.PayloadException;
+import dev.backgroundjobs.json.MatchExpression;
+import dev.backgroundjobs.store.EventWait;
 import dev.backgroundjobs.store.NewRun;
 import dev.backgroundjobs.store.RunRecord;
 import dev.backgroundjobs.store.StepRecord;
 import dev.backgroundjobs.store.StepStatus;
 import org.jspecify.annotations.Nullable;
+import tools.jackson.databind.JsonNode;
 
 import org.springframework.core.log.LogAccessor;
 import org.springframework.dao.DataAccessException;
@@ -165,7 +169,60 @@ final class DefaultStep implements Step {
 		throw this.interruption;
 	}
 
-	private <R> R database(String stepId, Supplier<R> action) {
+	@Override
+	public <T> Optional<Event<T>> waitForEvent(String id, String event, Class<T> type, Duration timeout, String match) {
+		Assert.hasText(event, "'event' must not be empty");
+		Assert.notNull(type, "'type' must not be null");
+		Assert.isTrue(timeout != null && !timeout.isNegative(), "'timeout' must not be null or negative");
+		MatchExpression expression = MatchExpression.parse(match);
+		String stepId = begin(id);
+		StepRecord previous = this.stored.get(stepId);
+		if (previous != null && previous.status() == StepStatus.COMPLETED) {
+			return receivedEvent(previous, type);
+		}
+		EventWait wait = database(stepId, () -> this.scope.waits().find(this.scope.runId(), stepId));
+		Instant now = this.scope.clock().instant();
+		if (wait == null) {
+			JsonNode trigger = this.scope.codec().mapper().readTree(this.scope.eventData());
+			String value = MatchExpression.valueAt(trigger, expression.triggerPath());
+			if (value == null) {
+				throw new IllegalArgumentException("Step '" + stepId + "' of " + this.scope.describe()
+						+ " waits for event '" + event + "' matching '" + match + "', but the triggering event has "
+						+ "no string, number or boolean at '" + expression.triggerPath() + "'");
+			}
+			this.interruption = new RunInterruption.AwaitEvent(stepId, event, expression.awaitedPath(), value, timeout);
+			throw this.interruption;
+		}
+		if (wait.resolvedEvent() == null && now.isBefore(wait.expiresAt())) {
+			// Claimed before the wait ended (a lease expired): wait for the rest of it.
+			this.interruption = new RunInterruption.AwaitEvent(stepId, event, wait.matchPath(), wait.matchValue(),
+					Duration.between(now, wait.expiresAt()));
+			throw this.interruption;
+		}
+		StepRecord received = new StepRecord(this.scope.runId(), stepId, StepStatus.COMPLETED, 1, wait.resolvedEvent(),
+				null, wait.createdAt(), now);
+		interruptible(() -> save(received));
+		this.stored.put(stepId, received);
+		database(stepId, () -> {
+			this.scope.waits().delete(this.scope.runId(), stepId);
+			return null;
+		});
+		return receivedEvent(received, type);
+	}
+
+	private <T> Optional<Event<T>> receivedEvent(StepRecord step, Class<T> type) {
+		if (step.output() == null) {
+			return Optional.empty();
+		}
+		JsonNode event = this.scope.codec().mapper().readTree(step.output());
+		Object data = this.scope.codec()
+			.decode(event.get("data").toString(), type,
+					"event received by step '" + step.stepId() + "' of " + this.scope.describe());
+		return Optional.of(new Event<>(event.get("id").asString(), event.get("name").asString(), type.cast(data),
+				Instant.parse(event.get("timestamp").asString())));
+	}
+
+	private <R> @Nullable R database(String stepId, Supplier<@Nullable R> action) {
 		try {
 			return action.get();
 		}

@@ -12,6 +12,7 @@ import dev.backgroundjobs.function.invoke.Invocation;
 import dev.backgroundjobs.function.invoke.StoredEvent;
 import dev.backgroundjobs.json.PayloadCodec;
 import dev.backgroundjobs.json.PayloadException;
+import dev.backgroundjobs.store.EventWaitStore;
 import dev.backgroundjobs.store.RunRecord;
 import dev.backgroundjobs.store.RunStore;
 import dev.backgroundjobs.store.StepRecord;
@@ -47,6 +48,8 @@ public final class RunExecutor {
 
 	private final @Nullable EventPublisher events;
 
+	private final EventWaitStore waits;
+
 	/**
 	 * Creates an executor.
 	 * @param runStore the run store
@@ -57,9 +60,11 @@ public final class RunExecutor {
 	 * @param listeners callbacks on run outcomes
 	 * @param events publishes the events that runs send with
 	 * {@link dev.backgroundjobs.Step#sendEvent}, or {@code null} if none is available
+	 * @param waits stores the waits of {@link dev.backgroundjobs.Step#waitForEvent}
 	 */
 	public RunExecutor(RunStore runStore, StepStore stepStore, FunctionRegistry functions, PayloadCodec codec,
-			EngineSettings settings, List<RunLifecycleListener> listeners, @Nullable EventPublisher events) {
+			EngineSettings settings, List<RunLifecycleListener> listeners, @Nullable EventPublisher events,
+			EventWaitStore waits) {
 		this.runStore = runStore;
 		this.stepStore = stepStore;
 		this.functions = functions;
@@ -67,6 +72,7 @@ public final class RunExecutor {
 		this.settings = settings;
 		this.listeners = List.copyOf(listeners);
 		this.events = events;
+		this.waits = waits;
 	}
 
 	/**
@@ -106,7 +112,7 @@ public final class RunExecutor {
 	private void invoke(RunRecord run, FunctionDefinition function, List<StepRecord> steps) {
 		RunScope scope = new RunScope(run.runId(), run.functionId(), run.version(), function.retries(), this.stepStore,
 				this.codec, this.settings.backoff(), this.settings.parkThreshold(), this.settings.clock(), this.events,
-				this.listeners, this.runStore, this.functions);
+				this.listeners, this.runStore, this.functions, this.waits, run.eventData());
 		DefaultStep step = new DefaultStep(scope, steps);
 		RunContext context = new RunContext(run.runId(), run.functionId(), run.eventId(), run.attempt() + 1);
 		StoredEvent event = new StoredEvent(run.eventId(), run.eventName(), run.eventData(), run.eventTime());
@@ -166,6 +172,12 @@ public final class RunExecutor {
 		else if (interruption instanceof RunInterruption.AwaitChild await) {
 			if (!this.runStore.awaitChild(run.runId(), run.version(), await.childRunId())) {
 				logger.warn(() -> "Lost the lease of run " + run.runId() + " before it could wait for its child run");
+			}
+		}
+		else if (interruption instanceof RunInterruption.AwaitEvent await) {
+			if (!this.waits.awaitEvent(run.runId(), run.version(), await.stepId(), await.eventName(), await.matchPath(),
+					await.matchValue(), await.timeout())) {
+				logger.warn(() -> "Lost the lease of run " + run.runId() + " before it could wait for an event");
 			}
 		}
 		else if (interruption instanceof RunInterruption.LeaseLost) {

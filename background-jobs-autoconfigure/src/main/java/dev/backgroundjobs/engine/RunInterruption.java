@@ -65,6 +65,53 @@ public abstract sealed class RunInterruption extends Error {
 	}
 
 	/**
+	 * The run waits for an event, freeing its worker; a matching event or the timeout
+	 * makes it due again.
+	 */
+	static final class AwaitEvent extends RunInterruption {
+
+		private final String stepId;
+
+		private final String eventName;
+
+		private final String matchPath;
+
+		private final String matchValue;
+
+		private final Duration timeout;
+
+		AwaitEvent(String stepId, String eventName, String matchPath, String matchValue, Duration timeout) {
+			super("Run waits for event '" + eventName + "'", null);
+			this.stepId = stepId;
+			this.eventName = eventName;
+			this.matchPath = matchPath;
+			this.matchValue = matchValue;
+			this.timeout = timeout;
+		}
+
+		String stepId() {
+			return this.stepId;
+		}
+
+		String eventName() {
+			return this.eventName;
+		}
+
+		String matchPath() {
+			return this.matchPath;
+		}
+
+		String matchValue() {
+			return this.matchValue;
+		}
+
+		Duration timeout() {
+			return this.timeout;
+		}
+
+	}
+
+	/**
 	 * Another instance claimed the run: this worker must stop without writing anything.
 	 */
 	static final class LeaseLost extends RunInterruption {

@@ -8,6 +8,7 @@ import dev.backgroundjobs.EventPublisher;
 
 import dev.backgroundjobs.function.FunctionRegistry;
 import dev.backgroundjobs.json.PayloadCodec;
+import dev.backgroundjobs.store.EventWaitStore;
 import dev.backgroundjobs.store.RunStore;
 import dev.backgroundjobs.store.StepStore;
 import org.jspecify.annotations.Nullable;
@@ -29,10 +30,13 @@ import org.jspecify.annotations.Nullable;
  * @param listeners callbacks on run events
  * @param runStore records the runs this run invokes
  * @param functions the functions this run may invoke
+ * @param waits records the run's waits for events
+ * @param eventData the payload of the run's triggering event as JSON
  */
 record RunScope(String runId, String functionId, long version, int retries, StepStore stepStore, PayloadCodec codec,
 		RetryBackoff backoff, Duration parkThreshold, Clock clock, @Nullable EventPublisher events,
-		List<RunLifecycleListener> listeners, RunStore runStore, FunctionRegistry functions) {
+		List<RunLifecycleListener> listeners, RunStore runStore, FunctionRegistry functions, EventWaitStore waits,
+		String eventData) {
 
 	String describe() {
 		return "run " + this.runId + " of function '" + this.functionId + "'";

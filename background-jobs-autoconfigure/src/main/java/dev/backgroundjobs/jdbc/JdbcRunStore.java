@@ -110,6 +110,14 @@ public class JdbcRunStore implements RunStore {
 			FOR UPDATE SKIP LOCKED
 			""";
 
+	private static final String SELECT_DUE_WAITING = """
+			SELECT run_id FROM bj_runs
+			WHERE status = 'WAITING' AND wake_at <= ${now} AND function_id IN (:functionIds)
+			ORDER BY wake_at
+			LIMIT :limit
+			FOR UPDATE SKIP LOCKED
+			""";
+
 	private static final String SELECT_EXPIRED_LEASES = """
 			SELECT run_id FROM bj_runs
 			WHERE status IN ('QUEUED', 'RUNNING') AND lease_until <= ${now} AND function_id IN (:functionIds)
@@ -334,8 +342,12 @@ public class JdbcRunStore implements RunStore {
 			return List.of();
 		}
 		List<RunRecord> claimed = this.support.transactions().execute((status) -> {
-			// Two queries rather than one OR, so that each is a range scan of its index.
+			// Three queries rather than one OR, so that each is a range scan of its
+			// index.
 			Set<String> runIds = new LinkedHashSet<>(lockDue(SELECT_DUE_SLEEPING, limit, functionIds));
+			if (runIds.size() < limit) {
+				runIds.addAll(lockDue(SELECT_DUE_WAITING, limit - runIds.size(), functionIds));
+			}
 			if (runIds.size() < limit) {
 				runIds.addAll(lockDue(SELECT_EXPIRED_LEASES, limit - runIds.size(), functionIds));
 			}

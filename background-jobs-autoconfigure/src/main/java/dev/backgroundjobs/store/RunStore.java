@@ -49,11 +49,12 @@ public interface RunStore {
 
 	/**
 	 * Claims runs that are due: {@link RunStatus#SLEEPING} runs whose wake time has come,
-	 * and {@link RunStatus#QUEUED} or {@link RunStatus#RUNNING} runs whose lease expired.
-	 * Each claimed run becomes {@link RunStatus#QUEUED}, leased to {@code owner}, with
-	 * its version incremented. Rows locked by another claimer are skipped. Only runs of
-	 * the given functions are claimed, so an instance never takes a run it cannot execute
-	 * (during a rolling update, or when another application shares the tables).
+	 * {@link RunStatus#WAITING} runs whose wait timed out, and {@link RunStatus#QUEUED}
+	 * or {@link RunStatus#RUNNING} runs whose lease expired. Each claimed run becomes
+	 * {@link RunStatus#QUEUED}, leased to {@code owner}, with its version incremented.
+	 * Rows locked by another claimer are skipped. Only runs of the given functions are
+	 * claimed, so an instance never takes a run it cannot execute (during a rolling
+	 * update, or when another application shares the tables).
 	 * @param owner the claiming instance
 	 * @param lease how long the lease lasts
 	 * @param limit the maximum number of runs to claim

@@ -71,3 +71,19 @@ CREATE TABLE IF NOT EXISTS bj_invocations (
 	created_at TIMESTAMP(6) WITH TIME ZONE NOT NULL,
 	CONSTRAINT bj_invocations_pk PRIMARY KEY (child_run_id)
 );
+
+-- A run's wait for an event (step.waitForEvent). Incoming events are matched by an index
+-- lookup on (event_name, match_path, match_value).
+CREATE TABLE IF NOT EXISTS bj_event_waits (
+	run_id VARCHAR(255) NOT NULL,
+	step_id VARCHAR(255) NOT NULL,
+	event_name VARCHAR(255) NOT NULL,
+	match_path VARCHAR(255) NOT NULL,
+	match_value VARCHAR(255) NOT NULL,
+	created_at TIMESTAMP(6) WITH TIME ZONE NOT NULL,
+	expires_at TIMESTAMP(6) WITH TIME ZONE NOT NULL,
+	resolved_event CLOB,
+	CONSTRAINT bj_event_waits_pk PRIMARY KEY (run_id, step_id)
+);
+
+CREATE INDEX IF NOT EXISTS bj_event_waits_match_idx ON bj_event_waits (event_name, match_path, match_value);

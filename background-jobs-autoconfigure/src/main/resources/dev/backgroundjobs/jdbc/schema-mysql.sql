@@ -74,3 +74,19 @@ CREATE TABLE IF NOT EXISTS bj_invocations (
 	created_at DATETIME(6) NOT NULL,
 	PRIMARY KEY (child_run_id)
 ) ENGINE = InnoDB ROW_FORMAT = DYNAMIC DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+
+-- A run's wait for an event (step.waitForEvent). Incoming events are matched by an index
+-- lookup on (event_name, match_path, match_value).
+-- The match key is 3 x 255 x 4 = 3060 bytes, within InnoDB's 3072-byte limit.
+CREATE TABLE IF NOT EXISTS bj_event_waits (
+	run_id VARCHAR(255) NOT NULL,
+	step_id VARCHAR(255) NOT NULL,
+	event_name VARCHAR(255) NOT NULL,
+	match_path VARCHAR(255) NOT NULL,
+	match_value VARCHAR(255) NOT NULL,
+	created_at DATETIME(6) NOT NULL,
+	expires_at DATETIME(6) NOT NULL,
+	resolved_event LONGTEXT,
+	PRIMARY KEY (run_id, step_id),
+	KEY bj_event_waits_match_idx (event_name, match_path, match_value)
+) ENGINE = InnoDB ROW_FORMAT = DYNAMIC DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;

@@ -43,6 +43,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.core.simple.JdbcClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -111,7 +112,7 @@ class DurableStepsIntegrationTests {
 
 	@Test
 	void fiveThousandSleepingRunsHoldNoThreadsAndAllComplete() throws Exception {
-		ConfigurableApplicationContext app = this.cluster.start();
+		ConfigurableApplicationContext app = this.cluster.with("test.mutable-clock", "true").start();
 		RunStore runs = app.getBean(RunStore.class);
 		String topic = app.getBean(TopicNames.class).forEvent("test/nap");
 		// Warm up: every worker thread and client thread exists before the baseline.
@@ -119,13 +120,17 @@ class DurableStepsIntegrationTests {
 		await().atMost(TIMEOUT).until(() -> completed(runs) == 100);
 		int baseline = ManagementFactory.getThreadMXBean().getThreadCount();
 		int sleepers = 5_000;
-		Instant wakeAt = Instant.now().plusSeconds(40);
-		publishNaps(topic, sleepers, wakeAt);
-		await().atMost(Duration.ofSeconds(35))
-			.pollInterval(Duration.ofMillis(200))
+		publishNaps(topic, sleepers, Instant.now().plus(Duration.ofHours(1)));
+		await().atMost(Duration.ofMinutes(3))
+			.pollInterval(Duration.ofMillis(500))
 			.until(() -> runs.countByStatus().getOrDefault(RunStatus.SLEEPING, 0L) == sleepers);
 		int whileSleeping = ManagementFactory.getThreadMXBean().getThreadCount();
 		assertThat(whileSleeping).isLessThanOrEqualTo(baseline + 5);
+		// An hour passes, for the engine's clock and for the database's wake times.
+		app.getBean(MutableClock.class).advance(Duration.ofHours(1));
+		JdbcClient.create(this.database.dataSource())
+			.sql("UPDATE bj_runs SET wake_at = CURRENT_TIMESTAMP WHERE status = 'SLEEPING'")
+			.update();
 		await().atMost(Duration.ofMinutes(3))
 			.pollInterval(Duration.ofMillis(500))
 			.until(() -> completed(runs) == 100 + sleepers);
@@ -179,6 +184,40 @@ class DurableStepsIntegrationTests {
 		assertThat(deadLetter.error()).contains("Invoked function 'callee'")
 			.contains("Callee cannot handle question-2");
 		assertThat(this.cluster.probe.count(eventId, "after")).isZero();
+	}
+
+	@Test
+	void matchingEventResumesTheWaitingRunWithItsDataAndOthersDoNot() {
+		ConfigurableApplicationContext app = this.cluster.start();
+		String eventId = publisher(app).send("test/review-requested", new Review("doc-1", 60_000));
+		RunRecord waiting = awaitStatus(app, "await-approval", eventId, RunStatus.WAITING);
+		assertThat(waiting.wakeAt()).isAfter(Instant.now().plusSeconds(30));
+		publisher(app).send("test/approved", new Approval("doc-2", "mallory"));
+		publisher(app).send("test/approved", new Approval("doc-1", "alice"));
+		RunRecord run = awaitStatus(app, "await-approval", eventId, RunStatus.COMPLETED);
+		assertThat(run.output()).isEqualTo("\"approved by alice\"");
+		assertThat(run.attempt()).isEqualTo(2);
+		assertThat(this.cluster.probe.count(eventId, "before")).isOne();
+		assertThat(this.cluster.probe.count(eventId, "after")).isOne();
+	}
+
+	@Test
+	void waitThatTimesOutResumesWithNoEvent() {
+		ConfigurableApplicationContext app = this.cluster.start();
+		Instant start = Instant.now();
+		String eventId = publisher(app).send("test/review-requested", new Review("doc-3", 1_500));
+		RunRecord run = awaitStatus(app, "await-approval", eventId, RunStatus.COMPLETED);
+		assertThat(run.output()).isEqualTo("\"timed out\"");
+		assertThat(run.finishedAt()).isAfterOrEqualTo(start.plusMillis(1_500));
+	}
+
+	@Test
+	void eventSentBeforeTheWaitBeganDoesNotMatch() {
+		ConfigurableApplicationContext app = this.cluster.start();
+		publisher(app).send("test/approved", new Approval("doc-4", "early-bird"));
+		String eventId = publisher(app).send("test/review-requested", new Review("doc-4", 6_000));
+		RunRecord run = awaitStatus(app, "await-approval", eventId, RunStatus.COMPLETED);
+		assertThat(run.output()).isEqualTo("\"timed out\"");
 	}
 
 	@Test

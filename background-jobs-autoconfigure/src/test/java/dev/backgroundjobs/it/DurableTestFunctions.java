@@ -2,6 +2,7 @@ package dev.backgroundjobs.it;
 
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 
 import dev.backgroundjobs.Event;
 import dev.backgroundjobs.EventHandler;
@@ -75,6 +76,16 @@ class DurableTestFunctions {
 			Thread.sleep(job.sleepMillis());
 			return "answer for " + job.key();
 		});
+	}
+
+	@EventHandler(id = "await-approval", event = "test/review-requested")
+	String awaitApproval(Event<Review> event, Step step) {
+		String id = event.id();
+		step.run("before", () -> this.probe.hit(id, "before"));
+		Optional<Event<Approval>> approval = step.waitForEvent("approval", "test/approved", Approval.class,
+				Duration.ofMillis(event.data().timeoutMillis()), "data.documentId");
+		step.run("after", () -> this.probe.hit(id, "after"));
+		return approval.map((approved) -> "approved by " + approved.data().approver()).orElse("timed out");
 	}
 
 }

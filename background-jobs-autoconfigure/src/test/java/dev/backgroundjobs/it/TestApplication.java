@@ -47,6 +47,12 @@ class TestApplication {
 	}
 
 	@Bean
+	@ConditionalOnBooleanProperty("test.mutable-clock")
+	MutableClock mutableClock() {
+		return new MutableClock();
+	}
+
+	@Bean
 	@ConditionalOnBooleanProperty("test.invalid-cron-functions")
 	InvalidCronFunctions invalidCronFunctions() {
 		return new InvalidCronFunctions();
@@ -111,7 +117,7 @@ class TestApplication {
 
 		static void clearTables(DataSource dataSource) {
 			JdbcClient jdbc = JdbcClient.create(dataSource);
-			for (String table : List.of("bj_steps", "bj_dead_letters", "bj_invocations", "bj_runs")) {
+			for (String table : List.of("bj_steps", "bj_dead_letters", "bj_invocations", "bj_event_waits", "bj_runs")) {
 				try {
 					jdbc.sql("DELETE FROM " + table).update();
 				}
