@@ -5,7 +5,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.Map;
 import java.util.UUID;
@@ -15,18 +14,13 @@ import java.util.function.Supplier;
 
 import dev.backgroundjobs.Event;
 import dev.backgroundjobs.EventPublisher;
-import dev.backgroundjobs.RunStatus;
 import dev.backgroundjobs.Step;
 import dev.backgroundjobs.StepFailedException;
 import dev.backgroundjobs.json.PayloadException;
 import dev.backgroundjobs.json.MatchExpression;
-import dev.backgroundjobs.store.EventWait;
-import dev.backgroundjobs.store.NewRun;
-import dev.backgroundjobs.store.RunRecord;
 import dev.backgroundjobs.store.StepRecord;
 import dev.backgroundjobs.store.StepStatus;
 import org.jspecify.annotations.Nullable;
-import tools.jackson.databind.JsonNode;
 
 import org.springframework.core.log.LogAccessor;
 import org.springframework.dao.DataAccessException;
@@ -43,9 +37,8 @@ import org.springframework.util.Assert;
  * and parks the run; every later execution reads it back, and parks again only if the
  * time has not come yet. A sent event is a step whose result is the event id, derived
  * from the run and step ids, so a publish repeated after a crash is deduplicated by the
- * event id like any other duplicate event. An invoked function runs as a child run whose
- * event id is derived the same way; the caller waits for it parked, and stores its output
- * as the step's result once it has completed.
+ * event id like any other duplicate event. Steps that wait for another run or for an
+ * event are left to {@link WaitingSteps}.
  */
 final class DefaultStep implements Step {
 
@@ -63,8 +56,11 @@ final class DefaultStep implements Step {
 
 	private @Nullable RunInterruption interruption;
 
+	private final WaitingSteps waiting;
+
 	DefaultStep(RunScope scope, List<StepRecord> storedSteps) {
 		this.scope = scope;
+		this.waiting = new WaitingSteps(this, scope);
 		for (StepRecord step : storedSteps) {
 			this.stored.put(step.stepId(), step);
 		}
@@ -127,46 +123,7 @@ final class DefaultStep implements Step {
 		Assert.hasText(functionId, "'functionId' must not be empty");
 		Assert.notNull(data, "'data' must not be null");
 		Assert.notNull(type, "'type' must not be null");
-		String stepId = begin(id);
-		StepRecord previous = this.stored.get(stepId);
-		if (previous != null && previous.status() == StepStatus.COMPLETED) {
-			return decode(previous, type);
-		}
-		if (this.scope.functions().find(functionId) == null) {
-			throw new IllegalArgumentException("Step '" + stepId + "' of " + this.scope.describe()
-					+ " invokes function '" + functionId + "', which is not registered in this application");
-		}
-		String eventId = derivedEventId("invoke:", stepId);
-		String childRunId = NewRun.deriveRunId(functionId, eventId);
-		RunRecord child = database(stepId, () -> this.scope.runStore().find(childRunId));
-		if (child == null) {
-			String json = this.scope.codec()
-				.encode(data, "data of step '" + stepId + "' of " + this.scope.describe() + " for function '"
-						+ functionId + "'");
-			NewRun run = NewRun.forEvent(functionId, eventId, "invoke/" + functionId, json,
-					this.scope.clock().instant());
-			database(stepId, () -> this.scope.runStore().insertChild(run, this.scope.runId(), stepId));
-			logger.debug(() -> "Step '" + stepId + "' of " + this.scope.describe() + " invoked function '" + functionId
-					+ "' as run " + childRunId);
-		}
-		else if (child.status() == RunStatus.COMPLETED) {
-			StepRecord completed = new StepRecord(this.scope.runId(), stepId, StepStatus.COMPLETED, 1, child.output(),
-					null, child.createdAt(), this.scope.clock().instant());
-			interruptible(() -> save(completed));
-			this.stored.put(stepId, completed);
-			return decode(completed, type);
-		}
-		else if (child.status() == RunStatus.FAILED || child.status() == RunStatus.CANCELLED) {
-			String error = "Invoked function '" + functionId + "' (run " + childRunId + ") "
-					+ child.status().name().toLowerCase(Locale.ROOT)
-					+ ((child.error() != null) ? ": " + child.error() : "");
-			interruptible(() -> save(new StepRecord(this.scope.runId(), stepId, StepStatus.FAILED, 1, null, error,
-					child.createdAt(), this.scope.clock().instant())));
-			throw new StepFailedException("Step '" + stepId + "' of " + this.scope.describe() + " failed: " + error,
-					stepId, 1, null);
-		}
-		this.interruption = new RunInterruption.AwaitChild(childRunId);
-		throw this.interruption;
+		return this.waiting.invoke(begin(id), functionId, data, type);
 	}
 
 	@Override
@@ -175,54 +132,38 @@ final class DefaultStep implements Step {
 		Assert.notNull(type, "'type' must not be null");
 		Assert.isTrue(timeout != null && !timeout.isNegative(), "'timeout' must not be null or negative");
 		MatchExpression expression = MatchExpression.parse(match);
-		String stepId = begin(id);
-		StepRecord previous = this.stored.get(stepId);
-		if (previous != null && previous.status() == StepStatus.COMPLETED) {
-			return receivedEvent(previous, type);
-		}
-		EventWait wait = database(stepId, () -> this.scope.waits().find(this.scope.runId(), stepId));
-		Instant now = this.scope.clock().instant();
-		if (wait == null) {
-			JsonNode trigger = this.scope.codec().mapper().readTree(this.scope.eventData());
-			String value = MatchExpression.valueAt(trigger, expression.triggerPath());
-			if (value == null) {
-				throw new IllegalArgumentException("Step '" + stepId + "' of " + this.scope.describe()
-						+ " waits for event '" + event + "' matching '" + match + "', but the triggering event has "
-						+ "no string, number or boolean at '" + expression.triggerPath() + "'");
-			}
-			this.interruption = new RunInterruption.AwaitEvent(stepId, event, expression.awaitedPath(), value, timeout);
-			throw this.interruption;
-		}
-		if (wait.resolvedEvent() == null && now.isBefore(wait.expiresAt())) {
-			// Claimed before the wait ended (a lease expired): wait for the rest of it.
-			this.interruption = new RunInterruption.AwaitEvent(stepId, event, wait.matchPath(), wait.matchValue(),
-					Duration.between(now, wait.expiresAt()));
-			throw this.interruption;
-		}
-		StepRecord received = new StepRecord(this.scope.runId(), stepId, StepStatus.COMPLETED, 1, wait.resolvedEvent(),
-				null, wait.createdAt(), now);
-		interruptible(() -> save(received));
-		this.stored.put(stepId, received);
-		database(stepId, () -> {
-			this.scope.waits().delete(this.scope.runId(), stepId);
-			return null;
-		});
-		return receivedEvent(received, type);
+		return this.waiting.waitForEvent(begin(id), event, type, timeout, expression);
 	}
 
-	private <T> Optional<Event<T>> receivedEvent(StepRecord step, Class<T> type) {
-		if (step.output() == null) {
-			return Optional.empty();
-		}
-		JsonNode event = this.scope.codec().mapper().readTree(step.output());
-		Object data = this.scope.codec()
-			.decode(event.get("data").toString(), type,
-					"event received by step '" + step.stepId() + "' of " + this.scope.describe());
-		return Optional.of(new Event<>(event.get("id").asString(), event.get("name").asString(), type.cast(data),
-				Instant.parse(event.get("timestamp").asString())));
+	/**
+	 * Returns the stored step with the given id, if any.
+	 * @param stepId the unique step id
+	 * @return the stored step, or {@code null}
+	 */
+	@Nullable StepRecord stored(String stepId) {
+		return this.stored.get(stepId);
 	}
 
-	private <R> @Nullable R database(String stepId, Supplier<@Nullable R> action) {
+	/**
+	 * Checkpoints a step's outcome, stopping the run if the checkpoint cannot be written.
+	 * @param step the outcome
+	 */
+	void record(StepRecord step) {
+		interruptible(() -> save(step));
+		this.stored.put(step.stepId(), step);
+	}
+
+	/**
+	 * Remembers an interruption, so that the run stops even if the handler swallows it.
+	 * @param interruption the interruption
+	 * @return the interruption, to throw
+	 */
+	RunInterruption interrupt(RunInterruption interruption) {
+		this.interruption = interruption;
+		return interruption;
+	}
+
+	<R> @Nullable R database(String stepId, Supplier<@Nullable R> action) {
 		try {
 			return action.get();
 		}
@@ -282,7 +223,7 @@ final class DefaultStep implements Step {
 		}
 	}
 
-	private String derivedEventId(String prefix, String stepId) {
+	String derivedEventId(String prefix, String stepId) {
 		String eventId = prefix + this.scope.runId() + ":" + stepId;
 		if (eventId.length() <= 255) {
 			return eventId;
@@ -407,7 +348,7 @@ final class DefaultStep implements Step {
 		}
 	}
 
-	private <T> @Nullable T decode(StepRecord step, Class<T> type) {
+	<T> @Nullable T decode(StepRecord step, Class<T> type) {
 		if (type == Void.class || step.output() == null) {
 			return null;
 		}

@@ -39,7 +39,8 @@ import org.springframework.util.Assert;
  * <p>
  * Fenced writes also require the run to be {@link RunStatus#QUEUED} or
  * {@link RunStatus#RUNNING}, so a late duplicate of a finished execution cannot revive
- * it. This class is longer than most because it holds every run statement in one place.
+ * it. This class is longer than most because it holds every run statement in one place:
+ * finishing a run and waking the parent that invoked it share one transaction.
  */
 public class JdbcRunStore implements RunStore {
 
