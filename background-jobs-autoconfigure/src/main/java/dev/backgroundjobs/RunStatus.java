@@ -16,12 +16,13 @@ public enum RunStatus {
 	RUNNING,
 
 	/**
-	 * Parked until a wake time, for example a retry backoff; holds no thread.
+	 * Parked until a wake time, for a durable sleep or a retry backoff; holds no thread.
 	 */
 	SLEEPING,
 
 	/**
-	 * Parked until an event arrives or a timeout passes; holds no thread.
+	 * Parked until an awaited event arrives or its timeout passes, or until a function it
+	 * invoked finishes; holds no thread.
 	 */
 	WAITING,
 

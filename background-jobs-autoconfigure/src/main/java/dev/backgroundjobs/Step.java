@@ -1,5 +1,8 @@
 package dev.backgroundjobs;
 
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 import org.jspecify.annotations.Nullable;
@@ -17,6 +20,10 @@ import org.jspecify.annotations.Nullable;
  * A crash between a step's work and the commit of its result runs the step again, so step
  * bodies should be idempotent. Step ids name the step in the run's history; an id used
  * twice in one run gets a counter suffix ({@code send-mail}, {@code send-mail#2}).
+ * <p>
+ * {@link #sleep sleep} and {@link #sleepUntil sleepUntil} are durable: the run is parked
+ * in the database and holds no thread while it sleeps, and it resumes after its wake time
+ * even if every instance of the application was restarted in between.
  */
 public interface Step {
 
@@ -36,6 +43,88 @@ public interface Step {
 	 * @param action the work
 	 */
 	void run(String id, Action action);
+
+	/**
+	 * Sleeps durably for a duration: the run is parked as {@link RunStatus#SLEEPING
+	 * SLEEPING} with its wake time in the database, frees its worker, and resumes after
+	 * that time on any instance, running again from the start with the steps before the
+	 * sleep returning their stored results. The wake time is fixed when the sleep first
+	 * runs, so a resumed run does not sleep again. A woken run starts at most about one
+	 * poll interval ({@code background-jobs.poller.interval}) late.
+	 * @param id the step id
+	 * @param duration how long to sleep; zero or negative does not park
+	 */
+	void sleep(String id, Duration duration);
+
+	/**
+	 * Sleeps durably until an instant, as {@link #sleep(String, Duration)} does. An
+	 * instant in the past does not park.
+	 * @param id the step id
+	 * @param time when the run should resume
+	 */
+	void sleepUntil(String id, Instant time);
+
+	/**
+	 * Publishes an event once per run, as a step: the event id is derived from the run
+	 * and step ids, so neither a retry of the run nor a redelivery of its triggering
+	 * event publishes it again, and a publish repeated after a crash before the step's
+	 * checkpoint is deduplicated by that id. Functions triggered by the event start once.
+	 * @param id the step id
+	 * @param name the event name
+	 * @param data the payload, serialised as JSON
+	 * @return the id of the published event
+	 */
+	String sendEvent(String id, String name, Object data);
+
+	/**
+	 * Runs another function of this application and returns its output, as a step. The
+	 * callee gets a run of its own, triggered by an event named
+	 * {@code invoke/<functionId>} with {@code data} as payload, with its own steps,
+	 * retries and dead letter. The caller is parked as {@link RunStatus#WAITING WAITING}
+	 * meanwhile, holding no thread, and resumes when the callee finishes: with the
+	 * callee's output, stored as this step's result, or, if the callee failed, with this
+	 * step failing at once (the callee has spent its own retries).
+	 * @param <T> the output type
+	 * @param id the step id
+	 * @param functionId the id of the function to run
+	 * @param data the payload of the callee's event, serialised as JSON
+	 * @param type the callee's output type
+	 * @return the callee's output, {@code null} if it returned nothing
+	 * @throws StepFailedException if the callee failed or was cancelled
+	 * @throws IllegalArgumentException if no function has that id
+	 */
+	<T> @Nullable T invoke(String id, String functionId, Object data, Class<T> type);
+
+	/**
+	 * Waits durably for an event, as a step: the run is parked as
+	 * {@link RunStatus#WAITING WAITING}, holding no thread, until an event named
+	 * {@code event} that matches arrives, or until {@code timeout} has passed.
+	 * <p>
+	 * An event matches when it happened at or after the moment the wait began (events
+	 * sent earlier never match) and when {@code match} holds. {@code match} compares a
+	 * field of this run's triggering event with a field of the awaited event:
+	 * <ul>
+	 * <li>a path such as {@code data.documentId} compares the same field of both events;
+	 * </li>
+	 * <li>{@code event.data.documentId == async.data.document.id} compares a field of the
+	 * triggering event ({@code event.}) with another of the awaited event
+	 * ({@code async.}).</li>
+	 * </ul>
+	 * A path is {@code data} followed by field names separated by dots. The fields must
+	 * hold strings, numbers or booleans; they are compared as JSON values, so
+	 * {@code "42"} does not match {@code 42}. Matching is an indexed database lookup, so
+	 * any number of runs may wait at once.
+	 * @param <T> the awaited event's payload type
+	 * @param id the step id
+	 * @param event the name of the awaited event
+	 * @param type the awaited event's payload type
+	 * @param timeout how long to wait
+	 * @param match the match expression
+	 * @return the matching event, or empty if the wait timed out
+	 * @throws IllegalArgumentException if {@code match} is not valid, or the triggering
+	 * event has no value at its path
+	 */
+	<T> Optional<Event<T>> waitForEvent(String id, String event, Class<T> type, Duration timeout, String match);
 
 	/**
 	 * Work of a step that produces no result and may throw.

@@ -1,5 +1,7 @@
 package dev.backgroundjobs;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Thrown by {@link Step#run} when a step failed and has no retries left, or failed in a
  * way that retrying cannot fix (for example a result that cannot be stored). Unless the
@@ -18,7 +20,7 @@ public class StepFailedException extends BackgroundJobsException {
 	 * @param attempts how many attempts were made
 	 * @param cause the last attempt's failure
 	 */
-	public StepFailedException(String message, String stepId, int attempts, Throwable cause) {
+	public StepFailedException(String message, String stepId, int attempts, @Nullable Throwable cause) {
 		super(message, cause);
 		this.stepId = stepId;
 		this.attempts = attempts;

@@ -6,6 +6,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
+import dev.backgroundjobs.EventPublisher;
 import dev.backgroundjobs.RunOperations;
 import dev.backgroundjobs.engine.DefaultRunOperations;
 import dev.backgroundjobs.engine.EngineSettings;
@@ -19,14 +20,18 @@ import dev.backgroundjobs.engine.RunObservations;
 import dev.backgroundjobs.engine.WorkerPool;
 import dev.backgroundjobs.function.FunctionRegistry;
 import dev.backgroundjobs.json.PayloadCodec;
+import dev.backgroundjobs.schedule.CronTicker;
 import dev.backgroundjobs.schedule.DueWorkPoller;
 import dev.backgroundjobs.schedule.EngineLifecycle;
 import dev.backgroundjobs.schedule.LeaseKeeper;
+import dev.backgroundjobs.store.EventWaitStore;
 import dev.backgroundjobs.store.RunStore;
 import dev.backgroundjobs.store.StepStore;
 import io.micrometer.observation.ObservationRegistry;
+import io.micrometer.core.instrument.MeterRegistry;
 
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -35,8 +40,8 @@ import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
 import org.springframework.util.Assert;
 
 /**
- * The run engine: worker pool, executor, dispatcher, lease heartbeats and the due-work
- * poller.
+ * The run engine: worker pool, executor, dispatcher, lease heartbeats, the due-work
+ * poller and the cron ticker.
  */
 @Configuration(proxyBeanMethods = false)
 class BackgroundJobsEngineConfiguration {
@@ -97,9 +102,9 @@ class BackgroundJobsEngineConfiguration {
 	@ConditionalOnMissingBean
 	RunExecutor backgroundJobsRunExecutor(RunStore runStore, StepStore stepStore, FunctionRegistry functions,
 			PayloadCodec codec, EngineSettings settings, ObjectProvider<RunLifecycleListener> listeners,
-			RunObservations observations) {
+			RunObservations observations, ObjectProvider<EventPublisher> events, EventWaitStore waits) {
 		return new RunExecutor(runStore, stepStore, functions, codec, settings, listeners.orderedStream().toList(),
-				observations);
+				observations, events.getIfUnique(), waits);
 	}
 
 	@Bean
@@ -137,12 +142,32 @@ class BackgroundJobsEngineConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	EngineLifecycle backgroundJobsEngineLifecycle(LeaseKeeper leaseKeeper, DueWorkPoller poller, WorkerPool pool,
-			RunStore runStore, ScheduledExecutorService backgroundJobsScheduler, InstanceId instanceId,
+	CronTicker backgroundJobsCronTicker(RunStore runStore, RunDispatcher dispatcher, FunctionRegistry functions,
+			InstanceId instanceId, BackgroundJobsProperties properties, EngineSettings settings) {
+		return new CronTicker(runStore, dispatcher, functions, instanceId.value(), properties.getLease().getDuration(),
+				settings.clock(), properties.getCron().getMissedTicks());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	EngineLifecycle backgroundJobsEngineLifecycle(LeaseKeeper leaseKeeper, DueWorkPoller poller, CronTicker ticker,
+			WorkerPool pool, RunStore runStore, ScheduledExecutorService backgroundJobsScheduler, InstanceId instanceId,
 			BackgroundJobsProperties properties) {
-		return new EngineLifecycle(leaseKeeper, poller, pool, runStore, backgroundJobsScheduler,
+		return new EngineLifecycle(leaseKeeper, poller, ticker, pool, runStore, backgroundJobsScheduler,
 				new EngineLifecycle.Settings(instanceId.value(), properties.getLease().getHeartbeatInterval(),
 						properties.getPoller().getInterval(), properties.getShutdownTimeout()));
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(name = "io.micrometer.core.instrument.MeterRegistry")
+	static class MetricsConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		SleepLatenessMetrics backgroundJobsSleepLatenessMetrics(ObjectProvider<MeterRegistry> registry) {
+			return new SleepLatenessMetrics(registry);
+		}
+
 	}
 
 }

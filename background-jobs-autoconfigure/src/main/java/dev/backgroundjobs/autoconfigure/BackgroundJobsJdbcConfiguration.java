@@ -4,9 +4,11 @@ import javax.sql.DataSource;
 
 import dev.backgroundjobs.jdbc.DatabaseDialect;
 import dev.backgroundjobs.jdbc.JdbcDeadLetterStore;
+import dev.backgroundjobs.jdbc.JdbcEventWaitStore;
 import dev.backgroundjobs.jdbc.JdbcRunStore;
 import dev.backgroundjobs.jdbc.JdbcStepStore;
 import dev.backgroundjobs.store.DeadLetterStore;
+import dev.backgroundjobs.store.EventWaitStore;
 import dev.backgroundjobs.store.RunStore;
 import dev.backgroundjobs.store.StepStore;
 
@@ -41,6 +43,12 @@ class BackgroundJobsJdbcConfiguration {
 	@ConditionalOnMissingBean
 	StepStore backgroundJobsStepStore(DataSource dataSource, DatabaseDialect dialect) {
 		return new JdbcStepStore(dataSource, dialect);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	EventWaitStore backgroundJobsEventWaitStore(DataSource dataSource, DatabaseDialect dialect) {
+		return new JdbcEventWaitStore(dataSource, dialect, new DataSourceTransactionManager(dataSource));
 	}
 
 	@Bean

@@ -10,11 +10,13 @@ import dev.backgroundjobs.function.FunctionRegistry;
 import dev.backgroundjobs.json.PayloadCodec;
 import dev.backgroundjobs.kafka.BrokerConnectivity;
 import dev.backgroundjobs.kafka.DeadLetterPublisher;
+import dev.backgroundjobs.kafka.EventWaitConsumer;
 import dev.backgroundjobs.kafka.FunctionConsumers;
 import dev.backgroundjobs.kafka.KafkaEventPublisher;
 import dev.backgroundjobs.kafka.TopicNames;
 import dev.backgroundjobs.kafka.TopicProvisioner;
 import dev.backgroundjobs.store.DeadLetterStore;
+import dev.backgroundjobs.store.EventWaitStore;
 import dev.backgroundjobs.store.RunStore;
 import io.micrometer.observation.ObservationRegistry;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -147,6 +149,16 @@ class BackgroundJobsKafkaConfiguration {
 		return new FunctionConsumers(functions, consumerFactory, topics, provisioner, settings,
 				new FunctionConsumers.Collaborators(runStore, deadLetterStore, deadLetterPublisher, dispatcher, codec,
 						instanceId.value()));
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	EventWaitConsumer backgroundJobsEventWaitConsumer(
+			@Qualifier("backgroundJobsConsumerFactory") ConsumerFactory<String, byte[]> consumerFactory,
+			TopicNames topics, EventWaitStore waits, PayloadCodec codec) {
+		ExponentialBackOff backOff = new ExponentialBackOff(500, 2);
+		backOff.setMaxInterval(Duration.ofSeconds(30).toMillis());
+		return new EventWaitConsumer(consumerFactory, topics, waits, codec, new DefaultErrorHandler(backOff));
 	}
 
 }

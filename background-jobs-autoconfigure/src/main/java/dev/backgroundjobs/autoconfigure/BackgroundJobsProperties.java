@@ -2,6 +2,7 @@ package dev.backgroundjobs.autoconfigure;
 
 import java.time.Duration;
 
+import dev.backgroundjobs.schedule.CronTicker;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -51,6 +52,8 @@ public class BackgroundJobsProperties {
 
 	private final Kafka kafka = new Kafka();
 
+	private final Cron cron = new Cron();
+
 	public @Nullable String getInstanceId() {
 		return this.instanceId;
 	}
@@ -93,6 +96,10 @@ public class BackgroundJobsProperties {
 
 	public Kafka getKafka() {
 		return this.kafka;
+	}
+
+	public Cron getCron() {
+		return this.cron;
 	}
 
 	/**
@@ -264,7 +271,8 @@ public class BackgroundJobsProperties {
 	public static class Poller {
 
 		/**
-		 * How often due work is claimed; bounds how late a parked run wakes up.
+		 * How often due work is claimed and cron ticks are checked; bounds how late a
+		 * sleeping run wakes up and a cron run starts.
 		 */
 		private Duration interval = Duration.ofSeconds(1);
 
@@ -287,6 +295,27 @@ public class BackgroundJobsProperties {
 
 		public void setBatchSize(int batchSize) {
 			this.batchSize = batchSize;
+		}
+
+	}
+
+	/**
+	 * Cron-triggered functions.
+	 */
+	public static class Cron {
+
+		/**
+		 * What to do at start-up with cron ticks missed while no instance of the
+		 * application ran: start one run for the latest missed tick, or skip them.
+		 */
+		private CronTicker.MissedTicks missedTicks = CronTicker.MissedTicks.RUN_ONCE;
+
+		public CronTicker.MissedTicks getMissedTicks() {
+			return this.missedTicks;
+		}
+
+		public void setMissedTicks(CronTicker.MissedTicks missedTicks) {
+			this.missedTicks = missedTicks;
 		}
 
 	}

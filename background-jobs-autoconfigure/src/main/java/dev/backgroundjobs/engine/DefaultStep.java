@@ -1,20 +1,29 @@
 package dev.backgroundjobs.engine;
 
 import java.time.Duration;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
+import dev.backgroundjobs.Event;
+import dev.backgroundjobs.EventPublisher;
 import dev.backgroundjobs.Step;
 import dev.backgroundjobs.StepFailedException;
 import dev.backgroundjobs.json.PayloadException;
+import dev.backgroundjobs.json.MatchExpression;
 import dev.backgroundjobs.store.StepRecord;
 import dev.backgroundjobs.store.StepStatus;
 import io.micrometer.observation.Observation;
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.core.log.LogAccessor;
 import org.springframework.dao.DataAccessException;
 import org.springframework.util.Assert;
 
@@ -24,8 +33,17 @@ import org.springframework.util.Assert;
  * <p>
  * An instance is confined to the worker thread executing the run; calls from any other
  * thread are rejected.
+ * <p>
+ * A sleep is a step whose stored result is its wake time: the first execution stores it
+ * and parks the run; every later execution reads it back, and parks again only if the
+ * time has not come yet. A sent event is a step whose result is the event id, derived
+ * from the run and step ids, so a publish repeated after a crash is deduplicated by the
+ * event id like any other duplicate event. Steps that wait for another run or for an
+ * event are left to {@link WaitingSteps}.
  */
 final class DefaultStep implements Step {
+
+	private static final LogAccessor logger = new LogAccessor(DefaultStep.class);
 
 	private final RunScope scope;
 
@@ -39,8 +57,11 @@ final class DefaultStep implements Step {
 
 	private @Nullable RunInterruption interruption;
 
+	private final WaitingSteps waiting;
+
 	DefaultStep(RunScope scope, List<StepRecord> storedSteps) {
 		this.scope = scope;
+		this.waiting = new WaitingSteps(this, scope);
 		for (StepRecord step : storedSteps) {
 			this.stored.put(step.stepId(), step);
 		}
@@ -50,16 +71,43 @@ final class DefaultStep implements Step {
 	public <T> @Nullable T run(String id, Class<T> type, Callable<T> action) {
 		Assert.notNull(type, "'type' must not be null");
 		Assert.notNull(action, "'action' must not be null");
-		return execute(id, type, action);
+		return execute(id, type, (stepId) -> action);
 	}
 
 	@Override
 	public void run(String id, Action action) {
 		Assert.notNull(action, "'action' must not be null");
-		execute(id, Void.class, () -> {
+		execute(id, Void.class, (stepId) -> () -> {
 			action.run();
 			return null;
 		});
+	}
+
+	@Override
+	public void sleep(String id, Duration duration) {
+		Assert.notNull(duration, "'duration' must not be null");
+		sleep(id, () -> this.scope.clock().instant().plus(duration));
+	}
+
+	@Override
+	public void sleepUntil(String id, Instant time) {
+		Assert.notNull(time, "'time' must not be null");
+		sleep(id, () -> time);
+	}
+
+	@Override
+	public String sendEvent(String id, String name, Object data) {
+		Assert.hasText(name, "'name' must not be empty");
+		Assert.notNull(data, "'data' must not be null");
+		EventPublisher events = this.scope.events();
+		if (events == null) {
+			throw new IllegalStateException("Step '" + id + "' of " + this.scope.describe()
+					+ " cannot send an event: no EventPublisher is available");
+		}
+		String eventId = execute(id, String.class,
+				(stepId) -> () -> events.send(Event.of(name, data).withId(derivedEventId("", stepId))));
+		Assert.state(eventId != null, "A sent event has an id");
+		return eventId;
 	}
 
 	/**
@@ -71,7 +119,118 @@ final class DefaultStep implements Step {
 		return this.interruption;
 	}
 
-	private <T> @Nullable T execute(String requestedId, Class<T> type, Callable<T> action) {
+	@Override
+	public <T> @Nullable T invoke(String id, String functionId, Object data, Class<T> type) {
+		Assert.hasText(functionId, "'functionId' must not be empty");
+		Assert.notNull(data, "'data' must not be null");
+		Assert.notNull(type, "'type' must not be null");
+		return this.waiting.invoke(begin(id), functionId, data, type);
+	}
+
+	@Override
+	public <T> Optional<Event<T>> waitForEvent(String id, String event, Class<T> type, Duration timeout, String match) {
+		Assert.hasText(event, "'event' must not be empty");
+		Assert.notNull(type, "'type' must not be null");
+		Assert.isTrue(timeout != null && !timeout.isNegative(), "'timeout' must not be null or negative");
+		MatchExpression expression = MatchExpression.parse(match);
+		return this.waiting.waitForEvent(begin(id), event, type, timeout, expression);
+	}
+
+	/**
+	 * Returns the stored step with the given id, if any.
+	 * @param stepId the unique step id
+	 * @return the stored step, or {@code null}
+	 */
+	@Nullable StepRecord stored(String stepId) {
+		return this.stored.get(stepId);
+	}
+
+	/**
+	 * Checkpoints a step's outcome, stopping the run if the checkpoint cannot be written.
+	 * @param step the outcome
+	 */
+	void record(StepRecord step) {
+		interruptible(() -> save(step));
+		this.stored.put(step.stepId(), step);
+	}
+
+	/**
+	 * Remembers an interruption, so that the run stops even if the handler swallows it.
+	 * @param interruption the interruption
+	 * @return the interruption, to throw
+	 */
+	RunInterruption interrupt(RunInterruption interruption) {
+		this.interruption = interruption;
+		return interruption;
+	}
+
+	<R> @Nullable R database(String stepId, Supplier<@Nullable R> action) {
+		try {
+			return action.get();
+		}
+		catch (DataAccessException ex) {
+			this.interruption = new RunInterruption.Abandoned("Could not record step '" + stepId + "' of "
+					+ this.scope.describe() + "; the run resumes from its last checkpoint", ex);
+			throw this.interruption;
+		}
+	}
+
+	private void sleep(String requestedId, Supplier<Instant> wakeTime) {
+		String stepId = begin(requestedId);
+		StepRecord previous = this.stored.get(stepId);
+		boolean resumed = previous != null && previous.status() == StepStatus.COMPLETED;
+		Instant wakeAt = resumed ? storedWakeTime(previous) : wakeTime.get();
+		if (!resumed) {
+			Instant now = this.scope.clock().instant();
+			String output = this.scope.codec()
+				.encode(wakeAt.toString(), "wake time of step '" + stepId + "' of " + this.scope.describe());
+			StepRecord sleeping = new StepRecord(this.scope.runId(), stepId, StepStatus.COMPLETED, 1, output, null, now,
+					now);
+			interruptible(() -> save(sleeping));
+			this.stored.put(stepId, sleeping);
+		}
+		Duration remaining = Duration.between(this.scope.clock().instant(), wakeAt);
+		if (remaining.toMillis() >= 1) {
+			logger.debug(() -> "Step '" + stepId + "' of " + this.scope.describe() + " sleeps until " + wakeAt);
+			this.interruption = new RunInterruption.Park(remaining, null);
+			throw this.interruption;
+		}
+		if (resumed) {
+			Duration lateness = remaining.negated();
+			logger.debug(() -> "Step '" + stepId + "' of " + this.scope.describe() + " woke " + lateness.toMillis()
+					+ " ms after its wake time");
+			this.scope.listener().sleepEnded(this.scope.runId(), this.scope.functionId(), stepId, lateness);
+		}
+	}
+
+	private Instant storedWakeTime(StepRecord step) {
+		String what = "stored wake time of step '" + step.stepId() + "' of " + this.scope.describe();
+		Object time = (step.output() != null) ? this.scope.codec().decode(step.output(), String.class, what) : null;
+		if (!(time instanceof String text)) {
+			throw new IllegalStateException("The " + what + " is missing");
+		}
+		return Instant.parse(text);
+	}
+
+	private void interruptible(Runnable action) {
+		try {
+			action.run();
+		}
+		catch (RunInterruption ex) {
+			this.interruption = ex;
+			throw ex;
+		}
+	}
+
+	String derivedEventId(String prefix, String stepId) {
+		String eventId = prefix + this.scope.runId() + ":" + stepId;
+		if (eventId.length() <= 255) {
+			return eventId;
+		}
+		return prefix + this.scope.runId() + ":" + UUID.nameUUIDFromBytes(stepId.getBytes(StandardCharsets.UTF_8));
+	}
+
+	private String begin(String requestedId) {
 		Assert.hasText(requestedId, "'id' must not be empty");
 		if (Thread.currentThread() != this.owner) {
 			throw new IllegalStateException("Step '" + requestedId + "' of " + this.scope.describe()
@@ -84,7 +243,12 @@ final class DefaultStep implements Step {
 		if (this.interruption != null) {
 			throw this.interruption;
 		}
-		String stepId = uniqueId(requestedId);
+		return uniqueId(requestedId);
+	}
+
+	private <T> @Nullable T execute(String requestedId, Class<T> type, Function<String, Callable<T>> actionForStep) {
+		String stepId = begin(requestedId);
+		Callable<T> action = actionForStep.apply(stepId);
 		StepRecord previous = this.stored.get(stepId);
 		if (previous != null && previous.status() == StepStatus.COMPLETED) {
 			return decode(previous, type);
@@ -189,7 +353,7 @@ final class DefaultStep implements Step {
 		}
 	}
 
-	private <T> @Nullable T decode(StepRecord step, Class<T> type) {
+	<T> @Nullable T decode(StepRecord step, Class<T> type) {
 		if (type == Void.class || step.output() == null) {
 			return null;
 		}

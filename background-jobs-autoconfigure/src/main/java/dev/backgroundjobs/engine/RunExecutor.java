@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
+import dev.backgroundjobs.EventPublisher;
 import dev.backgroundjobs.RunContext;
 import dev.backgroundjobs.StepFailedException;
 import dev.backgroundjobs.function.FunctionDefinition;
@@ -12,6 +13,7 @@ import dev.backgroundjobs.function.invoke.Invocation;
 import dev.backgroundjobs.function.invoke.StoredEvent;
 import dev.backgroundjobs.json.PayloadCodec;
 import dev.backgroundjobs.json.PayloadException;
+import dev.backgroundjobs.store.EventWaitStore;
 import dev.backgroundjobs.store.RunRecord;
 import dev.backgroundjobs.store.RunStore;
 import dev.backgroundjobs.store.StepRecord;
@@ -48,6 +50,10 @@ public final class RunExecutor {
 
 	private final RunObservations observations;
 
+	private final @Nullable EventPublisher events;
+
+	private final EventWaitStore waits;
+
 	/**
 	 * Creates an executor.
 	 * @param runStore the run store
@@ -57,9 +63,13 @@ public final class RunExecutor {
 	 * @param settings the engine settings
 	 * @param listeners callbacks on run outcomes
 	 * @param observations observes runs and steps
+	 * @param events publishes the events that runs send with
+	 * {@link dev.backgroundjobs.Step#sendEvent}, or {@code null} if none is available
+	 * @param waits stores the waits of {@link dev.backgroundjobs.Step#waitForEvent}
 	 */
 	public RunExecutor(RunStore runStore, StepStore stepStore, FunctionRegistry functions, PayloadCodec codec,
-			EngineSettings settings, List<RunLifecycleListener> listeners, RunObservations observations) {
+			EngineSettings settings, List<RunLifecycleListener> listeners, RunObservations observations,
+			@Nullable EventPublisher events, EventWaitStore waits) {
 		this.runStore = runStore;
 		this.stepStore = stepStore;
 		this.functions = functions;
@@ -67,6 +77,8 @@ public final class RunExecutor {
 		this.settings = settings;
 		this.listeners = new RunListeners(listeners);
 		this.observations = observations;
+		this.events = events;
+		this.waits = waits;
 	}
 
 	/**
@@ -118,7 +130,8 @@ public final class RunExecutor {
 	private void invoke(RunRecord run, FunctionDefinition function, List<StepRecord> steps, Observation observation) {
 		Instant started = this.settings.clock().instant();
 		RunScope scope = new RunScope(run, function.retries(), this.stepStore, this.codec, this.settings.backoff(),
-				this.settings.parkThreshold(), this.settings.clock(), this.listeners, this.observations);
+				this.settings.parkThreshold(), this.settings.clock(), this.listeners, this.observations, this.events,
+				this.runStore, this.functions, this.waits);
 		DefaultStep step = new DefaultStep(scope, steps);
 		RunContext context = new RunContext(run.runId(), run.functionId(), run.eventId(), run.attempt() + 1);
 		StoredEvent event = new StoredEvent(run.eventId(), run.eventName(), run.eventData(), run.eventTime());
@@ -174,6 +187,17 @@ public final class RunExecutor {
 	private void handle(RunRecord run, RunInterruption interruption) {
 		if (interruption instanceof RunInterruption.Park park) {
 			park(run, park.delay(), park.error(), run.handlerFailures());
+		}
+		else if (interruption instanceof RunInterruption.AwaitChild await) {
+			if (!this.runStore.awaitChild(run.runId(), run.version(), await.childRunId())) {
+				logger.warn(() -> "Lost the lease of run " + run.runId() + " before it could wait for its child run");
+			}
+		}
+		else if (interruption instanceof RunInterruption.AwaitEvent await) {
+			if (!this.waits.awaitEvent(run.runId(), run.version(), await.stepId(), await.eventName(), await.matchPath(),
+					await.matchValue(), await.timeout())) {
+				logger.warn(() -> "Lost the lease of run " + run.runId() + " before it could wait for an event");
+			}
 		}
 		else if (interruption instanceof RunInterruption.LeaseLost) {
 			logger.warn(interruption::getMessage);

@@ -6,7 +6,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Unwinds a handler when its run must stop executing on this worker: to park for a retry
- * backoff, because the lease was lost, or because the infrastructure failed.
+ * backoff or a sleep, to wait for an invoked run, because the lease was lost, or because
+ * the infrastructure failed.
  * <p>
  * It extends {@link Error} so that handler code catching {@code Exception} around a step
  * does not swallow it; the step also remembers it, so the run stops correctly even if the
@@ -19,15 +20,16 @@ public abstract sealed class RunInterruption extends Error {
 	}
 
 	/**
-	 * The run parks until {@code delay} has passed, freeing its worker.
+	 * The run parks until {@code delay} has passed, freeing its worker: for a retry
+	 * backoff (with the error that caused it) or for a durable sleep (without).
 	 */
 	static final class Park extends RunInterruption {
 
 		private final Duration delay;
 
-		private final String error;
+		private final @Nullable String error;
 
-		Park(Duration delay, String error) {
+		Park(Duration delay, @Nullable String error) {
 			super("Run parked for " + delay, null);
 			this.delay = delay;
 			this.error = error;
@@ -37,8 +39,74 @@ public abstract sealed class RunInterruption extends Error {
 			return this.delay;
 		}
 
-		String error() {
+		@Nullable String error() {
 			return this.error;
+		}
+
+	}
+
+	/**
+	 * The run waits for a child run it invoked, freeing its worker; the child's end makes
+	 * it due again.
+	 */
+	static final class AwaitChild extends RunInterruption {
+
+		private final String childRunId;
+
+		AwaitChild(String childRunId) {
+			super("Run waits for child run " + childRunId, null);
+			this.childRunId = childRunId;
+		}
+
+		String childRunId() {
+			return this.childRunId;
+		}
+
+	}
+
+	/**
+	 * The run waits for an event, freeing its worker; a matching event or the timeout
+	 * makes it due again.
+	 */
+	static final class AwaitEvent extends RunInterruption {
+
+		private final String stepId;
+
+		private final String eventName;
+
+		private final String matchPath;
+
+		private final String matchValue;
+
+		private final Duration timeout;
+
+		AwaitEvent(String stepId, String eventName, String matchPath, String matchValue, Duration timeout) {
+			super("Run waits for event '" + eventName + "'", null);
+			this.stepId = stepId;
+			this.eventName = eventName;
+			this.matchPath = matchPath;
+			this.matchValue = matchValue;
+			this.timeout = timeout;
+		}
+
+		String stepId() {
+			return this.stepId;
+		}
+
+		String eventName() {
+			return this.eventName;
+		}
+
+		String matchPath() {
+			return this.matchPath;
+		}
+
+		String matchValue() {
+			return this.matchValue;
+		}
+
+		Duration timeout() {
+			return this.timeout;
 		}
 
 	}

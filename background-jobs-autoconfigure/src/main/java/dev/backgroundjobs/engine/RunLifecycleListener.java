@@ -67,4 +67,16 @@ public interface RunLifecycleListener {
 	default void stepRetrying(RunRecord run, String stepId, int attempt, Duration delay, Throwable failure) {
 	}
 
+	/**
+	 * Called when a run resumes after a durable sleep, with how late it woke: the time
+	 * between the sleep's wake time and the moment the resumed handler passed the sleep.
+	 * It is bounded by the poll interval plus the time to claim and start the run.
+	 * @param runId the run id
+	 * @param functionId the function id
+	 * @param stepId the id of the sleep step
+	 * @param lateness how late the run woke, never negative
+	 */
+	default void sleepEnded(String runId, String functionId, String stepId, Duration lateness) {
+	}
+
 }

@@ -53,6 +53,11 @@ final class RunListeners implements RunLifecycleListener {
 		each((listener) -> listener.stepRetrying(run, stepId, attempt, delay, failure));
 	}
 
+	@Override
+	public void sleepEnded(String runId, String functionId, String stepId, Duration lateness) {
+		each((listener) -> listener.sleepEnded(runId, functionId, stepId, lateness));
+	}
+
 	private void each(Consumer<RunLifecycleListener> call) {
 		for (RunLifecycleListener listener : this.listeners) {
 			try {

@@ -3,9 +3,14 @@ package dev.backgroundjobs.engine;
 import java.time.Clock;
 import java.time.Duration;
 
+import dev.backgroundjobs.EventPublisher;
+import dev.backgroundjobs.function.FunctionRegistry;
 import dev.backgroundjobs.json.PayloadCodec;
+import dev.backgroundjobs.store.EventWaitStore;
 import dev.backgroundjobs.store.RunRecord;
+import dev.backgroundjobs.store.RunStore;
 import dev.backgroundjobs.store.StepStore;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What one execution of a run needs to checkpoint its steps: the run and the fencing
@@ -17,12 +22,17 @@ import dev.backgroundjobs.store.StepStore;
  * @param codec encodes step results
  * @param backoff waits between attempts
  * @param parkThreshold backoffs longer than this park the run instead of sleeping
- * @param clock the clock for step timings
+ * @param clock the clock for step timings and sleeps
  * @param listener told about step outcomes
  * @param observations observes steps
+ * @param events publishes the events a run sends, if a publisher is available
+ * @param runStore records the runs this run invokes
+ * @param functions the functions this run may invoke
+ * @param waits records the run's waits for events
  */
 record RunScope(RunRecord run, int retries, StepStore stepStore, PayloadCodec codec, RetryBackoff backoff,
-		Duration parkThreshold, Clock clock, RunLifecycleListener listener, RunObservations observations) {
+		Duration parkThreshold, Clock clock, RunLifecycleListener listener, RunObservations observations,
+		@Nullable EventPublisher events, RunStore runStore, FunctionRegistry functions, EventWaitStore waits) {
 
 	String runId() {
 		return this.run.runId();
@@ -34,6 +44,10 @@ record RunScope(RunRecord run, int retries, StepStore stepStore, PayloadCodec co
 
 	long version() {
 		return this.run.version();
+	}
+
+	String eventData() {
+		return this.run.eventData();
 	}
 
 	String describe() {

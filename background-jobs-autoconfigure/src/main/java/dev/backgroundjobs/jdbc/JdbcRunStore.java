@@ -14,6 +14,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 import javax.sql.DataSource;
 
@@ -38,7 +39,8 @@ import org.springframework.util.Assert;
  * <p>
  * Fenced writes also require the run to be {@link RunStatus#QUEUED} or
  * {@link RunStatus#RUNNING}, so a late duplicate of a finished execution cannot revive
- * it. This class is longer than most because it holds every run statement in one place.
+ * it. This class is longer than most because it holds every run statement in one place:
+ * finishing a run and waking the parent that invoked it share one transaction.
  */
 public class JdbcRunStore implements RunStore {
 
@@ -52,6 +54,36 @@ public class JdbcRunStore implements RunStore {
 					version, handler_failures, lease_owner, lease_until, created_at, trace_context)
 			VALUES (:runId, :functionId, :eventId, :eventName, :eventData, :eventTime, 'QUEUED', 0, 1, 0, :owner,
 					${now + leaseMillis}, ${now}, :traceContext)
+			""";
+
+	private static final String INSERT_CHILD_RUN = """
+			INSERT INTO bj_runs (run_id, function_id, event_id, event_name, event_data, event_time, status, attempt,
+					version, handler_failures, lease_owner, lease_until, created_at)
+			VALUES (:runId, :functionId, :eventId, :eventName, :eventData, :eventTime, 'QUEUED', 0, 1, 0, NULL,
+					${now}, ${now})
+			""";
+
+	private static final String INSERT_INVOCATION = """
+			INSERT INTO bj_invocations (child_run_id, parent_run_id, parent_step_id, created_at)
+			VALUES (:runId, :parentRunId, :parentStepId, ${now})
+			""";
+
+	private static final String SELECT_PARENT = "SELECT parent_run_id FROM bj_invocations WHERE child_run_id = :runId";
+
+	private static final String LOCK_RUN = "SELECT run_id FROM bj_runs WHERE run_id = :runId FOR UPDATE";
+
+	private static final String AWAIT = """
+			UPDATE bj_runs
+			SET status = 'WAITING', wake_at = NULL, lease_owner = NULL, lease_until = NULL, error = NULL
+			WHERE run_id = :runId AND version = :version AND status IN ('QUEUED', 'RUNNING')
+			""";
+
+	private static final String COUNT_FINISHED = """
+			SELECT COUNT(*) FROM bj_runs WHERE run_id = :runId AND status IN ('COMPLETED', 'FAILED', 'CANCELLED')
+			""";
+
+	private static final String WAKE_WAITING = """
+			UPDATE bj_runs SET status = 'SLEEPING', wake_at = ${now} WHERE run_id = :runId AND status = 'WAITING'
 			""";
 
 	private static final String SELECT_EXISTING_RUN_IDS = """
@@ -75,6 +107,14 @@ public class JdbcRunStore implements RunStore {
 	private static final String SELECT_DUE_SLEEPING = """
 			SELECT run_id FROM bj_runs
 			WHERE status = 'SLEEPING' AND wake_at <= ${now} AND function_id IN (:functionIds)
+			ORDER BY wake_at
+			LIMIT :limit
+			FOR UPDATE SKIP LOCKED
+			""";
+
+	private static final String SELECT_DUE_WAITING = """
+			SELECT run_id FROM bj_runs
+			WHERE status = 'WAITING' AND wake_at <= ${now} AND function_id IN (:functionIds)
 			ORDER BY wake_at
 			LIMIT :limit
 			FOR UPDATE SKIP LOCKED
@@ -113,6 +153,8 @@ public class JdbcRunStore implements RunStore {
 			""";
 
 	private static final String OLDEST_CREATED = "SELECT MIN(created_at) AS oldest FROM bj_runs WHERE status = :status";
+
+	private static final String DELETE_EVENT_WAITS = "DELETE FROM bj_event_waits WHERE run_id = :runId";
 
 	private static final String CANCEL = """
 			UPDATE bj_runs
@@ -165,6 +207,10 @@ public class JdbcRunStore implements RunStore {
 
 	private static final String SELECT_CREATED_AT = "SELECT created_at FROM bj_runs WHERE run_id = :runId";
 
+	private static final String LATEST_EVENT_TIME = """
+			SELECT MAX(event_time) AS latest FROM bj_runs WHERE function_id = :functionId AND event_name = :eventName
+			""";
+
 	private static final String COUNT_BY_STATUS = "SELECT status, COUNT(*) AS runs FROM bj_runs GROUP BY status";
 
 	/**
@@ -175,6 +221,10 @@ public class JdbcRunStore implements RunStore {
 	private final JdbcStoreSupport support;
 
 	private final String insertRun;
+
+	private final String insertChildRun;
+
+	private final String insertInvocation;
 
 	/**
 	 * Creates a store on a data source, detecting its dialect and using a
@@ -204,6 +254,8 @@ public class JdbcRunStore implements RunStore {
 	public JdbcRunStore(DataSource dataSource, DatabaseDialect dialect, PlatformTransactionManager transactionManager) {
 		this.support = new JdbcStoreSupport(dataSource, dialect, transactionManager);
 		this.insertRun = dialect.insertIgnoringDuplicates(dialect.render(INSERT_RUN));
+		this.insertChildRun = dialect.insertIgnoringDuplicates(dialect.render(INSERT_CHILD_RUN));
+		this.insertInvocation = dialect.insertIgnoringDuplicates(dialect.render(INSERT_INVOCATION));
 	}
 
 	@Override
@@ -304,8 +356,12 @@ public class JdbcRunStore implements RunStore {
 			return List.of();
 		}
 		List<RunRecord> claimed = this.support.transactions().execute((status) -> {
-			// Two queries rather than one OR, so that each is a range scan of its index.
+			// Three queries rather than one OR, so that each is a range scan of its
+			// index.
 			Set<String> runIds = new LinkedHashSet<>(lockDue(SELECT_DUE_SLEEPING, limit, functionIds));
+			if (runIds.size() < limit) {
+				runIds.addAll(lockDue(SELECT_DUE_WAITING, limit - runIds.size(), functionIds));
+			}
 			if (runIds.size() < limit) {
 				runIds.addAll(lockDue(SELECT_EXPIRED_LEASES, limit - runIds.size(), functionIds));
 			}
@@ -348,7 +404,75 @@ public class JdbcRunStore implements RunStore {
 
 	@Override
 	public boolean complete(String runId, long version, @Nullable String output) {
-		return fenced(COMPLETE, runId, version).param("output", output, Types.VARCHAR).update() == 1;
+		Boolean completed = this.support.transactions()
+			.execute((status) -> finish(runId,
+					() -> fenced(COMPLETE, runId, version).param("output", output, Types.VARCHAR).update() == 1));
+		return Boolean.TRUE.equals(completed);
+	}
+
+	/**
+	 * Runs the statement that finishes a run and, when a parent waits for it, makes the
+	 * parent due. The parent's row is locked first, as {@link #awaitChild} locks it by
+	 * updating it before it reads the child, so whichever runs second sees the other's
+	 * write.
+	 */
+	private boolean finish(String runId, Supplier<Boolean> update) {
+		String parent = this.support.jdbc()
+			.sql(SELECT_PARENT)
+			.param("runId", runId)
+			.query(String.class)
+			.optional()
+			.orElse(null);
+		if (parent != null) {
+			this.support.jdbc().sql(LOCK_RUN).param("runId", parent).query(String.class).list();
+		}
+		boolean finished = update.get();
+		if (finished && parent != null) {
+			this.support.jdbc().sql(this.support.render(WAKE_WAITING)).param("runId", parent).update();
+		}
+		return finished;
+	}
+
+	@Override
+	public boolean insertChild(NewRun run, String parentRunId, String parentStepId) {
+		validate(run);
+		Boolean inserted = this.support.transactions().execute((status) -> {
+			boolean fresh = insertIgnoringDuplicate(this.insertChildRun, insertParameters(run, "", Duration.ZERO));
+			insertIgnoringDuplicate(this.insertInvocation,
+					new MapSqlParameterSource("runId", run.runId()).addValue("parentRunId", parentRunId)
+						.addValue("parentStepId", parentStepId));
+			return fresh;
+		});
+		return Boolean.TRUE.equals(inserted);
+	}
+
+	private boolean insertIgnoringDuplicate(String sql, SqlParameterSource parameters) {
+		try {
+			return this.support.template().update(sql, parameters) == 1;
+		}
+		catch (DuplicateKeyException ex) {
+			// Recorded already: skip, as insert-ignore does on the other databases
+			return false;
+		}
+	}
+
+	@Override
+	public boolean awaitChild(String runId, long version, String childRunId) {
+		Boolean parked = this.support.transactions().execute((status) -> {
+			if (fenced(AWAIT, runId, version).update() != 1) {
+				return false;
+			}
+			Integer finished = this.support.jdbc()
+				.sql(COUNT_FINISHED)
+				.param("runId", childRunId)
+				.query(Integer.class)
+				.single();
+			if (finished > 0) {
+				this.support.jdbc().sql(this.support.render(WAKE_WAITING)).param("runId", runId).update();
+			}
+			return true;
+		});
+		return Boolean.TRUE.equals(parked);
 	}
 
 	@Override
@@ -363,7 +487,17 @@ public class JdbcRunStore implements RunStore {
 
 	@Override
 	public boolean cancel(String runId) {
-		return this.support.jdbc().sql(this.support.render(CANCEL)).param("runId", runId).update() == 1;
+		// Like completion, cancellation wakes a parent waiting for this run, and an open
+		// wait for an event must not resolve a run that no longer runs.
+		Boolean cancelled = this.support.transactions().execute((status) -> {
+			if (!finish(runId,
+					() -> this.support.jdbc().sql(this.support.render(CANCEL)).param("runId", runId).update() == 1)) {
+				return false;
+			}
+			this.support.jdbc().sql(DELETE_EVENT_WAITS).param("runId", runId).update();
+			return true;
+		});
+		return Boolean.TRUE.equals(cancelled);
 	}
 
 	@Override
@@ -377,7 +511,7 @@ public class JdbcRunStore implements RunStore {
 	@Override
 	public boolean fail(String runId, long version, @Nullable String stepId, String error) {
 		Boolean failed = this.support.transactions().execute((status) -> {
-			if (fenced(FAIL, runId, version).param("error", error, Types.VARCHAR).update() != 1) {
+			if (!finish(runId, () -> fenced(FAIL, runId, version).param("error", error, Types.VARCHAR).update() == 1)) {
 				return false;
 			}
 			this.support.jdbc().sql(DELETE_DEAD_LETTER).param("runId", runId).update();
@@ -466,6 +600,18 @@ public class JdbcRunStore implements RunStore {
 			runs.addAll(this.support.jdbc().sql(FIND_RUNS_BY_ID).param("runIds", chunk).query(this::mapRun).list());
 		}
 		return runs;
+	}
+
+	@Override
+	public @Nullable Instant latestEventTime(String functionId, String eventName) {
+		// MAX over the (function_id, event_name, event_time) index reads one entry.
+		List<Instant> latest = this.support.jdbc()
+			.sql(LATEST_EVENT_TIME)
+			.param("functionId", functionId)
+			.param("eventName", eventName)
+			.query((rs, row) -> this.support.getInstant(rs, "latest"))
+			.list();
+		return latest.isEmpty() ? null : latest.get(0);
 	}
 
 	private StatementSpec fenced(String sql, String runId, long version) {

@@ -135,7 +135,7 @@ final class RunIntakeListener implements BatchMessageListener<String, byte[]> {
 	 * @return the run id
 	 */
 	static String runId(String functionId, String eventId) {
-		return UUID.nameUUIDFromBytes((functionId + '\u0000' + eventId).getBytes(StandardCharsets.UTF_8)).toString();
+		return NewRun.deriveRunId(functionId, eventId);
 	}
 
 }

@@ -47,6 +47,14 @@ public final class TopicNames {
 	}
 
 	/**
+	 * Returns the prefix of every topic of the application.
+	 * @return the prefix
+	 */
+	public String prefix() {
+		return this.prefix;
+	}
+
+	/**
 	 * Returns the dead-letter topic.
 	 * @return the topic
 	 */

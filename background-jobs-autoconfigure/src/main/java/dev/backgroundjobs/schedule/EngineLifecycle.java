@@ -14,10 +14,10 @@ import org.springframework.core.log.LogAccessor;
 import org.springframework.dao.DataAccessException;
 
 /**
- * Starts and stops the engine's background loops: lease heartbeats and the due-work
- * poller. At shutdown it lets in-flight runs finish up to the shutdown timeout, then
- * releases the leases of every run this instance still holds, so another instance takes
- * them over at once instead of waiting for the leases to expire.
+ * Starts and stops the engine's background loops: lease heartbeats, the due-work poller
+ * and the cron ticker. At shutdown it lets in-flight runs finish up to the shutdown
+ * timeout, then releases the leases of every run this instance still holds, so another
+ * instance takes them over at once instead of waiting for the leases to expire.
  */
 public final class EngineLifecycle implements SmartLifecycle {
 
@@ -32,6 +32,8 @@ public final class EngineLifecycle implements SmartLifecycle {
 
 	private final DueWorkPoller poller;
 
+	private final CronTicker ticker;
+
 	private final WorkerPool pool;
 
 	private final RunStore runStore;
@@ -44,21 +46,25 @@ public final class EngineLifecycle implements SmartLifecycle {
 
 	private @Nullable ScheduledFuture<?> polls;
 
+	private @Nullable ScheduledFuture<?> ticks;
+
 	private volatile boolean running;
 
 	/**
 	 * Creates the lifecycle.
 	 * @param leaseKeeper extends leases
 	 * @param poller claims due work
+	 * @param ticker starts cron runs
 	 * @param pool the worker pool
 	 * @param runStore releases leases at shutdown
 	 * @param scheduler runs the loops
 	 * @param settings loop intervals and shutdown timeout
 	 */
-	public EngineLifecycle(LeaseKeeper leaseKeeper, DueWorkPoller poller, WorkerPool pool, RunStore runStore,
-			ScheduledExecutorService scheduler, Settings settings) {
+	public EngineLifecycle(LeaseKeeper leaseKeeper, DueWorkPoller poller, CronTicker ticker, WorkerPool pool,
+			RunStore runStore, ScheduledExecutorService scheduler, Settings settings) {
 		this.leaseKeeper = leaseKeeper;
 		this.poller = poller;
+		this.ticker = ticker;
 		this.pool = pool;
 		this.runStore = runStore;
 		this.scheduler = scheduler;
@@ -75,6 +81,7 @@ public final class EngineLifecycle implements SmartLifecycle {
 		this.heartbeats = this.scheduler.scheduleWithFixedDelay(this.leaseKeeper::heartbeatNow, heartbeat, heartbeat,
 				TimeUnit.MILLISECONDS);
 		this.polls = this.scheduler.scheduleWithFixedDelay(this.poller::pollNow, 0, poll, TimeUnit.MILLISECONDS);
+		this.ticks = this.scheduler.scheduleWithFixedDelay(this::tick, 0, poll, TimeUnit.MILLISECONDS);
 		this.running = true;
 		logger.info(() -> "Started background-jobs engine " + this.settings.instanceId() + " (poll every " + poll
 				+ " ms, lease heartbeat every " + heartbeat + " ms)");
@@ -129,6 +136,19 @@ public final class EngineLifecycle implements SmartLifecycle {
 		}
 		if (this.polls != null) {
 			this.polls.cancel(false);
+		}
+		if (this.ticks != null) {
+			this.ticks.cancel(false);
+		}
+	}
+
+	private void tick() {
+		try {
+			this.ticker.tickNow();
+		}
+		catch (RuntimeException ex) {
+			// A periodic task that throws is never run again: keep ticking.
+			logger.error(ex, "Could not start cron runs; retrying at the next tick");
 		}
 	}
 

@@ -49,11 +49,12 @@ public interface RunStore {
 
 	/**
 	 * Claims runs that are due: {@link RunStatus#SLEEPING} runs whose wake time has come,
-	 * and {@link RunStatus#QUEUED} or {@link RunStatus#RUNNING} runs whose lease expired.
-	 * Each claimed run becomes {@link RunStatus#QUEUED}, leased to {@code owner}, with
-	 * its version incremented. Rows locked by another claimer are skipped. Only runs of
-	 * the given functions are claimed, so an instance never takes a run it cannot execute
-	 * (during a rolling update, or when another application shares the tables).
+	 * {@link RunStatus#WAITING} runs whose wait timed out, and {@link RunStatus#QUEUED}
+	 * or {@link RunStatus#RUNNING} runs whose lease expired. Each claimed run becomes
+	 * {@link RunStatus#QUEUED}, leased to {@code owner}, with its version incremented.
+	 * Rows locked by another claimer are skipped. Only runs of the given functions are
+	 * claimed, so an instance never takes a run it cannot execute (during a rolling
+	 * update, or when another application shares the tables).
 	 * @param owner the claiming instance
 	 * @param lease how long the lease lasts
 	 * @param limit the maximum number of runs to claim
@@ -160,5 +161,40 @@ public interface RunStore {
 	 * @return the runs found, in no particular order
 	 */
 	List<RunRecord> findAll(Collection<String> runIds);
+
+	/**
+	 * Returns the latest event time among the runs of a function triggered by events of
+	 * one name: for cron runs, whose event time is their tick, the latest tick that ran.
+	 * @param functionId the function id
+	 * @param eventName the event name
+	 * @return the latest event time, or {@code null} if there is no such run
+	 */
+	@Nullable Instant latestEventTime(String functionId, String eventName);
+
+	/**
+	 * Records a run started by {@code step.invoke} and links it to the run waiting for
+	 * it, in one transaction. The run is {@link RunStatus#QUEUED} and unleased, so the
+	 * next poll of any instance that has its function claims it. A run whose
+	 * {@code (functionId, eventId)} is already recorded is skipped.
+	 * @param run the child run
+	 * @param parentRunId the run that invoked it
+	 * @param parentStepId the step of the parent that invoked it
+	 * @return whether the child run was inserted
+	 */
+	boolean insertChild(NewRun run, String parentRunId, String parentStepId);
+
+	/**
+	 * Parks a run as {@link RunStatus#WAITING} until a child run it invoked finishes,
+	 * clearing its lease. When the child run has already finished, the run is made due at
+	 * once instead. A child run reaching {@link RunStatus#COMPLETED} or
+	 * {@link RunStatus#FAILED} through {@link #complete} or {@link #fail} makes its
+	 * waiting parent due ({@link RunStatus#SLEEPING} with a wake time of now) in the same
+	 * transaction, so no wake-up is lost whichever finishes first.
+	 * @param runId the waiting run
+	 * @param version the version the caller holds
+	 * @param childRunId the child run
+	 * @return whether the run was updated
+	 */
+	boolean awaitChild(String runId, long version, String childRunId);
 
 }

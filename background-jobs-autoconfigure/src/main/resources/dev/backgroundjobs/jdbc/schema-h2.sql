@@ -32,6 +32,7 @@ CREATE INDEX IF NOT EXISTS bj_runs_lease_idx ON bj_runs (status, lease_until);
 CREATE INDEX IF NOT EXISTS bj_runs_owner_idx ON bj_runs (lease_owner);
 CREATE INDEX IF NOT EXISTS bj_runs_created_idx ON bj_runs (created_at, run_id);
 CREATE INDEX IF NOT EXISTS bj_runs_function_created_idx ON bj_runs (function_id, created_at);
+CREATE INDEX IF NOT EXISTS bj_runs_function_event_idx ON bj_runs (function_id, event_name, event_time);
 
 CREATE TABLE IF NOT EXISTS bj_steps (
 	run_id VARCHAR(255) NOT NULL,
@@ -61,3 +62,29 @@ CREATE TABLE IF NOT EXISTS bj_dead_letters (
 );
 
 CREATE INDEX IF NOT EXISTS bj_dead_letters_created_idx ON bj_dead_letters (created_at);
+
+-- A run started by step.invoke, and the run waiting for it: when the child run finishes,
+-- its parent is made due.
+CREATE TABLE IF NOT EXISTS bj_invocations (
+	child_run_id VARCHAR(255) NOT NULL,
+	parent_run_id VARCHAR(255) NOT NULL,
+	parent_step_id VARCHAR(255) NOT NULL,
+	created_at TIMESTAMP(6) WITH TIME ZONE NOT NULL,
+	CONSTRAINT bj_invocations_pk PRIMARY KEY (child_run_id)
+);
+
+-- A run's wait for an event (step.waitForEvent). Incoming events are matched by an index
+-- lookup on (event_name, match_path, match_value).
+CREATE TABLE IF NOT EXISTS bj_event_waits (
+	run_id VARCHAR(255) NOT NULL,
+	step_id VARCHAR(255) NOT NULL,
+	event_name VARCHAR(255) NOT NULL,
+	match_path VARCHAR(255) NOT NULL,
+	match_value VARCHAR(255) NOT NULL,
+	created_at TIMESTAMP(6) WITH TIME ZONE NOT NULL,
+	expires_at TIMESTAMP(6) WITH TIME ZONE NOT NULL,
+	resolved_event CLOB,
+	CONSTRAINT bj_event_waits_pk PRIMARY KEY (run_id, step_id)
+);
+
+CREATE INDEX IF NOT EXISTS bj_event_waits_match_idx ON bj_event_waits (event_name, match_path, match_value);

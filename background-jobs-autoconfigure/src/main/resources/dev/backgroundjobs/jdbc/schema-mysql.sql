@@ -34,7 +34,8 @@ CREATE TABLE IF NOT EXISTS bj_runs (
 	KEY bj_runs_lease_idx (status, lease_until),
 	KEY bj_runs_owner_idx (lease_owner),
 	KEY bj_runs_created_idx (created_at, run_id),
-	KEY bj_runs_function_created_idx (function_id, created_at)
+	KEY bj_runs_function_created_idx (function_id, created_at),
+	KEY bj_runs_function_event_idx (function_id, event_name, event_time)
 ) ENGINE = InnoDB ROW_FORMAT = DYNAMIC DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 
 CREATE TABLE IF NOT EXISTS bj_steps (
@@ -63,4 +64,30 @@ CREATE TABLE IF NOT EXISTS bj_dead_letters (
 	created_at DATETIME(6) NOT NULL,
 	PRIMARY KEY (id),
 	KEY bj_dead_letters_created_idx (created_at)
+) ENGINE = InnoDB ROW_FORMAT = DYNAMIC DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+
+-- A run started by step.invoke, and the run waiting for it: when the child run finishes,
+-- its parent is made due.
+CREATE TABLE IF NOT EXISTS bj_invocations (
+	child_run_id VARCHAR(255) NOT NULL,
+	parent_run_id VARCHAR(255) NOT NULL,
+	parent_step_id VARCHAR(255) NOT NULL,
+	created_at DATETIME(6) NOT NULL,
+	PRIMARY KEY (child_run_id)
+) ENGINE = InnoDB ROW_FORMAT = DYNAMIC DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+
+-- A run's wait for an event (step.waitForEvent). Incoming events are matched by an index
+-- lookup on (event_name, match_path, match_value).
+-- The match key is 3 x 255 x 4 = 3060 bytes, within InnoDB's 3072-byte limit.
+CREATE TABLE IF NOT EXISTS bj_event_waits (
+	run_id VARCHAR(255) NOT NULL,
+	step_id VARCHAR(255) NOT NULL,
+	event_name VARCHAR(255) NOT NULL,
+	match_path VARCHAR(255) NOT NULL,
+	match_value VARCHAR(255) NOT NULL,
+	created_at DATETIME(6) NOT NULL,
+	expires_at DATETIME(6) NOT NULL,
+	resolved_event LONGTEXT,
+	PRIMARY KEY (run_id, step_id),
+	KEY bj_event_waits_match_idx (event_name, match_path, match_value)
 ) ENGINE = InnoDB ROW_FORMAT = DYNAMIC DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;

@@ -203,6 +203,21 @@ final class InMemoryJobs {
 		}
 
 		@Override
+		public @Nullable Instant latestEventTime(String functionId, String eventName) {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
+		public boolean insertChild(NewRun run, String parentRunId, String parentStepId) {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
+		public boolean awaitChild(String runId, long version, String childRunId) {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
 		public @Nullable Instant oldestCreatedAt(RunStatus status) {
 			throw new UnsupportedOperationException();
 		}

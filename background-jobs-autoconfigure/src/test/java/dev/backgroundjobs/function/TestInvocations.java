@@ -1,8 +1,13 @@
 package dev.backgroundjobs.function;
 
+import java.util.Optional;
+
+import java.time.Duration;
+
 import java.time.Instant;
 import java.util.concurrent.Callable;
 
+import dev.backgroundjobs.Event;
 import dev.backgroundjobs.RunContext;
 import dev.backgroundjobs.Step;
 import dev.backgroundjobs.function.invoke.Invocation;
@@ -44,6 +49,32 @@ final class TestInvocations {
 			catch (Exception ex) {
 				throw new IllegalStateException(ex);
 			}
+		}
+
+		@Override
+		public void sleep(String id, Duration duration) {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
+		public void sleepUntil(String id, Instant time) {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
+		public String sendEvent(String id, String name, Object data) {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
+		public <T> T invoke(String id, String functionId, Object data, Class<T> type) {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
+		public <T> Optional<Event<T>> waitForEvent(String id, String event, Class<T> type, Duration timeout,
+				String match) {
+			throw new UnsupportedOperationException();
 		}
 
 	}

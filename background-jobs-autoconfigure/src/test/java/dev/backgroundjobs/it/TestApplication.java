@@ -14,6 +14,7 @@ import dev.backgroundjobs.testsupport.TestKafka;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
@@ -31,6 +32,30 @@ class TestApplication {
 	@Bean
 	TestFunctions testFunctions(Probe probe, InstanceId instanceId) {
 		return new TestFunctions(probe, instanceId);
+	}
+
+	@Bean
+	@ConditionalOnBooleanProperty("test.durable-functions")
+	DurableTestFunctions durableTestFunctions(Probe probe) {
+		return new DurableTestFunctions(probe);
+	}
+
+	@Bean
+	@ConditionalOnBooleanProperty("test.cron-functions")
+	CronTestFunctions cronTestFunctions(Probe probe, InstanceId instanceId) {
+		return new CronTestFunctions(probe, instanceId);
+	}
+
+	@Bean
+	@ConditionalOnBooleanProperty("test.mutable-clock")
+	MutableClock mutableClock() {
+		return new MutableClock();
+	}
+
+	@Bean
+	@ConditionalOnBooleanProperty("test.invalid-cron-functions")
+	InvalidCronFunctions invalidCronFunctions() {
+		return new InvalidCronFunctions();
 	}
 
 	/**
@@ -98,7 +123,7 @@ class TestApplication {
 
 		static void clearTables(DataSource dataSource) {
 			JdbcClient jdbc = JdbcClient.create(dataSource);
-			for (String table : List.of("bj_steps", "bj_dead_letters", "bj_runs")) {
+			for (String table : List.of("bj_steps", "bj_dead_letters", "bj_invocations", "bj_event_waits", "bj_runs")) {
 				try {
 					jdbc.sql("DELETE FROM " + table).update();
 				}

@@ -26,6 +26,7 @@ import dev.backgroundjobs.RunStatus;
 import dev.backgroundjobs.autoconfigure.BackgroundJobsDataSourceScriptDatabaseInitializer;
 import dev.backgroundjobs.autoconfigure.BackgroundJobsJdbcProperties;
 import dev.backgroundjobs.store.DeadLetterRecord;
+import dev.backgroundjobs.store.EventWait;
 import dev.backgroundjobs.store.NewRun;
 import dev.backgroundjobs.store.RunQuery;
 import dev.backgroundjobs.store.RunRecord;
@@ -128,6 +129,8 @@ class JdbcStoreIntegrationTests {
 
 		JdbcDeadLetterStore deadLetters;
 
+		JdbcEventWaitStore waits;
+
 		DataSource dataSource;
 
 		private int sequence;
@@ -149,6 +152,8 @@ class JdbcStoreIntegrationTests {
 					Statement statement = connection.createStatement()) {
 				statement.execute("DELETE FROM bj_steps");
 				statement.execute("DELETE FROM bj_dead_letters");
+				statement.execute("DELETE FROM bj_invocations");
+				statement.execute("DELETE FROM bj_event_waits");
 				statement.execute("DELETE FROM bj_runs");
 			}
 			DatabaseDialect dialect = DatabaseDialect.from(this.dataSource);
@@ -156,6 +161,7 @@ class JdbcStoreIntegrationTests {
 			this.runs = new JdbcRunStore(this.dataSource, dialect);
 			this.steps = new JdbcStepStore(this.dataSource, dialect);
 			this.deadLetters = new JdbcDeadLetterStore(this.dataSource);
+			this.waits = new JdbcEventWaitStore(this.dataSource, dialect);
 		}
 
 		@Test
@@ -645,6 +651,115 @@ class JdbcStoreIntegrationTests {
 				.containsExactly("poison-2", "poison-1");
 			assertThat(this.deadLetters.findAll(1)).extracting(DeadLetterRecord::id).containsExactly("poison-2");
 			assertThat(this.deadLetters.find("unknown")).isNull();
+		}
+
+		@Test
+		void latestEventTimeIsTheLatestOfTheFunctionsRunsForThatEventName() {
+			Instant tick = Instant.parse("2026-01-01T10:00:00Z");
+			assertThat(this.runs.latestEventTime("fn", "cron/fn")).isNull();
+			this.runs.insertLeased(List.of(timedRun("run-1", "fn", "cron/fn", tick),
+					timedRun("run-2", "fn", "cron/fn", tick.plusSeconds(3600)),
+					timedRun("run-3", "fn", "test/event", tick.plusSeconds(7200)),
+					timedRun("run-4", "other-fn", "cron/fn", tick.plusSeconds(9000))), "owner-a", LONG_LEASE);
+			assertThat(this.runs.latestEventTime("fn", "cron/fn")).isEqualTo(tick.plusSeconds(3600));
+			assertThat(this.runs.latestEventTime("other", "cron/other")).isNull();
+		}
+
+		@Test
+		void insertChildRecordsAnUnleasedRunThatAnyInstanceClaims() {
+			NewRun child = newRun("child", "fn", "invoke:parent:call");
+			assertThat(this.runs.insertChild(child, "parent", "call")).isTrue();
+			assertThat(this.runs.insertChild(child, "parent", "call")).isFalse();
+			RunRecord record = this.runs.find("child");
+			assertThat(record.status()).isEqualTo(RunStatus.QUEUED);
+			assertThat(record.leaseOwner()).isNull();
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS)).extracting(RunRecord::runId)
+				.containsExactly("child");
+		}
+
+		@Test
+		void completingAChildMakesItsWaitingParentDue() {
+			insert("parent", LONG_LEASE);
+			this.runs.insertChild(newRun("child", "fn", "invoke:parent:call"), "parent", "call");
+			assertThat(this.runs.awaitChild("parent", 1, "child")).isTrue();
+			assertThat(this.runs.find("parent").status()).isEqualTo(RunStatus.WAITING);
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS)).extracting(RunRecord::runId)
+				.containsExactly("child");
+			assertThat(this.runs.complete("child", 2, "\"done\"")).isTrue();
+			RunRecord parent = this.runs.find("parent");
+			assertThat(parent.status()).isEqualTo(RunStatus.SLEEPING);
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS)).extracting(RunRecord::runId)
+				.containsExactly("parent");
+		}
+
+		@Test
+		void cancellingAChildMakesItsWaitingParentDue() {
+			insert("parent", LONG_LEASE);
+			this.runs.insertChild(newRun("child", "fn", "invoke:parent:call"), "parent", "call");
+			this.runs.awaitChild("parent", 1, "child");
+			assertThat(this.runs.cancel("child")).isTrue();
+			assertThat(this.runs.find("parent").status()).isEqualTo(RunStatus.SLEEPING);
+		}
+
+		@Test
+		void failingAChildMakesItsWaitingParentDue() {
+			insert("parent", LONG_LEASE);
+			this.runs.insertChild(newRun("child", "fn", "invoke:parent:call"), "parent", "call");
+			this.runs.awaitChild("parent", 1, "child");
+			this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS);
+			assertThat(this.runs.fail("child", 2, "step", "boom")).isTrue();
+			assertThat(this.runs.find("parent").status()).isEqualTo(RunStatus.SLEEPING);
+		}
+
+		@Test
+		void awaitingAChildThatAlreadyFinishedMakesTheRunDueAtOnce() {
+			insert("parent", LONG_LEASE);
+			this.runs.insertChild(newRun("child", "fn", "invoke:parent:call"), "parent", "call");
+			this.runs.claimDue("owner-b", LONG_LEASE, 10, List.of("fn"));
+			this.runs.complete("child", 2, null);
+			assertThat(this.runs.awaitChild("parent", 1, "child")).isTrue();
+			assertThat(this.runs.find("parent").status()).isEqualTo(RunStatus.SLEEPING);
+			assertThat(this.runs.awaitChild("parent", 1, "child")).isFalse();
+		}
+
+		@Test
+		void awaitEventParksTheRunAndAMatchingLaterEventMakesItDue() {
+			insert("run-1", LONG_LEASE);
+			assertThat(this.waits.awaitEvent("run-1", 1, "approval", "test/approved", "data.doc", "s:42",
+					Duration.ofMinutes(5)))
+				.isTrue();
+			RunRecord waiting = this.runs.find("run-1");
+			assertThat(waiting.status()).isEqualTo(RunStatus.WAITING);
+			assertThat(waiting.leaseOwner()).isNull();
+			EventWait wait = this.waits.find("run-1", "approval");
+			assertThat(wait.expiresAt()).isCloseTo(wait.createdAt().plus(Duration.ofMinutes(5)),
+					within(1, ChronoUnit.SECONDS));
+			assertThat(this.waits.matchPaths(List.of("test/approved", "test/other")))
+				.containsExactly(Map.entry("test/approved", Set.of("data.doc")));
+			Instant after = wait.createdAt().plusMillis(1);
+			assertThat(this.waits.resolve("test/approved", "data.doc", "s:43", after, "{}")).isZero();
+			assertThat(this.waits.resolve("test/approved", "data.doc", "s:42", wait.createdAt().minusSeconds(1), "{}"))
+				.isZero();
+			assertThat(this.runs.find("run-1").status()).isEqualTo(RunStatus.WAITING);
+			assertThat(this.waits.resolve("test/approved", "data.doc", "s:42", after, "{\"id\":\"e\"}")).isOne();
+			assertThat(this.waits.find("run-1", "approval").resolvedEvent()).isEqualTo("{\"id\":\"e\"}");
+			assertThat(this.runs.find("run-1").status()).isEqualTo(RunStatus.SLEEPING);
+			assertThat(this.waits.resolve("test/approved", "data.doc", "s:42", after, "{}")).isZero();
+			assertThat(this.waits.matchPaths(List.of("test/approved"))).isEmpty();
+			this.waits.delete("run-1", "approval");
+			assertThat(this.waits.find("run-1", "approval")).isNull();
+		}
+
+		@Test
+		void waitingRunIsClaimedWhenItsWaitTimesOut() {
+			insert("run-1", LONG_LEASE);
+			this.waits.awaitEvent("run-1", 1, "approval", "test/approved", "data.doc", "s:42", Duration.ZERO);
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS)).extracting(RunRecord::runId)
+				.containsExactly("run-1");
+		}
+
+		private NewRun timedRun(String runId, String functionId, String eventName, Instant eventTime) {
+			return new NewRun(runId, functionId, "event-" + runId, eventName, "{}", eventTime, null);
 		}
 
 		private void insert(String runId, Duration lease) {

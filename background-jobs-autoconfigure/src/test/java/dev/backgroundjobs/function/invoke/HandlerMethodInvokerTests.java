@@ -1,5 +1,9 @@
 package dev.backgroundjobs.function.invoke;
 
+import java.util.Optional;
+
+import java.time.Duration;
+
 import java.io.IOException;
 import java.lang.reflect.Method;
 import java.time.Instant;
@@ -266,6 +270,32 @@ class HandlerMethodInvokerTests {
 
 		@Override
 		public void run(String id, Action action) {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
+		public void sleep(String id, Duration duration) {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
+		public void sleepUntil(String id, Instant time) {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
+		public String sendEvent(String id, String name, Object data) {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
+		public <T> T invoke(String id, String functionId, Object data, Class<T> type) {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
+		public <T> Optional<Event<T>> waitForEvent(String id, String event, Class<T> type, Duration timeout,
+				String match) {
 			throw new UnsupportedOperationException();
 		}
 

@@ -1,5 +1,8 @@
 package dev.backgroundjobs.sample.documents;
 
+import java.time.Duration;
+import java.util.Map;
+
 import dev.backgroundjobs.Event;
 import dev.backgroundjobs.EventHandler;
 import dev.backgroundjobs.Step;
@@ -35,6 +38,32 @@ class DocumentFunctions {
 		String summary = step.run("summarize", String.class, () -> this.summarizer.summarize(document.content()));
 		step.run("save-summary", () -> this.documents.saveSummary(document.id(), summary));
 		return "Processed " + document.id();
+	}
+
+	/**
+	 * Waits a minute after an upload, durably (the run holds no thread and survives a
+	 * restart), then tells the owner once that the summary is ready.
+	 * @param event the upload event
+	 * @param step the step API
+	 * @return the id of the event sent
+	 */
+	@EventHandler(id = "notify-owner", event = "api/document.uploaded")
+	String notifyOwner(Event<DocumentUploaded> event, Step step) {
+		step.sleep("wait-a-minute", Duration.ofMinutes(1));
+		return step.sendEvent("announce", "api/document.summary-ready",
+				Map.of("documentId", event.data().documentId(), "userId", event.data().userId()));
+	}
+
+	/**
+	 * Reports every five minutes how many documents still wait for their summary: one run
+	 * per tick across all instances of the application.
+	 * @param step the step API
+	 * @return the number of documents without a summary
+	 */
+	@EventHandler(id = "report-backlog", cron = "*/5 * * * *")
+	long reportBacklog(Step step) {
+		Long backlog = step.run("count", Long.class, this.documents::countUnsummarized);
+		return (backlog != null) ? backlog : 0;
 	}
 
 	private Document fetch(String id) {

@@ -52,4 +52,12 @@ public class DocumentRepository {
 		}
 	}
 
+	/**
+	 * Counts the documents that have no summary yet.
+	 * @return the number of documents waiting for a summary
+	 */
+	public long countUnsummarized() {
+		return this.documents.values().stream().filter((document) -> document.summary() == null).count();
+	}
+
 }

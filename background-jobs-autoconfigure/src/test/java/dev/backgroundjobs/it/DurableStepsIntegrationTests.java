@@ -1,0 +1,360 @@
+package dev.backgroundjobs.it;
+
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.Future;
+
+import dev.backgroundjobs.EventPublisher;
+import dev.backgroundjobs.RunStatus;
+import dev.backgroundjobs.function.InvalidEventHandlerException;
+import dev.backgroundjobs.jdbc.JdbcRunStore;
+import dev.backgroundjobs.kafka.EventHeaders;
+import dev.backgroundjobs.kafka.TopicNames;
+import dev.backgroundjobs.store.DeadLetterRecord;
+import dev.backgroundjobs.store.DeadLetterStore;
+import dev.backgroundjobs.store.NewRun;
+import dev.backgroundjobs.store.RunQuery;
+import dev.backgroundjobs.store.RunRecord;
+import dev.backgroundjobs.store.RunStore;
+import dev.backgroundjobs.store.StepRecord;
+import dev.backgroundjobs.store.StepStore;
+import dev.backgroundjobs.testsupport.TestDatabases;
+import dev.backgroundjobs.testsupport.TestKafka;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * End-to-end behaviour of durable sleeps, sent events, cron triggers, invoked functions
+ * and awaited events against a real Kafka broker and PostgreSQL.
+ */
+class DurableStepsIntegrationTests {
+
+	private static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+	private TestApplication.Cluster cluster;
+
+	private TestDatabases.ConnectionSettings database;
+
+	@BeforeEach
+	void setUp() {
+		this.database = TestDatabases.settings(TestDatabases.postgres("bj_durable_it"));
+		this.cluster = new TestApplication.Cluster(this.database.url(), this.database.username(),
+				this.database.password())
+			.with("test.durable-functions", "true")
+			.with("background-jobs.poller.interval", "100ms");
+		TestApplication.Cluster.clearTables(this.database.dataSource());
+	}
+
+	@AfterEach
+	void tearDown() {
+		this.cluster.close();
+	}
+
+	@Test
+	void sleepSurvivesARestartOfTheOnlyInstanceWithoutRepeatingEarlierSteps() {
+		ConfigurableApplicationContext first = this.cluster.start();
+		String eventId = publisher(first).send("test/nap", Nap.forMillis(4_000));
+		RunRecord sleeping = awaitStatus(first, "nap", eventId, RunStatus.SLEEPING);
+		assertThat(sleeping.wakeAt()).isNotNull();
+		assertThat(this.cluster.probe.count(eventId, "before")).isOne();
+		assertThat(this.cluster.probe.count(eventId, "after")).isZero();
+		first.close();
+		ConfigurableApplicationContext second = this.cluster.start();
+		RunRecord completed = awaitStatus(second, "nap", eventId, RunStatus.COMPLETED);
+		assertThat(completed.output()).isEqualTo("\"rested\"");
+		assertThat(completed.finishedAt()).isAfterOrEqualTo(sleeping.wakeAt());
+		assertThat(this.cluster.probe.count(eventId, "before")).isOne();
+		assertThat(this.cluster.probe.count(eventId, "after")).isOne();
+		List<StepRecord> steps = second.getBean(StepStore.class).findSteps(completed.runId());
+		assertThat(steps).extracting(StepRecord::stepId).containsExactly("before", "sleep", "after");
+	}
+
+	@Test
+	void sleepUntilResumesAtTheGivenTimeAndAPastTimeDoesNotPark() {
+		ConfigurableApplicationContext app = this.cluster.start();
+		Instant wakeAt = Instant.now().plusSeconds(2);
+		String future = publisher(app).send("test/nap", Nap.until(wakeAt));
+		String past = publisher(app).send("test/nap", Nap.until(Instant.now().minusSeconds(60)));
+		RunRecord pastRun = awaitStatus(app, "nap", past, RunStatus.COMPLETED);
+		RunRecord futureRun = awaitStatus(app, "nap", future, RunStatus.COMPLETED);
+		assertThat(pastRun.attempt()).isOne();
+		assertThat(futureRun.attempt()).isEqualTo(2);
+		assertThat(futureRun.finishedAt()).isAfterOrEqualTo(wakeAt);
+		assertThat(this.cluster.probe.count(future, "before")).isOne();
+		assertThat(this.cluster.probe.count(future, "after")).isOne();
+	}
+
+	@Test
+	void fiveThousandSleepingRunsHoldNoThreadsAndAllComplete() throws Exception {
+		ConfigurableApplicationContext app = this.cluster.with("test.mutable-clock", "true").start();
+		RunStore runs = app.getBean(RunStore.class);
+		String topic = app.getBean(TopicNames.class).forEvent("test/nap");
+		// Warm up: every worker thread and client thread exists before the baseline.
+		publishNaps(topic, 100, Instant.now().minusSeconds(1));
+		await().atMost(TIMEOUT).until(() -> completed(runs) == 100);
+		int baseline = ManagementFactory.getThreadMXBean().getThreadCount();
+		int sleepers = 5_000;
+		publishNaps(topic, sleepers, Instant.now().plus(Duration.ofHours(1)));
+		await().atMost(Duration.ofMinutes(3))
+			.pollInterval(Duration.ofMillis(500))
+			.until(() -> runs.countByStatus().getOrDefault(RunStatus.SLEEPING, 0L) == sleepers);
+		int whileSleeping = ManagementFactory.getThreadMXBean().getThreadCount();
+		assertThat(whileSleeping).isLessThanOrEqualTo(baseline + 5);
+		// An hour passes, for the engine's clock and for the database's wake times.
+		app.getBean(MutableClock.class).advance(Duration.ofHours(1));
+		JdbcClient.create(this.database.dataSource())
+			.sql("UPDATE bj_runs SET wake_at = CURRENT_TIMESTAMP WHERE status = 'SLEEPING'")
+			.update();
+		await().atMost(Duration.ofMinutes(3))
+			.pollInterval(Duration.ofMillis(500))
+			.until(() -> completed(runs) == 100 + sleepers);
+		assertThat(runs.countByStatus()).containsOnlyKeys(RunStatus.COMPLETED);
+		assertThat(this.cluster.probe.completedRuns()).hasSize(100 + sleepers).doesNotHaveDuplicates();
+	}
+
+	@Test
+	void sentEventIsPublishedOnceAlthoughTheRunIsRetried() {
+		ConfigurableApplicationContext app = this.cluster.start();
+		String topic = app.getBean(TopicNames.class).forEvent("test/announced");
+		String eventId = publisher(app).send("test/announce", new Job("news", 2, 0));
+		RunRecord run = awaitStatus(app, "announce", eventId, RunStatus.COMPLETED);
+		assertThat(this.cluster.probe.count(eventId, "flaky")).isEqualTo(3);
+		assertThat(this.cluster.probe.count(eventId, "handler")).isEqualTo(2);
+		assertThat(run.attempt()).isEqualTo(2);
+		String sentId = run.runId() + ":announce";
+		assertThat(run.output()).isEqualTo("\"" + sentId + "\"");
+		awaitStatus(app, "announced", sentId, RunStatus.COMPLETED);
+		assertThat(this.cluster.probe.count(eventId, "announced")).isOne();
+		List<ConsumerRecord<String, byte[]>> records = consumeAll(topic, Duration.ofSeconds(2));
+		assertThat(records).extracting(ConsumerRecord::key).containsExactly(sentId);
+	}
+
+	@Test
+	void invokeReturnsTheCalleesOutputToTheParkedCaller() {
+		ConfigurableApplicationContext app = this.cluster.start();
+		String eventId = publisher(app).send("test/caller", new Job("question-1", 0, 1_000));
+		RunRecord caller = awaitStatus(app, "caller", eventId, RunStatus.COMPLETED);
+		assertThat(caller.output()).isEqualTo("\"caller got answer for question-1\"");
+		assertThat(caller.attempt()).isEqualTo(2);
+		RunRecord callee = app.getBean(RunStore.class).find(runId("callee", "invoke:" + caller.runId() + ":call"));
+		assertThat(callee).isNotNull();
+		assertThat(callee.status()).isEqualTo(RunStatus.COMPLETED);
+		assertThat(callee.eventName()).isEqualTo("invoke/callee");
+		assertThat(this.cluster.probe.count(eventId, "before")).isOne();
+		assertThat(this.cluster.probe.count("question-1", "callee")).isOne();
+		assertThat(this.cluster.probe.count(eventId, "after")).isOne();
+		assertThat(app.getBean(StepStore.class).findSteps(caller.runId())).extracting(StepRecord::stepId)
+			.containsExactly("before", "call", "after");
+	}
+
+	@Test
+	void failingCalleeFailsTheCallersStep() {
+		ConfigurableApplicationContext app = this.cluster.start();
+		String eventId = publisher(app).send("test/caller", new Job("question-2", 1, 0));
+		RunRecord caller = awaitStatus(app, "caller", eventId, RunStatus.FAILED);
+		DeadLetterRecord deadLetter = app.getBean(DeadLetterStore.class).find(caller.runId());
+		assertThat(deadLetter).isNotNull();
+		assertThat(deadLetter.stepId()).isEqualTo("call");
+		assertThat(deadLetter.error()).contains("Invoked function 'callee'")
+			.contains("Callee cannot handle question-2");
+		assertThat(this.cluster.probe.count(eventId, "after")).isZero();
+	}
+
+	@Test
+	void matchingEventResumesTheWaitingRunWithItsDataAndOthersDoNot() {
+		ConfigurableApplicationContext app = this.cluster.start();
+		String eventId = publisher(app).send("test/review-requested", new Review("doc-1", 60_000));
+		RunRecord waiting = awaitStatus(app, "await-approval", eventId, RunStatus.WAITING);
+		assertThat(waiting.wakeAt()).isAfter(Instant.now().plusSeconds(30));
+		publisher(app).send("test/approved", new Approval("doc-2", "mallory"));
+		publisher(app).send("test/approved", new Approval("doc-1", "alice"));
+		RunRecord run = awaitStatus(app, "await-approval", eventId, RunStatus.COMPLETED);
+		assertThat(run.output()).isEqualTo("\"approved by alice\"");
+		assertThat(run.attempt()).isEqualTo(2);
+		assertThat(this.cluster.probe.count(eventId, "before")).isOne();
+		assertThat(this.cluster.probe.count(eventId, "after")).isOne();
+	}
+
+	@Test
+	void waitThatTimesOutResumesWithNoEvent() {
+		ConfigurableApplicationContext app = this.cluster.start();
+		Instant start = Instant.now();
+		String eventId = publisher(app).send("test/review-requested", new Review("doc-3", 1_500));
+		RunRecord run = awaitStatus(app, "await-approval", eventId, RunStatus.COMPLETED);
+		assertThat(run.output()).isEqualTo("\"timed out\"");
+		assertThat(run.finishedAt()).isAfterOrEqualTo(start.plusMillis(1_500));
+	}
+
+	@Test
+	void eventSentBeforeTheWaitBeganDoesNotMatch() {
+		ConfigurableApplicationContext app = this.cluster.start();
+		publisher(app).send("test/approved", new Approval("doc-4", "early-bird"));
+		String eventId = publisher(app).send("test/review-requested", new Review("doc-4", 6_000));
+		RunRecord run = awaitStatus(app, "await-approval", eventId, RunStatus.COMPLETED);
+		assertThat(run.output()).isEqualTo("\"timed out\"");
+	}
+
+	@Test
+	void cronRunsExactlyOncePerTickAcrossTwoInstances() throws Exception {
+		this.cluster.with("test.cron-functions", "true");
+		ConfigurableApplicationContext first = this.cluster.start();
+		ConfigurableApplicationContext second = this.cluster.start();
+		Thread.sleep(6_000);
+		List<RunRecord> runs = runsOf(first, "every-second");
+		assertThat(runs).hasSizeGreaterThanOrEqualTo(4);
+		for (RunRecord run : runs) {
+			awaitStatus(second, "every-second", run.eventId(), RunStatus.COMPLETED);
+		}
+		List<Instant> ticks = runs.stream().map(RunRecord::eventTime).sorted().toList();
+		for (int i = 1; i < ticks.size(); i++) {
+			assertThat(Duration.between(ticks.get(i - 1), ticks.get(i))).isEqualTo(Duration.ofSeconds(1));
+		}
+		for (RunRecord run : runs) {
+			assertThat(run.eventId()).isEqualTo("cron:every-second:" + run.eventTime());
+			assertThat(run.eventName()).isEqualTo("cron/every-second");
+			assertThat(this.cluster.probe.count(run.eventTime().toString(), "every-second")).isOne();
+		}
+	}
+
+	@Test
+	void missedCronTicksRunOnceAtStartUp() {
+		this.cluster.with("test.cron-functions", "true");
+		this.cluster.start().close();
+		Instant lastRun = recordPastHourlyRun();
+		ConfigurableApplicationContext app = this.cluster.start();
+		Instant latestTick = Instant.now().truncatedTo(ChronoUnit.HOURS);
+		RunRecord catchUp = awaitStatus(app, "hourly", "cron:hourly:" + latestTick, RunStatus.COMPLETED);
+		assertThat(catchUp.eventTime()).isEqualTo(latestTick);
+		assertThat(this.cluster.probe.count(latestTick.toString(), "hourly")).isOne();
+		assertThat(runsOf(app, "hourly")).extracting(RunRecord::eventTime)
+			.containsExactlyInAnyOrder(lastRun, latestTick);
+	}
+
+	@Test
+	void missedCronTicksCanBeSkipped() {
+		this.cluster.with("test.cron-functions", "true").with("background-jobs.cron.missed-ticks", "skip");
+		this.cluster.start().close();
+		Instant lastRun = recordPastHourlyRun();
+		ConfigurableApplicationContext app = this.cluster.start();
+		await().atMost(TIMEOUT).until(() -> runsOf(app, "every-second").size() >= 2);
+		assertThat(runsOf(app, "hourly")).extracting(RunRecord::eventTime).containsExactly(lastRun);
+	}
+
+	@Test
+	void invalidCronOrZoneFailsStartUpNamingTheMethod() {
+		this.cluster.with("test.invalid-cron-functions", "true");
+		assertThatExceptionOfType(InvalidEventHandlerException.class).isThrownBy(this.cluster::start)
+			.withMessageContaining("badCron")
+			.withMessageContaining("not a valid cron expression")
+			.withMessageContaining("badZone")
+			.withMessageContaining("Mars/Olympus_Mons");
+	}
+
+	private Instant recordPastHourlyRun() {
+		Instant tick = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(3));
+		JdbcRunStore store = new JdbcRunStore(this.database.dataSource());
+		NewRun run = NewRun.forEvent("hourly", "cron:hourly:" + tick, "cron/hourly", "{\"tick\":\"" + tick + "\"}",
+				tick, null);
+		assertThat(store.insertLeased(List.of(run), "gone", Duration.ofMinutes(1))).hasSize(1);
+		assertThat(store.complete(run.runId(), 1, null)).isTrue();
+		return tick;
+	}
+
+	private long completed(RunStore runs) {
+		return runs.countByStatus().getOrDefault(RunStatus.COMPLETED, 0L);
+	}
+
+	private static void publishNaps(String topic, int count, Instant wakeAt) throws Exception {
+		try (KafkaProducer<String, byte[]> producer = rawProducer()) {
+			List<Future<RecordMetadata>> sent = new ArrayList<>();
+			for (int i = 0; i < count; i++) {
+				String id = UUID.randomUUID().toString();
+				ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, id,
+						("{\"millis\":0,\"until\":\"" + wakeAt + "\"}").getBytes());
+				record.headers().add(EventHeaders.ID, id.getBytes());
+				record.headers().add(EventHeaders.NAME, "test/nap".getBytes());
+				record.headers().add(EventHeaders.TIMESTAMP, Instant.now().toString().getBytes());
+				sent.add(producer.send(record));
+			}
+			for (Future<RecordMetadata> future : sent) {
+				future.get();
+			}
+		}
+	}
+
+	private static EventPublisher publisher(ConfigurableApplicationContext context) {
+		return context.getBean(EventPublisher.class);
+	}
+
+	static List<RunRecord> runsOf(ConfigurableApplicationContext context, String functionId) {
+		return context.getBean(RunStore.class).findRuns(new RunQuery(null, functionId, null, 10_000));
+	}
+
+	static String runId(String functionId, String eventId) {
+		return UUID.nameUUIDFromBytes((functionId + '\u0000' + eventId).getBytes()).toString();
+	}
+
+	static RunRecord awaitStatus(ConfigurableApplicationContext context, String functionId, String eventId,
+			RunStatus status) {
+		RunStore runs = context.getBean(RunStore.class);
+		String runId = runId(functionId, eventId);
+		await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(50)).until(() -> {
+			RunRecord run = runs.find(runId);
+			return run != null && run.status() == status;
+		});
+		return runs.find(runId);
+	}
+
+	private static KafkaProducer<String, byte[]> rawProducer() {
+		Properties config = new Properties();
+		config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers());
+		config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+		config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+		config.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+		return new KafkaProducer<>(config);
+	}
+
+	private static List<ConsumerRecord<String, byte[]>> consumeAll(String topic, Duration quietPeriod) {
+		Map<String, Object> config = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers(),
+				ConsumerConfig.GROUP_ID_CONFIG, "probe-" + UUID.randomUUID(), ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+				"earliest", ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
+				ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+		List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
+		try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config)) {
+			consumer.subscribe(List.of(topic));
+			long quietUntil = System.nanoTime() + quietPeriod.toNanos();
+			long deadline = System.nanoTime() + TIMEOUT.toNanos();
+			while ((System.nanoTime() < quietUntil || records.isEmpty()) && System.nanoTime() < deadline) {
+				consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+			}
+		}
+		return records;
+	}
+
+}

@@ -1,0 +1,91 @@
+package dev.backgroundjobs.it;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+import dev.backgroundjobs.Event;
+import dev.backgroundjobs.EventHandler;
+import dev.backgroundjobs.Step;
+
+/**
+ * Handlers that sleep, send events, invoke functions and wait for events, used by
+ * {@link DurableStepsIntegrationTests}.
+ */
+class DurableTestFunctions {
+
+	private final Probe probe;
+
+	DurableTestFunctions(Probe probe) {
+		this.probe = probe;
+	}
+
+	@EventHandler(id = "nap", event = "test/nap")
+	String nap(Event<Nap> event, Step step) {
+		String id = event.id();
+		step.run("before", () -> this.probe.hit(id, "before"));
+		if (event.data().until() != null) {
+			step.sleepUntil("sleep", event.data().until());
+		}
+		else {
+			step.sleep("sleep", Duration.ofMillis(event.data().millis()));
+		}
+		step.run("after", () -> this.probe.hit(id, "after"));
+		this.probe.completed(id);
+		return "rested";
+	}
+
+	@EventHandler(id = "announce", event = "test/announce", retries = 3)
+	String announce(Event<Job> event, Step step) {
+		String id = event.id();
+		String sent = step.sendEvent("announce", "test/announced", Map.of("source", id));
+		step.run("flaky", () -> {
+			if (this.probe.hit(id, "flaky") <= event.data().failTimes()) {
+				throw new IllegalStateException("Simulated failure of the step after the send");
+			}
+		});
+		if (this.probe.hit(id, "handler") == 1) {
+			throw new IllegalStateException("Simulated failure outside any step: the handler runs again");
+		}
+		return sent;
+	}
+
+	@EventHandler(id = "announced", event = "test/announced")
+	void announced(Event<Map<String, Object>> event, Step step) {
+		String source = (String) event.data().get("source");
+		step.run("count", () -> this.probe.hit(source, "announced"));
+	}
+
+	@EventHandler(id = "caller", event = "test/caller", retries = 0)
+	String caller(Event<Job> event, Step step) {
+		String id = event.id();
+		step.run("before", () -> this.probe.hit(id, "before"));
+		String answer = step.invoke("call", "callee", event.data(), String.class);
+		step.run("after", () -> this.probe.hit(id, "after"));
+		return "caller got " + answer;
+	}
+
+	@EventHandler(id = "callee", event = "test/callee-direct", retries = 0)
+	String callee(Event<Job> event, Step step) {
+		Job job = event.data();
+		return step.run("answer", String.class, () -> {
+			this.probe.hit(job.key(), "callee");
+			if (job.failTimes() > 0) {
+				throw new IllegalStateException("Callee cannot handle " + job.key());
+			}
+			Thread.sleep(job.sleepMillis());
+			return "answer for " + job.key();
+		});
+	}
+
+	@EventHandler(id = "await-approval", event = "test/review-requested")
+	String awaitApproval(Event<Review> event, Step step) {
+		String id = event.id();
+		step.run("before", () -> this.probe.hit(id, "before"));
+		Optional<Event<Approval>> approval = step.waitForEvent("approval", "test/approved", Approval.class,
+				Duration.ofMillis(event.data().timeoutMillis()), "data.documentId");
+		step.run("after", () -> this.probe.hit(id, "after"));
+		return approval.map((approved) -> "approved by " + approved.data().approver()).orElse("timed out");
+	}
+
+}
