@@ -22,6 +22,7 @@ import dev.backgroundjobs.function.Trigger;
 import dev.backgroundjobs.json.PayloadCodec;
 import dev.backgroundjobs.store.DeadLetterRecord;
 import dev.backgroundjobs.store.DeadLetterStore;
+import dev.backgroundjobs.store.EventWaitStore;
 import dev.backgroundjobs.store.RunQuery;
 import dev.backgroundjobs.store.RunRecord;
 import dev.backgroundjobs.store.RunStore;
@@ -72,6 +73,8 @@ public class JobsEndpoint {
 
 	private final RunOperations runOperations;
 
+	private final EventWaitStore waits;
+
 	private final JsonMapper mapper;
 
 	/**
@@ -82,9 +85,12 @@ public class JobsEndpoint {
 	 * @param deadLetterStore the dead-letter store
 	 * @param runOperations replays and cancels runs
 	 * @param codec reads stored payloads as JSON trees
+	 * @param waits finds the events waiting runs wait for
 	 */
 	public JobsEndpoint(FunctionRegistry functions, RunStore runStore, StepStore stepStore,
-			DeadLetterStore deadLetterStore, RunOperations runOperations, PayloadCodec codec) {
+			DeadLetterStore deadLetterStore, RunOperations runOperations, PayloadCodec codec, EventWaitStore waits) {
+		Assert.notNull(waits, "'waits' must not be null");
+		this.waits = waits;
 		Assert.notNull(functions, "'functions' must not be null");
 		Assert.notNull(runStore, "'runStore' must not be null");
 		Assert.notNull(stepStore, "'stepStore' must not be null");
@@ -151,7 +157,18 @@ public class JobsEndpoint {
 		List<StepDescriptor> steps = this.stepStore.findSteps(runId).stream().map(this::step).toList();
 		return new RunDescriptor(run.runId(), run.functionId(), run.status(), run.attempt(), event,
 				treeOrNull(run.output()), run.error(), run.createdAt(), run.startedAt(), run.finishedAt(),
-				parked ? run.wakeAt() : null, run.leaseOwner(), steps);
+				parked ? run.wakeAt() : null, run.leaseOwner(), steps, awaiting(run));
+	}
+
+	private List<WaitDescriptor> awaiting(RunRecord run) {
+		if (run.status() != RunStatus.WAITING) {
+			return List.of();
+		}
+		return this.waits.findByRun(run.runId())
+			.stream()
+			.map((wait) -> new WaitDescriptor(wait.stepId(), wait.eventName(), wait.matchPath(), wait.matchValue(),
+					wait.createdAt(), wait.expiresAt()))
+			.toList();
 	}
 
 	/**
@@ -305,11 +322,27 @@ public class JobsEndpoint {
 	 * @param wakeAt when a sleeping or waiting run is due
 	 * @param leaseOwner the instance that holds the run, if any
 	 * @param steps the stored steps, in the order they started
+	 * @param awaiting the events a waiting run waits for
 	 */
 	public record RunDescriptor(String runId, String functionId, RunStatus status, int attempt, EventDescriptor event,
 			@Nullable JsonNode output, @Nullable String error, Instant createdAt, @Nullable Instant startedAt,
 			@Nullable Instant finishedAt, @Nullable Instant wakeAt, @Nullable String leaseOwner,
-			List<StepDescriptor> steps) implements OperationResponseBody {
+			List<StepDescriptor> steps, List<WaitDescriptor> awaiting) implements OperationResponseBody {
+
+	}
+
+	/**
+	 * Description of an event a waiting run waits for.
+	 *
+	 * @param stepId the waiting step
+	 * @param event the name of the awaited event
+	 * @param matchPath the field of the awaited event that must match
+	 * @param matchValue the value it must have
+	 * @param since when the wait began
+	 * @param timeoutAt when the wait times out
+	 */
+	public record WaitDescriptor(String stepId, String event, String matchPath, String matchValue, Instant since,
+			Instant timeoutAt) {
 
 	}
 

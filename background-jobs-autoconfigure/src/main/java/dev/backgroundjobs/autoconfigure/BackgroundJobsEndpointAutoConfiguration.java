@@ -6,6 +6,7 @@ import dev.backgroundjobs.actuate.JobsEndpointWebExtension;
 import dev.backgroundjobs.function.FunctionRegistry;
 import dev.backgroundjobs.json.PayloadCodec;
 import dev.backgroundjobs.store.DeadLetterStore;
+import dev.backgroundjobs.store.EventWaitStore;
 import dev.backgroundjobs.store.RunStore;
 import dev.backgroundjobs.store.StepStore;
 
@@ -37,10 +38,10 @@ public final class BackgroundJobsEndpointAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	@ConditionalOnBean({ FunctionRegistry.class, RunStore.class, StepStore.class, DeadLetterStore.class,
-			RunOperations.class, PayloadCodec.class })
+			RunOperations.class, PayloadCodec.class, EventWaitStore.class })
 	JobsEndpoint jobsEndpoint(FunctionRegistry functions, RunStore runStore, StepStore stepStore,
-			DeadLetterStore deadLetterStore, RunOperations runOperations, PayloadCodec codec) {
-		return new JobsEndpoint(functions, runStore, stepStore, deadLetterStore, runOperations, codec);
+			DeadLetterStore deadLetterStore, RunOperations runOperations, PayloadCodec codec, EventWaitStore waits) {
+		return new JobsEndpoint(functions, runStore, stepStore, deadLetterStore, runOperations, codec, waits);
 	}
 
 	@Bean

@@ -58,6 +58,11 @@ public class JdbcEventWaitStore implements EventWaitStore {
 			FROM bj_event_waits WHERE run_id = :runId AND step_id = :stepId
 			""";
 
+	private static final String FIND_BY_RUN = """
+			SELECT run_id, step_id, event_name, match_path, match_value, created_at, expires_at, resolved_event
+			FROM bj_event_waits WHERE run_id = :runId ORDER BY created_at
+			""";
+
 	private static final String DELETE = "DELETE FROM bj_event_waits WHERE run_id = :runId AND step_id = :stepId";
 
 	private static final String MATCH_PATHS = """
@@ -139,6 +144,11 @@ public class JdbcEventWaitStore implements EventWaitStore {
 			return true;
 		});
 		return Boolean.TRUE.equals(parked);
+	}
+
+	@Override
+	public List<EventWait> findByRun(String runId) {
+		return this.support.jdbc().sql(FIND_BY_RUN).param("runId", runId).query(this::mapWait).list();
 	}
 
 	@Override

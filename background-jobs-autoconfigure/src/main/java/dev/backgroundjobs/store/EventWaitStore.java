@@ -3,6 +3,7 @@ package dev.backgroundjobs.store;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -39,6 +40,13 @@ public interface EventWaitStore {
 	 * @return the wait, or {@code null} if there is none
 	 */
 	@Nullable EventWait find(String runId, String stepId);
+
+	/**
+	 * Finds the open waits of a run.
+	 * @param runId the run id
+	 * @return the waits, oldest first
+	 */
+	List<EventWait> findByRun(String runId);
 
 	/**
 	 * Removes a wait once its step has recorded the outcome.

@@ -10,6 +10,8 @@ import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Set;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 
@@ -26,6 +28,8 @@ import dev.backgroundjobs.function.invoke.HandlerMethodInvoker;
 import dev.backgroundjobs.json.PayloadCodec;
 import dev.backgroundjobs.store.DeadLetterRecord;
 import dev.backgroundjobs.store.DeadLetterStore;
+import dev.backgroundjobs.store.EventWait;
+import dev.backgroundjobs.store.EventWaitStore;
 import dev.backgroundjobs.store.NewRun;
 import dev.backgroundjobs.store.RunQuery;
 import dev.backgroundjobs.store.RunRecord;
@@ -63,8 +67,10 @@ final class InMemoryJobs {
 
 	final Operations operations = new Operations();
 
+	final Waits waits = new Waits();
+
 	final JobsEndpoint endpoint = new JobsEndpoint(this.functions, this.runs, this.steps, this.deadLetters,
-			this.operations, new PayloadCodec(JsonMapper.builder().build(), DataSize.ofMegabytes(1)));
+			this.operations, new PayloadCodec(JsonMapper.builder().build(), DataSize.ofMegabytes(1)), this.waits);
 
 	void registerFunctions(FunctionDefinition... definitions) {
 		ReflectionTestUtils.invokeMethod(this.functions, "register", List.of(definitions));
@@ -315,6 +321,50 @@ final class InMemoryJobs {
 					run.eventData(), run.eventTime(), to, run.attempt(), run.version() + 1, 0, null, null, null,
 					run.output(), run.error(), run.createdAt(), run.startedAt(), run.finishedAt(), run.traceContext()));
 			return to;
+		}
+
+	}
+
+	/**
+	 * Open event waits by run.
+	 */
+	static final class Waits implements EventWaitStore {
+
+		private final Map<String, List<EventWait>> byRun = new HashMap<>();
+
+		void add(EventWait wait) {
+			this.byRun.computeIfAbsent(wait.runId(), (key) -> new ArrayList<>()).add(wait);
+		}
+
+		@Override
+		public List<EventWait> findByRun(String runId) {
+			return this.byRun.getOrDefault(runId, List.of());
+		}
+
+		@Override
+		public boolean awaitEvent(String runId, long version, String stepId, String eventName, String matchPath,
+				String matchValue, Duration timeout) {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
+		public @Nullable EventWait find(String runId, String stepId) {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
+		public void delete(String runId, String stepId) {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
+		public Map<String, Set<String>> matchPaths(Collection<String> eventNames) {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
+		public int resolve(String eventName, String matchPath, String matchValue, Instant eventTime, String eventJson) {
+			throw new UnsupportedOperationException();
 		}
 
 	}

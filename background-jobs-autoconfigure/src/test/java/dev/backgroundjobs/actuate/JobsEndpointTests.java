@@ -12,6 +12,7 @@ import dev.backgroundjobs.actuate.JobsEndpoint.JobsDescriptor;
 import dev.backgroundjobs.actuate.JobsEndpoint.RunDescriptor;
 import dev.backgroundjobs.actuate.JobsEndpoint.RunSummaryDescriptor;
 import dev.backgroundjobs.actuate.JobsEndpoint.RunsDescriptor;
+import dev.backgroundjobs.store.EventWait;
 import dev.backgroundjobs.store.RunRecord;
 import dev.backgroundjobs.store.StepStatus;
 import org.jspecify.annotations.Nullable;
@@ -220,6 +221,21 @@ class JobsEndpointTests {
 		assertThat(this.endpoint.run(sleeping.runId()).wakeAt()).isEqualTo(T0.plusSeconds(60));
 		assertThat(this.endpoint.run(waiting.runId()).wakeAt()).isEqualTo(T0.plusSeconds(60));
 		assertThat(this.endpoint.run(queued.runId()).wakeAt()).isNull();
+	}
+
+	@Test
+	void waitingRunShowsTheEventItAwaits() {
+		RunRecord waiting = detailedRun(RunStatus.WAITING, null);
+		this.jobs.waits.add(new EventWait(waiting.runId(), "await-approval", "api/approved", "data.documentId",
+				"\"doc-1\"", T0, T0.plusSeconds(60), null));
+		assertThat(this.endpoint.run(waiting.runId()).awaiting()).singleElement().satisfies((wait) -> {
+			assertThat(wait.stepId()).isEqualTo("await-approval");
+			assertThat(wait.event()).isEqualTo("api/approved");
+			assertThat(wait.matchPath()).isEqualTo("data.documentId");
+			assertThat(wait.timeoutAt()).isEqualTo(T0.plusSeconds(60));
+		});
+		RunRecord sleeping = detailedRun(RunStatus.SLEEPING, null);
+		assertThat(this.endpoint.run(sleeping.runId()).awaiting()).isEmpty();
 	}
 
 	@Test

@@ -6,6 +6,7 @@ import dev.backgroundjobs.actuate.JobsEndpointWebExtension;
 import dev.backgroundjobs.function.FunctionRegistry;
 import dev.backgroundjobs.json.PayloadCodec;
 import dev.backgroundjobs.store.DeadLetterStore;
+import dev.backgroundjobs.store.EventWaitStore;
 import dev.backgroundjobs.store.RunStore;
 import dev.backgroundjobs.store.StepStore;
 import org.junit.jupiter.api.Test;
@@ -135,6 +136,11 @@ class BackgroundJobsEndpointAutoConfigurationTests {
 			return new PayloadCodec(JsonMapper.builder().build(), DataSize.ofMegabytes(1));
 		}
 
+		@Bean
+		EventWaitStore eventWaitStore() {
+			return mock(EventWaitStore.class);
+		}
+
 	}
 
 	@Configuration(proxyBeanMethods = false)
@@ -142,8 +148,9 @@ class BackgroundJobsEndpointAutoConfigurationTests {
 
 		@Bean
 		JobsEndpoint customJobsEndpoint(FunctionRegistry functions, RunStore runStore, StepStore stepStore,
-				DeadLetterStore deadLetterStore, RunOperations runOperations, PayloadCodec codec) {
-			return new JobsEndpoint(functions, runStore, stepStore, deadLetterStore, runOperations, codec);
+				DeadLetterStore deadLetterStore, RunOperations runOperations, PayloadCodec codec,
+				EventWaitStore waits) {
+			return new JobsEndpoint(functions, runStore, stepStore, deadLetterStore, runOperations, codec, waits);
 		}
 
 	}

@@ -732,6 +732,7 @@ class JdbcStoreIntegrationTests {
 			assertThat(waiting.status()).isEqualTo(RunStatus.WAITING);
 			assertThat(waiting.leaseOwner()).isNull();
 			EventWait wait = this.waits.find("run-1", "approval");
+			assertThat(this.waits.findByRun("run-1")).containsExactly(wait);
 			assertThat(wait.expiresAt()).isCloseTo(wait.createdAt().plus(Duration.ofMinutes(5)),
 					within(1, ChronoUnit.SECONDS));
 			assertThat(this.waits.matchPaths(List.of("test/approved", "test/other")))
