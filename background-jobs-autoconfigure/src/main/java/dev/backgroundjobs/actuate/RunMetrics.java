@@ -6,6 +6,7 @@ import dev.backgroundjobs.engine.RunLifecycleListener;
 import dev.backgroundjobs.store.RunRecord;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -19,6 +20,8 @@ import org.jspecify.annotations.Nullable;
  * <li>{@code background-jobs.runs.parked}: runs parked for a backoff or a sleep</li>
  * <li>{@code background-jobs.steps.retried}: failed step attempts that will be
  * retried</li>
+ * <li>{@code background-jobs.sleep.lateness}: a timer of how late durable sleeps wake
+ * after their wake time</li>
  * </ul>
  * Durations are the {@code background-jobs.run}, {@code background-jobs.step} and
  * {@code background-jobs.publish} timers of the engine's observations.
@@ -68,6 +71,15 @@ public final class RunMetrics implements RunLifecycleListener {
 			.tag("step", stepId)
 			.register(this.registry)
 			.increment();
+	}
+
+	@Override
+	public void sleepEnded(String runId, String functionId, String stepId, Duration lateness) {
+		Timer.builder("background-jobs.sleep.lateness")
+			.description("How late durable sleeps wake after their wake time")
+			.tag("function", functionId)
+			.register(this.registry)
+			.record(lateness);
 	}
 
 	private Counter counter(String name, String description, String functionId) {

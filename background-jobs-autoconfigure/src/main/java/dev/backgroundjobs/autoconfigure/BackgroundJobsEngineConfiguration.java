@@ -28,10 +28,8 @@ import dev.backgroundjobs.store.EventWaitStore;
 import dev.backgroundjobs.store.RunStore;
 import dev.backgroundjobs.store.StepStore;
 import io.micrometer.observation.ObservationRegistry;
-import io.micrometer.core.instrument.MeterRegistry;
 
 import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -156,18 +154,6 @@ class BackgroundJobsEngineConfiguration {
 		return new EngineLifecycle(leaseKeeper, poller, ticker, pool, runStore, backgroundJobsScheduler,
 				new EngineLifecycle.Settings(instanceId.value(), properties.getLease().getHeartbeatInterval(),
 						properties.getPoller().getInterval(), properties.getShutdownTimeout()));
-	}
-
-	@Configuration(proxyBeanMethods = false)
-	@ConditionalOnClass(name = "io.micrometer.core.instrument.MeterRegistry")
-	static class MetricsConfiguration {
-
-		@Bean
-		@ConditionalOnMissingBean
-		SleepLatenessMetrics backgroundJobsSleepLatenessMetrics(ObjectProvider<MeterRegistry> registry) {
-			return new SleepLatenessMetrics(registry);
-		}
-
 	}
 
 }
