@@ -45,6 +45,7 @@ import org.junit.jupiter.api.Test;
 
 import org.springframework.context.ConfigurableApplicationContext;
 
+import static dev.backgroundjobs.it.RunAwait.awaitStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.awaitility.Awaitility.await;
@@ -315,17 +316,6 @@ class BackgroundJobsIntegrationTests {
 
 	private static List<RunRecord> runsOf(ConfigurableApplicationContext context, String functionId) {
 		return context.getBean(RunStore.class).findRuns(new RunQuery(null, functionId, null, 10_000));
-	}
-
-	private static RunRecord awaitStatus(ConfigurableApplicationContext context, String functionId, String eventId,
-			RunStatus status) {
-		RunStore runs = context.getBean(RunStore.class);
-		String runId = UUID.nameUUIDFromBytes((functionId + '\u0000' + eventId).getBytes()).toString();
-		await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(50)).until(() -> {
-			RunRecord run = runs.find(runId);
-			return run != null && run.status() == status;
-		});
-		return runs.find(runId);
 	}
 
 	private static KafkaProducer<String, byte[]> rawProducer() {

@@ -45,6 +45,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
+import static dev.backgroundjobs.it.RunAwait.awaitStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.awaitility.Awaitility.await;
@@ -318,17 +319,6 @@ class DurableStepsIntegrationTests {
 
 	static String runId(String functionId, String eventId) {
 		return UUID.nameUUIDFromBytes((functionId + '\u0000' + eventId).getBytes()).toString();
-	}
-
-	static RunRecord awaitStatus(ConfigurableApplicationContext context, String functionId, String eventId,
-			RunStatus status) {
-		RunStore runs = context.getBean(RunStore.class);
-		String runId = runId(functionId, eventId);
-		await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(50)).until(() -> {
-			RunRecord run = runs.find(runId);
-			return run != null && run.status() == status;
-		});
-		return runs.find(runId);
 	}
 
 	private static KafkaProducer<String, byte[]> rawProducer() {

@@ -5,7 +5,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -13,7 +12,6 @@ import java.util.UUID;
 import dev.backgroundjobs.EventPublisher;
 import dev.backgroundjobs.RunStatus;
 import dev.backgroundjobs.store.RunRecord;
-import dev.backgroundjobs.store.RunStore;
 import dev.backgroundjobs.testsupport.TestDatabases;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -26,7 +24,6 @@ import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.env.Environment;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * The {@code jobs} Actuator endpoint over real HTTP, against a real broker and
@@ -166,13 +163,7 @@ class JobsEndpointWebIntegrationTests {
 	}
 
 	private static RunRecord awaitStatus(String functionId, String eventId, RunStatus status) {
-		RunStore runs = app.getBean(RunStore.class);
-		String runId = UUID.nameUUIDFromBytes((functionId + '\u0000' + eventId).getBytes()).toString();
-		await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).until(() -> {
-			RunRecord run = runs.find(runId);
-			return run != null && run.status() == status;
-		});
-		return runs.find(runId);
+		return RunAwait.awaitStatus(app, functionId, eventId, status);
 	}
 
 	private static JsonNode find(JsonNode functions, String id) {

@@ -1,11 +1,7 @@
 package dev.backgroundjobs.it;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
-
-import javax.sql.DataSource;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.backgroundjobs.EventPublisher;
@@ -13,7 +9,6 @@ import dev.backgroundjobs.RunStatus;
 import dev.backgroundjobs.actuate.BackgroundJobsHealthIndicator;
 import dev.backgroundjobs.kafka.BrokerConnectivity;
 import dev.backgroundjobs.store.DeadLetterStore;
-import dev.backgroundjobs.store.RunRecord;
 import dev.backgroundjobs.store.RunStore;
 import dev.backgroundjobs.testsupport.TestDatabases;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -32,8 +27,8 @@ import org.springframework.boot.health.contributor.Status;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.kafka.core.KafkaAdmin;
 
+import static dev.backgroundjobs.it.RunAwait.awaitStatus;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * Metrics, health and tracing against a real broker and PostgreSQL.
@@ -151,17 +146,6 @@ class ObservabilityIntegrationTests {
 			.findFirst()
 			.orElseThrow(() -> new AssertionError(
 					"No span '" + name + "' in " + spans.stream().map(SimpleSpan::getName).toList()));
-	}
-
-	private static RunRecord awaitStatus(ConfigurableApplicationContext context, String functionId, String eventId,
-			RunStatus status) {
-		RunStore runs = context.getBean(RunStore.class);
-		String runId = UUID.nameUUIDFromBytes((functionId + '\u0000' + eventId).getBytes()).toString();
-		await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).until(() -> {
-			RunRecord run = runs.find(runId);
-			return run != null && run.status() == status;
-		});
-		return runs.find(runId);
 	}
 
 }
