@@ -3,6 +3,8 @@ package dev.backgroundjobs.benchmarks;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 import javax.sql.DataSource;
 
@@ -28,6 +30,8 @@ public final class Infrastructure implements AutoCloseable {
 	private final String username;
 
 	private final String password;
+
+	private final Set<String> preparedSchemas = ConcurrentHashMap.newKeySet();
 
 	private final EmbeddedKafkaKraftBroker broker;
 
@@ -58,14 +62,18 @@ public final class Infrastructure implements AutoCloseable {
 	}
 
 	/**
-	 * Returns the JDBC URL of a schema, creating the schema if it is missing.
+	 * Returns the JDBC URL of a schema. The schema is dropped and created anew the first
+	 * time a run asks for it, so every system starts from its current table definitions.
 	 * @param schema the schema
 	 * @return the URL
 	 */
 	public String jdbcUrl(String schema) {
 		String schemaUrl = this.url + (this.url.contains("?") ? "&" : "?") + "currentSchema=" + schema;
-		try (HikariDataSource admin = create(this.url, 1)) {
-			JdbcClient.create(admin).sql("CREATE SCHEMA IF NOT EXISTS " + schema).update();
+		if (this.preparedSchemas.add(schema)) {
+			try (HikariDataSource admin = create(this.url, 1)) {
+				JdbcClient.create(admin).sql("DROP SCHEMA IF EXISTS " + schema + " CASCADE").update();
+				JdbcClient.create(admin).sql("CREATE SCHEMA " + schema).update();
+			}
 		}
 		return schemaUrl;
 	}
