@@ -1,6 +1,7 @@
 package dev.backgroundjobs.engine;
 
 import java.time.Duration;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -43,7 +44,14 @@ public final class RunDispatcher {
 		boolean accepted = this.pool.submit(() -> {
 			Duration retryIn = this.executor.execute(run, fresh);
 			if (retryIn != null && !this.pool.isShutdown()) {
-				this.scheduler.schedule(() -> dispatch(run, false), retryIn.toMillis(), TimeUnit.MILLISECONDS);
+				try {
+					this.scheduler.schedule(() -> dispatch(run, false), retryIn.toMillis(), TimeUnit.MILLISECONDS);
+				}
+				catch (RejectedExecutionException ex) {
+					// Shutting down: the run's lease is released or expires, and another
+					// instance resumes it from its last checkpoint.
+					logger.debug(() -> "Not retrying run " + run.runId() + " on this instance: it is shutting down");
+				}
 			}
 		});
 		if (!accepted) {
