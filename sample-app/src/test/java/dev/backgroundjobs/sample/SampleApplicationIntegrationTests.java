@@ -84,6 +84,38 @@ class SampleApplicationIntegrationTests {
 		assertThat(send(request).statusCode()).isEqualTo(401);
 	}
 
+	@Test
+	void reviewResumesTheRunWaitingForIt() throws Exception {
+		HttpResponse<String> upload = send(post("/api/documents",
+				"{\"title\": \"Draft\", \"content\": \"Needs a review.\", \"userId\": \"u-7\"}"));
+		String documentId = this.mapper.readTree(upload.body()).path("documentId").asString();
+		String runId = awaitRun("await-review", documentId, "WAITING").path("runId").asString();
+		HttpResponse<String> review = send(post("/api/documents/" + documentId + "/review?approved=true", ""));
+		assertThat(review.statusCode()).isEqualTo(200);
+		JsonNode run = awaitRun("await-review", documentId, "COMPLETED");
+		assertThat(run.path("runId").asString()).isEqualTo(runId);
+		assertThat(run.path("output").asString()).isEqualTo("approved");
+	}
+
+	private JsonNode awaitRun(String functionId, String documentId, String status) throws Exception {
+		long deadline = System.nanoTime() + SUMMARY_TIMEOUT.toNanos();
+		while (System.nanoTime() < deadline) {
+			JsonNode runs = this.mapper
+				.readTree(
+						send(get("/actuator/jobs/runs?limit=500&function=" + functionId + "&status=" + status)).body())
+				.path("runs");
+			for (JsonNode summary : runs) {
+				JsonNode run = this.mapper
+					.readTree(send(get("/actuator/jobs/runs/" + summary.path("runId").asString())).body());
+				if (documentId.equals(run.path("event").path("data").path("documentId").asString())) {
+					return run;
+				}
+			}
+			Thread.sleep(200);
+		}
+		throw new AssertionError("No " + status + " run of " + functionId + " for document " + documentId);
+	}
+
 	private JsonNode awaitSummary(String documentId) throws Exception {
 		long deadline = System.nanoTime() + SUMMARY_TIMEOUT.toNanos();
 		JsonNode document = null;

@@ -10,6 +10,7 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.server.ResponseStatusException;
 
@@ -41,6 +42,18 @@ class DocumentController {
 		Document document = this.documents.create(body);
 		this.events.send("api/document.uploaded", new DocumentUploaded(document.id(), body.userId()));
 		return Map.of("documentId", document.id());
+	}
+
+	/**
+	 * Records a reviewer's decision, which resumes the document's {@code await-review}
+	 * run.
+	 * @param id the document id
+	 * @param approved whether the reviewer approves the document
+	 * @return the id of the event published
+	 */
+	@PostMapping("/{id}/review")
+	Map<String, Object> review(@PathVariable String id, @RequestParam boolean approved) {
+		return Map.of("eventId", this.events.send("api/document.reviewed", new DocumentReviewed(id, approved)));
 	}
 
 	/**

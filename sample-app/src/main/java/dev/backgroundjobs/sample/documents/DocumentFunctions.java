@@ -2,6 +2,7 @@ package dev.backgroundjobs.sample.documents;
 
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 
 import dev.backgroundjobs.Event;
 import dev.backgroundjobs.EventHandler;
@@ -52,6 +53,22 @@ class DocumentFunctions {
 		step.sleep("wait-a-minute", Duration.ofMinutes(1));
 		return step.sendEvent("announce", "api/document.summary-ready",
 				Map.of("documentId", event.data().documentId(), "userId", event.data().userId()));
+	}
+
+	/**
+	 * Waits up to a week for a reviewer's decision on an uploaded document. The run is
+	 * parked as WAITING, holding no thread, until an {@code api/document.reviewed} event
+	 * with the same {@code documentId} arrives ({@code POST /api/documents/{id}/review}).
+	 * @param event the upload event
+	 * @param step the step API
+	 * @return the outcome of the review
+	 */
+	@EventHandler(id = "await-review", event = "api/document.uploaded")
+	String awaitReview(Event<DocumentUploaded> event, Step step) {
+		Optional<Event<DocumentReviewed>> review = step.waitForEvent("review", "api/document.reviewed",
+				DocumentReviewed.class, Duration.ofDays(7), "data.documentId");
+		return review.map((reviewed) -> reviewed.data().approved() ? "approved" : "rejected")
+			.orElse("not reviewed within a week");
 	}
 
 	/**
