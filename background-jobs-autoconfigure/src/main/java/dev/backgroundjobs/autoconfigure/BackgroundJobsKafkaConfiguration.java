@@ -103,8 +103,8 @@ class BackgroundJobsKafkaConfiguration {
 			KafkaProperties kafkaProperties, BackgroundJobsProperties properties) {
 		BackgroundJobsProperties.Kafka kafka = properties.getKafka();
 		Assert.isTrue(kafka.getPartitions() > 0, "background-jobs.kafka.partitions must be positive");
-		KafkaAdmin admin = kafkaAdmin.getIfUnique(() -> new KafkaAdmin(kafkaProperties.buildAdminProperties()));
-		return new TopicProvisioner(admin, kafka.getPartitions(), kafka.getReplicationFactor());
+		return new TopicProvisioner(admin(kafkaAdmin, kafkaProperties), kafka.getPartitions(),
+				kafka.getReplicationFactor());
 	}
 
 	@Bean
@@ -121,8 +121,15 @@ class BackgroundJobsKafkaConfiguration {
 	@ConditionalOnMissingBean
 	BrokerConnectivity backgroundJobsBrokerConnectivity(ObjectProvider<KafkaAdmin> kafkaAdmin,
 			KafkaProperties kafkaProperties) {
-		return new BrokerConnectivity(
-				kafkaAdmin.getIfUnique(() -> new KafkaAdmin(kafkaProperties.buildAdminProperties())));
+		return new BrokerConnectivity(admin(kafkaAdmin, kafkaProperties));
+	}
+
+	/**
+	 * Returns Boot's {@code KafkaAdmin}, or one built from {@code spring.kafka.*} when
+	 * the application has none.
+	 */
+	private static KafkaAdmin admin(ObjectProvider<KafkaAdmin> kafkaAdmin, KafkaProperties kafkaProperties) {
+		return kafkaAdmin.getIfUnique(() -> new KafkaAdmin(kafkaProperties.buildAdminProperties()));
 	}
 
 	@Bean

@@ -11,14 +11,12 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
-import dev.backgroundjobs.RunStatus;
 import dev.backgroundjobs.engine.RunDispatcher;
 import dev.backgroundjobs.function.FunctionDefinition;
 import dev.backgroundjobs.json.PayloadCodec;
 import dev.backgroundjobs.store.DeadLetterRecord;
 import dev.backgroundjobs.store.DeadLetterStore;
 import dev.backgroundjobs.store.NewRun;
-import dev.backgroundjobs.store.RunRecord;
 import dev.backgroundjobs.store.RunStore;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
@@ -90,8 +88,8 @@ final class RunIntakeListener implements BatchMessageListener<String, byte[]> {
 			if (!this.eventNames.contains(event.name())) {
 				continue;
 			}
-			NewRun run = new NewRun(runId(this.function.id(), event.id()), this.function.id(), event.id(), event.name(),
-					event.dataJson(), event.timestamp(), TraceHeaders.capture(record, this.codec));
+			NewRun run = new NewRun(NewRun.deriveRunId(this.function.id(), event.id()), this.function.id(), event.id(),
+					event.name(), event.dataJson(), event.timestamp(), TraceHeaders.capture(record, this.codec));
 			if (runs.putIfAbsent(run.runId(), run) == null) {
 				ordered.add(run);
 			}
@@ -108,9 +106,7 @@ final class RunIntakeListener implements BatchMessageListener<String, byte[]> {
 		Instant now = Instant.now();
 		for (NewRun run : ordered) {
 			if (inserted.contains(run.runId())) {
-				this.dispatcher.dispatch(new RunRecord(run.runId(), run.functionId(), run.eventId(), run.eventName(),
-						run.eventData(), run.eventTime(), RunStatus.QUEUED, 0, 1, 0, this.instanceId, null, null, null,
-						null, now, null, null, run.traceContext()), true);
+				this.dispatcher.dispatch(run.asLeased(this.instanceId, now), true);
 			}
 		}
 		this.afterIntake.run();
@@ -125,17 +121,6 @@ final class RunIntakeListener implements BatchMessageListener<String, byte[]> {
 				(key != null) ? key.getBytes(StandardCharsets.UTF_8) : null, record.value(), Instant.now());
 		this.deadLetterStore.savePoison(deadLetter);
 		this.deadLetterPublisher.publishPoison(record, this.function.id(), reason);
-	}
-
-	/**
-	 * Derives the run id from the function and event ids, so that the same event always
-	 * maps to the same run.
-	 * @param functionId the function id
-	 * @param eventId the event id
-	 * @return the run id
-	 */
-	static String runId(String functionId, String eventId) {
-		return NewRun.deriveRunId(functionId, eventId);
 	}
 
 }

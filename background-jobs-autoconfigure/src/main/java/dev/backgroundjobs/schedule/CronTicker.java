@@ -8,13 +8,11 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
-import dev.backgroundjobs.RunStatus;
 import dev.backgroundjobs.engine.RunDispatcher;
 import dev.backgroundjobs.function.CronTrigger;
 import dev.backgroundjobs.function.FunctionDefinition;
 import dev.backgroundjobs.function.FunctionRegistry;
 import dev.backgroundjobs.store.NewRun;
-import dev.backgroundjobs.store.RunRecord;
 import dev.backgroundjobs.store.RunStore;
 import org.jspecify.annotations.Nullable;
 
@@ -165,9 +163,7 @@ public final class CronTicker {
 			if (inserted.contains(run.runId())) {
 				logger.debug(() -> "Starting cron run " + run.runId() + " of function '" + run.functionId()
 						+ "' for tick " + run.eventTime());
-				this.dispatcher.dispatch(new RunRecord(run.runId(), run.functionId(), run.eventId(), run.eventName(),
-						run.eventData(), run.eventTime(), RunStatus.QUEUED, 0, 1, 0, this.instanceId, null, null, null,
-						null, now, null, null, null), true);
+				this.dispatcher.dispatch(run.asLeased(this.instanceId, now), true);
 			}
 		}
 	}

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.UUID;
 
+import dev.backgroundjobs.RunStatus;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -36,6 +37,19 @@ public record NewRun(String runId, String functionId, String eventId, String eve
 			Instant eventTime, @Nullable String traceContext) {
 		return new NewRun(deriveRunId(functionId, eventId), functionId, eventId, eventName, eventData, eventTime,
 				traceContext);
+	}
+
+	/**
+	 * Returns this run as {@link RunStore#insertLeased} records it: queued, version 1 and
+	 * leased to {@code owner}, so the inserting instance can execute it at once without
+	 * reading it back.
+	 * @param owner the instance that took the lease
+	 * @param createdAt when the run was recorded
+	 * @return the run record
+	 */
+	public RunRecord asLeased(String owner, Instant createdAt) {
+		return new RunRecord(this.runId, this.functionId, this.eventId, this.eventName, this.eventData, this.eventTime,
+				RunStatus.QUEUED, 0, 1, 0, owner, null, null, null, null, createdAt, null, null, this.traceContext);
 	}
 
 	/**

@@ -163,7 +163,8 @@ class DurableStepsIntegrationTests {
 		RunRecord caller = awaitStatus(app, "caller", eventId, RunStatus.COMPLETED);
 		assertThat(caller.output()).isEqualTo("\"caller got answer for question-1\"");
 		assertThat(caller.attempt()).isEqualTo(2);
-		RunRecord callee = app.getBean(RunStore.class).find(runId("callee", "invoke:" + caller.runId() + ":call"));
+		RunRecord callee = app.getBean(RunStore.class)
+			.find(NewRun.deriveRunId("callee", "invoke:" + caller.runId() + ":call"));
 		assertThat(callee).isNotNull();
 		assertThat(callee.status()).isEqualTo(RunStatus.COMPLETED);
 		assertThat(callee.eventName()).isEqualTo("invoke/callee");
@@ -315,10 +316,6 @@ class DurableStepsIntegrationTests {
 
 	static List<RunRecord> runsOf(ConfigurableApplicationContext context, String functionId) {
 		return context.getBean(RunStore.class).findRuns(new RunQuery(null, functionId, null, 10_000));
-	}
-
-	static String runId(String functionId, String eventId) {
-		return UUID.nameUUIDFromBytes((functionId + '\u0000' + eventId).getBytes()).toString();
 	}
 
 	private static KafkaProducer<String, byte[]> rawProducer() {
