@@ -6,12 +6,15 @@ package dev.backgroundjobs;
 public enum RunStatus {
 
 	/**
-	 * Recorded and waiting for a worker.
+	 * Waiting for an instance to pick it up: a run that was replayed, woken, invoked by
+	 * another run, or whose instance stopped before finishing it.
 	 */
 	QUEUED,
 
 	/**
-	 * Executing on a worker.
+	 * Leased to an instance that is executing it. A run is recorded as running when its
+	 * event arrives, since the instance that recorded it hands it straight to a worker
+	 * (it may wait a moment for a free one).
 	 */
 	RUNNING,
 

@@ -8,6 +8,7 @@ import java.util.concurrent.ScheduledExecutorService;
 
 import dev.backgroundjobs.EventPublisher;
 import dev.backgroundjobs.RunOperations;
+import dev.backgroundjobs.engine.CheckpointWriter;
 import dev.backgroundjobs.engine.DefaultRunOperations;
 import dev.backgroundjobs.engine.EngineSettings;
 import dev.backgroundjobs.engine.InstanceId;
@@ -24,6 +25,8 @@ import dev.backgroundjobs.schedule.CronTicker;
 import dev.backgroundjobs.schedule.DueWorkPoller;
 import dev.backgroundjobs.schedule.EngineLifecycle;
 import dev.backgroundjobs.schedule.LeaseKeeper;
+import dev.backgroundjobs.jdbc.JdbcCheckpointStore;
+import dev.backgroundjobs.store.CheckpointStore;
 import dev.backgroundjobs.store.EventWaitStore;
 import dev.backgroundjobs.store.RunStore;
 import dev.backgroundjobs.store.StepStore;
@@ -96,13 +99,25 @@ class BackgroundJobsEngineConfiguration {
 		return new RunLog();
 	}
 
+	@Bean(destroyMethod = "close")
+	@ConditionalOnMissingBean
+	CheckpointWriter backgroundJobsCheckpointWriter(CheckpointStore checkpointStore,
+			BackgroundJobsProperties properties) {
+		int writers = properties.getWorker().getCheckpointWriters();
+		Assert.isTrue(writers > 0, "background-jobs.worker.checkpoint-writers must be positive");
+		CustomizableThreadFactory threads = new CustomizableThreadFactory("background-jobs-checkpoints-");
+		threads.setDaemon(true);
+		return new CheckpointWriter(checkpointStore, writers, JdbcCheckpointStore.MAX_BATCH_SIZE, threads);
+	}
+
 	@Bean
 	@ConditionalOnMissingBean
 	RunExecutor backgroundJobsRunExecutor(RunStore runStore, StepStore stepStore, FunctionRegistry functions,
 			PayloadCodec codec, EngineSettings settings, ObjectProvider<RunLifecycleListener> listeners,
-			RunObservations observations, ObjectProvider<EventPublisher> events, EventWaitStore waits) {
+			RunObservations observations, ObjectProvider<EventPublisher> events, EventWaitStore waits,
+			CheckpointWriter checkpoints) {
 		return new RunExecutor(runStore, stepStore, functions, codec, settings, listeners.orderedStream().toList(),
-				observations, events.getIfUnique(), waits);
+				observations, events.getIfUnique(), waits, checkpoints);
 	}
 
 	@Bean

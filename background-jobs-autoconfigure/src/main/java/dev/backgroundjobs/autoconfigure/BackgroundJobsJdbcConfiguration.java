@@ -5,10 +5,12 @@ import javax.sql.DataSource;
 import dev.backgroundjobs.jdbc.DatabaseDialect;
 import dev.backgroundjobs.jdbc.JdbcDeadLetterStore;
 import dev.backgroundjobs.jdbc.JdbcEventWaitStore;
+import dev.backgroundjobs.jdbc.JdbcCheckpointStore;
 import dev.backgroundjobs.jdbc.JdbcRunStore;
 import dev.backgroundjobs.jdbc.JdbcStepStore;
 import dev.backgroundjobs.store.DeadLetterStore;
 import dev.backgroundjobs.store.EventWaitStore;
+import dev.backgroundjobs.store.CheckpointStore;
 import dev.backgroundjobs.store.RunStore;
 import dev.backgroundjobs.store.StepStore;
 
@@ -43,6 +45,12 @@ class BackgroundJobsJdbcConfiguration {
 	@ConditionalOnMissingBean
 	StepStore backgroundJobsStepStore(DataSource dataSource, DatabaseDialect dialect) {
 		return new JdbcStepStore(dataSource, dialect);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	CheckpointStore backgroundJobsCheckpointStore(DataSource dataSource, DatabaseDialect dialect, RunStore runStore) {
+		return new JdbcCheckpointStore(dataSource, dialect, new DataSourceTransactionManager(dataSource), runStore);
 	}
 
 	@Bean

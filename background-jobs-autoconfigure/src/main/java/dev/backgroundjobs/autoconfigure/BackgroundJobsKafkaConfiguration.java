@@ -13,6 +13,7 @@ import dev.backgroundjobs.kafka.DeadLetterPublisher;
 import dev.backgroundjobs.kafka.EventWaitConsumer;
 import dev.backgroundjobs.kafka.FunctionConsumers;
 import dev.backgroundjobs.kafka.KafkaEventPublisher;
+import dev.backgroundjobs.kafka.ProducerWarmUp;
 import dev.backgroundjobs.kafka.TopicNames;
 import dev.backgroundjobs.kafka.TopicProvisioner;
 import dev.backgroundjobs.store.DeadLetterStore;
@@ -115,6 +116,14 @@ class BackgroundJobsKafkaConfiguration {
 			ObjectProvider<ObservationRegistry> observationRegistry) {
 		return new KafkaEventPublisher(template, codec, topics, provisioner, properties.getKafka().getSendTimeout(),
 				observationRegistry.getIfUnique(() -> ObservationRegistry.NOOP));
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	ProducerWarmUp backgroundJobsProducerWarmUp(
+			@Qualifier("backgroundJobsKafkaTemplate") KafkaTemplate<String, byte[]> template,
+			TopicProvisioner provisioner, TopicNames topics) {
+		return new ProducerWarmUp(template, provisioner, topics);
 	}
 
 	@Bean

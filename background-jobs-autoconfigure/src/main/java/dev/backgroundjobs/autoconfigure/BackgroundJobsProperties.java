@@ -212,6 +212,13 @@ public class BackgroundJobsProperties {
 		 */
 		private int queueCapacity = 256;
 
+		/**
+		 * Threads that write checkpoints (step results and run completions) in group
+		 * commits, each holding one database connection while it writes. Every checkpoint
+		 * that waits while a transaction commits goes into the next one.
+		 */
+		private int checkpointWriters = 2;
+
 		public int getConcurrency() {
 			return this.concurrency;
 		}
@@ -226,6 +233,14 @@ public class BackgroundJobsProperties {
 
 		public void setQueueCapacity(int queueCapacity) {
 			this.queueCapacity = queueCapacity;
+		}
+
+		public int getCheckpointWriters() {
+			return this.checkpointWriters;
+		}
+
+		public void setCheckpointWriters(int checkpointWriters) {
+			this.checkpointWriters = checkpointWriters;
 		}
 
 	}

@@ -18,6 +18,7 @@ import dev.backgroundjobs.Step;
 import dev.backgroundjobs.StepFailedException;
 import dev.backgroundjobs.json.PayloadException;
 import dev.backgroundjobs.json.MatchExpression;
+import dev.backgroundjobs.store.Checkpoint;
 import dev.backgroundjobs.store.StepRecord;
 import dev.backgroundjobs.store.StepStatus;
 import io.micrometer.observation.Observation;
@@ -341,7 +342,7 @@ final class DefaultStep implements Step {
 	private void save(StepRecord step) {
 		boolean written;
 		try {
-			written = this.scope.stepStore().saveStep(step, this.scope.version());
+			written = this.scope.checkpoints().write(new Checkpoint.StepSaved(step, this.scope.version()));
 		}
 		catch (DataAccessException ex) {
 			throw new RunInterruption.Abandoned("Could not checkpoint step '" + step.stepId() + "' of "

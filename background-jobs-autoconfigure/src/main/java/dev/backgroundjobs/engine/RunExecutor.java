@@ -13,6 +13,7 @@ import dev.backgroundjobs.function.invoke.Invocation;
 import dev.backgroundjobs.function.invoke.StoredEvent;
 import dev.backgroundjobs.json.PayloadCodec;
 import dev.backgroundjobs.json.PayloadException;
+import dev.backgroundjobs.store.Checkpoint;
 import dev.backgroundjobs.store.EventWaitStore;
 import dev.backgroundjobs.store.RunRecord;
 import dev.backgroundjobs.store.RunStore;
@@ -25,9 +26,11 @@ import org.springframework.core.log.LogAccessor;
 import org.springframework.dao.DataAccessException;
 
 /**
- * Executes one claimed run on the calling worker thread: marks it running, invokes the
- * handler with a {@link DefaultStep} over the run's stored steps, and records the outcome
- * (completed, parked for a backoff, or failed as a dead letter).
+ * Executes one claimed run on the calling worker thread: marks it running (unless it was
+ * recorded as running when its event arrived), invokes the handler with a
+ * {@link DefaultStep} over the run's stored steps, and records the outcome (completed,
+ * parked for a backoff, or failed as a dead letter). Step results and completions go
+ * through the {@link CheckpointWriter}'s group commit.
  * <p>
  * Every write is fenced by the version the run was claimed with, so an execution that
  * lost its lease stops without overwriting the newer one.
@@ -54,6 +57,8 @@ public final class RunExecutor {
 
 	private final EventWaitStore waits;
 
+	private final CheckpointWriter checkpoints;
+
 	/**
 	 * Creates an executor.
 	 * @param runStore the run store
@@ -66,10 +71,11 @@ public final class RunExecutor {
 	 * @param events publishes the events that runs send with
 	 * {@link dev.backgroundjobs.Step#sendEvent}, or {@code null} if none is available
 	 * @param waits stores the waits of {@link dev.backgroundjobs.Step#waitForEvent}
+	 * @param checkpoints writes step results and completions in group commits
 	 */
 	public RunExecutor(RunStore runStore, StepStore stepStore, FunctionRegistry functions, PayloadCodec codec,
 			EngineSettings settings, List<RunLifecycleListener> listeners, RunObservations observations,
-			@Nullable EventPublisher events, EventWaitStore waits) {
+			@Nullable EventPublisher events, EventWaitStore waits, CheckpointWriter checkpoints) {
 		this.runStore = runStore;
 		this.stepStore = stepStore;
 		this.functions = functions;
@@ -79,12 +85,14 @@ public final class RunExecutor {
 		this.observations = observations;
 		this.events = events;
 		this.waits = waits;
+		this.checkpoints = checkpoints;
 	}
 
 	/**
 	 * Executes a run this instance has claimed.
 	 * @param run the run with the version this instance holds
-	 * @param fresh whether the run was just recorded, so it has no stored steps to load
+	 * @param fresh whether the run was just recorded, as started and with no steps, so
+	 * neither a start nor its steps need to be read or written
 	 * @return {@code null} when the execution ended (completed, parked, failed or lost
 	 * its lease), or the delay after which it should be retried because the database
 	 * could not be reached
@@ -93,7 +101,7 @@ public final class RunExecutor {
 		LogContext.put(LogContext.RUN_ID, run.runId());
 		LogContext.put(LogContext.FUNCTION_ID, run.functionId());
 		try {
-			if (!this.runStore.start(run.runId(), run.version())) {
+			if (!fresh && !this.runStore.start(run.runId(), run.version())) {
 				logger.debug(() -> "Run " + run.runId() + " is no longer leased to this instance; skipped");
 				return null;
 			}
@@ -105,7 +113,7 @@ public final class RunExecutor {
 			List<StepRecord> steps = fresh ? List.of() : this.stepStore.findSteps(run.runId());
 			Observation observation = this.observations.startRun(run);
 			try (Observation.Scope observed = observation.openScope()) {
-				invoke(run, function, steps, observation);
+				invoke(run, function, steps, observation, fresh ? run.attempt() : run.attempt() + 1);
 			}
 			finally {
 				observation.stop();
@@ -127,13 +135,14 @@ public final class RunExecutor {
 		}
 	}
 
-	private void invoke(RunRecord run, FunctionDefinition function, List<StepRecord> steps, Observation observation) {
+	private void invoke(RunRecord run, FunctionDefinition function, List<StepRecord> steps, Observation observation,
+			int attempt) {
 		Instant started = this.settings.clock().instant();
-		RunScope scope = new RunScope(run, function.retries(), this.stepStore, this.codec, this.settings.backoff(),
+		RunScope scope = new RunScope(run, function.retries(), this.checkpoints, this.codec, this.settings.backoff(),
 				this.settings.parkThreshold(), this.settings.clock(), this.listeners, this.observations, this.events,
 				this.runStore, this.functions, this.waits);
 		DefaultStep step = new DefaultStep(scope, steps);
-		RunContext context = new RunContext(run.runId(), run.functionId(), run.eventId(), run.attempt() + 1);
+		RunContext context = new RunContext(run.runId(), run.functionId(), run.eventId(), attempt);
 		StoredEvent event = new StoredEvent(run.eventId(), run.eventName(), run.eventData(), run.eventTime());
 		this.listeners.runStarted(run, context.attempt());
 		Object output;
@@ -177,7 +186,7 @@ public final class RunExecutor {
 			fail(run, null, ErrorSummary.of(ex));
 			return;
 		}
-		if (!this.runStore.complete(run.runId(), run.version(), json)) {
+		if (!this.checkpoints.write(new Checkpoint.RunCompleted(run.runId(), run.version(), json))) {
 			logger.warn(() -> "Lost the lease of " + scope.describe() + " before recording its completion");
 			return;
 		}

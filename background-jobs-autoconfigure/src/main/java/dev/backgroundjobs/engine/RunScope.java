@@ -9,7 +9,6 @@ import dev.backgroundjobs.json.PayloadCodec;
 import dev.backgroundjobs.store.EventWaitStore;
 import dev.backgroundjobs.store.RunRecord;
 import dev.backgroundjobs.store.RunStore;
-import dev.backgroundjobs.store.StepStore;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -18,7 +17,7 @@ import org.jspecify.annotations.Nullable;
  *
  * @param run the run as claimed; its version is the fencing token of this execution
  * @param retries retries per step
- * @param stepStore where steps are stored
+ * @param checkpoints writes the run's checkpoints
  * @param codec encodes step results
  * @param backoff waits between attempts
  * @param parkThreshold backoffs longer than this park the run instead of sleeping
@@ -30,7 +29,7 @@ import org.jspecify.annotations.Nullable;
  * @param functions the functions this run may invoke
  * @param waits records the run's waits for events
  */
-record RunScope(RunRecord run, int retries, StepStore stepStore, PayloadCodec codec, RetryBackoff backoff,
+record RunScope(RunRecord run, int retries, CheckpointWriter checkpoints, PayloadCodec codec, RetryBackoff backoff,
 		Duration parkThreshold, Clock clock, RunLifecycleListener listener, RunObservations observations,
 		@Nullable EventPublisher events, RunStore runStore, FunctionRegistry functions, EventWaitStore waits) {
 

@@ -51,9 +51,9 @@ public class JdbcRunStore implements RunStore {
 
 	private static final String INSERT_RUN = """
 			INSERT INTO bj_runs (run_id, function_id, event_id, event_name, event_data, event_time, status, attempt,
-					version, handler_failures, lease_owner, lease_until, created_at, trace_context)
-			VALUES (:runId, :functionId, :eventId, :eventName, :eventData, :eventTime, 'QUEUED', 0, 1, 0, :owner,
-					${now + leaseMillis}, ${now}, :traceContext)
+					version, handler_failures, lease_owner, lease_until, created_at, started_at, trace_context)
+			VALUES (:runId, :functionId, :eventId, :eventName, :eventData, :eventTime, 'RUNNING', 1, 1, 0, :owner,
+					${now + leaseMillis}, ${now}, ${now}, :traceContext)
 			""";
 
 	private static final String INSERT_CHILD_RUN = """
@@ -92,7 +92,7 @@ public class JdbcRunStore implements RunStore {
 
 	private static final String SELECT_FRESH_RUN_IDS = """
 			SELECT run_id FROM bj_runs
-			WHERE run_id IN (:runIds) AND lease_owner = :owner AND version = 1 AND attempt = 0
+			WHERE run_id IN (:runIds) AND lease_owner = :owner AND version = 1 AND attempt = 1
 			""";
 
 	private static final String FIND_RUN = "SELECT " + RUN_COLUMNS + " FROM bj_runs WHERE run_id = :runId";
@@ -135,17 +135,23 @@ public class JdbcRunStore implements RunStore {
 			WHERE run_id IN (:runIds)
 			""";
 
+	private static final String SELECT_LEASED = """
+			SELECT run_id FROM bj_runs
+			WHERE lease_owner = :owner AND status IN ('QUEUED', 'RUNNING')
+			FOR UPDATE SKIP LOCKED
+			""";
+
 	private static final String EXTEND_LEASES = """
 			UPDATE bj_runs SET lease_until = ${now + leaseMillis}
-			WHERE lease_owner = :owner AND status IN ('QUEUED', 'RUNNING')
+			WHERE run_id IN (:runIds) AND lease_owner = :owner
 			""";
 
 	private static final String RELEASE_LEASES = """
 			UPDATE bj_runs SET lease_owner = NULL, lease_until = ${now}
-			WHERE lease_owner = :owner AND status IN ('QUEUED', 'RUNNING')
+			WHERE run_id IN (:runIds) AND lease_owner = :owner
 			""";
 
-	private static final String COMPLETE = """
+	static final String COMPLETE = """
 			UPDATE bj_runs
 			SET status = 'COMPLETED', output = :output, lease_owner = NULL, lease_until = NULL, wake_at = NULL,
 					finished_at = ${now}
@@ -390,16 +396,38 @@ public class JdbcRunStore implements RunStore {
 
 	@Override
 	public int extendLeases(String owner, Duration lease) {
-		return this.support.jdbc()
-			.sql(this.support.render(EXTEND_LEASES))
-			.param("owner", owner)
-			.param("leaseMillis", lease.toMillis())
-			.update();
+		return updateLeased(owner, EXTEND_LEASES, lease);
 	}
 
 	@Override
 	public int releaseLeases(String owner) {
-		return this.support.jdbc().sql(this.support.render(RELEASE_LEASES)).param("owner", owner).update();
+		return updateLeased(owner, RELEASE_LEASES, Duration.ZERO);
+	}
+
+	/**
+	 * Updates the runs leased to an owner, skipping rows another transaction holds (a
+	 * checkpoint batch locks its runs in id order; an unordered update of the same rows
+	 * could deadlock with it). A skipped run keeps its lease until the next heartbeat.
+	 */
+	private int updateLeased(String owner, String update, Duration lease) {
+		Integer updated = this.support.transactions().execute((status) -> {
+			List<String> runIds = this.support.jdbc()
+				.sql(SELECT_LEASED)
+				.param("owner", owner)
+				.query(String.class)
+				.list();
+			int count = 0;
+			for (int from = 0; from < runIds.size(); from += 1000) {
+				count += this.support.jdbc()
+					.sql(this.support.render(update))
+					.param("owner", owner)
+					.param("leaseMillis", lease.toMillis())
+					.param("runIds", runIds.subList(from, Math.min(runIds.size(), from + 1000)))
+					.update();
+			}
+			return count;
+		});
+		return (updated != null) ? updated : 0;
 	}
 
 	@Override

@@ -11,6 +11,7 @@ import dev.backgroundjobs.store.StepRecord;
 import dev.backgroundjobs.store.StepStatus;
 import dev.backgroundjobs.store.StepStore;
 
+import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.support.JdbcTransactionManager;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.util.Assert;
@@ -72,7 +73,21 @@ public class JdbcStepStore implements StepStore {
 	public JdbcStepStore(DataSource dataSource, DatabaseDialect dialect,
 			PlatformTransactionManager transactionManager) {
 		this.support = new JdbcStoreSupport(dataSource, dialect, transactionManager);
-		this.upsertStep = dialect.upsert(STEPS_TABLE, STEP_KEY, STEP_COLUMNS);
+		this.upsertStep = upsertStatement(dialect);
+	}
+
+	static String upsertStatement(DatabaseDialect dialect) {
+		return dialect.upsert(STEPS_TABLE, STEP_KEY, STEP_COLUMNS);
+	}
+
+	static MapSqlParameterSource parameters(JdbcStoreSupport support, StepRecord step) {
+		return new MapSqlParameterSource("run_id", step.runId()).addValue("step_id", step.stepId())
+			.addValue("status", step.status().name())
+			.addValue("attempts", step.attempts())
+			.addValue("output", step.output(), Types.VARCHAR)
+			.addValue("error", step.error(), Types.VARCHAR)
+			.addValue("started_at", support.bind(step.startedAt()))
+			.addValue("finished_at", support.bind(step.finishedAt()));
 	}
 
 	@Override
@@ -97,17 +112,7 @@ public class JdbcStepStore implements StepStore {
 			if (!current) {
 				return false;
 			}
-			this.support.jdbc()
-				.sql(this.upsertStep)
-				.param("run_id", step.runId())
-				.param("step_id", step.stepId())
-				.param("status", step.status().name())
-				.param("attempts", step.attempts())
-				.param("output", step.output(), Types.VARCHAR)
-				.param("error", step.error(), Types.VARCHAR)
-				.param("started_at", this.support.bind(step.startedAt()))
-				.param("finished_at", this.support.bind(step.finishedAt()))
-				.update();
+			this.support.template().update(this.upsertStep, parameters(this.support, step));
 			return true;
 		});
 		return Boolean.TRUE.equals(saved);

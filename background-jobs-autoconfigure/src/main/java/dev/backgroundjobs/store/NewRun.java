@@ -40,16 +40,17 @@ public record NewRun(String runId, String functionId, String eventId, String eve
 	}
 
 	/**
-	 * Returns this run as {@link RunStore#insertLeased} records it: queued, version 1 and
-	 * leased to {@code owner}, so the inserting instance can execute it at once without
-	 * reading it back.
+	 * Returns this run as {@link RunStore#insertLeased} records it: running its first
+	 * attempt, version 1 and leased to {@code owner}, so the inserting instance can
+	 * execute it at once without reading it back or marking it started.
 	 * @param owner the instance that took the lease
 	 * @param createdAt when the run was recorded
 	 * @return the run record
 	 */
 	public RunRecord asLeased(String owner, Instant createdAt) {
 		return new RunRecord(this.runId, this.functionId, this.eventId, this.eventName, this.eventData, this.eventTime,
-				RunStatus.QUEUED, 0, 1, 0, owner, null, null, null, null, createdAt, null, null, this.traceContext);
+				RunStatus.RUNNING, 1, 1, 0, owner, null, null, null, null, createdAt, createdAt, null,
+				this.traceContext);
 	}
 
 	/**

@@ -21,9 +21,10 @@ import org.jspecify.annotations.Nullable;
 public interface RunStore {
 
 	/**
-	 * Records new runs in one transaction, as {@link RunStatus#QUEUED} with version 1 and
-	 * leased to {@code owner}. A run whose {@code (functionId, eventId)} is already
-	 * recorded is skipped.
+	 * Records new runs in one transaction, leased to {@code owner} and already started:
+	 * {@link RunStatus#RUNNING} with attempt 1, version 1 and a start time of now. The
+	 * caller hands them straight to its workers, so no separate start is written. A run
+	 * whose {@code (functionId, eventId)} is already recorded is skipped.
 	 * @param runs the runs to record
 	 * @param owner the instance that takes the lease
 	 * @param lease how long the lease lasts

@@ -25,6 +25,7 @@ import javax.sql.DataSource;
 import dev.backgroundjobs.RunStatus;
 import dev.backgroundjobs.autoconfigure.BackgroundJobsDataSourceScriptDatabaseInitializer;
 import dev.backgroundjobs.autoconfigure.BackgroundJobsJdbcProperties;
+import dev.backgroundjobs.store.Checkpoint;
 import dev.backgroundjobs.store.DeadLetterRecord;
 import dev.backgroundjobs.store.EventWait;
 import dev.backgroundjobs.store.NewRun;
@@ -37,14 +38,19 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
+import org.springframework.dao.DataAccessException;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.jdbc.datasource.DelegatingDataSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.within;
 
 /**
- * Integration tests for {@link JdbcRunStore}, {@link JdbcStepStore} and
- * {@link JdbcDeadLetterStore} against every supported database.
+ * Integration tests for {@link JdbcRunStore}, {@link JdbcStepStore},
+ * {@link JdbcCheckpointStore} and {@link JdbcDeadLetterStore} against every supported
+ * database.
  */
 class JdbcStoreIntegrationTests {
 
@@ -131,6 +137,8 @@ class JdbcStoreIntegrationTests {
 
 		JdbcEventWaitStore waits;
 
+		JdbcCheckpointStore checkpoints;
+
 		DataSource dataSource;
 
 		private int sequence;
@@ -162,10 +170,12 @@ class JdbcStoreIntegrationTests {
 			this.steps = new JdbcStepStore(this.dataSource, dialect);
 			this.deadLetters = new JdbcDeadLetterStore(this.dataSource);
 			this.waits = new JdbcEventWaitStore(this.dataSource, dialect);
+			this.checkpoints = new JdbcCheckpointStore(this.dataSource, dialect,
+					new DataSourceTransactionManager(this.dataSource), this.runs);
 		}
 
 		@Test
-		void insertLeasedRecordsQueuedRunsLeasedToTheOwner() {
+		void insertLeasedRecordsStartedRunsLeasedToTheOwner() {
 			NewRun run = newRun("run-1", "fn", "event-1");
 			assertThat(this.runs.insertLeased(List.of(run), "owner-a", LONG_LEASE)).containsExactly("run-1");
 			RunRecord record = this.runs.find("run-1");
@@ -175,8 +185,8 @@ class JdbcStoreIntegrationTests {
 			assertThat(record.eventName()).isEqualTo("test/event");
 			assertThat(record.eventData()).isEqualTo("{\"n\":1}");
 			assertThat(record.eventTime()).isEqualTo(run.eventTime());
-			assertThat(record.status()).isEqualTo(RunStatus.QUEUED);
-			assertThat(record.attempt()).isZero();
+			assertThat(record.status()).isEqualTo(RunStatus.RUNNING);
+			assertThat(record.attempt()).isEqualTo(1);
 			assertThat(record.version()).isEqualTo(1);
 			assertThat(record.handlerFailures()).isZero();
 			assertThat(record.leaseOwner()).isEqualTo("owner-a");
@@ -185,9 +195,12 @@ class JdbcStoreIntegrationTests {
 			assertThat(record.wakeAt()).isNull();
 			assertThat(record.output()).isNull();
 			assertThat(record.error()).isNull();
-			assertThat(record.startedAt()).isNull();
+			assertThat(record.startedAt()).isEqualTo(record.createdAt());
 			assertThat(record.finishedAt()).isNull();
 			assertThat(record.traceContext()).isEqualTo(run.traceContext());
+			assertThat(run.asLeased("owner-a", record.createdAt())).usingRecursiveComparison()
+				.ignoringFields("leaseUntil")
+				.isEqualTo(record);
 		}
 
 		@Test
@@ -240,6 +253,7 @@ class JdbcStoreIntegrationTests {
 		@Test
 		void startMarksTheRunRunningAndCountsTheAttempt() {
 			insert("run-1", LONG_LEASE);
+			queued("run-1");
 			assertThat(this.runs.start("run-1", 1)).isTrue();
 			RunRecord started = this.runs.find("run-1");
 			assertThat(started.status()).isEqualTo(RunStatus.RUNNING);
@@ -404,6 +418,103 @@ class JdbcStoreIntegrationTests {
 		}
 
 		@Test
+		void extendLeasesSkipsRunsLockedByAnotherTransactionInsteadOfWaiting() throws SQLException {
+			insert("locked", Duration.ofSeconds(30));
+			insert("free", Duration.ofSeconds(30));
+			try (Connection connection = this.dataSource.getConnection()) {
+				connection.setAutoCommit(false);
+				try (Statement statement = connection.createStatement()) {
+					statement.executeQuery("SELECT run_id FROM bj_runs WHERE run_id = 'locked' FOR UPDATE").close();
+					assertThat(this.runs.extendLeases("owner-a", Duration.ofHours(1))).isEqualTo(1);
+				}
+				finally {
+					connection.rollback();
+				}
+			}
+			RunRecord locked = this.runs.find("locked");
+			assertThat(locked.leaseUntil()).isBefore(locked.createdAt().plus(Duration.ofMinutes(1)));
+			RunRecord free = this.runs.find("free");
+			assertThat(free.leaseUntil()).isAfter(free.createdAt().plus(Duration.ofMinutes(50)));
+		}
+
+		@Test
+		void checkpointBatchWritesStepsAndCompletionsOfManyRunsInOneCall() {
+			insert("run-1", LONG_LEASE);
+			insert("run-2", LONG_LEASE);
+			insert("run-3", LONG_LEASE);
+			StepRecord fetch = step("run-1", "fetch", StepStatus.COMPLETED, "{\"id\":1}");
+			StepRecord charge = step("run-2", "charge", StepStatus.FAILED, null);
+			List<Boolean> written = this.checkpoints.write(List.of(new Checkpoint.StepSaved(fetch, 1),
+					new Checkpoint.StepSaved(charge, 1), new Checkpoint.RunCompleted("run-3", 1, "\"done\"")));
+			assertThat(written).containsExactly(true, true, true);
+			assertThat(this.steps.findSteps("run-1")).containsExactly(fetch);
+			assertThat(this.steps.findSteps("run-2")).containsExactly(charge);
+			RunRecord completed = this.runs.find("run-3");
+			assertThat(completed.status()).isEqualTo(RunStatus.COMPLETED);
+			assertThat(completed.output()).isEqualTo("\"done\"");
+			assertThat(completed.leaseOwner()).isNull();
+			assertThat(completed.finishedAt()).isNotNull();
+			StepRecord retried = step("run-2", "charge", StepStatus.COMPLETED, "true");
+			assertThat(this.checkpoints.write(List.of(new Checkpoint.StepSaved(retried, 1)))).containsExactly(true);
+			assertThat(this.steps.findSteps("run-2")).containsExactly(retried);
+		}
+
+		@Test
+		void checkpointBatchWritesOnlyTheCheckpointsWhoseRunIsStillHeld() throws InterruptedException {
+			insert("current", LONG_LEASE);
+			insert("taken-over", EXPIRED_LEASE);
+			insert("finished", LONG_LEASE);
+			insert("cancelled", LONG_LEASE);
+			expireLeases();
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS)).extracting(RunRecord::runId)
+				.containsExactly("taken-over");
+			this.runs.complete("finished", 1, null);
+			queued("cancelled");
+			this.runs.cancel("cancelled");
+			List<Boolean> written = this.checkpoints
+				.write(List.of(new Checkpoint.StepSaved(step("current", "a", StepStatus.COMPLETED, "1"), 1),
+						new Checkpoint.StepSaved(step("taken-over", "a", StepStatus.COMPLETED, "1"), 1),
+						new Checkpoint.RunCompleted("finished", 1, "\"again\""),
+						new Checkpoint.StepSaved(step("cancelled", "a", StepStatus.COMPLETED, "1"), 2),
+						new Checkpoint.RunCompleted("unknown", 1, null)));
+			assertThat(written).containsExactly(true, false, false, false, false);
+			assertThat(this.steps.findSteps("current")).hasSize(1);
+			assertThat(this.steps.findSteps("taken-over")).isEmpty();
+			assertThat(this.steps.findSteps("cancelled")).isEmpty();
+			assertThat(this.runs.find("finished").output()).isNull();
+			assertThat(this.runs.find("taken-over").status()).isEqualTo(RunStatus.QUEUED);
+		}
+
+		@Test
+		void checkpointCompletionOfAChildMakesItsWaitingParentDue() {
+			insert("parent", LONG_LEASE);
+			insert("plain", LONG_LEASE);
+			this.runs.insertChild(newRun("child", "fn", "invoke:parent:call"), "parent", "call");
+			assertThat(this.runs.awaitChild("parent", 1, "child")).isTrue();
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS)).extracting(RunRecord::runId)
+				.containsExactly("child");
+			assertThat(this.checkpoints.write(List.of(new Checkpoint.RunCompleted("child", 2, "\"done\""),
+					new Checkpoint.RunCompleted("plain", 1, null))))
+				.containsExactly(true, true);
+			assertThat(this.runs.find("child").status()).isEqualTo(RunStatus.COMPLETED);
+			assertThat(this.runs.find("plain").status()).isEqualTo(RunStatus.COMPLETED);
+			assertThat(this.runs.find("parent").status()).isEqualTo(RunStatus.SLEEPING);
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS)).extracting(RunRecord::runId)
+				.containsExactly("parent");
+		}
+
+		@Test
+		void checkpointBatchOfABadCheckpointWritesNothing() {
+			insert("run-1", LONG_LEASE);
+			insert("run-2", LONG_LEASE);
+			String tooLong = "s".repeat(300);
+			assertThatExceptionOfType(DataAccessException.class).isThrownBy(() -> this.checkpoints
+				.write(List.of(new Checkpoint.StepSaved(step("run-1", "fine", StepStatus.COMPLETED, "1"), 1),
+						new Checkpoint.StepSaved(step("run-2", tooLong, StepStatus.COMPLETED, "1"), 1))));
+			assertThat(this.steps.findSteps("run-1")).isEmpty();
+		}
+
+		@Test
 		void releaseLeasesMakesRunsClaimableAtOnce() {
 			insert("mine", LONG_LEASE);
 			insert("mine-running", LONG_LEASE);
@@ -453,7 +564,6 @@ class JdbcStoreIntegrationTests {
 		@Test
 		void replayKeepsCompletedStepsAndRemovesFailedOnes() {
 			insert("run-1", LONG_LEASE);
-			this.runs.start("run-1", 1);
 			this.steps.saveStep(step("run-1", "fetch", StepStatus.COMPLETED, "{\"id\":1}"), 1);
 			this.steps.saveStep(step("run-1", "charge", StepStatus.FAILED, null), 1);
 			this.runs.park("run-1", 1, Duration.ZERO, "declined", 3);
@@ -488,6 +598,7 @@ class JdbcStoreIntegrationTests {
 		@Test
 		void cancelStopsQueuedAndSleepingRunsAndFencesTheirWorkers() {
 			insert("queued", LONG_LEASE);
+			queued("queued");
 			insert("sleeping", LONG_LEASE);
 			this.runs.park("sleeping", 1, Duration.ofHours(1), null, 0);
 			assertThat(this.runs.cancel("queued")).isTrue();
@@ -508,7 +619,7 @@ class JdbcStoreIntegrationTests {
 			assertThat(this.runs.oldestCreatedAt(RunStatus.QUEUED)).isNull();
 			insert("first", LONG_LEASE);
 			insert("second", LONG_LEASE);
-			this.runs.start("first", 1);
+			queued("second");
 			assertThat(this.runs.oldestCreatedAt(RunStatus.QUEUED)).isEqualTo(this.runs.find("second").createdAt());
 			assertThat(this.runs.oldestCreatedAt(RunStatus.RUNNING)).isEqualTo(this.runs.find("first").createdAt());
 		}
@@ -550,13 +661,13 @@ class JdbcStoreIntegrationTests {
 				String function = (i >= 4) ? "other" : "fn";
 				this.runs.insertLeased(List.of(newRun("run-" + i, function, "event-" + i)), "owner-a", LONG_LEASE);
 			}
-			this.runs.start("run-2", 1);
+			this.runs.park("run-2", 1, Duration.ofHours(1), null, 0);
 			assertThat(ids(new RunQuery(null, null, null, 10))).containsExactly("run-5", "run-4", "run-3", "run-2",
 					"run-1");
 			assertThat(ids(new RunQuery(null, null, null, 2))).containsExactly("run-5", "run-4");
-			assertThat(ids(new RunQuery(RunStatus.RUNNING, null, null, 10))).containsExactly("run-2");
+			assertThat(ids(new RunQuery(RunStatus.SLEEPING, null, null, 10))).containsExactly("run-2");
 			assertThat(ids(new RunQuery(null, "fn", null, 10))).containsExactly("run-3", "run-2", "run-1");
-			assertThat(ids(new RunQuery(RunStatus.QUEUED, "fn", null, 10))).containsExactly("run-3", "run-1");
+			assertThat(ids(new RunQuery(RunStatus.RUNNING, "fn", null, 10))).containsExactly("run-3", "run-1");
 			assertThat(ids(new RunQuery(null, null, "run-4", 2))).containsExactly("run-3", "run-2");
 			assertThat(ids(new RunQuery(null, "other", "run-5", 10))).containsExactly("run-4");
 			assertThat(ids(new RunQuery(null, null, "run-1", 10))).isEmpty();
@@ -586,10 +697,10 @@ class JdbcStoreIntegrationTests {
 			insert("run-1", LONG_LEASE);
 			insert("run-2", LONG_LEASE);
 			insert("run-3", LONG_LEASE);
-			this.runs.start("run-2", 1);
+			this.runs.park("run-2", 1, Duration.ofHours(1), null, 0);
 			this.runs.fail("run-3", 1, null, "boom");
-			assertThat(this.runs.countByStatus()).containsOnly(Map.entry(RunStatus.QUEUED, 1L),
-					Map.entry(RunStatus.RUNNING, 1L), Map.entry(RunStatus.FAILED, 1L));
+			assertThat(this.runs.countByStatus()).containsOnly(Map.entry(RunStatus.RUNNING, 1L),
+					Map.entry(RunStatus.SLEEPING, 1L), Map.entry(RunStatus.FAILED, 1L));
 		}
 
 		@Test
@@ -766,6 +877,17 @@ class JdbcStoreIntegrationTests {
 		private void insert(String runId, Duration lease) {
 			assertThat(this.runs.insertLeased(List.of(newRun(runId, "fn", "event-" + runId)), "owner-a", lease))
 				.containsExactly(runId);
+		}
+
+		/**
+		 * Turns a run that {@link #insert} recorded as started into one that waits for a
+		 * worker, like a run whose instance stopped before executing it.
+		 */
+		private void queued(String runId) {
+			assertThat(JdbcClient.create(this.dataSource)
+				.sql("UPDATE bj_runs SET status = 'QUEUED', attempt = 0, started_at = NULL WHERE run_id = :runId")
+				.param("runId", runId)
+				.update()).isOne();
 		}
 
 		private NewRun newRun(String runId, String functionId, String eventId) {

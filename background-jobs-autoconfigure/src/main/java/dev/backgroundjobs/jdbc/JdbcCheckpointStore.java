@@ -1,0 +1,157 @@
+package dev.backgroundjobs.jdbc;
+
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import javax.sql.DataSource;
+
+import dev.backgroundjobs.store.Checkpoint;
+import dev.backgroundjobs.store.CheckpointStore;
+import dev.backgroundjobs.store.RunStore;
+
+import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
+import org.springframework.jdbc.core.namedparam.SqlParameterSource;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.util.Assert;
+
+/**
+ * {@link CheckpointStore} on a relational database: one transaction per batch, whatever
+ * its size, made of a locking read of the batch's runs, one batched upsert of the steps
+ * and one batched update of the completions.
+ * <p>
+ * The locking read takes the rows in run id order and holds them until commit, so a claim
+ * (which increments the version) cannot slip in between the fence check and the write;
+ * lease heartbeats skip locked rows, so nothing else waits on a batch while holding other
+ * run rows.
+ */
+public class JdbcCheckpointStore implements CheckpointStore {
+
+	/**
+	 * Most checkpoints written per transaction, well within every driver's limit on bind
+	 * parameters; larger batches are split.
+	 */
+	public static final int MAX_BATCH_SIZE = 500;
+
+	private static final String LOCK_RUNS = """
+			SELECT run_id, version FROM bj_runs
+			WHERE run_id IN (:runIds) AND status IN ('QUEUED', 'RUNNING')
+			ORDER BY run_id
+			FOR UPDATE
+			""";
+
+	private static final String SELECT_CHILDREN = """
+			SELECT child_run_id FROM bj_invocations WHERE child_run_id IN (:runIds)
+			""";
+
+	private final JdbcStoreSupport support;
+
+	private final RunStore runStore;
+
+	private final String upsertStep;
+
+	private final String complete;
+
+	/**
+	 * Creates a store.
+	 * @param dataSource the data source
+	 * @param dialect the dialect of the database
+	 * @param transactionManager the transaction manager of the data source
+	 * @param runStore the run store on the same data source, which completes runs that a
+	 * parent waits for in the batch's transaction
+	 */
+	public JdbcCheckpointStore(DataSource dataSource, DatabaseDialect dialect,
+			PlatformTransactionManager transactionManager, RunStore runStore) {
+		Assert.notNull(runStore, "'runStore' must not be null");
+		this.support = new JdbcStoreSupport(dataSource, dialect, transactionManager);
+		this.runStore = runStore;
+		this.upsertStep = JdbcStepStore.upsertStatement(dialect);
+		this.complete = dialect.render(JdbcRunStore.COMPLETE);
+	}
+
+	@Override
+	public List<Boolean> write(List<Checkpoint> checkpoints) {
+		Assert.notNull(checkpoints, "'checkpoints' must not be null");
+		List<Boolean> written = new ArrayList<>(checkpoints.size());
+		for (int from = 0; from < checkpoints.size(); from += MAX_BATCH_SIZE) {
+			written.addAll(writeBatch(checkpoints.subList(from, Math.min(checkpoints.size(), from + MAX_BATCH_SIZE))));
+		}
+		return written;
+	}
+
+	private List<Boolean> writeBatch(List<Checkpoint> batch) {
+		if (batch.isEmpty()) {
+			return List.of();
+		}
+		Set<String> runIds = new HashSet<>();
+		for (Checkpoint checkpoint : batch) {
+			Assert.isTrue(runIds.add(checkpoint.runId()),
+					() -> "At most one checkpoint per run per batch; run " + checkpoint.runId() + " has several");
+		}
+		List<Boolean> written = this.support.transactions().execute((status) -> {
+			Map<String, Long> versions = lockRuns(runIds);
+			List<Boolean> results = new ArrayList<>(batch.size());
+			List<SqlParameterSource> steps = new ArrayList<>();
+			List<Checkpoint.RunCompleted> completions = new ArrayList<>();
+			for (Checkpoint checkpoint : batch) {
+				boolean current = Long.valueOf(checkpoint.version()).equals(versions.get(checkpoint.runId()));
+				results.add(current);
+				if (!current) {
+					continue;
+				}
+				if (checkpoint instanceof Checkpoint.StepSaved saved) {
+					steps.add(JdbcStepStore.parameters(this.support, saved.step()));
+				}
+				else if (checkpoint instanceof Checkpoint.RunCompleted completed) {
+					completions.add(completed);
+				}
+			}
+			if (!steps.isEmpty()) {
+				this.support.template().batchUpdate(this.upsertStep, steps.toArray(SqlParameterSource[]::new));
+			}
+			complete(completions);
+			return results;
+		});
+		Assert.state(written != null, "A checkpoint transaction returns its results");
+		return written;
+	}
+
+	private Map<String, Long> lockRuns(Set<String> runIds) {
+		Map<String, Long> versions = new HashMap<>();
+		this.support.jdbc().sql(LOCK_RUNS).param("runIds", runIds).query((rs) -> {
+			versions.put(rs.getString("run_id"), rs.getLong("version"));
+		});
+		return versions;
+	}
+
+	// Runs are locked and their versions checked, so each update matches its row.
+	private void complete(List<Checkpoint.RunCompleted> completions) {
+		if (completions.isEmpty()) {
+			return;
+		}
+		Set<String> children = new HashSet<>(this.support.jdbc()
+			.sql(SELECT_CHILDREN)
+			.param("runIds", completions.stream().map(Checkpoint.RunCompleted::runId).toList())
+			.query(String.class)
+			.list());
+		List<SqlParameterSource> plain = new ArrayList<>();
+		for (Checkpoint.RunCompleted completed : completions) {
+			if (children.contains(completed.runId())) {
+				// Also wakes the parent; joins this transaction.
+				this.runStore.complete(completed.runId(), completed.version(), completed.output());
+			}
+			else {
+				plain.add(new MapSqlParameterSource("runId", completed.runId()).addValue("version", completed.version())
+					.addValue("output", completed.output(), Types.VARCHAR));
+			}
+		}
+		if (!plain.isEmpty()) {
+			this.support.template().batchUpdate(this.complete, plain.toArray(SqlParameterSource[]::new));
+		}
+	}
+
+}
