@@ -1,5 +1,6 @@
 package dev.backgroundjobs.kafka;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -38,6 +39,16 @@ public final class EventWaitConsumer implements SmartLifecycle {
 
 	private final PayloadCodec codec;
 
+	/**
+	 * Longest a fetch waits for {@link #FETCH_MIN_BYTES} to accumulate: how late a wait
+	 * is resolved at most, beyond the time to read and match the event.
+	 */
+	static final Duration FETCH_MAX_WAIT = Duration.ofMillis(200);
+
+	static final int FETCH_MIN_BYTES = 64 * 1024;
+
+	static final Duration COMMIT_INTERVAL = Duration.ofSeconds(1);
+
 	private final CommonErrorHandler errorHandler;
 
 	private @Nullable ConcurrentMessageListenerContainer<String, byte[]> container;
@@ -67,12 +78,18 @@ public final class EventWaitConsumer implements SmartLifecycle {
 		String pattern = Pattern.quote(this.topics.prefix() + ".") + ".*";
 		ContainerProperties properties = new ContainerProperties(Pattern.compile(pattern));
 		properties.setGroupId(this.topics.groupFor(GROUP_SUFFIX));
-		properties.setAckMode(ContainerProperties.AckMode.BATCH);
+		// This consumer reads every event of the application, most of which no run waits
+		// for: it fetches in large batches (up to FETCH_MAX_WAIT late) and commits once
+		// a second, so it costs the broker and this instance little. Resolving a wait is
+		// idempotent, so events redelivered after a crash do no harm.
+		properties.setAckMode(ContainerProperties.AckMode.TIME);
+		properties.setAckTime(COMMIT_INTERVAL.toMillis());
 		properties.setMessageListener(new EventWaitListener(this.waits, this.codec));
 		// Topics of new event names appear at run time: find them within seconds.
 		properties.getKafkaConsumerProperties()
 			.putAll(Map.of(ConsumerConfig.METADATA_MAX_AGE_CONFIG, "3000", ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
-					"earliest"));
+					"earliest", ConsumerConfig.FETCH_MIN_BYTES_CONFIG, String.valueOf(FETCH_MIN_BYTES),
+					ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, String.valueOf(FETCH_MAX_WAIT.toMillis())));
 		ConcurrentMessageListenerContainer<String, byte[]> created = new ConcurrentMessageListenerContainer<>(
 				this.consumerFactory, properties);
 		created.setBeanName("background-jobs-event-waits");

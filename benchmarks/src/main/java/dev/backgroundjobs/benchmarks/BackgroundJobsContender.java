@@ -95,6 +95,21 @@ public final class BackgroundJobsContender implements Contender {
 		this.publisher.send(event, new Ping(sentNanos));
 	}
 
+	/**
+	 * Publishes an event whose run parks in a durable sleep of an hour (W5).
+	 */
+	public void park() {
+		this.publisher.send(BenchFunctions.NAP, new Ping(System.nanoTime()));
+	}
+
+	/**
+	 * Counts the runs parked in a durable sleep.
+	 * @return the sleeping runs
+	 */
+	public long parked() {
+		return this.jdbc.sql("SELECT COUNT(*) FROM bj_runs WHERE status = 'SLEEPING'").query(Long.class).single();
+	}
+
 	@Override
 	public long unfinished() {
 		return this.jdbc.sql("SELECT COUNT(*) FROM bj_runs WHERE status <> 'COMPLETED'").query(Long.class).single();
@@ -102,7 +117,7 @@ public final class BackgroundJobsContender implements Contender {
 
 	@Override
 	public void clear() {
-		for (String table : List.of("bj_steps", "bj_dead_letters", "bj_runs")) {
+		for (String table : List.of("bj_steps", "bj_dead_letters", "bj_invocations", "bj_event_waits", "bj_runs")) {
 			this.jdbc.sql("DELETE FROM " + table).update();
 		}
 	}

@@ -1,5 +1,7 @@
 package dev.backgroundjobs.benchmarks;
 
+import java.time.Duration;
+
 import dev.backgroundjobs.Event;
 import dev.backgroundjobs.EventHandler;
 import dev.backgroundjobs.Step;
@@ -24,6 +26,11 @@ public class BenchFunctions {
 	 * The event W4 publishes.
 	 */
 	public static final String PICKUP = "bench.pickup";
+
+	/**
+	 * The event W5 publishes to park runs.
+	 */
+	public static final String NAP = "bench.nap";
 
 	private final Probe probe;
 
@@ -74,6 +81,16 @@ public class BenchFunctions {
 		step.run("noop", () -> {
 		});
 		this.probe.finished();
+	}
+
+	/**
+	 * W5: parks the run in a durable sleep of an hour.
+	 * @param event the event
+	 * @param step the step
+	 */
+	@EventHandler(id = "bench-nap", event = NAP)
+	public void nap(Event<Ping> event, Step step) {
+		step.sleep("nap", Duration.ofHours(1));
 	}
 
 }

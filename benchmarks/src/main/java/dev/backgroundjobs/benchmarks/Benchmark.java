@@ -54,6 +54,13 @@ public final class Benchmark {
 		measureJdbcLimits(infrastructure, results);
 		if (this.systems.contains(BACKGROUND_JOBS)) {
 			runAll(workloads, () -> new BackgroundJobsContender(infrastructure, probe, false));
+			run("background-jobs, parked runs", () -> new BackgroundJobsContender(infrastructure, probe, false),
+					(contender) -> {
+						for (int i = 0; i < this.settings.repeat(); i++) {
+							workloads.parked((BackgroundJobsContender) contender);
+						}
+						return null;
+					});
 			run("background-jobs, 2 instances", () -> new BackgroundJobsContender(infrastructure, probe, true),
 					(contender) -> {
 						for (int i = 0; i < this.settings.repeat(); i++) {

@@ -13,11 +13,13 @@ import java.time.Duration;
  * @param submitThreads W2 and W3: threads that publish the events
  * @param pickupRate W4: events per second
  * @param pickupDuration W4: how long events are published
+ * @param parkedCount W5: runs parked in a durable sleep at once
  * @param jdbcDuration how long each plain-JDBC insert measurement runs
  * @param timeout the longest any one workload may take
  */
 public record BenchmarkSettings(int repeat, int publishCount, int publishThreads, int oneStepCount, int threeStepCount,
-		int submitThreads, int pickupRate, Duration pickupDuration, Duration jdbcDuration, Duration timeout) {
+		int submitThreads, int pickupRate, Duration pickupDuration, int parkedCount, Duration jdbcDuration,
+		Duration timeout) {
 
 	/**
 	 * The sizes the workloads are defined with (see {@code benchmarks/README.md}).
@@ -25,7 +27,7 @@ public record BenchmarkSettings(int repeat, int publishCount, int publishThreads
 	 * @return the settings
 	 */
 	public static BenchmarkSettings full(int repeat) {
-		return new BenchmarkSettings(repeat, 10_000, 8, 20_000, 5_000, 8, 100, Duration.ofSeconds(30),
+		return new BenchmarkSettings(repeat, 10_000, 8, 20_000, 5_000, 8, 100, Duration.ofSeconds(30), 10_000,
 				Duration.ofSeconds(3), Duration.ofMinutes(5));
 	}
 
@@ -34,7 +36,7 @@ public record BenchmarkSettings(int repeat, int publishCount, int publishThreads
 	 * @return the settings
 	 */
 	public static BenchmarkSettings smoke() {
-		return new BenchmarkSettings(1, 20, 2, 40, 20, 2, 50, Duration.ofMillis(400), Duration.ofMillis(200),
+		return new BenchmarkSettings(1, 20, 2, 40, 20, 2, 50, Duration.ofMillis(400), 20, Duration.ofMillis(200),
 				Duration.ofMinutes(1));
 	}
 

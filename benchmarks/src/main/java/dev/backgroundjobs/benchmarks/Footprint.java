@@ -53,6 +53,18 @@ public final class Footprint implements AutoCloseable {
 	}
 
 	/**
+	 * Returns the used heap after a full collection, which is what live objects hold.
+	 * @return the used heap in bytes
+	 */
+	public static long usedHeapAfterCollection() {
+		MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+		for (int i = 0; i < 3; i++) {
+			System.gc();
+		}
+		return memory.getHeapMemoryUsage().getUsed();
+	}
+
+	/**
 	 * Returns the highest used heap sampled, in MiB.
 	 * @return the peak heap
 	 */

@@ -81,8 +81,11 @@ public final class Workloads {
 					contender.submit(kind, System.nanoTime());
 				}
 			});
+			double submitSeconds = (System.nanoTime() - start) / 1e9;
 			awaitCompletion(contender, (long) perThread * threads, start);
 			double seconds = (System.nanoTime() - start) / 1e9;
+			System.out.printf("[bench] %s %s: submitted %d in %.2f s, all completed after %.2f s%n", contender.name(),
+					kind, perThread * threads, submitSeconds, seconds);
 			double runsPerSecond = perThread * threads / seconds;
 			if (oneStep) {
 				this.results.add("W2 one-step runs/s", true, contender.name(), runsPerSecond);
@@ -121,6 +124,50 @@ public final class Workloads {
 		awaitCompletion(contender, count, start);
 		recordLatencies(contender, "W4 pickup", suffix, this.probe.pickupLatencies());
 		contender.clear();
+	}
+
+	/**
+	 * W5: parks runs in a durable sleep and measures the live threads and the used heap
+	 * (after a full collection) they add once all are parked.
+	 * @param contender background-jobs
+	 */
+	public void parked(BackgroundJobsContender contender) {
+		int count = this.settings.parkedCount();
+		// A first round starts every worker, consumer and pool thread the engine keeps,
+		// so that the measured round counts only what parked runs hold.
+		contender.clear();
+		park(contender, Math.max(this.settings.submitThreads(), count / 10));
+		contender.clear();
+		int threadsBefore = Footprint.liveThreads();
+		long heapBefore = Footprint.usedHeapAfterCollection();
+		long expected = park(contender, count);
+		int threadsAdded = Footprint.liveThreads() - threadsBefore;
+		long heapAdded = Footprint.usedHeapAfterCollection() - heapBefore;
+		this.results.add("W5 live threads added by " + count + " parked runs", false, contender.name(), threadsAdded);
+		this.results.add("W5 heap bytes per parked run", false, contender.name(), (double) heapAdded / expected);
+		contender.clear();
+	}
+
+	private long park(BackgroundJobsContender contender, int count) {
+		int threads = this.settings.submitThreads();
+		int perThread = count / threads;
+		run(threads, (thread) -> {
+			for (int i = 0; i < perThread; i++) {
+				contender.park();
+			}
+		});
+		long expected = (long) perThread * threads;
+		long deadline = System.nanoTime() + this.settings.timeout().toNanos();
+		while (contender.parked() < expected) {
+			if (System.nanoTime() > deadline) {
+				throw new IllegalStateException(contender.name() + ": only " + contender.parked() + " of " + expected
+						+ " runs parked within " + this.settings.timeout());
+			}
+			LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+		}
+		// Lets the publishing threads end before threads are counted.
+		LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(1));
+		return expected;
 	}
 
 	private void recordLatencies(Contender contender, String workload, String suffix, long[] latencies) {
