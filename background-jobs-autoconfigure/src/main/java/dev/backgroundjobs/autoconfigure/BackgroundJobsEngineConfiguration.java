@@ -4,7 +4,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 import dev.backgroundjobs.EventPublisher;
 import dev.backgroundjobs.RunOperations;
@@ -60,8 +63,13 @@ class BackgroundJobsEngineConfiguration {
 			executor = virtual;
 		}
 		else {
-			executor = Executors.newFixedThreadPool(worker.getConcurrency(),
+			// Threads of an idle pool end after a minute, so a burst does not leave
+			// hundreds of idle threads behind.
+			ThreadPoolExecutor platform = new ThreadPoolExecutor(worker.getConcurrency(), worker.getConcurrency(), 60,
+					TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
 					new CustomizableThreadFactory("background-jobs-worker-"));
+			platform.allowCoreThreadTimeOut(true);
+			executor = platform;
 		}
 		return new WorkerPool(executor, worker.getConcurrency(), worker.getQueueCapacity());
 	}

@@ -171,10 +171,11 @@ class BackgroundJobsKafkaConfiguration {
 	@ConditionalOnMissingBean
 	EventWaitConsumer backgroundJobsEventWaitConsumer(
 			@Qualifier("backgroundJobsConsumerFactory") ConsumerFactory<String, byte[]> consumerFactory,
-			TopicNames topics, EventWaitStore waits, PayloadCodec codec) {
+			TopicNames topics, EventWaitStore waits, PayloadCodec codec, BackgroundJobsProperties properties) {
 		ExponentialBackOff backOff = new ExponentialBackOff(500, 2);
 		backOff.setMaxInterval(Duration.ofSeconds(30).toMillis());
-		return new EventWaitConsumer(consumerFactory, topics, waits, codec, new DefaultErrorHandler(backOff));
+		return new EventWaitConsumer(consumerFactory, topics, waits, codec, new DefaultErrorHandler(backOff),
+				new EventWaitConsumer.Settings(Duration.ofSeconds(1), properties.getKafka().getEventWaitIdleTimeout()));
 	}
 
 }

@@ -202,9 +202,11 @@ public class BackgroundJobsProperties {
 
 		/**
 		 * Runs executed at once by this instance. Workers are virtual threads on Java 21
-		 * and later, so a high value is cheap for I/O-bound handlers.
+		 * and later (platform threads that end when idle before), and hold no database
+		 * connection while a handler runs, so a high value is cheap for I/O-bound
+		 * handlers.
 		 */
-		private int concurrency = 32;
+		private int concurrency = 128;
 
 		/**
 		 * Runs waiting for a worker at which the function consumers pause until a worker
@@ -375,6 +377,13 @@ public class BackgroundJobsProperties {
 		 */
 		private Duration sendTimeout = Duration.ofSeconds(10);
 
+		/**
+		 * How long the consumer that resolves waits for events keeps reading after the
+		 * last open wait was resolved. It reads every event of the application, so it
+		 * runs only while runs wait for events (started within a second of a new wait).
+		 */
+		private Duration eventWaitIdleTimeout = Duration.ofMinutes(1);
+
 		public String getTopicPrefix() {
 			return this.topicPrefix;
 		}
@@ -413,6 +422,14 @@ public class BackgroundJobsProperties {
 
 		public void setConcurrency(int concurrency) {
 			this.concurrency = concurrency;
+		}
+
+		public Duration getEventWaitIdleTimeout() {
+			return this.eventWaitIdleTimeout;
+		}
+
+		public void setEventWaitIdleTimeout(Duration eventWaitIdleTimeout) {
+			this.eventWaitIdleTimeout = eventWaitIdleTimeout;
 		}
 
 		public Duration getSendTimeout() {

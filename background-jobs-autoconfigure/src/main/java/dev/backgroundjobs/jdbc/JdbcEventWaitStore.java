@@ -65,6 +65,10 @@ public class JdbcEventWaitStore implements EventWaitStore {
 
 	private static final String DELETE = "DELETE FROM bj_event_waits WHERE run_id = :runId AND step_id = :stepId";
 
+	private static final String OLDEST_OPEN = """
+			SELECT MIN(created_at) AS oldest FROM bj_event_waits WHERE resolved_event IS NULL
+			""";
+
 	private static final String MATCH_PATHS = """
 			SELECT DISTINCT event_name, match_path FROM bj_event_waits
 			WHERE event_name IN (:eventNames) AND resolved_event IS NULL
@@ -165,6 +169,15 @@ public class JdbcEventWaitStore implements EventWaitStore {
 	@Override
 	public void delete(String runId, String stepId) {
 		this.support.jdbc().sql(DELETE).param("runId", runId).param("stepId", stepId).update();
+	}
+
+	@Override
+	public @Nullable Instant oldestOpenWait() {
+		List<@Nullable Instant> oldest = this.support.jdbc()
+			.sql(OLDEST_OPEN)
+			.query((rs, row) -> this.support.getInstant(rs, "oldest"))
+			.list();
+		return oldest.isEmpty() ? null : oldest.get(0);
 	}
 
 	@Override

@@ -56,6 +56,14 @@ public interface EventWaitStore {
 	void delete(String runId, String stepId);
 
 	/**
+	 * Returns when the oldest open (unresolved) wait began: events older than that cannot
+	 * resolve any wait.
+	 * @return the creation time of the oldest open wait, or {@code null} if no run waits
+	 * for an event
+	 */
+	@Nullable Instant oldestOpenWait();
+
+	/**
 	 * Returns the paths that open waits read from events of the given names.
 	 * @param eventNames the event names
 	 * @return the paths by event name; names without open waits are absent

@@ -358,6 +358,11 @@ final class InMemoryJobs {
 		}
 
 		@Override
+		public @Nullable Instant oldestOpenWait() {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
 		public Map<String, Set<String>> matchPaths(Collection<String> eventNames) {
 			throw new UnsupportedOperationException();
 		}

@@ -16,6 +16,7 @@ import dev.backgroundjobs.RunStatus;
 import dev.backgroundjobs.function.InvalidEventHandlerException;
 import dev.backgroundjobs.jdbc.JdbcRunStore;
 import dev.backgroundjobs.kafka.EventHeaders;
+import dev.backgroundjobs.kafka.EventWaitConsumer;
 import dev.backgroundjobs.kafka.TopicNames;
 import dev.backgroundjobs.store.DeadLetterRecord;
 import dev.backgroundjobs.store.DeadLetterStore;
@@ -116,9 +117,11 @@ class DurableStepsIntegrationTests {
 		ConfigurableApplicationContext app = this.cluster.with("test.mutable-clock", "true").start();
 		RunStore runs = app.getBean(RunStore.class);
 		String topic = app.getBean(TopicNames.class).forEvent("test/nap");
-		// Warm up: every worker thread and client thread exists before the baseline.
-		publishNaps(topic, 100, Instant.now().minusSeconds(1));
-		await().atMost(TIMEOUT).until(() -> completed(runs) == 100);
+		// Warm up: every worker thread (one per run handed over, up to the concurrency
+		// of 128) and client thread exists before the baseline.
+		int warmUp = 200;
+		publishNaps(topic, warmUp, Instant.now().minusSeconds(1));
+		await().atMost(TIMEOUT).until(() -> completed(runs) == warmUp);
 		int baseline = ManagementFactory.getThreadMXBean().getThreadCount();
 		int sleepers = 5_000;
 		publishNaps(topic, sleepers, Instant.now().plus(Duration.ofHours(1)));
@@ -134,9 +137,9 @@ class DurableStepsIntegrationTests {
 			.update();
 		await().atMost(Duration.ofMinutes(3))
 			.pollInterval(Duration.ofMillis(500))
-			.until(() -> completed(runs) == 100 + sleepers);
+			.until(() -> completed(runs) == warmUp + sleepers);
 		assertThat(runs.countByStatus()).containsOnlyKeys(RunStatus.COMPLETED);
-		assertThat(this.cluster.probe.completedRuns()).hasSize(100 + sleepers).doesNotHaveDuplicates();
+		assertThat(this.cluster.probe.completedRuns()).hasSize(warmUp + sleepers).doesNotHaveDuplicates();
 	}
 
 	@Test
@@ -201,6 +204,33 @@ class DurableStepsIntegrationTests {
 		assertThat(run.attempt()).isEqualTo(2);
 		assertThat(this.cluster.probe.count(eventId, "before")).isOne();
 		assertThat(this.cluster.probe.count(eventId, "after")).isOne();
+	}
+
+	@Test
+	void eventWaitConsumerReadsOnlyWhileARunWaitsAndMissesNoEventAroundItsStart() throws InterruptedException {
+		ConfigurableApplicationContext app = this.cluster.with("background-jobs.kafka.event-wait-idle-timeout", "1s")
+			.start();
+		EventWaitConsumer consumer = app.getBean(EventWaitConsumer.class);
+		publisher(app).send("test/approved", new Approval("doc-0", "nobody waits"));
+		Thread.sleep(1_500);
+		assertThat(consumer.isConsuming()).isFalse();
+		for (String document : List.of("doc-5", "doc-6")) {
+			String eventId = publisher(app).send("test/review-requested", new Review(document, 60_000));
+			awaitStatus(app, "await-approval", eventId, RunStatus.WAITING);
+			// Published at once: the consumer may not have started yet.
+			publisher(app).send("test/approved", new Approval(document, "bob"));
+			RunRecord run = awaitStatus(app, "await-approval", eventId, RunStatus.COMPLETED);
+			assertThat(run.output()).isEqualTo("\"approved by bob\"");
+			awaitConsuming(consumer, false);
+		}
+	}
+
+	private static void awaitConsuming(EventWaitConsumer consumer, boolean consuming) throws InterruptedException {
+		long deadline = System.nanoTime() + TIMEOUT.toNanos();
+		while (consumer.isConsuming() != consuming) {
+			assertThat(System.nanoTime()).as("event-wait consumer consuming = " + consuming).isLessThan(deadline);
+			Thread.sleep(50);
+		}
 	}
 
 	@Test
