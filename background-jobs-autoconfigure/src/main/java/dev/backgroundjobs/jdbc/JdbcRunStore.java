@@ -49,12 +49,16 @@ public class JdbcRunStore implements RunStore {
 			handler_failures, lease_owner, lease_until, wake_at, output, error, created_at, started_at, finished_at, \
 			trace_context""";
 
-	private static final String INSERT_RUN = """
+	private static final String INSERT_RUN_COLUMNS = """
 			INSERT INTO bj_runs (run_id, function_id, event_id, event_name, event_data, event_time, status, attempt,
 					version, handler_failures, lease_owner, lease_until, created_at, started_at, trace_context)
-			VALUES (:runId, :functionId, :eventId, :eventName, :eventData, :eventTime, 'RUNNING', 1, 1, 0, :owner,
-					${now + leaseMillis}, ${now}, ${now}, :traceContext)
-			""";
+			VALUES\s""";
+
+	private static final String INSERT_RUN_VALUES = """
+			(:runId%1$s, :functionId%1$s, :eventId%1$s, :eventName%1$s, :eventData%1$s, :eventTime%1$s, 'RUNNING', 1, 1, 0,
+					:owner, ${now + leaseMillis}, ${now}, ${now}, :traceContext%1$s)""";
+
+	private static final String INSERT_RUN = INSERT_RUN_COLUMNS + INSERT_RUN_VALUES.formatted("");
 
 	private static final String INSERT_CHILD_RUN = """
 			INSERT INTO bj_runs (run_id, function_id, event_id, event_name, event_data, event_time, status, attempt,
@@ -278,6 +282,9 @@ public class JdbcRunStore implements RunStore {
 		List<NewRun> ordered = runs.stream()
 			.sorted(Comparator.comparing(NewRun::functionId).thenComparing(NewRun::eventId))
 			.toList();
+		if (this.support.dialect() == DatabaseDialect.POSTGRESQL) {
+			return insertReturningInserted(runs, ordered, owner, lease);
+		}
 		List<String> runIds = ordered.stream().map(NewRun::runId).distinct().toList();
 		List<String> inserted = this.support.transactions().execute((status) -> {
 			Set<String> existing = new HashSet<>(this.support.jdbc()
@@ -298,6 +305,40 @@ public class JdbcRunStore implements RunStore {
 			return runs.stream().map(NewRun::runId).filter(fresh::remove).toList();
 		});
 		return (inserted != null) ? inserted : List.of();
+	}
+
+	/**
+	 * Inserts the runs with one multi-row statement that returns the ids it inserted: one
+	 * round trip and no explicit transaction, for the latency between an event's arrival
+	 * and its handler's start.
+	 */
+	private List<String> insertReturningInserted(List<NewRun> runs, List<NewRun> ordered, String owner,
+			Duration lease) {
+		Set<String> inserted = new HashSet<>();
+		for (int from = 0; from < ordered.size(); from += 1000) {
+			List<NewRun> chunk = ordered.subList(from, Math.min(ordered.size(), from + 1000));
+			StringBuilder sql = new StringBuilder(INSERT_RUN_COLUMNS);
+			MapSqlParameterSource parameters = new MapSqlParameterSource("owner", owner).addValue("leaseMillis",
+					lease.toMillis());
+			for (int i = 0; i < chunk.size(); i++) {
+				NewRun run = chunk.get(i);
+				sql.append((i > 0) ? ", " : "").append(INSERT_RUN_VALUES.formatted(i));
+				parameters.addValue("runId" + i, run.runId())
+					.addValue("functionId" + i, run.functionId())
+					.addValue("eventId" + i, run.eventId())
+					.addValue("eventName" + i, run.eventName())
+					.addValue("eventData" + i, run.eventData(), Types.VARCHAR)
+					.addValue("eventTime" + i, this.support.bind(run.eventTime()))
+					.addValue("traceContext" + i, run.traceContext(), Types.VARCHAR);
+			}
+			sql.append(" ON CONFLICT DO NOTHING RETURNING run_id");
+			inserted.addAll(this.support.jdbc()
+				.sql(this.support.render(sql.toString()))
+				.paramSource(parameters)
+				.query(String.class)
+				.list());
+		}
+		return runs.stream().map(NewRun::runId).filter(inserted::remove).toList();
 	}
 
 	private void insertIgnoringDuplicates(List<NewRun> runs, String owner, Duration lease) {
