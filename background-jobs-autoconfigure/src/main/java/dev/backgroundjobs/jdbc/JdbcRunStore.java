@@ -1,6 +1,5 @@
 package dev.backgroundjobs.jdbc;
 
-import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
@@ -15,7 +14,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Function;
 import java.util.function.Supplier;
 
 import javax.sql.DataSource;
@@ -29,11 +27,9 @@ import org.jspecify.annotations.Nullable;
 
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.RowCallbackHandler;
-import org.springframework.jdbc.core.SqlTypeValue;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.SqlParameterSource;
 import org.springframework.jdbc.core.simple.JdbcClient.StatementSpec;
-import org.springframework.jdbc.core.support.AbstractSqlTypeValue;
 import org.springframework.jdbc.support.JdbcTransactionManager;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.util.Assert;
@@ -53,29 +49,16 @@ public class JdbcRunStore implements RunStore {
 			handler_failures, lease_owner, lease_until, wake_at, output, error, created_at, started_at, finished_at, \
 			trace_context""";
 
-	private static final String INSERT_RUN = """
+	private static final String INSERT_RUN_COLUMNS = """
 			INSERT INTO bj_runs (run_id, function_id, event_id, event_name, event_data, event_time, status, attempt,
 					version, handler_failures, lease_owner, lease_until, created_at, started_at, trace_context)
-			VALUES (:runId, :functionId, :eventId, :eventName, :eventData, :eventTime, 'RUNNING', 1, 1, 0, :owner,
-					${now + leaseMillis}, ${now}, ${now}, :traceContext)
-			""";
+			VALUES\s""";
 
-	/**
-	 * PostgreSQL: all runs of a poll in one statement of fixed text (so it is parsed and
-	 * planned once), bound as one array per column, in the order given.
-	 */
-	private static final String INSERT_RUNS_RETURNING = """
-			INSERT INTO bj_runs (run_id, function_id, event_id, event_name, event_data, event_time, status, attempt,
-					version, handler_failures, lease_owner, lease_until, created_at, started_at, trace_context)
-			SELECT r.run_id, r.function_id, r.event_id, r.event_name, r.event_data, r.event_time::timestamptz,
-					'RUNNING', 1, 1, 0, :owner, ${now + leaseMillis}, ${now}, ${now}, r.trace_context
-			FROM unnest(:runIds, :functionIds, :eventIds, :eventNames, :eventData, :eventTimes, :traceContexts)
-					WITH ORDINALITY AS r(run_id, function_id, event_id, event_name, event_data, event_time,
-							trace_context, position)
-			ORDER BY r.position
-			ON CONFLICT DO NOTHING
-			RETURNING run_id
-			""";
+	private static final String INSERT_RUN_VALUES = """
+			(:runId%1$s, :functionId%1$s, :eventId%1$s, :eventName%1$s, :eventData%1$s, :eventTime%1$s, 'RUNNING', 1, 1, 0,
+					:owner, ${now + leaseMillis}, ${now}, ${now}, :traceContext%1$s)""";
+
+	private static final String INSERT_RUN = INSERT_RUN_COLUMNS + INSERT_RUN_VALUES.formatted("");
 
 	private static final String INSERT_CHILD_RUN = """
 			INSERT INTO bj_runs (run_id, function_id, event_id, event_name, event_data, event_time, status, attempt,
@@ -249,8 +232,6 @@ public class JdbcRunStore implements RunStore {
 
 	private final String insertRun;
 
-	private final String insertRunsReturning;
-
 	private final String insertChildRun;
 
 	private final String insertInvocation;
@@ -283,7 +264,6 @@ public class JdbcRunStore implements RunStore {
 	public JdbcRunStore(DataSource dataSource, DatabaseDialect dialect, PlatformTransactionManager transactionManager) {
 		this.support = new JdbcStoreSupport(dataSource, dialect, transactionManager);
 		this.insertRun = dialect.insertIgnoringDuplicates(dialect.render(INSERT_RUN));
-		this.insertRunsReturning = dialect.render(INSERT_RUNS_RETURNING);
 		this.insertChildRun = dialect.insertIgnoringDuplicates(dialect.render(INSERT_CHILD_RUN));
 		this.insertInvocation = dialect.insertIgnoringDuplicates(dialect.render(INSERT_INVOCATION));
 	}
@@ -328,37 +308,37 @@ public class JdbcRunStore implements RunStore {
 	}
 
 	/**
-	 * Inserts the runs with one statement that returns the ids it inserted: one round
-	 * trip and no explicit transaction, for the latency between an event's arrival and
-	 * its handler's start.
+	 * Inserts the runs with one multi-row statement that returns the ids it inserted: one
+	 * round trip and no explicit transaction, for the latency between an event's arrival
+	 * and its handler's start.
 	 */
 	private List<String> insertReturningInserted(List<NewRun> runs, List<NewRun> ordered, String owner,
 			Duration lease) {
-		MapSqlParameterSource parameters = new MapSqlParameterSource("owner", owner)
-			.addValue("leaseMillis", lease.toMillis())
-			.addValue("runIds", textArray(ordered, NewRun::runId), Types.ARRAY)
-			.addValue("functionIds", textArray(ordered, NewRun::functionId), Types.ARRAY)
-			.addValue("eventIds", textArray(ordered, NewRun::eventId), Types.ARRAY)
-			.addValue("eventNames", textArray(ordered, NewRun::eventName), Types.ARRAY)
-			.addValue("eventData", textArray(ordered, NewRun::eventData), Types.ARRAY)
-			.addValue("eventTimes", textArray(ordered, (run) -> run.eventTime().toString()), Types.ARRAY)
-			.addValue("traceContexts", textArray(ordered, NewRun::traceContext), Types.ARRAY);
-		Set<String> inserted = new HashSet<>(
-				this.support.jdbc().sql(this.insertRunsReturning).paramSource(parameters).query(String.class).list());
-		return runs.stream().map(NewRun::runId).filter(inserted::remove).toList();
-	}
-
-	private static SqlTypeValue textArray(List<NewRun> runs, Function<NewRun, @Nullable String> column) {
-		Object[] values = runs.stream().map(column).toArray();
-		return new AbstractSqlTypeValue() {
-
-			@Override
-			protected Object createTypeValue(Connection connection, int sqlType, @Nullable String typeName)
-					throws SQLException {
-				return connection.createArrayOf("text", values);
+		Set<String> inserted = new HashSet<>();
+		for (int from = 0; from < ordered.size(); from += 1000) {
+			List<NewRun> chunk = ordered.subList(from, Math.min(ordered.size(), from + 1000));
+			StringBuilder sql = new StringBuilder(INSERT_RUN_COLUMNS);
+			MapSqlParameterSource parameters = new MapSqlParameterSource("owner", owner).addValue("leaseMillis",
+					lease.toMillis());
+			for (int i = 0; i < chunk.size(); i++) {
+				NewRun run = chunk.get(i);
+				sql.append((i > 0) ? ", " : "").append(INSERT_RUN_VALUES.formatted(i));
+				parameters.addValue("runId" + i, run.runId())
+					.addValue("functionId" + i, run.functionId())
+					.addValue("eventId" + i, run.eventId())
+					.addValue("eventName" + i, run.eventName())
+					.addValue("eventData" + i, run.eventData(), Types.VARCHAR)
+					.addValue("eventTime" + i, this.support.bind(run.eventTime()))
+					.addValue("traceContext" + i, run.traceContext(), Types.VARCHAR);
 			}
-
-		};
+			sql.append(" ON CONFLICT DO NOTHING RETURNING run_id");
+			inserted.addAll(this.support.jdbc()
+				.sql(this.support.render(sql.toString()))
+				.paramSource(parameters)
+				.query(String.class)
+				.list());
+		}
+		return runs.stream().map(NewRun::runId).filter(inserted::remove).toList();
 	}
 
 	private void insertIgnoringDuplicates(List<NewRun> runs, String owner, Duration lease) {
