@@ -206,13 +206,13 @@ public class BackgroundJobsProperties {
 		 * connection while a handler runs, so a high value is cheap for I/O-bound
 		 * handlers.
 		 */
-		private int concurrency = 128;
+		private int concurrency = 256;
 
 		/**
 		 * Runs waiting for a worker at which the function consumers pause until a worker
 		 * frees up.
 		 */
-		private int queueCapacity = 256;
+		private int queueCapacity = 512;
 
 		/**
 		 * Threads that write checkpoints (step results and run completions) in group

@@ -118,8 +118,8 @@ class DurableStepsIntegrationTests {
 		RunStore runs = app.getBean(RunStore.class);
 		String topic = app.getBean(TopicNames.class).forEvent("test/nap");
 		// Warm up: every worker thread (one per run handed over, up to the concurrency
-		// of 128) and client thread exists before the baseline.
-		int warmUp = 200;
+		// of 256) and client thread exists before the baseline.
+		int warmUp = 300;
 		publishNaps(topic, warmUp, Instant.now().minusSeconds(1));
 		await().atMost(TIMEOUT).until(() -> completed(runs) == warmUp);
 		int baseline = ManagementFactory.getThreadMXBean().getThreadCount();
