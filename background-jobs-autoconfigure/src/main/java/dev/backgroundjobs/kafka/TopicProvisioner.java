@@ -13,8 +13,10 @@ import java.util.concurrent.TimeoutException;
 import dev.backgroundjobs.BackgroundJobsException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 import org.springframework.core.log.LogAccessor;
 import org.springframework.kafka.core.KafkaAdmin;
@@ -29,6 +31,8 @@ public final class TopicProvisioner {
 	private static final LogAccessor logger = new LogAccessor(TopicProvisioner.class);
 
 	private static final long TIMEOUT_SECONDS = 30;
+
+	private static final long LEADER_POLL_MILLIS = 20;
 
 	private final KafkaAdmin admin;
 
@@ -65,6 +69,46 @@ public final class TopicProvisioner {
 		this.ensured.addAll(topics);
 	}
 
+	/**
+	 * Waits until every partition of new topics has a leader: a topic is created before
+	 * its partitions have leaders, and sends in between are refused with
+	 * {@code NOT_LEADER_OR_FOLLOWER}, which the idempotent producer retries but which can
+	 * also leave it out of sequence with the broker.
+	 */
+	private void awaitLeaders(Admin client, Collection<String> topics)
+			throws InterruptedException, ExecutionException, TimeoutException {
+		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
+		while (true) {
+			if (haveLeaders(client, topics)) {
+				return;
+			}
+			if (System.nanoTime() > deadline) {
+				throw new TimeoutException(
+						"Partitions of " + topics + " have no leader after " + TIMEOUT_SECONDS + " s");
+			}
+			Thread.sleep(LEADER_POLL_MILLIS);
+		}
+	}
+
+	private static boolean haveLeaders(Admin client, Collection<String> topics)
+			throws InterruptedException, ExecutionException, TimeoutException {
+		Map<String, TopicDescription> descriptions;
+		try {
+			descriptions = client.describeTopics(topics).allTopicNames().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+		}
+		catch (ExecutionException ex) {
+			if (ex.getCause() instanceof UnknownTopicOrPartitionException) {
+				// Created, but not in the broker's metadata yet.
+				return false;
+			}
+			throw ex;
+		}
+		return descriptions.values()
+			.stream()
+			.flatMap((description) -> description.partitions().stream())
+			.allMatch((partition) -> partition.leader() != null && !partition.leader().isEmpty());
+	}
+
 	private void createMissing(Collection<String> topics) {
 		try (Admin client = Admin.create(this.admin.getConfigurationProperties())) {
 			Set<String> existing = client.listTopics().names().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
@@ -87,6 +131,7 @@ public final class TopicProvisioner {
 					}
 				}
 			}
+			awaitLeaders(client, missing.stream().map(NewTopic::name).toList());
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();

@@ -36,6 +36,10 @@ class CheckpointWriterTests {
 
 	private final ExecutorService workers = Executors.newFixedThreadPool(16);
 
+	private final CountDownLatch firstBatchStarted = new CountDownLatch(1);
+
+	private final CountDownLatch releaseFirstBatch = new CountDownLatch(1);
+
 	private CheckpointWriter writer;
 
 	@AfterEach
@@ -48,27 +52,19 @@ class CheckpointWriterTests {
 
 	@Test
 	void checkpointsWaitingWhileABatchIsWrittenShareTheNextTransaction() throws Exception {
-		CountDownLatch firstBatchStarted = new CountDownLatch(1);
-		CountDownLatch releaseFirstBatch = new CountDownLatch(1);
 		this.store.behaviour = (batch) -> {
-			if (this.store.batches.size() == 1) {
-				firstBatchStarted.countDown();
-				await(releaseFirstBatch);
-			}
+			holdFirstBatch();
 			return Collections.nCopies(batch.size(), true);
 		};
 		this.writer = writer(1);
-		Future<Boolean> first = this.workers.submit(() -> this.writer.write(step("run-0", 1)));
-		assertThat(firstBatchStarted.await(10, TimeUnit.SECONDS)).isTrue();
+		Future<Boolean> first = writeHeldFirstBatch("run-0");
 		List<Future<Boolean>> waiting = new ArrayList<>();
 		for (int i = 1; i <= 10; i++) {
 			String runId = "run-" + i;
 			waiting.add(this.workers.submit(() -> this.writer.write(step(runId, 1))));
 		}
-		while (this.writer.queued() < 10) {
-			Thread.sleep(5);
-		}
-		releaseFirstBatch.countDown();
+		awaitQueued(10);
+		this.releaseFirstBatch.countDown();
 		assertThat(first.get(10, TimeUnit.SECONDS)).isTrue();
 		for (Future<Boolean> result : waiting) {
 			assertThat(result.get(10, TimeUnit.SECONDS)).isTrue();
@@ -87,27 +83,19 @@ class CheckpointWriterTests {
 
 	@Test
 	void aBatchRejectedForOneBadCheckpointIsWrittenOneByOneSoOnlyThatOneFails() throws Exception {
-		CountDownLatch firstBatchStarted = new CountDownLatch(1);
-		CountDownLatch releaseFirstBatch = new CountDownLatch(1);
 		this.store.behaviour = (batch) -> {
-			if (this.store.batches.size() == 1) {
-				firstBatchStarted.countDown();
-				await(releaseFirstBatch);
-			}
+			holdFirstBatch();
 			if (batch.stream().anyMatch((checkpoint) -> checkpoint.runId().equals("bad"))) {
 				throw new DataIntegrityViolationException("value too long");
 			}
 			return Collections.nCopies(batch.size(), true);
 		};
 		this.writer = writer(1);
-		Future<Boolean> blocker = this.workers.submit(() -> this.writer.write(step("blocker", 1)));
-		assertThat(firstBatchStarted.await(10, TimeUnit.SECONDS)).isTrue();
+		Future<Boolean> blocker = writeHeldFirstBatch("blocker");
 		Future<Boolean> good = this.workers.submit(() -> this.writer.write(step("good", 1)));
 		Future<Boolean> bad = this.workers.submit(() -> this.writer.write(step("bad", 1)));
-		while (this.writer.queued() < 2) {
-			Thread.sleep(5);
-		}
-		releaseFirstBatch.countDown();
+		awaitQueued(2);
+		this.releaseFirstBatch.countDown();
 		assertThat(blocker.get(10, TimeUnit.SECONDS)).isTrue();
 		assertThat(good.get(10, TimeUnit.SECONDS)).isTrue();
 		assertThatExceptionOfType(Exception.class).isThrownBy(() -> bad.get(10, TimeUnit.SECONDS))
@@ -141,28 +129,18 @@ class CheckpointWriterTests {
 
 	@Test
 	void twoCheckpointsOfOneRunAreNeverInTheSameBatch() throws Exception {
-		CountDownLatch firstBatchStarted = new CountDownLatch(1);
-		CountDownLatch releaseFirstBatch = new CountDownLatch(1);
 		this.store.behaviour = (batch) -> {
-			if (this.store.batches.size() == 1) {
-				firstBatchStarted.countDown();
-				await(releaseFirstBatch);
-			}
+			holdFirstBatch();
 			return Collections.nCopies(batch.size(), true);
 		};
 		this.writer = writer(1);
-		Future<Boolean> blocker = this.workers.submit(() -> this.writer.write(step("blocker", 1)));
-		assertThat(firstBatchStarted.await(10, TimeUnit.SECONDS)).isTrue();
+		Future<Boolean> blocker = writeHeldFirstBatch("blocker");
 		// An execution that gave up waiting, and the run's next execution.
 		Future<Boolean> stale = this.workers.submit(() -> this.writer.write(step("run-1", 1)));
-		while (this.writer.queued() < 1) {
-			Thread.sleep(5);
-		}
+		awaitQueued(1);
 		Future<Boolean> next = this.workers.submit(() -> this.writer.write(step("run-1", 1)));
-		while (this.writer.queued() < 2) {
-			Thread.sleep(5);
-		}
-		releaseFirstBatch.countDown();
+		awaitQueued(2);
+		this.releaseFirstBatch.countDown();
 		assertThat(blocker.get(10, TimeUnit.SECONDS)).isTrue();
 		assertThat(stale.get(10, TimeUnit.SECONDS)).isTrue();
 		assertThat(next.get(10, TimeUnit.SECONDS)).isTrue();
@@ -174,24 +152,16 @@ class CheckpointWriterTests {
 
 	@Test
 	void closeWritesWhatIsQueuedAndLaterWritesFail() throws Exception {
-		CountDownLatch firstBatchStarted = new CountDownLatch(1);
-		CountDownLatch releaseFirstBatch = new CountDownLatch(1);
 		this.store.behaviour = (batch) -> {
-			if (this.store.batches.size() == 1) {
-				firstBatchStarted.countDown();
-				await(releaseFirstBatch);
-			}
+			holdFirstBatch();
 			return Collections.nCopies(batch.size(), true);
 		};
 		this.writer = writer(1);
-		Future<Boolean> first = this.workers.submit(() -> this.writer.write(step("run-1", 1)));
-		assertThat(firstBatchStarted.await(10, TimeUnit.SECONDS)).isTrue();
+		Future<Boolean> first = writeHeldFirstBatch("run-1");
 		Future<Boolean> queued = this.workers.submit(() -> this.writer.write(step("run-2", 1)));
-		while (this.writer.queued() < 1) {
-			Thread.sleep(5);
-		}
+		awaitQueued(1);
 		Future<?> closing = this.workers.submit(this.writer::close);
-		releaseFirstBatch.countDown();
+		this.releaseFirstBatch.countDown();
 		closing.get(10, TimeUnit.SECONDS);
 		assertThat(first.get(10, TimeUnit.SECONDS)).isTrue();
 		assertThat(queued.get(10, TimeUnit.SECONDS)).isTrue();
@@ -222,6 +192,29 @@ class CheckpointWriterTests {
 		this.workers.shutdownNow();
 		assertThat(result.get(10, TimeUnit.SECONDS)).isInstanceOf(RunInterruption.Abandoned.class);
 		releaseBatch.countDown();
+	}
+
+	/**
+	 * Holds the first batch until {@link #releaseFirstBatch} opens, so that the next
+	 * checkpoints queue up meanwhile.
+	 */
+	private void holdFirstBatch() {
+		if (this.store.batches.size() == 1) {
+			this.firstBatchStarted.countDown();
+			await(this.releaseFirstBatch);
+		}
+	}
+
+	private Future<Boolean> writeHeldFirstBatch(String runId) throws InterruptedException {
+		Future<Boolean> result = this.workers.submit(() -> this.writer.write(step(runId, 1)));
+		assertThat(this.firstBatchStarted.await(10, TimeUnit.SECONDS)).isTrue();
+		return result;
+	}
+
+	private void awaitQueued(int count) throws InterruptedException {
+		while (this.writer.queued() < count) {
+			Thread.sleep(5);
+		}
 	}
 
 	private CheckpointWriter writer(int threads) {
