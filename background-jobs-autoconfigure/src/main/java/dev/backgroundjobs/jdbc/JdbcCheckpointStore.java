@@ -77,16 +77,13 @@ public class JdbcCheckpointStore implements CheckpointStore {
 	public List<Boolean> write(List<Checkpoint> checkpoints) {
 		Assert.notNull(checkpoints, "'checkpoints' must not be null");
 		List<Boolean> written = new ArrayList<>(checkpoints.size());
-		for (int from = 0; from < checkpoints.size(); from += MAX_BATCH_SIZE) {
-			written.addAll(writeBatch(checkpoints.subList(from, Math.min(checkpoints.size(), from + MAX_BATCH_SIZE))));
+		for (List<Checkpoint> batch : JdbcStoreSupport.chunks(checkpoints, MAX_BATCH_SIZE)) {
+			written.addAll(writeBatch(batch));
 		}
 		return written;
 	}
 
 	private List<Boolean> writeBatch(List<Checkpoint> batch) {
-		if (batch.isEmpty()) {
-			return List.of();
-		}
 		Set<String> runIds = new HashSet<>();
 		for (Checkpoint checkpoint : batch) {
 			Assert.isTrue(runIds.add(checkpoint.runId()),

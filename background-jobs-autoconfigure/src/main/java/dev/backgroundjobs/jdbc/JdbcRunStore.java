@@ -60,6 +60,12 @@ public class JdbcRunStore implements RunStore {
 
 	private static final String INSERT_RUN = INSERT_RUN_COLUMNS + INSERT_RUN_VALUES.formatted("");
 
+	/**
+	 * The parameters of {@link #INSERT_RUN_VALUES} that differ from row to row.
+	 */
+	private static final List<String> INSERT_RUN_ROW_PARAMETERS = List.of("runId", "functionId", "eventId", "eventName",
+			"eventData", "eventTime", "traceContext");
+
 	private static final String INSERT_CHILD_RUN = """
 			INSERT INTO bj_runs (run_id, function_id, event_id, event_name, event_data, event_time, status, attempt,
 					version, handler_failures, lease_owner, lease_until, created_at)
@@ -315,21 +321,16 @@ public class JdbcRunStore implements RunStore {
 	private List<String> insertReturningInserted(List<NewRun> runs, List<NewRun> ordered, String owner,
 			Duration lease) {
 		Set<String> inserted = new HashSet<>();
-		for (int from = 0; from < ordered.size(); from += 1000) {
-			List<NewRun> chunk = ordered.subList(from, Math.min(ordered.size(), from + 1000));
+		for (List<NewRun> chunk : JdbcStoreSupport.chunks(ordered, JdbcStoreSupport.MAX_LIST_SIZE)) {
 			StringBuilder sql = new StringBuilder(INSERT_RUN_COLUMNS);
 			MapSqlParameterSource parameters = new MapSqlParameterSource("owner", owner).addValue("leaseMillis",
 					lease.toMillis());
 			for (int i = 0; i < chunk.size(); i++) {
-				NewRun run = chunk.get(i);
 				sql.append((i > 0) ? ", " : "").append(INSERT_RUN_VALUES.formatted(i));
-				parameters.addValue("runId" + i, run.runId())
-					.addValue("functionId" + i, run.functionId())
-					.addValue("eventId" + i, run.eventId())
-					.addValue("eventName" + i, run.eventName())
-					.addValue("eventData" + i, run.eventData(), Types.VARCHAR)
-					.addValue("eventTime" + i, this.support.bind(run.eventTime()))
-					.addValue("traceContext" + i, run.traceContext(), Types.VARCHAR);
+				MapSqlParameterSource row = insertParameters(chunk.get(i), owner, lease);
+				for (String name : INSERT_RUN_ROW_PARAMETERS) {
+					parameters.addValue(name + i, row.getValue(name), row.getSqlType(name));
+				}
 			}
 			sql.append(" ON CONFLICT DO NOTHING RETURNING run_id");
 			inserted.addAll(this.support.jdbc()
@@ -458,12 +459,12 @@ public class JdbcRunStore implements RunStore {
 				.query(String.class)
 				.list();
 			int count = 0;
-			for (int from = 0; from < runIds.size(); from += 1000) {
+			for (List<String> chunk : JdbcStoreSupport.chunks(runIds, JdbcStoreSupport.MAX_LIST_SIZE)) {
 				count += this.support.jdbc()
 					.sql(this.support.render(update))
 					.param("owner", owner)
 					.param("leaseMillis", lease.toMillis())
-					.param("runIds", runIds.subList(from, Math.min(runIds.size(), from + 1000)))
+					.param("runIds", chunk)
 					.update();
 			}
 			return count;
@@ -662,10 +663,8 @@ public class JdbcRunStore implements RunStore {
 			return List.of();
 		}
 		List<RunRecord> runs = new ArrayList<>(runIds.size());
-		// Chunked to stay well within every driver's limit on bind parameters.
 		List<String> ids = List.copyOf(new LinkedHashSet<>(runIds));
-		for (int from = 0; from < ids.size(); from += 1000) {
-			List<String> chunk = ids.subList(from, Math.min(ids.size(), from + 1000));
+		for (List<String> chunk : JdbcStoreSupport.chunks(ids, JdbcStoreSupport.MAX_LIST_SIZE)) {
 			runs.addAll(this.support.jdbc().sql(FIND_RUNS_BY_ID).param("runIds", chunk).query(this::mapRun).list());
 		}
 		return runs;

@@ -3,6 +3,8 @@ package dev.backgroundjobs.jdbc;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 
 import javax.sql.DataSource;
 
@@ -24,6 +26,12 @@ import org.springframework.util.Assert;
  * would block concurrent inserts of new runs.
  */
 final class JdbcStoreSupport {
+
+	/**
+	 * Most values bound in one statement for a list (an {@code IN} list, or rows of a
+	 * multi-row insert): well within every driver's limit on bind parameters.
+	 */
+	static final int MAX_LIST_SIZE = 1000;
 
 	private final DatabaseDialect dialect;
 
@@ -62,6 +70,21 @@ final class JdbcStoreSupport {
 
 	String render(String sql) {
 		return this.dialect.render(sql);
+	}
+
+	/**
+	 * Splits a list into consecutive chunks of at most {@code size} elements.
+	 * @param <T> the element type
+	 * @param items the list
+	 * @param size the most elements per chunk
+	 * @return views of the chunks, in order
+	 */
+	static <T> List<List<T>> chunks(List<T> items, int size) {
+		List<List<T>> chunks = new ArrayList<>();
+		for (int from = 0; from < items.size(); from += size) {
+			chunks.add(items.subList(from, Math.min(items.size(), from + size)));
+		}
+		return chunks;
 	}
 
 	Object bind(Instant instant) {
