@@ -41,6 +41,12 @@ public final class TestDatabases {
 	private static final String MARIADB_URL = System.getProperty("background-jobs.test.mariadb-url",
 			"jdbc:mariadb://127.0.0.1:3306/");
 
+	/**
+	 * Appended to every schema and database name, so that test runs of several working
+	 * copies can share one PostgreSQL and one MariaDB server at the same time.
+	 */
+	private static final String NAME_SUFFIX = System.getProperty("background-jobs.test.database-suffix", "");
+
 	private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_]{0,62}");
 
 	private static final Map<String, Supplier<DataSource>> dataSources = new ConcurrentHashMap<>();
@@ -70,10 +76,11 @@ public final class TestDatabases {
 	/**
 	 * Returns a data source on database {@code test} of the local PostgreSQL server,
 	 * using the given schema (created if missing) as its current schema.
-	 * @param schema the schema, lower case
+	 * @param name the schema, lower case
 	 * @return the data source
 	 */
-	public static DataSource postgres(String schema) {
+	public static DataSource postgres(String name) {
+		String schema = name + NAME_SUFFIX;
 		checkName(schema);
 		return get(POSTGRES_URL + "?currentSchema=" + schema, () -> {
 			// Dropped once per JVM, so each run starts from the current schema files.
@@ -87,10 +94,11 @@ public final class TestDatabases {
 	/**
 	 * Returns a data source on the given database (created if missing) of the local
 	 * MariaDB server.
-	 * @param database the database, lower case
+	 * @param name the database, lower case
 	 * @return the data source
 	 */
-	public static DataSource mariadb(String database) {
+	public static DataSource mariadb(String name) {
+		String database = name + NAME_SUFFIX;
 		checkName(database);
 		return get(MARIADB_URL + database, () -> {
 			execute("MariaDB", MARIADB_URL + "?user=root&connectTimeout=3000", "DROP DATABASE IF EXISTS " + database);
