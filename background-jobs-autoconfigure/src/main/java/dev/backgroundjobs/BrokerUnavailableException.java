@@ -4,7 +4,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Thrown by {@link EventPublisher#send} when the broker cannot be reached or does not
- * acknowledge an event within the send timeout ({@code background-jobs.kafka.send-timeout}).
+ * acknowledge an event within the send timeout
+ * ({@code background-jobs.kafka.send-timeout}).
  * <p>
  * The failure is transient: the event may or may not have been stored. Sending it again
  * with the same id is safe, since every function runs once per event id. Inside a step,

@@ -52,6 +52,18 @@ final class JdbcStoreSupport {
 		this.transactions.setIsolationLevel(TransactionDefinition.ISOLATION_READ_COMMITTED);
 	}
 
+	/**
+	 * Returns text that every supported database can store: U+0000, which PostgreSQL
+	 * refuses in text columns whatever the value, becomes U+FFFD. Every free text a store
+	 * writes (errors, payload previews, ids and names read from records) goes through
+	 * here, so that a value can never make a write fail for good.
+	 * @param text the text
+	 * @return the storable text
+	 */
+	static @Nullable String storable(@Nullable String text) {
+		return (text != null && text.indexOf('\u0000') >= 0) ? text.replace('\u0000', '\uFFFD') : text;
+	}
+
 	DatabaseDialect dialect() {
 		return this.dialect;
 	}
