@@ -1,0 +1,113 @@
+package dev.backgroundjobs.faults;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A JVM started from the test classpath, with its output in {@code target/fault-logs}.
+ */
+final class JavaProcess {
+
+	static final Path LOGS = Path.of("target", "fault-logs");
+
+	private final Process process;
+
+	private final String name;
+
+	private JavaProcess(Process process, String name) {
+		this.process = process;
+		this.name = name;
+	}
+
+	/**
+	 * Starts {@code java -cp <test classpath> <mainClass> <args>}.
+	 * @param name names the log file
+	 * @param jvmArgs options of the JVM
+	 * @param mainClass the main class
+	 * @param args the program arguments
+	 * @return the process
+	 */
+	static JavaProcess start(String name, List<String> jvmArgs, String mainClass, List<String> args) {
+		try {
+			Files.createDirectories(LOGS);
+			Path argFile = LOGS.resolve(name + ".classpath");
+			Files.writeString(argFile, "-cp \"" + classpath().replace("\\", "\\\\") + "\"\n");
+			List<String> command = new ArrayList<>();
+			command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+			command.addAll(jvmArgs);
+			command.add("@" + argFile);
+			command.add(mainClass);
+			command.addAll(args);
+			File log = LOGS.resolve(name + ".log").toFile();
+			Process process = new ProcessBuilder(command).redirectErrorStream(true)
+				.redirectOutput(ProcessBuilder.Redirect.appendTo(log))
+				.start();
+			return new JavaProcess(process, name);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException("Could not start " + name, ex);
+		}
+	}
+
+	private static String classpath() {
+		String surefire = System.getProperty("surefire.test.class.path");
+		return (surefire != null && !surefire.isBlank()) ? surefire : System.getProperty("java.class.path");
+	}
+
+	String name() {
+		return this.name;
+	}
+
+	boolean isAlive() {
+		return this.process.isAlive();
+	}
+
+	long pid() {
+		return this.process.pid();
+	}
+
+	/**
+	 * Kills the process at once, as {@code kill -9} does.
+	 */
+	void kill() {
+		this.process.destroyForcibly();
+		waitFor(30);
+	}
+
+	/**
+	 * Asks the process to stop (SIGTERM) and waits for it, killing it after the timeout.
+	 * @param seconds how long to wait
+	 */
+	void stop(int seconds) {
+		this.process.destroy();
+		if (!waitFor(seconds)) {
+			kill();
+		}
+	}
+
+	/**
+	 * Waits for the process to end.
+	 * @param seconds how long to wait
+	 * @return whether it ended
+	 */
+	boolean waitFor(int seconds) {
+		try {
+			return this.process.waitFor(seconds, TimeUnit.SECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			return false;
+		}
+	}
+
+	int exitValue() {
+		return this.process.exitValue();
+	}
+
+}
