@@ -61,7 +61,7 @@ final class AppProcess {
 	}
 
 	/**
-	 * Waits until the app answers on HTTP (its health may be DOWN).
+	 * Waits until the application context has started (its health may be DOWN).
 	 * @param timeout how long to wait
 	 */
 	void awaitStarted(Duration timeout) {
@@ -70,7 +70,7 @@ final class AppProcess {
 				throw new IllegalStateException(
 						this.instanceId + " ended at start-up: see target/fault-logs/" + this.instanceId + ".log");
 			}
-			return !health().equals(Health.UNREACHABLE);
+			return this.process.logContains("Started FaultApp");
 		});
 	}
 
@@ -96,7 +96,9 @@ final class AppProcess {
 		HttpRequest request = HttpRequest.newBuilder(uri("/actuator/health")).timeout(Duration.ofSeconds(3)).build();
 		try {
 			HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-			return response.body().startsWith("{\"status\":\"UP\"") ? Health.UP : Health.DOWN;
+			// Boot answers 200 when the status is UP, 503 when it is DOWN or
+			// OUT_OF_SERVICE.
+			return (response.statusCode() == 200) ? Health.UP : Health.DOWN;
 		}
 		catch (java.net.http.HttpTimeoutException ex) {
 			return Health.TIMEOUT;

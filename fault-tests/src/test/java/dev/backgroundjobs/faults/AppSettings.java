@@ -14,8 +14,18 @@ import java.util.Map;
  */
 record AppSettings(Map<String, String> properties, List<String> jvmArgs) {
 
+	/**
+	 * Returns the settings the scenarios use unless they need others: none, but with
+	 * {@code -Dfaults.jfr=true} every app records a flight recording into
+	 * {@code target/fault-logs}.
+	 * @return the settings
+	 */
 	static AppSettings defaults() {
-		return new AppSettings(Map.of(), List.of());
+		List<String> jvmArgs = Boolean.getBoolean("faults.jfr")
+				? List.of("-XX:StartFlightRecording=settings=profile,dumponexit=true,filename="
+						+ JavaProcess.LOGS.toAbsolutePath() + "/")
+				: List.of();
+		return new AppSettings(Map.of(), jvmArgs);
 	}
 
 	AppSettings with(String property, String value) {

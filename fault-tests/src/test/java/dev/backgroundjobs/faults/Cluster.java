@@ -34,6 +34,8 @@ final class Cluster implements AutoCloseable {
 
 	private int started;
 
+	private int generation = 1;
+
 	Cluster(FaultDatabase database) {
 		this.database = database;
 		database.recreate();
@@ -60,6 +62,24 @@ final class Cluster implements AutoCloseable {
 	 */
 	HikariDataSource direct() {
 		return this.direct;
+	}
+
+	/**
+	 * Starts from nothing: stops every app, drops every table and moves to new topics and
+	 * consumer groups, so what a scenario left behind cannot touch the next one.
+	 */
+	void reset() {
+		stopApps();
+		this.database.recreate();
+		this.generation++;
+	}
+
+	/**
+	 * Returns the topic prefix of the apps, new after each {@link #reset()}.
+	 * @return the prefix
+	 */
+	String topicPrefix() {
+		return "faults-" + this.generation;
 	}
 
 	/**
@@ -94,6 +114,7 @@ final class Cluster implements AutoCloseable {
 		properties.put("spring.datasource.username", this.database.username());
 		properties.put("faults.ledger-url", this.database.url(this.database.port()));
 		properties.put("spring.kafka.bootstrap-servers", this.broker.bootstrapServers());
+		properties.put("background-jobs.kafka.topic-prefix", topicPrefix());
 		properties.putAll(settings.properties());
 		return AppProcess.start("app-" + this.started, properties, settings.jvmArgs());
 	}

@@ -1,93 +1,281 @@
 package dev.backgroundjobs.faults;
 
-import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 /**
- * The fault-injection scenarios F0 to F10 of issue 9, run against app processes, a broker
- * process and PostgreSQL behind a fault proxy. The size comes from {@code -Dfaults.size};
- * each scenario appends its row to {@code target/faults/results.md}.
+ * The fault-injection scenarios F0 to F10 of issue 9, against app processes, a broker
+ * process and PostgreSQL behind a fault proxy. Scenarios that need the same apps share
+ * them, so the order matters. The size comes from {@code -Dfaults.size}; each scenario
+ * appends its row to {@code target/faults/results.md}.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class FaultInjectionIntegrationTests {
-
-	private static final List<String> MIX = List.of("fault/order", "fault/order", "fault/order", "fault/order",
-			"fault/nap", "fault/order", "fault/review", "fault/order", "fault/call", "fault/order");
-
-	private final FaultSize size = FaultSize.current();
-
-	private Cluster cluster;
-
-	private HealthMonitor health;
-
-	private AppSettings appSettings;
-
-	@BeforeAll
-	void startCluster() {
-		this.cluster = new Cluster(FaultDatabase.POSTGRESQL);
-		this.cluster.broker().start();
-		this.health = new HealthMonitor(this.cluster);
-	}
-
-	@AfterAll
-	void stopCluster() {
-		if (this.health != null) {
-			this.health.close();
-		}
-		if (this.cluster != null) {
-			this.cluster.close();
-		}
-	}
+class FaultInjectionIntegrationTests extends ScenarioSupport {
 
 	@Test
 	@Order(0)
 	void f0BaselineThreeAppsShareTheLoadWithoutLosingOrRepeatingWork() {
 		apps(3, AppSettings.defaults());
-		int events = this.size.pick(300, 10_000);
 		Instant since = Snapshot.databaseNow(this.cluster);
 		LoadDriver load = new LoadDriver(this.cluster);
-		load.send(MIX, events, 0, 10, 6);
+		load.send(MIX, Integer.getInteger("faults.f0.events", this.size.pick(300, 10_000)), 0, 5,
+				Integer.getInteger("faults.f0.senders", 24));
 		InvariantChecker checker = new InvariantChecker(this.cluster, since);
-		Verdict verdict = checker.check(load.accepted().values(), Set.of(), settleTimeout());
+		Verdict verdict = checker.check(load.accepted().values(), Map.of(), settleTimeout());
 		Snapshot snapshot = checker.lastSnapshot();
 		String notes = String.format("%.0f three-step runs/s; pickup %s; send %s",
 				Measures.runsPerSecond(snapshot, "three-steps"),
 				Measures.percentiles(Measures.pickupMillis(snapshot, "three-steps", null), " ms"),
 				Measures.percentiles(load.sendMicros().stream().map((micros) -> micros / 1000).toList(), " ms"));
-		report("F0 baseline, 3 apps", "none", verdict, "n/a", notes);
+		report("F0 baseline, 3 apps", "none", verdict, "n/a", notes, List.of());
 	}
 
-	private void apps(int count, AppSettings settings) {
-		if (settings.equals(this.appSettings) && this.cluster.apps().size() == count) {
-			return;
+	@Test
+	@Order(1)
+	void f1KillingARandomAppEvery15SecondsUnderLoadLosesNothing() {
+		apps(3, AppSettings.defaults());
+		Instant since = Snapshot.databaseNow(this.cluster);
+		LoadDriver load = new LoadDriver(this.cluster);
+		CompletableFuture<Void> sending = sendInBackground(load, this.size.pick(300, 10_000), this.size.pick(7, 40));
+		RecoveryProbe probe = new RecoveryProbe(this.cluster);
+		List<Long> kills = new ArrayList<>();
+		List<CompletableFuture<?>> restarts = new ArrayList<>();
+		while (!sending.isDone()) {
+			sleep(15_000);
+			if (sending.isDone() || this.cluster.apps().size() < 2) {
+				continue;
+			}
+			AppProcess victim = this.cluster.randomApp();
+			long at = System.currentTimeMillis();
+			this.cluster.kill(victim);
+			probe.killed(victim.instanceId(), at);
+			kills.add(at);
+			restarts.add(CompletableFuture.runAsync(() -> this.cluster.startApp(AppSettings.defaults())));
 		}
-		this.cluster.stopApps();
-		this.cluster.startApps(count, settings);
-		this.appSettings = settings;
+		sending.join();
+		restarts.forEach(CompletableFuture::join);
+		InvariantChecker checker = new InvariantChecker(this.cluster, since);
+		Verdict verdict = checker.check(load.accepted().values(), Map.of(), settleTimeout());
+		List<String> afterKills = load.accepted()
+			.values()
+			.stream()
+			.filter((event) -> kills.stream()
+				.anyMatch((kill) -> event.atMillis() >= kill && event.atMillis() < kill + 20_000))
+			.map(LoadDriver.Accepted::eventId)
+			.toList();
+		long pickup = Measures.max(Measures.pickupMillis(checker.lastSnapshot(), "three-steps", afterKills));
+		report("F1 kill -9 every 15 s", kills.size() + " kill -9 of an app", verdict,
+				probe.describe() + "; events sent after a kill picked up within " + pickup / 1000.0 + " s", "",
+				List.of());
 	}
 
-	private Duration settleTimeout() {
-		return Duration.ofSeconds(this.size.pick(120, 600));
+	@Test
+	@Order(2)
+	void f3DatabaseRefusingConnectionsStopsNothingForGood() {
+		databaseOutage("F3 database refuses connections", "refused + open connections reset", () -> {
+			this.cluster.proxy().refuse();
+			this.cluster.proxy().resetAll();
+		});
 	}
 
-	private void report(String scenario, String faults, Verdict verdict, String recovery, String notes) {
-		Results.append(new Results.Row(scenario, this.cluster.database().name().toLowerCase(), faults, verdict,
-				recovery, notes));
-		assertThat(verdict.examples()).as(scenario).isEmpty();
-		assertThat(verdict.isClean()).as(scenario).isTrue();
+	@Test
+	@Order(3)
+	void f4BlackHoledDatabaseStopsNothingForGood() {
+		databaseOutage("F4 database black-holed", "black hole", () -> this.cluster.proxy().blackHole());
+	}
+
+	private void databaseOutage(String scenario, String fault, Runnable cut) {
+		apps(3, AppSettings.defaults());
+		int outage = this.size.pick(15, 30);
+		Instant since = Snapshot.databaseNow(this.cluster);
+		LoadDriver load = new LoadDriver(this.cluster);
+		CompletableFuture<Void> sending = sendInBackground(load, this.size.pick(200, 10_000),
+				this.size.pick(200, 10_000) / (outage + 20.0));
+		sleep(5_000);
+		long from = System.currentTimeMillis();
+		cut.run();
+		sleep(outage * 1000L);
+		this.cluster.proxy().pass();
+		long to = System.currentTimeMillis();
+		List<String> problems = new ArrayList<>();
+		String recovery = checkHealth(from, to, problems);
+		sending.join();
+		Verdict verdict = new InvariantChecker(this.cluster, since).check(load.accepted().values(), Map.of(),
+				settleTimeout());
+		report(scenario, fault + " for " + outage + " s", verdict, recovery, "", problems);
+	}
+
+	@Test
+	@Order(4)
+	void f2BrokerKilledAndRestartedLosesNothingAndSendFailsWithinItsTimeout() {
+		apps(3, AppSettings.defaults());
+		int outage = this.size.pick(20, 60);
+		Instant since = Snapshot.databaseNow(this.cluster);
+		LoadDriver load = new LoadDriver(this.cluster);
+		CompletableFuture<Void> sending = sendInBackground(load, this.size.pick(200, 10_000),
+				this.size.pick(200, 10_000) / (outage + 20.0));
+		sleep(5_000);
+		long from = System.currentTimeMillis();
+		this.cluster.broker().kill();
+		sleep(outage * 1000L);
+		this.cluster.broker().start();
+		long to = System.currentTimeMillis();
+		List<String> problems = new ArrayList<>();
+		String recovery = checkHealth(from, to, problems);
+		sending.join();
+		Verdict verdict = new InvariantChecker(this.cluster, since).check(load.accepted().values(), Map.of(),
+				settleTimeout());
+		List<LoadDriver.Failure> failures = load.failures();
+		long slowest = failures.stream().mapToLong(LoadDriver.Failure::micros).max().orElse(0) / 1000;
+		if (slowest > 12_000) {
+			problems.add("send: a failed send took " + slowest + " ms, over the 10 s send-timeout");
+		}
+		String notes = failures.size() + " sends failed, slowest after " + slowest + " ms"
+				+ (failures.isEmpty() ? "" : ", e.g. " + failures.get(0).message().replace('|', '/'));
+		report("F2 broker kill -9", "broker down " + outage + " s", verdict, recovery, notes, problems);
+	}
+
+	@Test
+	@Order(5)
+	void f5ConnectionsResetInTheMiddleOfTransactionsLoseAndRepeatNothing() {
+		apps(3, AppSettings.defaults());
+		int seconds = this.size.pick(15, 30);
+		Instant since = Snapshot.databaseNow(this.cluster);
+		LoadDriver load = new LoadDriver(this.cluster);
+		CompletableFuture<Void> sending = sendInBackground(load, this.size.pick(300, 10_000),
+				this.size.pick(300, 10_000) / (seconds + 10.0));
+		sleep(3_000);
+		int resets = 0;
+		for (int i = 0; i < seconds; i++) {
+			resets += this.cluster.proxy().resetAll();
+			sleep(1_000);
+		}
+		sending.join();
+		Verdict verdict = new InvariantChecker(this.cluster, since).check(load.accepted().values(), Map.of(),
+				settleTimeout());
+		report("F5 connections reset mid-transaction", resets + " connections reset over " + seconds + " s", verdict,
+				"n/a", "", List.of());
+	}
+
+	@Test
+	@Order(6)
+	void f9BadRecordsAndValuesAreStoredOrDeadLetteredWithoutWedgingAnything() {
+		apps(3, AppSettings.defaults());
+		Instant since = Snapshot.databaseNow(this.cluster);
+		LoadDriver load = new LoadDriver(this.cluster);
+		Map<String, Outcome> outcomes = new HashMap<>();
+		load.sendBatch("fault/fragile", 5, Map.of("text", "nul \u0000 in the payload"));
+		load.sendBatch("fault/fragile", 5, Map.of("mode", "nul-message"))
+			.forEach((id) -> outcomes.put(id, Outcome.FAILED));
+		load.sendBatch("fault/fragile", 2, Map.of("mode", "huge-message"))
+			.forEach((id) -> outcomes.put(id, Outcome.FAILED));
+		load.sendBatch("fault/review", 3, Map.of("key", "key \u0000 with nul"));
+		load.sendBatch("fault/order", 1, Map.of("id", "id \u0000 with nul"))
+			.forEach((id) -> outcomes.put(id, Outcome.COMPLETED_OR_DEAD_LETTERED));
+		load.sendBatch("fault/order", 3, Map.of("timestamp", "+300000-01-01T00:00:00Z"))
+			.forEach((id) -> outcomes.put(id, Outcome.COMPLETED_OR_DEAD_LETTERED));
+		var poison = PoisonRecords.send(this.cluster.broker().bootstrapServers(),
+				this.cluster.topicPrefix() + ".fault.order", "poison", "{\"not json \u0000",
+				Map.of("bj-event-id", "poison \u0000 id", "bj-event-name", "fault/order"));
+		load.send(MIX, this.size.pick(200, 10_000), 0, 10, 4);
+		Verdict verdict = new InvariantChecker(this.cluster, since).check(load.accepted().values(), outcomes,
+				settleTimeout());
+		List<String> problems = new ArrayList<>();
+		long poisonLetters = PoisonRecords.deadLetters(this.cluster, poison);
+		if (poisonLetters != 1) {
+			problems.add("poison record at " + poison + " has " + poisonLetters + " dead letters, not 1");
+		}
+		report("F9 bad records and values", "NUL in payload, key, event id, exception message; huge message; "
+				+ "timestamp out of range; poison record", verdict, "n/a", "", problems);
+	}
+
+	@Test
+	@Order(7)
+	void f7MoreWorkersThanConnectionsUnderLoadStopsNothing() {
+		AppSettings settings = AppSettings.defaults()
+			.with("spring.datasource.hikari.maximum-pool-size", "4")
+			.with("spring.datasource.hikari.connection-timeout", "2000");
+		apps(3, settings);
+		Instant since = Snapshot.databaseNow(this.cluster);
+		LoadDriver load = new LoadDriver(this.cluster);
+		load.send(MIX, this.size.pick(300, 10_000), 0, 10, 6);
+		Verdict verdict = new InvariantChecker(this.cluster, since).check(load.accepted().values(), Map.of(),
+				settleTimeout());
+		report("F7 256 workers, 4 connections", "pool of 4 (2 s connection timeout) under 256 workers", verdict, "n/a",
+				"", List.of());
+	}
+
+	@Test
+	@Order(8)
+	void f6ScalingFromOneToThreeAndBackToOneUnderLoadLosesNothing() {
+		fresh();
+		this.cluster.startApp(AppSettings.defaults());
+		Instant since = Snapshot.databaseNow(this.cluster);
+		LoadDriver load = new LoadDriver(this.cluster);
+		CompletableFuture<Void> sending = sendInBackground(load, this.size.pick(400, 10_000), this.size.pick(4, 40));
+		sleep(5_000);
+		List<AppProcess> added = this.cluster.startApps(2, AppSettings.defaults());
+		sleep(10_000);
+		this.cluster.stop(added.get(0));
+		long killedAt = System.currentTimeMillis();
+		this.cluster.kill(added.get(1));
+		RecoveryProbe probe = new RecoveryProbe(this.cluster);
+		probe.killed(added.get(1).instanceId(), killedAt);
+		sending.join();
+		Verdict verdict = new InvariantChecker(this.cluster, since).check(load.accepted().values(), Map.of(),
+				settleTimeout());
+		report("F6 scale 1 → 3 → 1", "2 starts, 1 graceful stop, 1 kill -9", verdict, probe.describe(), "", List.of());
+	}
+
+	@Test
+	@Order(9)
+	void f8InstancesWithClocksFiveMinutesOffKeepCronSleepsWaitsAndLeasesRight() {
+		fresh();
+		this.cluster.startApps(1, AppSettings.defaults().with("faults.clock-offset", "5m"));
+		this.cluster.startApps(1, AppSettings.defaults().with("faults.clock-offset", "-5m"));
+		this.cluster.startApps(1, AppSettings.defaults());
+		Instant since = Snapshot.databaseNow(this.cluster);
+		LoadDriver load = new LoadDriver(this.cluster);
+		load.send(MIX, this.size.pick(200, 10_000), this.size.pick(10, 50), 5, 4);
+		sleep(10_000);
+		Verdict verdict = new InvariantChecker(this.cluster, since).check(load.accepted().values(), Map.of(),
+				settleTimeout());
+		report("F8 clocks 5 min off", "one app +5 min, one -5 min, one right", verdict, "n/a", "", List.of());
+	}
+
+	@Test
+	@Order(10)
+	void f10AppsStartWhileTheBrokerIsDownAndWorkWhenItComesUp() {
+		fresh();
+		this.cluster.broker().kill();
+		long from = System.currentTimeMillis();
+		this.cluster.startApps(3, AppSettings.defaults());
+		sleep(5_000);
+		this.cluster.broker().start();
+		long to = System.currentTimeMillis();
+		List<String> problems = new ArrayList<>();
+		String recovery = checkHealth(from, to, problems);
+		if (this.cluster.apps().size() < 3) {
+			problems.add("an app ended after it started without its broker: see target/fault-logs");
+		}
+		Instant since = Snapshot.databaseNow(this.cluster);
+		LoadDriver load = new LoadDriver(this.cluster);
+		load.send(MIX, this.size.pick(200, 10_000), 0, 10, 4);
+		if (load.accepted().isEmpty()) {
+			problems.add("no event was accepted once the broker was up");
+		}
+		Verdict verdict = new InvariantChecker(this.cluster, since).check(load.accepted().values(), Map.of(),
+				settleTimeout());
+		report("F10 broker down at start-up", "broker down while 3 apps start", verdict, recovery, "", problems);
 	}
 
 }

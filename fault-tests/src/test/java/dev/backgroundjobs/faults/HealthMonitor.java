@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * Polls the health endpoint of every live app twice a second and keeps what each
@@ -17,6 +19,8 @@ final class HealthMonitor implements AutoCloseable {
 
 	private final Thread thread;
 
+	private final ExecutorService askers = Executors.newFixedThreadPool(6);
+
 	private volatile boolean running = true;
 
 	HealthMonitor(Cluster cluster) {
@@ -29,7 +33,10 @@ final class HealthMonitor implements AutoCloseable {
 	private void poll() {
 		while (this.running) {
 			for (AppProcess app : this.cluster.apps()) {
-				this.samples.add(new Sample(app.instanceId(), System.currentTimeMillis(), app.health()));
+				this.askers.execute(() -> {
+					long at = System.currentTimeMillis();
+					this.samples.add(new Sample(app.instanceId(), at, app.health()));
+				});
 			}
 			try {
 				Thread.sleep(500);
@@ -95,6 +102,7 @@ final class HealthMonitor implements AutoCloseable {
 	public void close() {
 		this.running = false;
 		this.thread.interrupt();
+		this.askers.shutdownNow();
 	}
 
 	/**

@@ -18,7 +18,8 @@ import dev.backgroundjobs.faults.Snapshot.Run;
  * every accepted event has exactly one run per subscribed function, COMPLETED (or FAILED
  * with a dead letter and a dead-letter topic record where the scenario makes it fail); no
  * step body ran more than once, except one extra run per crash of the instance that ran
- * it; no run is left unfinished once settled; no cron tick ran early.
+ * it; no run is left unfinished once settled; cron ticks, sleeps and waits go off at the
+ * right time ({@link TimingChecks}).
  */
 final class InvariantChecker {
 
@@ -46,20 +47,21 @@ final class InvariantChecker {
 	 * Waits until every accepted event's runs have finished and nothing is stuck, or the
 	 * timeout passed, then checks.
 	 * @param accepted the accepted events
-	 * @param expectFailed the ids of accepted events whose runs must fail
+	 * @param outcomes how the runs of some events must end, by event id; others must
+	 * complete
 	 * @param timeout how long to wait for the system to settle
 	 * @return the verdict
 	 */
-	Verdict check(Collection<LoadDriver.Accepted> accepted, Set<String> expectFailed, Duration timeout) {
+	Verdict check(Collection<LoadDriver.Accepted> accepted, Map<String, Outcome> outcomes, Duration timeout) {
 		long deadline = System.currentTimeMillis() + timeout.toMillis();
 		Snapshot snapshot = Snapshot.take(this.cluster, this.since, false);
-		while (!settled(snapshot, accepted) && System.currentTimeMillis() < deadline) {
+		while (!settled(snapshot, accepted, outcomes) && System.currentTimeMillis() < deadline) {
 			sleep(2000);
 			snapshot = Snapshot.take(this.cluster, this.since, false);
 		}
 		snapshot = Snapshot.take(this.cluster, this.since, true);
 		this.last = snapshot;
-		return verdict(snapshot, accepted, expectFailed);
+		return verdict(snapshot, accepted, outcomes);
 	}
 
 	/**
@@ -70,10 +72,15 @@ final class InvariantChecker {
 		return this.last;
 	}
 
-	private boolean settled(Snapshot snapshot, Collection<LoadDriver.Accepted> accepted) {
+	private boolean settled(Snapshot snapshot, Collection<LoadDriver.Accepted> accepted,
+			Map<String, Outcome> outcomes) {
 		Map<String, List<Run>> byEvent = byEvent(snapshot);
 		for (LoadDriver.Accepted event : accepted) {
 			List<Run> runs = byEvent.getOrDefault(event.eventId(), List.of());
+			if (outcomes.get(event.eventId()) == Outcome.COMPLETED_OR_DEAD_LETTERED && runs.isEmpty()
+					&& snapshot.deadLetterRecordKeys().contains(event.eventId())) {
+				continue;
+			}
 			if (runs.size() < SUBSCRIPTIONS.get(event.name()).size() || !runs.stream().allMatch(Run::isTerminal)) {
 				return false;
 			}
@@ -81,13 +88,19 @@ final class InvariantChecker {
 		return snapshot.runs().stream().noneMatch((run) -> isStuck(run, snapshot.now()));
 	}
 
-	private Verdict verdict(Snapshot snapshot, Collection<LoadDriver.Accepted> accepted, Set<String> expectFailed) {
+	private Verdict verdict(Snapshot snapshot, Collection<LoadDriver.Accepted> accepted,
+			Map<String, Outcome> outcomes) {
 		Verdict.Builder verdict = new Verdict.Builder(accepted.size());
 		Map<String, List<Run>> byEvent = byEvent(snapshot);
 		Set<String> acceptedIds = new HashSet<>();
 		for (LoadDriver.Accepted event : accepted) {
 			acceptedIds.add(event.eventId());
 			List<Run> runs = byEvent.getOrDefault(event.eventId(), List.of());
+			Outcome outcome = outcomes.getOrDefault(event.eventId(), Outcome.COMPLETED);
+			if (outcome == Outcome.COMPLETED_OR_DEAD_LETTERED && runs.isEmpty()) {
+				checkRecordDeadLetter(event.eventId(), snapshot, verdict);
+				continue;
+			}
 			for (String function : SUBSCRIPTIONS.get(event.name())) {
 				List<Run> ofFunction = runs.stream().filter((run) -> run.functionId().equals(function)).toList();
 				if (ofFunction.size() != 1) {
@@ -95,7 +108,7 @@ final class InvariantChecker {
 							+ " runs of " + function);
 					continue;
 				}
-				checkOutcome(ofFunction.get(0), expectFailed.contains(event.eventId()), snapshot, verdict);
+				checkOutcome(ofFunction.get(0), outcome == Outcome.FAILED, snapshot, verdict);
 			}
 		}
 		for (Run run : snapshot.runs()) {
@@ -106,16 +119,27 @@ final class InvariantChecker {
 			else if (run.status().equals("FAILED") && !acceptedIds.contains(run.eventId())) {
 				verdict.lost("run " + run.runId() + " of " + run.functionId() + " failed");
 			}
-			if (run.functionId().equals("ticker") && run.createdAt().isBefore(run.eventTime().minusSeconds(1))) {
-				verdict.cron("tick " + run.eventTime() + " ran early, at " + run.createdAt());
-			}
 		}
+		TimingChecks.check(snapshot, verdict);
 		checkExecutions(snapshot, verdict);
 		return verdict.build();
 	}
 
+	private void checkRecordDeadLetter(String eventId, Snapshot snapshot, Verdict.Builder verdict) {
+		if (!snapshot.deadLetterRecordKeys().contains(eventId)) {
+			verdict.lost("event " + eventId + " has neither a run nor a dead letter");
+		}
+		else if (!snapshot.deadLetterTopicKeys().contains(eventId)) {
+			verdict.lost("dead-lettered event " + eventId + " has no record on " + "the dead-letter topic");
+		}
+	}
+
 	private void checkOutcome(Run run, boolean mustFail, Snapshot snapshot, Verdict.Builder verdict) {
 		if (!run.isTerminal()) {
+			if (!isStuck(run, snapshot.now())) {
+				verdict.stuck("run " + run.runId() + " of " + run.functionId() + " is still " + run.status()
+						+ ((run.wakeAt() != null) ? " (due " + run.wakeAt() + ")" : ""));
+			}
 			return;
 		}
 		String expected = mustFail ? "FAILED" : "COMPLETED";
@@ -127,7 +151,7 @@ final class InvariantChecker {
 			verdict.lost("failed run " + run.runId() + " has no dead letter");
 		}
 		else if (mustFail && !snapshot.deadLetterTopicKeys().contains(run.runId())) {
-			verdict.lost("failed run " + run.runId() + " has no record on " + Snapshot.DEAD_LETTER_TOPIC);
+			verdict.lost("failed run " + run.runId() + " has no record on " + "the dead-letter topic");
 		}
 	}
 

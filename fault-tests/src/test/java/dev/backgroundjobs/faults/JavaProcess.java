@@ -3,6 +3,7 @@ package dev.backgroundjobs.faults;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -58,6 +59,21 @@ final class JavaProcess {
 	private static String classpath() {
 		String surefire = System.getProperty("surefire.test.class.path");
 		return (surefire != null && !surefire.isBlank()) ? surefire : System.getProperty("java.class.path");
+	}
+
+	/**
+	 * Returns whether the process's log holds a text.
+	 * @param text the text
+	 * @return whether it does
+	 */
+	boolean logContains(String text) {
+		try {
+			return new String(Files.readAllBytes(LOGS.resolve(this.name + ".log")), StandardCharsets.ISO_8859_1)
+				.contains(text);
+		}
+		catch (IOException ex) {
+			return false;
+		}
 	}
 
 	String name() {

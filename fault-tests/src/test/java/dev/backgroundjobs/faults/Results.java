@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 
 /**
  * Writes one row per scenario to {@code target/faults/results.md}.
@@ -13,9 +14,11 @@ final class Results {
 
 	static final Path FILE = Path.of("target", "faults", "results.md");
 
+	static final Path DETAILS = Path.of("target", "faults", "details.md");
+
 	private static final String HEADER = """
-			| scenario | database | events | faults injected | lost | duplicate executions beyond the window | stuck | time to recover | notes |
-			|---|---|---|---|---|---|---|---|---|
+			| scenario | database | events | faults injected | lost | duplicate executions beyond the window | stuck | wrong timing | time to recover | notes |
+			|---|---|---|---|---|---|---|---|---|---|
 			""";
 
 	private static boolean started;
@@ -32,13 +35,18 @@ final class Results {
 			Files.createDirectories(FILE.getParent());
 			if (!started) {
 				Files.writeString(FILE, "Size: " + FaultSize.current().name().toLowerCase() + "\n\n" + HEADER);
+				Files.writeString(DETAILS, "# Problems found, by scenario\n");
 				started = true;
 			}
 			Verdict verdict = row.verdict();
 			String line = String.join(" | ", "| " + row.scenario(), row.database(), String.valueOf(verdict.events()),
 					row.faults(), String.valueOf(verdict.lost()), String.valueOf(verdict.duplicates()),
-					String.valueOf(verdict.stuck() + verdict.cron()), row.recovery(), row.notes() + " |\n");
+					String.valueOf(verdict.stuck()), String.valueOf(verdict.timing()), row.recovery(),
+					row.notes() + " |\n");
 			Files.writeString(FILE, line, StandardOpenOption.APPEND);
+			StringBuilder details = new StringBuilder("\n## " + row.scenario() + "\n\n");
+			row.problems().forEach((problem) -> details.append("- ").append(problem).append('\n'));
+			Files.writeString(DETAILS, details, StandardOpenOption.APPEND);
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
@@ -54,8 +62,10 @@ final class Results {
 	 * @param verdict what the checker found
 	 * @param recovery the time to recover
 	 * @param notes anything else measured
+	 * @param problems examples of what went wrong
 	 */
-	record Row(String scenario, String database, String faults, Verdict verdict, String recovery, String notes) {
+	record Row(String scenario, String database, String faults, Verdict verdict, String recovery, String notes,
+			List<String> problems) {
 
 	}
 

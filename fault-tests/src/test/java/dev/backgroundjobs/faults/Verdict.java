@@ -10,13 +10,13 @@ import java.util.List;
  * @param lost accepted events without their run, or with a run that ended wrongly
  * @param duplicates step executions beyond the crash window
  * @param stuck runs left unfinished
- * @param cron cron ticks that ran early
+ * @param timing cron ticks, sleeps or waits that went off at the wrong time
  * @param examples a few of the problems, described
  */
-record Verdict(int events, long lost, long duplicates, long stuck, long cron, List<String> examples) {
+record Verdict(int events, long lost, long duplicates, long stuck, long timing, List<String> examples) {
 
 	boolean isClean() {
-		return this.lost == 0 && this.duplicates == 0 && this.stuck == 0 && this.cron == 0;
+		return this.lost == 0 && this.duplicates == 0 && this.stuck == 0 && this.timing == 0;
 	}
 
 	/**
@@ -36,7 +36,7 @@ record Verdict(int events, long lost, long duplicates, long stuck, long cron, Li
 
 		private long stuck;
 
-		private long cron;
+		private long timing;
 
 		Builder(int events) {
 			this.events = events;
@@ -57,9 +57,9 @@ record Verdict(int events, long lost, long duplicates, long stuck, long cron, Li
 			example("stuck: " + example);
 		}
 
-		void cron(String example) {
-			this.cron++;
-			example("cron: " + example);
+		void timing(String example) {
+			this.timing++;
+			example("timing: " + example);
 		}
 
 		private void example(String example) {
@@ -69,7 +69,7 @@ record Verdict(int events, long lost, long duplicates, long stuck, long cron, Li
 		}
 
 		Verdict build() {
-			return new Verdict(this.events, this.lost, this.duplicates, this.stuck, this.cron,
+			return new Verdict(this.events, this.lost, this.duplicates, this.stuck, this.timing,
 					List.copyOf(this.examples));
 		}
 

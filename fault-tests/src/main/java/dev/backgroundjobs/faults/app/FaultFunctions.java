@@ -57,8 +57,9 @@ class FaultFunctions {
 	}
 
 	@EventHandler(id = "approver", event = "fault/review")
-	void approver(Event<FaultEvent> event, Step step) {
+	void approver(Event<FaultEvent> event, Step step, RunContext run) {
 		step.sleep("pause", this.sleep);
+		step.run("sending", () -> this.ledger.record(run.runId(), "sending"));
 		step.sendEvent("approve", "fault/approved", new FaultEvent(event.data().key(), "approved", "ok"));
 	}
 

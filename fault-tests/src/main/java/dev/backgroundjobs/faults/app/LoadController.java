@@ -28,13 +28,13 @@ class LoadController {
 	@PostMapping(path = "/send", produces = "text/plain")
 	String send(@RequestParam String name, @RequestParam(defaultValue = "1") int count,
 			@RequestParam(defaultValue = "") String text, @RequestParam(defaultValue = "ok") String mode,
-			@RequestParam(required = false) @Nullable String id,
+			@RequestParam(required = false) @Nullable String id, @RequestParam(required = false) @Nullable String key,
 			@RequestParam(required = false) @Nullable String timestamp) {
 		StringBuilder answer = new StringBuilder();
 		for (int i = 0; i < count; i++) {
-			String key = UUID.randomUUID().toString();
-			Event<FaultEvent> event = new Event<>((id != null) ? id : UUID.randomUUID().toString(), name,
-					new FaultEvent(key, text, mode), (timestamp != null) ? Instant.parse(timestamp) : Instant.now());
+			FaultEvent data = new FaultEvent((key != null) ? key : UUID.randomUUID().toString(), text, mode);
+			Event<FaultEvent> event = new Event<>((id != null) ? id : UUID.randomUUID().toString(), name, data,
+					(timestamp != null) ? Instant.parse(timestamp) : Instant.now());
 			long start = System.nanoTime();
 			try {
 				String sent = this.publisher.send(event);
