@@ -131,8 +131,8 @@ class BackgroundJobsEngineConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	RunDispatcher backgroundJobsRunDispatcher(WorkerPool pool, RunExecutor executor,
-			ScheduledExecutorService backgroundJobsScheduler) {
-		return new RunDispatcher(pool, executor, backgroundJobsScheduler);
+			ScheduledExecutorService backgroundJobsScheduler, EngineSettings settings) {
+		return new RunDispatcher(pool, executor, backgroundJobsScheduler, settings.infrastructureBackoff());
 	}
 
 	@Bean
@@ -144,13 +144,13 @@ class BackgroundJobsEngineConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	LeaseKeeper backgroundJobsLeaseKeeper(RunStore runStore, InstanceId instanceId,
+	LeaseKeeper backgroundJobsLeaseKeeper(RunStore runStore, RunDispatcher dispatcher, InstanceId instanceId,
 			BackgroundJobsProperties properties) {
 		BackgroundJobsProperties.Lease lease = properties.getLease();
 		Assert.isTrue(lease.getHeartbeatInterval().compareTo(lease.getDuration()) < 0,
 				"background-jobs.lease.heartbeat-interval (" + lease.getHeartbeatInterval()
 						+ ") must be shorter than background-jobs.lease.duration (" + lease.getDuration() + ")");
-		return new LeaseKeeper(runStore, instanceId.value(), lease.getDuration());
+		return new LeaseKeeper(runStore, dispatcher.heldRuns(), instanceId.value(), lease.getDuration());
 	}
 
 	@Bean

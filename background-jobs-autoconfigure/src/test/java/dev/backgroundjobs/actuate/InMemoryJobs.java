@@ -179,7 +179,7 @@ final class InMemoryJobs {
 		}
 
 		@Override
-		public int extendLeases(String owner, Duration lease) {
+		public int extendLeases(String owner, Collection<String> runIds, Duration lease) {
 			throw new UnsupportedOperationException();
 		}
 

@@ -400,14 +400,19 @@ class JdbcStoreIntegrationTests {
 		}
 
 		@Test
-		void extendLeasesExtendsOnlyTheOwnersActiveLeases() {
+		void extendLeasesExtendsOnlyTheOwnersActiveLeasesOfTheGivenRuns() {
 			insert("mine", Duration.ofSeconds(30));
 			insert("mine-running", Duration.ofSeconds(30));
 			this.runs.start("mine-running", 1);
 			insert("mine-done", Duration.ofSeconds(30));
 			this.runs.complete("mine-done", 1, null);
+			insert("mine-not-held", Duration.ofSeconds(30));
 			this.runs.insertLeased(List.of(newRun("theirs", "fn", "theirs")), "owner-b", Duration.ofSeconds(30));
-			assertThat(this.runs.extendLeases("owner-a", Duration.ofHours(1))).isEqualTo(2);
+			assertThat(this.runs.extendLeases("owner-a", List.of("mine", "mine-running", "mine-done", "theirs"),
+					Duration.ofHours(1)))
+				.isEqualTo(2);
+			RunRecord notHeld = this.runs.find("mine-not-held");
+			assertThat(notHeld.leaseUntil()).isBefore(notHeld.createdAt().plus(Duration.ofMinutes(1)));
 			RunRecord mine = this.runs.find("mine");
 			assertThat(mine.leaseUntil()).isAfter(mine.createdAt().plus(Duration.ofMinutes(50)));
 			assertThat(this.runs.find("mine-running").leaseUntil())
@@ -425,7 +430,8 @@ class JdbcStoreIntegrationTests {
 				connection.setAutoCommit(false);
 				try (Statement statement = connection.createStatement()) {
 					statement.executeQuery("SELECT run_id FROM bj_runs WHERE run_id = 'locked' FOR UPDATE").close();
-					assertThat(this.runs.extendLeases("owner-a", Duration.ofHours(1))).isEqualTo(1);
+					assertThat(this.runs.extendLeases("owner-a", List.of("locked", "free"), Duration.ofHours(1)))
+						.isEqualTo(1);
 				}
 				finally {
 					connection.rollback();
