@@ -24,8 +24,9 @@ import org.springframework.util.Assert;
  * infrastructure backoff, which grows with each consecutive failure. Redispatching here
  * rather than releasing the run to the poller keeps the lease, so no other instance
  * restarts the run meanwhile, and the wait is the backoff rather than the lease. Only a
- * shutdown gives a run up; its lease is then released or lapses, and another instance
- * resumes it from its last checkpoint.
+ * shutdown or a {@link VirtualMachineError} gives a run up: it is no longer held, so its
+ * lease is released or lapses, and the due-work poller of some instance resumes it from
+ * its last checkpoint.
  */
 public final class RunDispatcher {
 

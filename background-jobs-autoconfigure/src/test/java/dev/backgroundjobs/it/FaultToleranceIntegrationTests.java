@@ -1,15 +1,18 @@
 package dev.backgroundjobs.it;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 
 import dev.backgroundjobs.Event;
 import dev.backgroundjobs.EventPublisher;
 import dev.backgroundjobs.RunStatus;
+import dev.backgroundjobs.engine.InstanceId;
 import dev.backgroundjobs.store.DeadLetterRecord;
 import dev.backgroundjobs.store.DeadLetterStore;
 import dev.backgroundjobs.store.NewRun;
 import dev.backgroundjobs.store.RunRecord;
+import dev.backgroundjobs.store.RunStore;
 import dev.backgroundjobs.store.StepRecord;
 import dev.backgroundjobs.store.StepStatus;
 import dev.backgroundjobs.store.StepStore;
@@ -122,6 +125,20 @@ class FaultToleranceIntegrationTests {
 			.contains(run.runId())
 			.contains("checkpointed")
 			.contains("Simulated value the database refuses");
+	}
+
+	@Test
+	void runLeasedToThisInstanceThatNoWorkerHoldsIsTakenOverWhenItsLeaseLapses() {
+		ConfigurableApplicationContext app = start();
+		String owner = app.getBean(InstanceId.class).value();
+		// Recorded for this instance, but the answer of the insert was lost: no worker,
+		// backlog entry or timer holds it. Its heartbeats must not keep it alive.
+		NewRun orphan = NewRun.forEvent("checkpointed", "orphan-1", "test/checkpointed",
+				"{\"key\":\"orphan\",\"failTimes\":0,\"sleepMillis\":0}", Instant.now(), null);
+		app.getBean(RunStore.class).insertLeased(List.of(orphan), owner, Duration.ofSeconds(3));
+		RunRecord run = awaitStatus(app, "checkpointed", "orphan-1", RunStatus.COMPLETED);
+		assertThat(run.version()).isEqualTo(2);
+		assertThat(this.cluster.probe.count("orphan-1", "one")).isOne();
 	}
 
 	private ConfigurableApplicationContext start() {
