@@ -3,11 +3,13 @@ package dev.backgroundjobs.autoconfigure;
 import javax.sql.DataSource;
 
 import dev.backgroundjobs.jdbc.DatabaseDialect;
+import dev.backgroundjobs.jdbc.JdbcDatabaseTime;
 import dev.backgroundjobs.jdbc.JdbcDeadLetterStore;
 import dev.backgroundjobs.jdbc.JdbcEventWaitStore;
 import dev.backgroundjobs.jdbc.JdbcCheckpointStore;
 import dev.backgroundjobs.jdbc.JdbcRunStore;
 import dev.backgroundjobs.jdbc.JdbcStepStore;
+import dev.backgroundjobs.store.DatabaseTime;
 import dev.backgroundjobs.store.DeadLetterStore;
 import dev.backgroundjobs.store.EventWaitStore;
 import dev.backgroundjobs.store.CheckpointStore;
@@ -57,6 +59,12 @@ class BackgroundJobsJdbcConfiguration {
 	@ConditionalOnMissingBean
 	EventWaitStore backgroundJobsEventWaitStore(DataSource dataSource, DatabaseDialect dialect) {
 		return new JdbcEventWaitStore(dataSource, dialect, new DataSourceTransactionManager(dataSource));
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	DatabaseTime backgroundJobsDatabaseTime(DataSource dataSource, DatabaseDialect dialect) {
+		return new JdbcDatabaseTime(dataSource, dialect);
 	}
 
 	@Bean
