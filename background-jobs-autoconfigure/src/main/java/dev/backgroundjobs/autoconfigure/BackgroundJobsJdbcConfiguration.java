@@ -11,6 +11,7 @@ import dev.backgroundjobs.jdbc.JdbcRunStore;
 import dev.backgroundjobs.jdbc.JdbcStepStore;
 import dev.backgroundjobs.store.DatabaseTime;
 import dev.backgroundjobs.store.DeadLetterStore;
+import dev.backgroundjobs.store.EventLog;
 import dev.backgroundjobs.store.EventWaitStore;
 import dev.backgroundjobs.store.CheckpointStore;
 import dev.backgroundjobs.store.RunStore;
@@ -57,8 +58,8 @@ class BackgroundJobsJdbcConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	EventWaitStore backgroundJobsEventWaitStore(DataSource dataSource, DatabaseDialect dialect) {
-		return new JdbcEventWaitStore(dataSource, dialect, new DataSourceTransactionManager(dataSource));
+	EventWaitStore backgroundJobsEventWaitStore(DataSource dataSource, DatabaseDialect dialect, EventLog eventLog) {
+		return new JdbcEventWaitStore(dataSource, dialect, new DataSourceTransactionManager(dataSource), eventLog);
 	}
 
 	@Bean

@@ -2,14 +2,26 @@ package dev.backgroundjobs.it;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 import dev.backgroundjobs.EventPublisher;
 import dev.backgroundjobs.RunStatus;
 import dev.backgroundjobs.jdbc.DatabaseDialect;
 import dev.backgroundjobs.jdbc.JdbcDatabaseTime;
+import dev.backgroundjobs.kafka.EventHeaders;
+import dev.backgroundjobs.kafka.TopicNames;
 import dev.backgroundjobs.store.RunRecord;
 import dev.backgroundjobs.testsupport.TestDatabases;
+import dev.backgroundjobs.testsupport.TestKafka;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -26,8 +38,10 @@ import static dev.backgroundjobs.it.RunAwait.awaitStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Sleeps and wait timeouts of instances whose clocks are minutes off (scenario F8): they
- * follow the database's time, against a real Kafka broker and PostgreSQL.
+ * Sleeps, wait timeouts and awaited events when clocks disagree (scenario F8): instances
+ * whose clocks are minutes off follow the database's time, and publishers whose clocks
+ * are hours off resolve waits in the broker's order. Against a real Kafka broker and
+ * PostgreSQL.
  */
 class ClockSkewIntegrationTests {
 
@@ -84,6 +98,45 @@ class ClockSkewIntegrationTests {
 		RunRecord run = awaitStatus(slow, "nap", eventId, RunStatus.COMPLETED);
 		assertThat(run.finishedAt()).isBetween(sleeping.wakeAt(), sleeping.wakeAt().plusSeconds(30));
 		assertThat(this.cluster.probe.count(eventId, "after")).isOne();
+	}
+
+	@Test
+	void anApprovalFromAPublisherWhoseClockIsHoursBehindResolvesAWaitThatBeganBeforeIt() throws Exception {
+		ConfigurableApplicationContext app = start("0s");
+		// Creates the topic, which only an EventPublisher does.
+		app.getBean(EventPublisher.class).send("test/approved", new Approval("doc-0", "nobody waits"));
+		String eventId = app.getBean(EventPublisher.class).send("test/review-requested", new Review("doc-7", 60_000));
+		awaitStatus(app, "await-approval", eventId, RunStatus.WAITING);
+		publishApproval(app, "doc-7", "alice", Instant.now().minus(Duration.ofHours(3)));
+		RunRecord run = awaitStatus(app, "await-approval", eventId, RunStatus.COMPLETED);
+		assertThat(run.output()).isEqualTo("\"approved by alice\"");
+	}
+
+	@Test
+	void anApprovalFromAPublisherWhoseClockIsHoursAheadDoesNotResolveAWaitThatBeganAfterIt() throws Exception {
+		ConfigurableApplicationContext app = start("0s");
+		app.getBean(EventPublisher.class).send("test/approved", new Approval("doc-0", "nobody waits"));
+		publishApproval(app, "doc-8", "early-bird", Instant.now().plus(Duration.ofHours(3)));
+		String eventId = app.getBean(EventPublisher.class).send("test/review-requested", new Review("doc-8", 3_000));
+		RunRecord run = awaitStatus(app, "await-approval", eventId, RunStatus.COMPLETED);
+		assertThat(run.output()).isEqualTo("\"timed out\"");
+	}
+
+	private void publishApproval(ConfigurableApplicationContext app, String document, String approver,
+			Instant timestamp) throws Exception {
+		String topic = app.getBean(TopicNames.class).forEvent("test/approved");
+		String id = UUID.randomUUID().toString();
+		ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, id,
+				("{\"documentId\":\"" + document + "\",\"approver\":\"" + approver + "\"}")
+					.getBytes(StandardCharsets.UTF_8));
+		record.headers().add(EventHeaders.ID, id.getBytes(StandardCharsets.UTF_8));
+		record.headers().add(EventHeaders.NAME, "test/approved".getBytes(StandardCharsets.UTF_8));
+		record.headers().add(EventHeaders.TIMESTAMP, timestamp.toString().getBytes(StandardCharsets.UTF_8));
+		try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
+				Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers()), new StringSerializer(),
+				new ByteArraySerializer())) {
+			producer.send(record).get(30, TimeUnit.SECONDS);
+		}
 	}
 
 	private ConfigurableApplicationContext start(String skew) {
