@@ -12,11 +12,13 @@ import dev.backgroundjobs.kafka.BrokerConnectivity;
 import dev.backgroundjobs.kafka.DeadLetterPublisher;
 import dev.backgroundjobs.kafka.EventWaitConsumer;
 import dev.backgroundjobs.kafka.FunctionConsumers;
+import dev.backgroundjobs.kafka.KafkaEventLog;
 import dev.backgroundjobs.kafka.KafkaEventPublisher;
 import dev.backgroundjobs.kafka.ProducerWarmUp;
 import dev.backgroundjobs.kafka.TopicNames;
 import dev.backgroundjobs.kafka.TopicProvisioner;
 import dev.backgroundjobs.store.DeadLetterStore;
+import dev.backgroundjobs.store.EventLog;
 import dev.backgroundjobs.store.EventWaitStore;
 import dev.backgroundjobs.store.RunStore;
 import io.micrometer.observation.ObservationRegistry;
@@ -135,6 +137,13 @@ class BackgroundJobsKafkaConfiguration {
 			@Qualifier("backgroundJobsKafkaTemplate") KafkaTemplate<String, byte[]> template,
 			TopicProvisioner provisioner, TopicNames topics) {
 		return new ProducerWarmUp(template, provisioner, topics);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	EventLog backgroundJobsEventLog(ObjectProvider<KafkaAdmin> kafkaAdmin, KafkaProperties kafkaProperties,
+			TopicNames topics, BackgroundJobsProperties properties) {
+		return new KafkaEventLog(admin(kafkaAdmin, kafkaProperties), topics, properties.getKafka().getSendTimeout());
 	}
 
 	@Bean

@@ -27,7 +27,6 @@ import dev.backgroundjobs.autoconfigure.BackgroundJobsDataSourceScriptDatabaseIn
 import dev.backgroundjobs.autoconfigure.BackgroundJobsJdbcProperties;
 import dev.backgroundjobs.store.Checkpoint;
 import dev.backgroundjobs.store.DeadLetterRecord;
-import dev.backgroundjobs.store.EventWait;
 import dev.backgroundjobs.store.NewRun;
 import dev.backgroundjobs.store.RunQuery;
 import dev.backgroundjobs.store.RunRecord;
@@ -135,8 +134,6 @@ class JdbcStoreIntegrationTests {
 
 		JdbcDeadLetterStore deadLetters;
 
-		JdbcEventWaitStore waits;
-
 		JdbcCheckpointStore checkpoints;
 
 		DataSource dataSource;
@@ -169,7 +166,6 @@ class JdbcStoreIntegrationTests {
 			this.runs = new JdbcRunStore(this.dataSource, dialect);
 			this.steps = new JdbcStepStore(this.dataSource, dialect);
 			this.deadLetters = new JdbcDeadLetterStore(this.dataSource);
-			this.waits = new JdbcEventWaitStore(this.dataSource, dialect);
 			this.checkpoints = new JdbcCheckpointStore(this.dataSource, dialect,
 					new DataSourceTransactionManager(this.dataSource), this.runs);
 		}
@@ -837,43 +833,6 @@ class JdbcStoreIntegrationTests {
 			assertThat(this.runs.awaitChild("parent", 1, "child")).isTrue();
 			assertThat(this.runs.find("parent").status()).isEqualTo(RunStatus.SLEEPING);
 			assertThat(this.runs.awaitChild("parent", 1, "child")).isFalse();
-		}
-
-		@Test
-		void awaitEventParksTheRunAndAMatchingLaterEventMakesItDue() {
-			insert("run-1", LONG_LEASE);
-			assertThat(this.waits.awaitEvent("run-1", 1, "approval", "test/approved", "data.doc", "s:42",
-					Duration.ofMinutes(5)))
-				.isTrue();
-			RunRecord waiting = this.runs.find("run-1");
-			assertThat(waiting.status()).isEqualTo(RunStatus.WAITING);
-			assertThat(waiting.leaseOwner()).isNull();
-			EventWait wait = this.waits.find("run-1", "approval");
-			assertThat(this.waits.findByRun("run-1")).containsExactly(wait);
-			assertThat(wait.expiresAt()).isCloseTo(wait.createdAt().plus(Duration.ofMinutes(5)),
-					within(1, ChronoUnit.SECONDS));
-			assertThat(this.waits.matchPaths(List.of("test/approved", "test/other")))
-				.containsExactly(Map.entry("test/approved", Set.of("data.doc")));
-			Instant after = wait.createdAt().plusMillis(1);
-			assertThat(this.waits.resolve("test/approved", "data.doc", "s:43", after, "{}")).isZero();
-			assertThat(this.waits.resolve("test/approved", "data.doc", "s:42", wait.createdAt().minusSeconds(1), "{}"))
-				.isZero();
-			assertThat(this.runs.find("run-1").status()).isEqualTo(RunStatus.WAITING);
-			assertThat(this.waits.resolve("test/approved", "data.doc", "s:42", after, "{\"id\":\"e\"}")).isOne();
-			assertThat(this.waits.find("run-1", "approval").resolvedEvent()).isEqualTo("{\"id\":\"e\"}");
-			assertThat(this.runs.find("run-1").status()).isEqualTo(RunStatus.SLEEPING);
-			assertThat(this.waits.resolve("test/approved", "data.doc", "s:42", after, "{}")).isZero();
-			assertThat(this.waits.matchPaths(List.of("test/approved"))).isEmpty();
-			this.waits.delete("run-1", "approval");
-			assertThat(this.waits.find("run-1", "approval")).isNull();
-		}
-
-		@Test
-		void waitingRunIsClaimedWhenItsWaitTimesOut() {
-			insert("run-1", LONG_LEASE);
-			this.waits.awaitEvent("run-1", 1, "approval", "test/approved", "data.doc", "s:42", Duration.ZERO);
-			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS)).extracting(RunRecord::runId)
-				.containsExactly("run-1");
 		}
 
 		private NewRun timedRun(String runId, String functionId, String eventName, Instant eventTime) {
