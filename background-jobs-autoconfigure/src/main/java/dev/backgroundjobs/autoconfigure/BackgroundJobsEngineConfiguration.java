@@ -25,11 +25,14 @@ import dev.backgroundjobs.engine.WorkerPool;
 import dev.backgroundjobs.function.FunctionRegistry;
 import dev.backgroundjobs.json.PayloadCodec;
 import dev.backgroundjobs.schedule.CronTicker;
+import dev.backgroundjobs.schedule.DatabaseClock;
+import dev.backgroundjobs.schedule.DatabaseClockSynchronizer;
 import dev.backgroundjobs.schedule.DueWorkPoller;
 import dev.backgroundjobs.schedule.EngineLifecycle;
 import dev.backgroundjobs.schedule.LeaseKeeper;
 import dev.backgroundjobs.jdbc.JdbcCheckpointStore;
 import dev.backgroundjobs.store.CheckpointStore;
+import dev.backgroundjobs.store.DatabaseTime;
 import dev.backgroundjobs.store.EventWaitStore;
 import dev.backgroundjobs.store.RunStore;
 import dev.backgroundjobs.store.StepStore;
@@ -84,14 +87,26 @@ class BackgroundJobsEngineConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	EngineSettings backgroundJobsEngineSettings(BackgroundJobsProperties properties, ObjectProvider<Clock> clock) {
+	DatabaseClockSynchronizer backgroundJobsDatabaseClock(ObjectProvider<Clock> clock, DatabaseTime databaseTime,
+			ScheduledExecutorService backgroundJobsScheduler) {
+		// The application's clock (or the JVM's) is corrected to the database's, so that
+		// cron ticks, sleeps and wait timeouts agree across instances whose clocks
+		// differ.
+		DatabaseClock databaseClock = new DatabaseClock(clock.getIfUnique(Clock::systemUTC), databaseTime);
+		return new DatabaseClockSynchronizer(databaseClock, backgroundJobsScheduler,
+				DatabaseClockSynchronizer.DEFAULT_INTERVAL);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	EngineSettings backgroundJobsEngineSettings(BackgroundJobsProperties properties,
+			DatabaseClockSynchronizer databaseClock) {
 		BackgroundJobsProperties.Retry retry = properties.getRetry();
 		Assert.isTrue(retry.getMaxRetries() >= 0, "background-jobs.retry.max-retries must not be negative");
 		RetryBackoff backoff = new RetryBackoff(retry.getInitialInterval(), retry.getMultiplier(),
 				retry.getMaxInterval(), retry.getJitter());
 		RetryBackoff infrastructure = new RetryBackoff(Duration.ofSeconds(1), 2, Duration.ofSeconds(30), 0.5);
-		return new EngineSettings(backoff, retry.getParkThreshold(), infrastructure,
-				clock.getIfUnique(Clock::systemUTC));
+		return new EngineSettings(backoff, retry.getParkThreshold(), infrastructure, databaseClock.clock());
 	}
 
 	@Bean
@@ -131,8 +146,8 @@ class BackgroundJobsEngineConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	RunDispatcher backgroundJobsRunDispatcher(WorkerPool pool, RunExecutor executor,
-			ScheduledExecutorService backgroundJobsScheduler) {
-		return new RunDispatcher(pool, executor, backgroundJobsScheduler);
+			ScheduledExecutorService backgroundJobsScheduler, EngineSettings settings) {
+		return new RunDispatcher(pool, executor, backgroundJobsScheduler, settings.infrastructureBackoff());
 	}
 
 	@Bean
@@ -144,13 +159,13 @@ class BackgroundJobsEngineConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	LeaseKeeper backgroundJobsLeaseKeeper(RunStore runStore, InstanceId instanceId,
+	LeaseKeeper backgroundJobsLeaseKeeper(RunStore runStore, RunDispatcher dispatcher, InstanceId instanceId,
 			BackgroundJobsProperties properties) {
 		BackgroundJobsProperties.Lease lease = properties.getLease();
 		Assert.isTrue(lease.getHeartbeatInterval().compareTo(lease.getDuration()) < 0,
 				"background-jobs.lease.heartbeat-interval (" + lease.getHeartbeatInterval()
 						+ ") must be shorter than background-jobs.lease.duration (" + lease.getDuration() + ")");
-		return new LeaseKeeper(runStore, instanceId.value(), lease.getDuration());
+		return new LeaseKeeper(runStore, dispatcher.heldRuns(), instanceId.value(), lease.getDuration());
 	}
 
 	@Bean

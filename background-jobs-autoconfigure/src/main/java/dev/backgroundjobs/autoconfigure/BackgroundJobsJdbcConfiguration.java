@@ -3,12 +3,15 @@ package dev.backgroundjobs.autoconfigure;
 import javax.sql.DataSource;
 
 import dev.backgroundjobs.jdbc.DatabaseDialect;
+import dev.backgroundjobs.jdbc.JdbcDatabaseTime;
 import dev.backgroundjobs.jdbc.JdbcDeadLetterStore;
 import dev.backgroundjobs.jdbc.JdbcEventWaitStore;
 import dev.backgroundjobs.jdbc.JdbcCheckpointStore;
 import dev.backgroundjobs.jdbc.JdbcRunStore;
 import dev.backgroundjobs.jdbc.JdbcStepStore;
+import dev.backgroundjobs.store.DatabaseTime;
 import dev.backgroundjobs.store.DeadLetterStore;
+import dev.backgroundjobs.store.EventLog;
 import dev.backgroundjobs.store.EventWaitStore;
 import dev.backgroundjobs.store.CheckpointStore;
 import dev.backgroundjobs.store.RunStore;
@@ -55,8 +58,14 @@ class BackgroundJobsJdbcConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	EventWaitStore backgroundJobsEventWaitStore(DataSource dataSource, DatabaseDialect dialect) {
-		return new JdbcEventWaitStore(dataSource, dialect, new DataSourceTransactionManager(dataSource));
+	EventWaitStore backgroundJobsEventWaitStore(DataSource dataSource, DatabaseDialect dialect, EventLog eventLog) {
+		return new JdbcEventWaitStore(dataSource, dialect, new DataSourceTransactionManager(dataSource), eventLog);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	DatabaseTime backgroundJobsDatabaseTime(DataSource dataSource, DatabaseDialect dialect) {
+		return new JdbcDatabaseTime(dataSource, dialect);
 	}
 
 	@Bean

@@ -12,11 +12,13 @@ import dev.backgroundjobs.kafka.BrokerConnectivity;
 import dev.backgroundjobs.kafka.DeadLetterPublisher;
 import dev.backgroundjobs.kafka.EventWaitConsumer;
 import dev.backgroundjobs.kafka.FunctionConsumers;
+import dev.backgroundjobs.kafka.KafkaEventLog;
 import dev.backgroundjobs.kafka.KafkaEventPublisher;
 import dev.backgroundjobs.kafka.ProducerWarmUp;
 import dev.backgroundjobs.kafka.TopicNames;
 import dev.backgroundjobs.kafka.TopicProvisioner;
 import dev.backgroundjobs.store.DeadLetterStore;
+import dev.backgroundjobs.store.EventLog;
 import dev.backgroundjobs.store.EventWaitStore;
 import dev.backgroundjobs.store.RunStore;
 import io.micrometer.observation.ObservationRegistry;
@@ -52,6 +54,12 @@ import org.springframework.util.backoff.ExponentialBackOff;
  */
 @Configuration(proxyBeanMethods = false)
 class BackgroundJobsKafkaConfiguration {
+
+	/**
+	 * Session timeout of the function consumers unless {@code spring.kafka.consumer}
+	 * properties set one: the broker's default {@code group.min.session.timeout.ms}.
+	 */
+	static final int DEFAULT_SESSION_TIMEOUT_MS = 6000;
 
 	@Bean
 	@ConditionalOnMissingBean
@@ -94,6 +102,11 @@ class BackgroundJobsKafkaConfiguration {
 		// Offsets are committed by the container once a poll's runs are recorded.
 		config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
 		config.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+		// A consumer that dies without leaving its group holds its partitions until its
+		// session times out: the broker's minimum instead of the client's 45 s default,
+		// so events on a crashed instance's partitions wait seconds, not a minute.
+		config.putIfAbsent(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, DEFAULT_SESSION_TIMEOUT_MS);
+		config.putIfAbsent(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, DEFAULT_SESSION_TIMEOUT_MS / 3);
 		config.remove(ConsumerConfig.GROUP_ID_CONFIG);
 		return new DefaultKafkaConsumerFactory<>(config);
 	}
@@ -124,6 +137,13 @@ class BackgroundJobsKafkaConfiguration {
 			@Qualifier("backgroundJobsKafkaTemplate") KafkaTemplate<String, byte[]> template,
 			TopicProvisioner provisioner, TopicNames topics) {
 		return new ProducerWarmUp(template, provisioner, topics);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	EventLog backgroundJobsEventLog(ObjectProvider<KafkaAdmin> kafkaAdmin, KafkaProperties kafkaProperties,
+			TopicNames topics, BackgroundJobsProperties properties) {
+		return new KafkaEventLog(admin(kafkaAdmin, kafkaProperties), topics, properties.getKafka().getSendTimeout());
 	}
 
 	@Bean

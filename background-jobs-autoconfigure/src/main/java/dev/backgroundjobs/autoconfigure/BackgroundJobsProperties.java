@@ -254,15 +254,16 @@ public class BackgroundJobsProperties {
 
 		/**
 		 * How long a run stays owned by an instance without a heartbeat. A run of a dead
-		 * instance is taken over by another after this.
+		 * instance is taken over by another after this, so it bounds the time to recover
+		 * from a crash.
 		 */
-		private Duration duration = Duration.ofSeconds(30);
+		private Duration duration = Duration.ofSeconds(8);
 
 		/**
 		 * How often an instance extends the leases of the runs it holds. Must be well
 		 * below the lease duration.
 		 */
-		private Duration heartbeatInterval = Duration.ofSeconds(10);
+		private Duration heartbeatInterval = Duration.ofSeconds(2);
 
 		public Duration getDuration() {
 			return this.duration;

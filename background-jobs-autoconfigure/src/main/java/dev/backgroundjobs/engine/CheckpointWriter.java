@@ -76,7 +76,8 @@ public final class CheckpointWriter implements AutoCloseable {
 	 * @param checkpoint the checkpoint
 	 * @return whether it was written; {@code false} if the run's version has changed
 	 * (another execution owns the run now)
-	 * @throws org.springframework.dao.DataAccessException if it could not be written
+	 * @throws RuntimeException if it could not be written: a {@code DataAccessException}
+	 * or a {@code TransactionException}, which {@link Faults#isTransient} tells apart
 	 * @throws RunInterruption.Abandoned if the calling thread is interrupted while it
 	 * waits; the checkpoint may still be written
 	 */

@@ -25,7 +25,6 @@ import io.micrometer.observation.Observation;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.core.log.LogAccessor;
-import org.springframework.dao.DataAccessException;
 import org.springframework.util.Assert;
 
 /**
@@ -41,6 +40,11 @@ import org.springframework.util.Assert;
  * from the run and step ids, so a publish repeated after a crash is deduplicated by the
  * event id like any other duplicate event. Steps that wait for another run or for an
  * event are left to {@link WaitingSteps}.
+ * <p>
+ * Outages never spend a step's retries: a checkpoint that fails transiently (see
+ * {@link Faults#isTransient}), at any point of its transaction, and a sent event that
+ * fails because the broker is unavailable abandon the execution, which resumes from its
+ * last checkpoint later. A checkpoint the database refuses for good fails the run.
  */
 final class DefaultStep implements Step {
 
@@ -105,10 +109,23 @@ final class DefaultStep implements Step {
 			throw new IllegalStateException("Step '" + id + "' of " + this.scope.describe()
 					+ " cannot send an event: no EventPublisher is available");
 		}
-		String eventId = execute(id, String.class,
-				(stepId) -> () -> events.send(Event.of(name, data).withId(derivedEventId("", stepId))));
+		String eventId = execute(id, String.class, (stepId) -> () -> send(events, stepId, name, data));
 		Assert.state(eventId != null, "A sent event has an id");
 		return eventId;
+	}
+
+	private String send(EventPublisher events, String stepId, String name, Object data) {
+		try {
+			return events.send(Event.of(name, data).withId(derivedEventId("", stepId)));
+		}
+		catch (RuntimeException ex) {
+			if (Faults.isTransient(ex)) {
+				throw new RunInterruption.Abandoned("Could not send event '" + name + "' in step '" + stepId + "' of "
+						+ this.scope.describe() + ": the broker is unavailable; the run resumes from its last "
+						+ "checkpoint without spending a retry", ex);
+			}
+			throw ex;
+		}
 	}
 
 	/**
@@ -169,9 +186,8 @@ final class DefaultStep implements Step {
 		try {
 			return action.get();
 		}
-		catch (DataAccessException ex) {
-			this.interruption = new RunInterruption.Abandoned("Could not record step '" + stepId + "' of "
-					+ this.scope.describe() + "; the run resumes from its last checkpoint", ex);
+		catch (RuntimeException ex) {
+			this.interruption = storeFailure("record step '" + stepId + "' of " + this.scope.describe(), stepId, ex);
 			throw this.interruption;
 		}
 	}
@@ -233,6 +249,8 @@ final class DefaultStep implements Step {
 
 	private String begin(String requestedId) {
 		Assert.hasText(requestedId, "'id' must not be empty");
+		Assert.isTrue(requestedId.indexOf('\u0000') < 0,
+				() -> "Step id '" + requestedId + "' of " + this.scope.describe() + " must not contain U+0000");
 		if (Thread.currentThread() != this.owner) {
 			throw new IllegalStateException("Step '" + requestedId + "' of " + this.scope.describe()
 					+ " was called from another thread; steps must run on the handler's thread");
@@ -344,14 +362,28 @@ final class DefaultStep implements Step {
 		try {
 			written = this.scope.checkpoints().write(new Checkpoint.StepSaved(step, this.scope.version()));
 		}
-		catch (DataAccessException ex) {
-			throw new RunInterruption.Abandoned("Could not checkpoint step '" + step.stepId() + "' of "
-					+ this.scope.describe() + "; the run resumes from its last checkpoint", ex);
+		catch (RuntimeException ex) {
+			throw storeFailure("checkpoint step '" + step.stepId() + "' of " + this.scope.describe(), step.stepId(),
+					ex);
 		}
 		if (!written) {
 			throw new RunInterruption.LeaseLost("Lost the lease of " + this.scope.describe()
 					+ " before checkpointing step '" + step.stepId() + "'; another instance owns the run now");
 		}
+	}
+
+	/**
+	 * Turns a failed write into the interruption that stops the run: an abandoned
+	 * execution when the failure is transient, a failed run when it is permanent.
+	 */
+	private static RunInterruption storeFailure(String action, String stepId, RuntimeException failure) {
+		if (Faults.isTransient(failure)) {
+			return new RunInterruption.Abandoned(
+					"Could not " + action + "; the run resumes from its last checkpoint without spending a retry",
+					failure);
+		}
+		return new RunInterruption.Failed("Could not " + action + ": the database refused it for good", stepId,
+				failure);
 	}
 
 	<T> @Nullable T decode(StepRecord step, Class<T> type) {

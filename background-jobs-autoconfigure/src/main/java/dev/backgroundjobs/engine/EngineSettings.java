@@ -11,8 +11,9 @@ import org.springframework.util.Assert;
  * @param backoff waits between the attempts of a failing step, and of a failing handler
  * @param parkThreshold backoffs longer than this park the run in the database and free
  * the worker; shorter ones wait on the worker
- * @param infrastructureBackoff waits before retrying a run whose checkpoint could not be
- * written because the database was unreachable; does not spend the run's retries
+ * @param infrastructureBackoff waits before a run is dispatched again after its execution
+ * was abandoned (the database or the broker unreachable) or ended with an unexpected
+ * failure, growing with each consecutive one; does not spend the run's retries
  * @param clock the clock for step timings
  */
 public record EngineSettings(RetryBackoff backoff, Duration parkThreshold, RetryBackoff infrastructureBackoff,

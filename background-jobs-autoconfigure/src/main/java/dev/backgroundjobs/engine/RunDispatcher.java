@@ -8,10 +8,25 @@ import java.util.concurrent.TimeUnit;
 import dev.backgroundjobs.store.RunRecord;
 
 import org.springframework.core.log.LogAccessor;
+import org.springframework.util.Assert;
 
 /**
  * Hands claimed runs to the worker pool, and hands back later the runs whose execution
- * stopped because the database could not be reached.
+ * stopped because the infrastructure failed.
+ * <p>
+ * It owns the {@link HeldRuns}: a run is held from the moment it is dispatched until its
+ * execution ends without a redispatch, so the lease heartbeat extends the leases of these
+ * runs and of no other.
+ * <p>
+ * No run is dropped: when an execution ends because the database or the broker could not
+ * be reached, or with any exception that escaped the {@link RunExecutor} (a bug, a
+ * failing store), the run stays held and is dispatched again on this instance after the
+ * infrastructure backoff, which grows with each consecutive failure. Redispatching here
+ * rather than releasing the run to the poller keeps the lease, so no other instance
+ * restarts the run meanwhile, and the wait is the backoff rather than the lease. Only a
+ * shutdown or a {@link VirtualMachineError} gives a run up: it is no longer held, so its
+ * lease is released or lapses, and the due-work poller of some instance resumes it from
+ * its last checkpoint.
  */
 public final class RunDispatcher {
 
@@ -23,16 +38,28 @@ public final class RunDispatcher {
 
 	private final ScheduledExecutorService scheduler;
 
+	private final RetryBackoff infrastructureBackoff;
+
+	private final HeldRuns heldRuns = new HeldRuns();
+
 	/**
 	 * Creates a dispatcher.
 	 * @param pool the worker pool
 	 * @param executor executes runs
 	 * @param scheduler schedules delayed re-dispatch
+	 * @param infrastructureBackoff the wait before a run whose execution failed for
+	 * reasons other than its own code is dispatched again
 	 */
-	public RunDispatcher(WorkerPool pool, RunExecutor executor, ScheduledExecutorService scheduler) {
+	public RunDispatcher(WorkerPool pool, RunExecutor executor, ScheduledExecutorService scheduler,
+			RetryBackoff infrastructureBackoff) {
+		Assert.notNull(pool, "'pool' must not be null");
+		Assert.notNull(executor, "'executor' must not be null");
+		Assert.notNull(scheduler, "'scheduler' must not be null");
+		Assert.notNull(infrastructureBackoff, "'infrastructureBackoff' must not be null");
 		this.pool = pool;
 		this.executor = executor;
 		this.scheduler = scheduler;
+		this.infrastructureBackoff = infrastructureBackoff;
 	}
 
 	/**
@@ -41,22 +68,16 @@ public final class RunDispatcher {
 	 * @param fresh whether the run was just recorded and has no steps yet
 	 */
 	public void dispatch(RunRecord run, boolean fresh) {
-		boolean accepted = this.pool.submit(() -> {
-			Duration retryIn = this.executor.execute(run, fresh);
-			if (retryIn != null && !this.pool.isShutdown()) {
-				try {
-					this.scheduler.schedule(() -> dispatch(run, false), retryIn.toMillis(), TimeUnit.MILLISECONDS);
-				}
-				catch (RejectedExecutionException ex) {
-					// Shutting down: the run's lease is released or expires, and another
-					// instance resumes it from its last checkpoint.
-					logger.debug(() -> "Not retrying run " + run.runId() + " on this instance: it is shutting down");
-				}
-			}
-		});
-		if (!accepted) {
-			logger.debug(() -> "Worker pool is shut down; run " + run.runId() + " is left to its lease");
-		}
+		this.heldRuns.hold(run.runId());
+		submit(run, fresh, 0);
+	}
+
+	/**
+	 * Returns the runs this instance holds.
+	 * @return the held runs
+	 */
+	public HeldRuns heldRuns() {
+		return this.heldRuns;
 	}
 
 	/**
@@ -65,6 +86,52 @@ public final class RunDispatcher {
 	 */
 	public WorkerPool pool() {
 		return this.pool;
+	}
+
+	private void submit(RunRecord run, boolean fresh, int failures) {
+		if (!this.pool.submit(() -> execute(run, fresh, failures))) {
+			this.heldRuns.release(run.runId());
+			logger.debug(() -> "Worker pool is shut down; run " + run.runId() + " is left to its lease");
+		}
+	}
+
+	private void execute(RunRecord run, boolean fresh, int failures) {
+		boolean retry;
+		try {
+			retry = this.executor.execute(run, fresh);
+		}
+		catch (Throwable ex) {
+			if (ex instanceof VirtualMachineError error) {
+				this.heldRuns.release(run.runId());
+				throw error;
+			}
+			logger.error(ex, () -> "Unexpected failure while executing run " + run.runId() + " of function '"
+					+ run.functionId() + "'; it resumes from its last checkpoint later");
+			retry = true;
+		}
+		if (retry) {
+			retryLater(run, failures + 1);
+		}
+		else {
+			this.heldRuns.release(run.runId());
+		}
+	}
+
+	private void retryLater(RunRecord run, int failures) {
+		if (this.pool.isShutdown()) {
+			this.heldRuns.release(run.runId());
+			return;
+		}
+		Duration delay = this.infrastructureBackoff.delayAfter(failures);
+		try {
+			this.scheduler.schedule(() -> submit(run, false, failures), delay.toMillis(), TimeUnit.MILLISECONDS);
+		}
+		catch (RejectedExecutionException ex) {
+			// Shutting down: the run's lease is released or expires, and another
+			// instance resumes it from its last checkpoint.
+			this.heldRuns.release(run.runId());
+			logger.debug(() -> "Not retrying run " + run.runId() + " on this instance: it is shutting down");
+		}
 	}
 
 }

@@ -23,7 +23,6 @@ import io.micrometer.observation.Observation;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.core.log.LogAccessor;
-import org.springframework.dao.DataAccessException;
 
 /**
  * Executes one claimed run on the calling worker thread: marks it running (unless it was
@@ -34,6 +33,12 @@ import org.springframework.dao.DataAccessException;
  * <p>
  * Every write is fenced by the version the run was claimed with, so an execution that
  * lost its lease stops without overwriting the newer one.
+ * <p>
+ * Failures of the infrastructure are told apart by {@link Faults#isTransient}: a
+ * transient one (the database or the broker unreachable, a commit whose outcome is
+ * unknown) abandons the execution, spending no retry, and the caller executes the run
+ * again later from its last checkpoint; a permanent one (a value the database refuses)
+ * fails the run with a dead letter, as retrying it could only fail the same way again.
  */
 public final class RunExecutor {
 
@@ -93,22 +98,22 @@ public final class RunExecutor {
 	 * @param run the run with the version this instance holds
 	 * @param fresh whether the run was just recorded, as started and with no steps, so
 	 * neither a start nor its steps need to be read or written
-	 * @return {@code null} when the execution ended (completed, parked, failed or lost
-	 * its lease), or the delay after which it should be retried because the database
-	 * could not be reached
+	 * @return whether the run must be executed again later, because the execution was
+	 * abandoned on a transient failure of the database or the broker; {@code false} when
+	 * the execution ended (completed, parked, failed or lost its lease)
 	 */
-	public @Nullable Duration execute(RunRecord run, boolean fresh) {
+	public boolean execute(RunRecord run, boolean fresh) {
 		LogContext.put(LogContext.RUN_ID, run.runId());
 		LogContext.put(LogContext.FUNCTION_ID, run.functionId());
 		try {
 			if (!fresh && !this.runStore.start(run.runId(), run.version())) {
 				logger.debug(() -> "Run " + run.runId() + " is no longer leased to this instance; skipped");
-				return null;
+				return false;
 			}
 			FunctionDefinition function = this.functions.find(run.functionId());
 			if (function == null) {
 				fail(run, null, "No function '" + run.functionId() + "' is registered in this application");
-				return null;
+				return false;
 			}
 			List<StepRecord> steps = fresh ? List.of() : this.stepStore.findSteps(run.runId());
 			Observation observation = this.observations.startRun(run);
@@ -118,16 +123,22 @@ public final class RunExecutor {
 			finally {
 				observation.stop();
 			}
-			return null;
+			return false;
 		}
 		catch (RunInterruption.Abandoned ex) {
 			logger.warn(ex.getCause(), ex::getMessage);
-			return this.settings.infrastructureBackoff().delayAfter(1);
+			return true;
 		}
-		catch (DataAccessException ex) {
-			logger.warn(ex, () -> "Database unavailable while executing run " + run.runId() + " of function '"
-					+ run.functionId() + "'; it resumes from its last checkpoint");
-			return this.settings.infrastructureBackoff().delayAfter(1);
+		catch (RuntimeException ex) {
+			if (Faults.isTransient(ex)) {
+				logger.warn(ex, () -> "Database or broker unavailable while executing run " + run.runId()
+						+ " of function '" + run.functionId() + "'; it resumes from its last checkpoint");
+				return true;
+			}
+			// Trying again would fail the same way: fail the run, which a replay resumes.
+			fail(run, null, "Could not execute run " + run.runId() + " of function '" + run.functionId() + "': "
+					+ ErrorSummary.of(ex));
+			return false;
 		}
 		finally {
 			LogContext.remove(LogContext.RUN_ID);
@@ -210,6 +221,10 @@ public final class RunExecutor {
 		}
 		else if (interruption instanceof RunInterruption.LeaseLost) {
 			logger.warn(interruption::getMessage);
+		}
+		else if (interruption instanceof RunInterruption.Failed failed) {
+			logger.warn(failed.getCause(), failed::getMessage);
+			fail(run, failed.stepId(), failed.getMessage() + "\n" + ErrorSummary.of(failed.getCause()));
 		}
 		else {
 			throw interruption;

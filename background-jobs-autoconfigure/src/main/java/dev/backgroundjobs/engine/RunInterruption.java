@@ -4,10 +4,12 @@ import java.time.Duration;
 
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.util.Assert;
+
 /**
  * Unwinds a handler when its run must stop executing on this worker: to park for a retry
- * backoff or a sleep, to wait for an invoked run, because the lease was lost, or because
- * the infrastructure failed.
+ * backoff or a sleep, to wait for an invoked run, because the lease was lost, because the
+ * infrastructure failed, or because the database refused for good to record it.
  * <p>
  * It extends {@link Error} so that handler code catching {@code Exception} around a step
  * does not swallow it; the step also remembers it, so the run stops correctly even if the
@@ -118,6 +120,33 @@ public abstract sealed class RunInterruption extends Error {
 
 		LeaseLost(String message) {
 			super(message, null);
+		}
+
+	}
+
+	/**
+	 * The database permanently refused to record a step or the run (a value it cannot
+	 * store): retrying cannot succeed, so the run fails with a dead letter, without
+	 * waiting for the step's retries.
+	 */
+	static final class Failed extends RunInterruption {
+
+		private final @Nullable String stepId;
+
+		Failed(String message, @Nullable String stepId, Throwable cause) {
+			super(message, cause);
+			this.stepId = stepId;
+		}
+
+		@Nullable String stepId() {
+			return this.stepId;
+		}
+
+		@Override
+		public synchronized Throwable getCause() {
+			Throwable cause = super.getCause();
+			Assert.state(cause != null, "A permanent failure has a cause");
+			return cause;
 		}
 
 	}

@@ -23,6 +23,11 @@ import org.springframework.util.Assert;
  * {@link #isSaturated()} or {@link #availableCapacity()} to stop taking more, and
  * register a {@link #onCapacityAvailable listener} to resume. The thread that created the
  * pool owns its lifecycle; every other method is safe from any thread.
+ * <p>
+ * A task owns its failures: the pool cannot retry a task it knows nothing about, so the
+ * {@link RunDispatcher}'s tasks catch everything and dispatch their run again; a task
+ * that throws anyway is logged. A task the executor refuses to start stays in the backlog
+ * and is tried again when the next task is submitted or finishes.
  */
 public final class WorkerPool {
 
@@ -174,9 +179,12 @@ public final class WorkerPool {
 				this.executor.execute(() -> runTask(task));
 			}
 			catch (RuntimeException ex) {
+				// Not started: keep it rather than lose the run it carries.
+				this.backlog.add(task);
+				this.backlogSize.incrementAndGet();
 				this.permits.release();
-				logger.error(ex, "Worker executor rejected a task");
-				throw ex;
+				logger.error(ex, "Worker executor rejected a task; it stays queued");
+				return;
 			}
 		}
 	}
@@ -188,7 +196,7 @@ public final class WorkerPool {
 			task.run();
 		}
 		catch (Throwable ex) {
-			logger.error(ex, "Unexpected failure in a worker");
+			logger.error(ex, "Unexpected failure of a task in a worker");
 		}
 		finally {
 			this.workers.remove(thread);

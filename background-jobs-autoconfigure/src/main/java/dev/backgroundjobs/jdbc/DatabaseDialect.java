@@ -103,21 +103,22 @@ public enum DatabaseDialect {
 	}
 
 	/**
-	 * Whether {@link #insertIgnoringDuplicates} makes a batch skip rows that violate a
-	 * primary or unique key. When it does not, the statement must be run row by row and a
-	 * duplicate key exception skips the row.
-	 * @return whether duplicates are skipped by the statement itself
+	 * Whether a multi-row insert that skips duplicates can return the keys of the rows it
+	 * inserted ({@code INSERT … ON CONFLICT DO NOTHING RETURNING}), so that one statement
+	 * both inserts and tells which rows were new. Elsewhere each row is inserted on its
+	 * own and its update count tells.
+	 * @return whether insert-ignore with {@code RETURNING} is supported
 	 */
-	public boolean ignoresDuplicates() {
-		return this != H2;
+	public boolean supportsInsertReturning() {
+		return this == POSTGRESQL;
 	}
 
 	/**
 	 * Turns an {@code INSERT INTO} statement into one that skips rows that violate a
 	 * primary or unique key: {@code ON CONFLICT DO NOTHING} on PostgreSQL,
 	 * {@code INSERT IGNORE} on MariaDB and MySQL (callers validate lengths first, as
-	 * {@code IGNORE} also turns data errors into warnings). Unchanged on H2, see
-	 * {@link #ignoresDuplicates()}.
+	 * {@code IGNORE} also turns data errors into warnings). Unchanged on H2, where each
+	 * row is inserted on its own and a duplicate key exception skips it.
 	 * @param insert an {@code INSERT INTO} statement
 	 * @return the statement
 	 */

@@ -96,15 +96,6 @@ public class JdbcRunStore implements RunStore {
 			UPDATE bj_runs SET status = 'SLEEPING', wake_at = ${now} WHERE run_id = :runId AND status = 'WAITING'
 			""";
 
-	private static final String SELECT_EXISTING_RUN_IDS = """
-			SELECT run_id FROM bj_runs WHERE run_id IN (:runIds)
-			""";
-
-	private static final String SELECT_FRESH_RUN_IDS = """
-			SELECT run_id FROM bj_runs
-			WHERE run_id IN (:runIds) AND lease_owner = :owner AND version = 1 AND attempt = 1
-			""";
-
 	private static final String FIND_RUN = "SELECT " + RUN_COLUMNS + " FROM bj_runs WHERE run_id = :runId";
 
 	private static final String FIND_RUNS_BY_ID = "SELECT " + RUN_COLUMNS + " FROM bj_runs WHERE run_id IN (:runIds)";
@@ -148,6 +139,12 @@ public class JdbcRunStore implements RunStore {
 	private static final String SELECT_LEASED = """
 			SELECT run_id FROM bj_runs
 			WHERE lease_owner = :owner AND status IN ('QUEUED', 'RUNNING')
+			FOR UPDATE SKIP LOCKED
+			""";
+
+	private static final String SELECT_HELD = """
+			SELECT run_id FROM bj_runs
+			WHERE run_id IN (:runIds) AND lease_owner = :owner AND status IN ('QUEUED', 'RUNNING')
 			FOR UPDATE SKIP LOCKED
 			""";
 
@@ -288,29 +285,25 @@ public class JdbcRunStore implements RunStore {
 		List<NewRun> ordered = runs.stream()
 			.sorted(Comparator.comparing(NewRun::functionId).thenComparing(NewRun::eventId))
 			.toList();
-		if (this.support.dialect() == DatabaseDialect.POSTGRESQL) {
+		if (this.support.dialect().supportsInsertReturning()) {
 			return insertReturningInserted(runs, ordered, owner, lease);
 		}
-		List<String> runIds = ordered.stream().map(NewRun::runId).distinct().toList();
+		// Each row's own update count says whether this transaction inserted it: a
+		// concurrent transaction inserting the same run (another consumer thread of this
+		// instance, with the same owner) makes the insert wait for its outcome and then
+		// skip the row, so exactly one of them counts it. Reading the rows back cannot
+		// tell the two apart.
 		List<String> inserted = this.support.transactions().execute((status) -> {
-			Set<String> existing = new HashSet<>(this.support.jdbc()
-				.sql(SELECT_EXISTING_RUN_IDS)
-				.param("runIds", runIds)
-				.query(String.class)
-				.list());
-			insertIgnoringDuplicates(ordered, owner, lease);
-			// A row with one of our ids, our lease and a fresh version that did not exist
-			// before the insert is one this transaction wrote.
-			Set<String> fresh = new HashSet<>(this.support.jdbc()
-				.sql(SELECT_FRESH_RUN_IDS)
-				.param("runIds", runIds)
-				.param("owner", owner)
-				.query(String.class)
-				.list());
-			fresh.removeAll(existing);
-			return runs.stream().map(NewRun::runId).filter(fresh::remove).toList();
+			List<String> mine = new ArrayList<>();
+			for (NewRun run : ordered) {
+				if (insertIgnoringDuplicate(this.insertRun, insertParameters(run, owner, lease))) {
+					mine.add(run.runId());
+				}
+			}
+			return mine;
 		});
-		return (inserted != null) ? inserted : List.of();
+		Set<String> mine = (inserted != null) ? new HashSet<>(inserted) : new HashSet<>();
+		return runs.stream().map(NewRun::runId).filter(mine::remove).toList();
 	}
 
 	/**
@@ -342,29 +335,11 @@ public class JdbcRunStore implements RunStore {
 		return runs.stream().map(NewRun::runId).filter(inserted::remove).toList();
 	}
 
-	private void insertIgnoringDuplicates(List<NewRun> runs, String owner, Duration lease) {
-		SqlParameterSource[] batch = runs.stream()
-			.map((run) -> insertParameters(run, owner, lease))
-			.toArray(SqlParameterSource[]::new);
-		if (this.support.dialect().ignoresDuplicates()) {
-			this.support.template().batchUpdate(this.insertRun, batch);
-			return;
-		}
-		for (SqlParameterSource parameters : batch) {
-			try {
-				this.support.template().update(this.insertRun, parameters);
-			}
-			catch (DuplicateKeyException ex) {
-				// Recorded already (or concurrently): skip, as insert-ignore would
-			}
-		}
-	}
-
 	private MapSqlParameterSource insertParameters(NewRun run, String owner, Duration lease) {
 		return new MapSqlParameterSource().addValue("runId", run.runId())
-			.addValue("functionId", run.functionId())
-			.addValue("eventId", run.eventId())
-			.addValue("eventName", run.eventName())
+			.addValue("functionId", JdbcStoreSupport.storable(run.functionId()))
+			.addValue("eventId", JdbcStoreSupport.storable(run.eventId()))
+			.addValue("eventName", JdbcStoreSupport.storable(run.eventName()))
 			.addValue("eventData", run.eventData(), Types.VARCHAR)
 			.addValue("eventTime", this.support.bind(run.eventTime()))
 			.addValue("owner", owner)
@@ -437,27 +412,38 @@ public class JdbcRunStore implements RunStore {
 	}
 
 	@Override
-	public int extendLeases(String owner, Duration lease) {
-		return updateLeased(owner, EXTEND_LEASES, lease);
+	public int extendLeases(String owner, Collection<String> runIds, Duration lease) {
+		Assert.hasText(owner, "'owner' must not be empty");
+		Assert.notNull(runIds, "'runIds' must not be null");
+		int count = 0;
+		for (List<String> chunk : JdbcStoreSupport.chunks(List.copyOf(new LinkedHashSet<>(runIds)),
+				JdbcStoreSupport.MAX_LIST_SIZE)) {
+			count += updateLeased(owner, EXTEND_LEASES, lease,
+					() -> this.support.jdbc()
+						.sql(SELECT_HELD)
+						.param("owner", owner)
+						.param("runIds", chunk)
+						.query(String.class)
+						.list());
+		}
+		return count;
 	}
 
 	@Override
 	public int releaseLeases(String owner) {
-		return updateLeased(owner, RELEASE_LEASES, Duration.ZERO);
+		return updateLeased(owner, RELEASE_LEASES, Duration.ZERO,
+				() -> this.support.jdbc().sql(SELECT_LEASED).param("owner", owner).query(String.class).list());
 	}
 
 	/**
-	 * Updates the runs leased to an owner, skipping rows another transaction holds (a
-	 * checkpoint batch locks its runs in id order; an unordered update of the same rows
-	 * could deadlock with it). A skipped run keeps its lease until the next heartbeat.
+	 * Updates the runs leased to an owner that a locking query selects, skipping rows
+	 * another transaction holds (a checkpoint batch locks its runs in id order; an
+	 * unordered update of the same rows could deadlock with it). A skipped run keeps its
+	 * lease until the next heartbeat.
 	 */
-	private int updateLeased(String owner, String update, Duration lease) {
+	private int updateLeased(String owner, String update, Duration lease, Supplier<List<String>> lockLeased) {
 		Integer updated = this.support.transactions().execute((status) -> {
-			List<String> runIds = this.support.jdbc()
-				.sql(SELECT_LEASED)
-				.param("owner", owner)
-				.query(String.class)
-				.list();
+			List<String> runIds = lockLeased.get();
 			int count = 0;
 			for (List<String> chunk : JdbcStoreSupport.chunks(runIds, JdbcStoreSupport.MAX_LIST_SIZE)) {
 				count += this.support.jdbc()
@@ -573,23 +559,25 @@ public class JdbcRunStore implements RunStore {
 	@Override
 	public boolean park(String runId, long version, Duration delay, @Nullable String error, int handlerFailures) {
 		return fenced(PARK, runId, version).param("delayMillis", delay.toMillis())
-			.param("error", error, Types.VARCHAR)
+			.param("error", JdbcStoreSupport.storable(error), Types.VARCHAR)
 			.param("handlerFailures", handlerFailures)
 			.update() == 1;
 	}
 
 	@Override
 	public boolean fail(String runId, long version, @Nullable String stepId, String error) {
+		String storedError = JdbcStoreSupport.storable(error);
 		Boolean failed = this.support.transactions().execute((status) -> {
-			if (!finish(runId, () -> fenced(FAIL, runId, version).param("error", error, Types.VARCHAR).update() == 1)) {
+			if (!finish(runId,
+					() -> fenced(FAIL, runId, version).param("error", storedError, Types.VARCHAR).update() == 1)) {
 				return false;
 			}
 			this.support.jdbc().sql(DELETE_DEAD_LETTER).param("runId", runId).update();
 			this.support.jdbc()
 				.sql(this.support.render(INSERT_DEAD_LETTER))
 				.param("runId", runId)
-				.param("stepId", stepId, Types.VARCHAR)
-				.param("error", error, Types.VARCHAR)
+				.param("stepId", JdbcStoreSupport.storable(stepId), Types.VARCHAR)
+				.param("error", storedError, Types.VARCHAR)
 				.update();
 			return true;
 		});

@@ -81,11 +81,12 @@ public class JdbcStepStore implements StepStore {
 	}
 
 	static MapSqlParameterSource parameters(JdbcStoreSupport support, StepRecord step) {
-		return new MapSqlParameterSource("run_id", step.runId()).addValue("step_id", step.stepId())
+		return new MapSqlParameterSource("run_id", step.runId())
+			.addValue("step_id", JdbcStoreSupport.storable(step.stepId()))
 			.addValue("status", step.status().name())
 			.addValue("attempts", step.attempts())
-			.addValue("output", step.output(), Types.VARCHAR)
-			.addValue("error", step.error(), Types.VARCHAR)
+			.addValue("output", JdbcStoreSupport.storable(step.output()), Types.VARCHAR)
+			.addValue("error", JdbcStoreSupport.storable(step.error()), Types.VARCHAR)
 			.addValue("started_at", support.bind(step.startedAt()))
 			.addValue("finished_at", support.bind(step.finishedAt()));
 	}

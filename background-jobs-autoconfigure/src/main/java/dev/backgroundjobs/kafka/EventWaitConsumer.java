@@ -32,9 +32,9 @@ import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
  * all traffic, so the container runs only while some run waits for an event: a check
  * every {@link Settings#checkInterval()} starts it when an open wait exists and stops it
  * once none has existed for {@link Settings#idleTimeout()}. Nothing is missed while it is
- * stopped: it resumes from its group's committed offsets, skipping (by record timestamp,
- * see {@link SkipToOldestWait}) only events published well before the oldest open wait
- * began, which cannot resolve it.
+ * stopped: it resumes from its group's committed offsets, skipping (by offset, see
+ * {@link SkipToOldestWait}) only events that reached the broker before every open wait
+ * for their name began, which cannot resolve them.
  * <p>
  * State: the container and the time an open wait was last seen are guarded by this
  * object's lock; the check runs on a thread of its own.
@@ -178,7 +178,7 @@ public final class EventWaitConsumer implements SmartLifecycle {
 		properties.setAckMode(ContainerProperties.AckMode.TIME);
 		properties.setAckTime(COMMIT_INTERVAL.toMillis());
 		properties.setMessageListener(new EventWaitListener(this.waits, this.codec));
-		properties.setConsumerRebalanceListener(new SkipToOldestWait(this.waits));
+		properties.setConsumerRebalanceListener(new SkipToOldestWait(this.waits, this.topics));
 		// Topics of new event names appear at run time: find them within seconds.
 		properties.getKafkaConsumerProperties()
 			.putAll(Map.of(ConsumerConfig.METADATA_MAX_AGE_CONFIG, "3000", ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,

@@ -1,5 +1,6 @@
 package dev.backgroundjobs.kafka;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -9,6 +10,8 @@ import java.util.Set;
 import dev.backgroundjobs.json.MatchExpression;
 import dev.backgroundjobs.json.PayloadCodec;
 import dev.backgroundjobs.store.EventWaitStore;
+import dev.backgroundjobs.store.EventWaitStore.Arrival;
+import dev.backgroundjobs.store.EventWaitStore.Resolution;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -21,8 +24,25 @@ import org.springframework.kafka.listener.BatchMessageListener;
  * which paths the open waits read from events of the poll's names; each event then costs
  * one indexed lookup per path, and none when no run waits for its name. Records that are
  * not events are ignored: the function consumers dead-letter them.
+ * <p>
+ * The query runs after the poll, so it sees every wait that began before any event of the
+ * poll reached the broker: a wait's row is visible before the wait reads where the log
+ * ends (see {@link EventWaitStore}). Which of the matched waits an event resolves is
+ * decided by its offset against each wait's start, never by a timestamp. A matched wait
+ * still being recorded (no start yet) is waited for, for at most
+ * {@link #PENDING_PATIENCE} per poll; after that it is restarted, which makes it begin
+ * after this event.
  */
 final class EventWaitListener implements BatchMessageListener<String, byte[]> {
+
+	/**
+	 * Longest a poll waits for matched waits to record their start: far longer than the
+	 * few milliseconds between a wait's two transactions, far shorter than the consumer's
+	 * poll interval limit.
+	 */
+	static final Duration PENDING_PATIENCE = Duration.ofSeconds(1);
+
+	private static final Duration PENDING_CHECK_INTERVAL = Duration.ofMillis(10);
 
 	private static final LogAccessor logger = new LogAccessor(EventWaitListener.class);
 
@@ -37,12 +57,12 @@ final class EventWaitListener implements BatchMessageListener<String, byte[]> {
 
 	@Override
 	public void onMessage(List<ConsumerRecord<String, byte[]>> records) {
-		List<IncomingEvent> events = new ArrayList<>();
+		List<ReadEvent> events = new ArrayList<>();
 		Set<String> names = new LinkedHashSet<>();
 		for (ConsumerRecord<String, byte[]> record : records) {
 			try {
 				IncomingEvent event = IncomingEvent.from(record, this.codec);
-				events.add(event);
+				events.add(new ReadEvent(event, record.partition(), record.offset()));
 				names.add(event.name());
 			}
 			catch (PoisonRecordException ex) {
@@ -53,27 +73,50 @@ final class EventWaitListener implements BatchMessageListener<String, byte[]> {
 		if (pathsByName.isEmpty()) {
 			return;
 		}
-		for (IncomingEvent event : events) {
-			Set<String> paths = pathsByName.get(event.name());
+		long deadline = System.nanoTime() + PENDING_PATIENCE.toNanos();
+		for (ReadEvent event : events) {
+			Set<String> paths = pathsByName.get(event.event().name());
 			if (paths != null) {
-				resolve(event, paths);
+				resolve(event, paths, deadline);
 			}
 		}
 	}
 
-	private void resolve(IncomingEvent event, Set<String> paths) {
+	private void resolve(ReadEvent read, Set<String> paths, long deadline) {
+		IncomingEvent event = read.event();
 		JsonNode data = this.codec.mapper().readTree(event.dataJson());
-		String json = null;
+		Arrival arrival = null;
 		for (String path : paths) {
 			String value = MatchExpression.valueAt(data, path);
 			if (value != null) {
-				json = (json != null) ? json : toJson(event, data);
-				int resolved = this.waits.resolve(event.name(), path, value, event.timestamp(), json);
+				arrival = (arrival != null) ? arrival
+						: new Arrival(event.name(), read.partition(), read.offset(), toJson(event, data));
+				Resolution resolution = this.waits.resolve(arrival, path, value, false);
+				while (resolution.pending() > 0) {
+					boolean patient = System.nanoTime() < deadline && pause();
+					if (!patient) {
+						logger.debug(() -> "Restarting waits for event '" + event.name() + "' that did not record "
+								+ "their start within " + PENDING_PATIENCE.toMillis() + " ms");
+					}
+					resolution = this.waits.resolve(arrival, path, value, !patient);
+				}
+				int resolved = resolution.resolved();
 				if (resolved > 0) {
 					logger.debug(() -> "Event " + event.id() + " '" + event.name() + "' resumed " + resolved
 							+ " waiting runs");
 				}
 			}
+		}
+	}
+
+	private static boolean pause() {
+		try {
+			Thread.sleep(PENDING_CHECK_INTERVAL.toMillis());
+			return true;
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			return false;
 		}
 	}
 
@@ -84,6 +127,13 @@ final class EventWaitListener implements BatchMessageListener<String, byte[]> {
 		json.put("timestamp", event.timestamp().toString());
 		json.set("data", data);
 		return json.toString();
+	}
+
+	/**
+	 * An event and where it was read.
+	 */
+	private record ReadEvent(IncomingEvent event, int partition, long offset) {
+
 	}
 
 }

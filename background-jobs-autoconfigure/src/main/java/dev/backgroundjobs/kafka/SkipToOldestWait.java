@@ -1,14 +1,12 @@
 package dev.backgroundjobs.kafka;
 
-import java.time.Duration;
-import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
 
+import dev.backgroundjobs.store.EventLogPosition;
 import dev.backgroundjobs.store.EventWaitStore;
 import org.apache.kafka.clients.consumer.Consumer;
-import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.TopicPartition;
 
 import org.springframework.core.log.LogAccessor;
@@ -16,26 +14,25 @@ import org.springframework.kafka.listener.ConsumerAwareRebalanceListener;
 
 /**
  * Moves the event-wait consumer past events that cannot resolve any open wait when it is
- * assigned partitions: a wait is resolved only by an event published after it began, so a
- * partition whose position is older than the oldest open wait (less a margin for the
- * clocks of publishers and database) skips ahead to the first record after that time. It
- * only ever moves forward; without open waits, or when the lookup fails, the consumer
- * reads from its committed offsets as usual.
+ * assigned partitions: a wait is resolved only by an event at or past the position where
+ * it began, so a partition skips ahead to the earliest start of the open waits for its
+ * event name, or to its end when no run waits for that name. It only ever moves forward;
+ * when the lookup fails, the consumer reads from its committed offsets as usual.
+ * <p>
+ * The end is read before the waits: a wait that is not visible yet begins later, at an
+ * end read after its row commits, so it cannot begin before the position skipped to.
  */
 final class SkipToOldestWait implements ConsumerAwareRebalanceListener {
-
-	/**
-	 * How much older than the oldest open wait an event may look and still be read: room
-	 * for clock differences between publishers and the database.
-	 */
-	static final Duration CLOCK_MARGIN = Duration.ofMinutes(1);
 
 	private static final LogAccessor logger = new LogAccessor(SkipToOldestWait.class);
 
 	private final EventWaitStore waits;
 
-	SkipToOldestWait(EventWaitStore waits) {
+	private final TopicNames topics;
+
+	SkipToOldestWait(EventWaitStore waits, TopicNames topics) {
 		this.waits = waits;
+		this.topics = topics;
 	}
 
 	@Override
@@ -44,21 +41,20 @@ final class SkipToOldestWait implements ConsumerAwareRebalanceListener {
 			return;
 		}
 		try {
-			Instant oldest = this.waits.oldestOpenWait();
-			if (oldest == null) {
-				return;
-			}
-			long from = oldest.minus(CLOCK_MARGIN).toEpochMilli();
-			Map<TopicPartition, Long> times = new HashMap<>();
-			partitions.forEach((partition) -> times.put(partition, from));
-			Map<TopicPartition, OffsetAndTimestamp> offsets = consumer.offsetsForTimes(times);
+			Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+			Map<String, EventLogPosition> startsByTopic = new HashMap<>();
+			this.waits.earliestOpenWaitStarts()
+				.forEach((eventName, start) -> startsByTopic.merge(this.topics.forEvent(eventName), start,
+						EventLogPosition::earliest));
 			for (TopicPartition partition : partitions) {
-				OffsetAndTimestamp first = offsets.get(partition);
+				EventLogPosition start = startsByTopic.get(partition.topic());
+				Long target = (start != null) ? start.offsets().getOrDefault(partition.partition(), 0L)
+						: ends.get(partition);
 				long position = consumer.position(partition);
-				if (first != null && first.offset() > position) {
-					logger.debug(() -> "Skipping " + (first.offset() - position) + " events of " + partition
-							+ " published before the oldest open wait");
-					consumer.seek(partition, first.offset());
+				if (target != null && target > position) {
+					logger.debug(() -> "Skipping " + (target - position) + " events of " + partition
+							+ " that no open wait can be resolved by");
+					consumer.seek(partition, target);
 				}
 			}
 		}

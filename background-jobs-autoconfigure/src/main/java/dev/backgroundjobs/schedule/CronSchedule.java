@@ -26,6 +26,8 @@ final class CronSchedule {
 
 	private @Nullable Instant checkedUntil;
 
+	private boolean interrupted;
+
 	CronSchedule(String functionId, CronTrigger trigger) {
 		this.functionId = functionId;
 		this.expression = trigger.cronExpression();
@@ -53,8 +55,33 @@ final class CronSchedule {
 		return this.checkedUntil;
 	}
 
+	/**
+	 * Records that ticks up to the given instant were fired, ending any interruption.
+	 * @param instant the instant up to which ticks were fired
+	 */
 	void checkedUntil(Instant instant) {
-		this.checkedUntil = instant;
+		// Never backwards (the clock may step back when re-synchronised): a tick fired
+		// twice would be ignored by the store, but need not be recorded twice.
+		if (this.checkedUntil == null || instant.isAfter(this.checkedUntil)) {
+			this.checkedUntil = instant;
+		}
+		this.interrupted = false;
+	}
+
+	/**
+	 * Records that a look at this function failed: the ticks since
+	 * {@link #checkedUntil()} were missed.
+	 */
+	void interrupted() {
+		this.interrupted = true;
+	}
+
+	/**
+	 * Whether a look failed since ticks were last fired.
+	 * @return whether ticks were missed
+	 */
+	boolean wasInterrupted() {
+		return this.interrupted;
 	}
 
 	/**

@@ -17,7 +17,6 @@ import dev.backgroundjobs.store.RunStore;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.core.log.LogAccessor;
-import org.springframework.dao.DataAccessException;
 
 /**
  * Starts the runs of cron-triggered functions: one run per tick across all instances.
@@ -32,13 +31,18 @@ import org.springframework.dao.DataAccessException;
  * Ticks missed while no instance ran are handled on this instance's first look at a
  * function, from the latest tick recorded in the store: by default one catch-up run for
  * the latest missed tick, or none at all with {@link MissedTicks#SKIP}. A function that
- * has never run starts with its next tick.
+ * has never run starts with its next tick. Ticks missed while this instance could not
+ * record them (a database outage, or a look that came more than a lease duration after
+ * the previous one, as after a suspended process) are handled the same way, so an outage
+ * of half an hour on a per-minute cron starts one catch-up run, not thirty.
+ * <p>
+ * Which ticks are due is decided by the given clock, which is meant to follow the
+ * database's time (see {@link DatabaseClock}), so that instances whose own clocks differ
+ * fire each tick at the same moment.
  */
 public final class CronTicker {
 
 	private static final LogAccessor logger = new LogAccessor(CronTicker.class);
-
-	private static final int MAX_TICKS_PER_LOOK = 100;
 
 	private final RunStore runStore;
 
@@ -91,7 +95,8 @@ public final class CronTicker {
 				collectDue(schedule, now, due);
 				looked.add(schedule);
 			}
-			catch (DataAccessException ex) {
+			catch (RuntimeException ex) {
+				schedule.interrupted();
 				logger.warn(ex, () -> "Could not read the last cron run of function '" + schedule.functionId()
 						+ "'; retrying at the next tick");
 			}
@@ -100,7 +105,11 @@ public final class CronTicker {
 			try {
 				dispatch(due, new HashSet<>(this.runStore.insertLeased(due, this.instanceId, this.lease)));
 			}
-			catch (DataAccessException ex) {
+			catch (RuntimeException ex) {
+				// The window stays open, but the ticks in it now count as missed: the
+				// next
+				// look that succeeds starts one catch-up run, not one per tick.
+				looked.forEach(CronSchedule::interrupted);
 				logger.warn(ex, "Could not record cron runs; retrying at the next tick");
 				return 0;
 			}
@@ -116,16 +125,18 @@ public final class CronTicker {
 			catchUp(schedule, now, due);
 			return;
 		}
-		List<Instant> ticks = schedule.ticksBetween(checkedUntil, now, MAX_TICKS_PER_LOOK + 1);
-		if (ticks.size() > MAX_TICKS_PER_LOOK) {
-			// The process stood still (a suspended VM, a long pause): treat it as missed.
+		if (schedule.wasInterrupted() || Duration.between(checkedUntil, now).compareTo(this.lease) > 0) {
+			// This instance could not record ticks for a while (an outage, a suspended
+			// process): like ticks missed while no instance ran, they get one catch-up.
 			Instant latest = schedule.latestTickBetween(checkedUntil, now);
-			logger.warn(() -> "Function '" + schedule.functionId() + "' missed more than " + MAX_TICKS_PER_LOOK
-					+ " cron ticks since " + checkedUntil + "; " + missedAction(latest));
+			if (latest != null) {
+				logger.warn(() -> "Function '" + schedule.functionId() + "' missed cron ticks since " + checkedUntil
+						+ "; " + missedAction(latest));
+			}
 			addMissed(schedule, latest, due);
 			return;
 		}
-		ticks.forEach((tick) -> due.add(run(schedule, tick)));
+		schedule.ticksBetween(checkedUntil, now, Integer.MAX_VALUE).forEach((tick) -> due.add(run(schedule, tick)));
 	}
 
 	private void catchUp(CronSchedule schedule, Instant now, List<NewRun> due) {

@@ -10,13 +10,15 @@ import dev.backgroundjobs.store.RunRecord;
 import dev.backgroundjobs.store.RunStore;
 
 import org.springframework.core.log.LogAccessor;
-import org.springframework.dao.DataAccessException;
 
 /**
  * Claims due work and dispatches it: parked runs whose wake time has come and runs whose
  * lease expired because their instance died. Claims skip rows locked by other instances,
  * so every instance can poll at once; it never claims more than its worker pool can start
  * soon.
+ * <p>
+ * A failed poll (database unreachable, connection pool exhausted, or anything else) is
+ * logged at a throttled rate and the next poll tries again: the loop never stops.
  */
 public final class DueWorkPoller {
 
@@ -33,6 +35,8 @@ public final class DueWorkPoller {
 	private final int batchSize;
 
 	private final FunctionRegistry functions;
+
+	private final LoopFailures failures = new LoopFailures(logger, "claim due runs");
 
 	/**
 	 * Creates a poller.
@@ -74,12 +78,13 @@ public final class DueWorkPoller {
 				}
 				total += claimed.size();
 				if (claimed.size() < limit) {
+					this.failures.succeeded();
 					return total;
 				}
 			}
 		}
-		catch (DataAccessException ex) {
-			logger.warn(ex, "Could not claim due runs; retrying at the next poll");
+		catch (RuntimeException ex) {
+			this.failures.failed(ex);
 			return total;
 		}
 	}

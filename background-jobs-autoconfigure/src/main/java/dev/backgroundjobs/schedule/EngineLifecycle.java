@@ -11,13 +11,16 @@ import org.jspecify.annotations.Nullable;
 
 import org.springframework.context.SmartLifecycle;
 import org.springframework.core.log.LogAccessor;
-import org.springframework.dao.DataAccessException;
 
 /**
  * Starts and stops the engine's background loops: lease heartbeats, the due-work poller
  * and the cron ticker. At shutdown it lets in-flight runs finish up to the shutdown
  * timeout, then releases the leases of every run this instance still holds, so another
  * instance takes them over at once instead of waiting for the leases to expire.
+ * <p>
+ * Every loop survives whatever it throws: each catches and logs its failures at a
+ * throttled rate, and the scheduled task around it catches anything left, so one database
+ * blip or one bug cannot stop heartbeats, polls or ticks for good.
  */
 public final class EngineLifecycle implements SmartLifecycle {
 
@@ -47,6 +50,8 @@ public final class EngineLifecycle implements SmartLifecycle {
 	private @Nullable ScheduledFuture<?> polls;
 
 	private @Nullable ScheduledFuture<?> ticks;
+
+	private final LoopFailures tickFailures = new LoopFailures(logger, "start cron runs");
 
 	private volatile boolean running;
 
@@ -78,10 +83,11 @@ public final class EngineLifecycle implements SmartLifecycle {
 		}
 		long heartbeat = this.settings.heartbeatInterval().toMillis();
 		long poll = this.settings.pollInterval().toMillis();
-		this.heartbeats = this.scheduler.scheduleWithFixedDelay(this.leaseKeeper::heartbeatNow, heartbeat, heartbeat,
+		this.heartbeats = this.scheduler.scheduleWithFixedDelay(guarded(this.leaseKeeper::heartbeatNow), heartbeat,
+				heartbeat, TimeUnit.MILLISECONDS);
+		this.polls = this.scheduler.scheduleWithFixedDelay(guarded(this.poller::pollNow), 0, poll,
 				TimeUnit.MILLISECONDS);
-		this.polls = this.scheduler.scheduleWithFixedDelay(this.poller::pollNow, 0, poll, TimeUnit.MILLISECONDS);
-		this.ticks = this.scheduler.scheduleWithFixedDelay(this::tick, 0, poll, TimeUnit.MILLISECONDS);
+		this.ticks = this.scheduler.scheduleWithFixedDelay(guarded(this::tick), 0, poll, TimeUnit.MILLISECONDS);
 		this.running = true;
 		logger.info(() -> "Started background-jobs engine " + this.settings.instanceId() + " (poll every " + poll
 				+ " ms, lease heartbeat every " + heartbeat + " ms)");
@@ -105,7 +111,7 @@ public final class EngineLifecycle implements SmartLifecycle {
 				logger.info(() -> "Released " + released + " unfinished runs for other instances to take over");
 			}
 		}
-		catch (DataAccessException ex) {
+		catch (RuntimeException ex) {
 			logger.warn(ex, "Could not release run leases at shutdown; other instances take the runs over when "
 					+ "the leases expire");
 		}
@@ -145,11 +151,26 @@ public final class EngineLifecycle implements SmartLifecycle {
 	private void tick() {
 		try {
 			this.ticker.tickNow();
+			this.tickFailures.succeeded();
 		}
 		catch (RuntimeException ex) {
-			// A periodic task that throws is never run again: keep ticking.
-			logger.error(ex, "Could not start cron runs; retrying at the next tick");
+			this.tickFailures.failed(ex);
 		}
+	}
+
+	/**
+	 * Wraps a loop so that nothing it throws reaches the scheduler: a periodic task that
+	 * throws once is never run again.
+	 */
+	private static Runnable guarded(Runnable loop) {
+		return () -> {
+			try {
+				loop.run();
+			}
+			catch (Throwable ex) {
+				logger.error(ex, "Unexpected failure in a background-jobs loop; it runs again at its next interval");
+			}
+		};
 	}
 
 	@Override

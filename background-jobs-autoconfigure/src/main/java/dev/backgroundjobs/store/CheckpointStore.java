@@ -15,8 +15,9 @@ public interface CheckpointStore {
 	 * ends.
 	 * @param checkpoints the checkpoints, at most one per run
 	 * @return for each checkpoint, in order, whether it was written
-	 * @throws org.springframework.dao.DataAccessException if the transaction failed, in
-	 * which case nothing was written
+	 * @throws RuntimeException if the transaction failed (a {@code DataAccessException},
+	 * or a {@code TransactionException} when it could not begin or commit), in which case
+	 * nothing was written, or, if the commit failed, everything may have been
 	 */
 	List<Boolean> write(List<Checkpoint> checkpoints);
 

@@ -14,13 +14,25 @@ import org.jspecify.annotations.Nullable;
  * Stores runs' waits for events and resolves them when a matching event arrives. Matching
  * is an indexed lookup by {@code (event name, match path, match value)}, not a scan of
  * the waiting runs.
+ * <p>
+ * A wait begins at a position in the broker's log of the awaited event (see
+ * {@link EventLog}), not at a time: exactly the events the broker stored after the wait
+ * began resolve it, whatever the clocks of publishers, instances and database say, and
+ * however late the wait's row commits. To make that race-free, a wait is recorded in two
+ * steps: first its row, without a start (pending), and only then is the end of the log
+ * read and stored as its start. Any event that can resolve a wait therefore reached the
+ * broker after the wait's row was visible, so a consumer that reads the event and then
+ * looks for waits always finds it; if the wait is still pending, the consumer waits for
+ * its start or, after a while, {@link #resolve restarts} it, which makes the wait read
+ * the end of the log again.
  */
 public interface EventWaitStore {
 
 	/**
 	 * Parks a run as {@link RunStatus#WAITING} for an event until {@code timeout} from
-	 * now (database time), clearing its lease, and records the wait unless it exists.
-	 * When the recorded wait is already resolved, the run is made due at once instead.
+	 * now (database time), clearing its lease, and records the wait unless it exists,
+	 * starting at the current end of the event's log. When the recorded wait is already
+	 * resolved, the run is made due at once instead.
 	 * @param runId the run id
 	 * @param version the version the caller holds
 	 * @param stepId the waiting step
@@ -29,6 +41,8 @@ public interface EventWaitStore {
 	 * @param matchValue the value it must have
 	 * @param timeout how long to wait
 	 * @return whether the run was updated
+	 * @throws org.springframework.dao.DataAccessException if the database or the broker
+	 * cannot be reached
 	 */
 	boolean awaitEvent(String runId, long version, String stepId, String eventName, String matchPath, String matchValue,
 			Duration timeout);
@@ -71,15 +85,47 @@ public interface EventWaitStore {
 	Map<String, Set<String>> matchPaths(Collection<String> eventNames);
 
 	/**
-	 * Resolves the open waits matched by an event that began no later than the event's
-	 * time, storing the event and making their runs due.
-	 * @param eventName the event name
+	 * Resolves the open waits that an event matches and that began at or before its
+	 * position in the log, storing the event and making their runs due.
+	 * @param event the event and where it is in the log
 	 * @param matchPath the path the value was read from
 	 * @param matchValue the value
-	 * @param eventTime when the event happened
-	 * @param eventJson the event as JSON
-	 * @return how many waits were resolved
+	 * @param restartPending whether to restart the matched waits that have no start yet,
+	 * so that they begin after this event, instead of counting them as pending
+	 * @return how many waits were resolved, and how many are still pending
 	 */
-	int resolve(String eventName, String matchPath, String matchValue, Instant eventTime, String eventJson);
+	Resolution resolve(Arrival event, String matchPath, String matchValue, boolean restartPending);
+
+	/**
+	 * Returns, for each event name that open waits wait for, the earliest position at
+	 * which one of them began: events before it cannot resolve any of them.
+	 * @return the earliest start by event name; {@link EventLogPosition#START} for a name
+	 * with a wait that has no start yet
+	 */
+	Map<String, EventLogPosition> earliestOpenWaitStarts();
+
+	/**
+	 * An event read from the broker, and where it is in the log of its name.
+	 *
+	 * @param eventName the event name
+	 * @param partition the partition
+	 * @param offset the offset in the partition
+	 * @param eventJson the event as JSON ({@code id}, {@code name}, {@code timestamp},
+	 * {@code data})
+	 */
+	record Arrival(String eventName, int partition, long offset, String eventJson) {
+
+	}
+
+	/**
+	 * What an event did to the waits it matched.
+	 *
+	 * @param resolved how many waits it resolved
+	 * @param pending how many matched waits have no start yet, so that whether the event
+	 * came after them is not known yet
+	 */
+	record Resolution(int resolved, int pending) {
+
+	}
 
 }

@@ -65,12 +65,16 @@ public interface RunStore {
 	List<RunRecord> claimDue(String owner, Duration lease, int limit, Collection<String> functionIds);
 
 	/**
-	 * Extends every lease held by {@code owner} on a queued or running run.
+	 * Extends the leases of the given runs, each only while it is queued or running and
+	 * leased to {@code owner}. The owner passes the runs it actually holds, so a run
+	 * leased to it that it does not hold (its claim or insert committed but the answer
+	 * was lost) lapses and is claimed again.
 	 * @param owner the instance
+	 * @param runIds the runs the instance holds
 	 * @param lease the new lease length from now
 	 * @return how many leases were extended
 	 */
-	int extendLeases(String owner, Duration lease);
+	int extendLeases(String owner, Collection<String> runIds, Duration lease);
 
 	/**
 	 * Releases every lease held by {@code owner} on a queued or running run, making the

@@ -74,7 +74,10 @@ CREATE TABLE IF NOT EXISTS bj_invocations (
 );
 
 -- A run's wait for an event (step.waitForEvent). Incoming events are matched by an index
--- lookup on (event_name, match_path, match_value).
+-- lookup on (event_name, match_path, match_value). start_offsets is where the awaited
+-- event's log ended when the wait began ("partition:offset,..."; NULL while the wait is
+-- being recorded): only events at or past it resolve the wait. start_generation counts
+-- restarts of a wait whose start a consumer could not wait for.
 CREATE TABLE IF NOT EXISTS bj_event_waits (
 	run_id VARCHAR(255) NOT NULL,
 	step_id VARCHAR(255) NOT NULL,
@@ -84,6 +87,8 @@ CREATE TABLE IF NOT EXISTS bj_event_waits (
 	created_at TIMESTAMP(6) WITH TIME ZONE NOT NULL,
 	expires_at TIMESTAMP(6) WITH TIME ZONE NOT NULL,
 	resolved_event CLOB,
+	start_offsets CLOB,
+	start_generation INT DEFAULT 0 NOT NULL,
 	CONSTRAINT bj_event_waits_pk PRIMARY KEY (run_id, step_id)
 );
 

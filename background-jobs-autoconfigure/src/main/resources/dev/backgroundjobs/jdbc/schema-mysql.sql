@@ -77,7 +77,10 @@ CREATE TABLE IF NOT EXISTS bj_invocations (
 ) ENGINE = InnoDB ROW_FORMAT = DYNAMIC DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 
 -- A run's wait for an event (step.waitForEvent). Incoming events are matched by an index
--- lookup on (event_name, match_path, match_value).
+-- lookup on (event_name, match_path, match_value). start_offsets is where the awaited
+-- event's log ended when the wait began ("partition:offset,..."; NULL while the wait is
+-- being recorded): only events at or past it resolve the wait. start_generation counts
+-- restarts of a wait whose start a consumer could not wait for.
 -- The match key is 3 x 255 x 4 = 3060 bytes, within InnoDB's 3072-byte limit.
 CREATE TABLE IF NOT EXISTS bj_event_waits (
 	run_id VARCHAR(255) NOT NULL,
@@ -88,6 +91,8 @@ CREATE TABLE IF NOT EXISTS bj_event_waits (
 	created_at DATETIME(6) NOT NULL,
 	expires_at DATETIME(6) NOT NULL,
 	resolved_event LONGTEXT,
+	start_offsets LONGTEXT,
+	start_generation INT NOT NULL DEFAULT 0,
 	PRIMARY KEY (run_id, step_id),
 	KEY bj_event_waits_match_idx (event_name, match_path, match_value)
 ) ENGINE = InnoDB ROW_FORMAT = DYNAMIC DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;

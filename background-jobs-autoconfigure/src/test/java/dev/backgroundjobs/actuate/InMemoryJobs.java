@@ -28,6 +28,7 @@ import dev.backgroundjobs.function.invoke.HandlerMethodInvoker;
 import dev.backgroundjobs.json.PayloadCodec;
 import dev.backgroundjobs.store.DeadLetterRecord;
 import dev.backgroundjobs.store.DeadLetterStore;
+import dev.backgroundjobs.store.EventLogPosition;
 import dev.backgroundjobs.store.EventWait;
 import dev.backgroundjobs.store.EventWaitStore;
 import dev.backgroundjobs.store.NewRun;
@@ -179,7 +180,7 @@ final class InMemoryJobs {
 		}
 
 		@Override
-		public int extendLeases(String owner, Duration lease) {
+		public int extendLeases(String owner, Collection<String> runIds, Duration lease) {
 			throw new UnsupportedOperationException();
 		}
 
@@ -368,7 +369,12 @@ final class InMemoryJobs {
 		}
 
 		@Override
-		public int resolve(String eventName, String matchPath, String matchValue, Instant eventTime, String eventJson) {
+		public Resolution resolve(Arrival event, String matchPath, String matchValue, boolean restartPending) {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
+		public Map<String, EventLogPosition> earliestOpenWaitStarts() {
 			throw new UnsupportedOperationException();
 		}
 

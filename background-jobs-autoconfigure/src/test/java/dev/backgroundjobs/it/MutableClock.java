@@ -17,6 +17,10 @@ final class MutableClock extends Clock {
 		this.offset = this.offset.plus(duration);
 	}
 
+	Duration offset() {
+		return this.offset;
+	}
+
 	@Override
 	public ZoneId getZone() {
 		return ZoneOffset.UTC;

@@ -9,6 +9,9 @@ import java.util.UUID;
 import javax.sql.DataSource;
 
 import dev.backgroundjobs.engine.InstanceId;
+import dev.backgroundjobs.jdbc.DatabaseDialect;
+import dev.backgroundjobs.jdbc.JdbcDatabaseTime;
+import dev.backgroundjobs.store.DatabaseTime;
 import dev.backgroundjobs.testsupport.TestKafka;
 
 import org.springframework.boot.SpringBootConfiguration;
@@ -50,6 +53,17 @@ class TestApplication {
 	@ConditionalOnBooleanProperty("test.mutable-clock")
 	MutableClock mutableClock() {
 		return new MutableClock();
+	}
+
+	/**
+	 * The database's time as the engine sees it, moved with the {@link MutableClock}: the
+	 * engine follows the database's clock, so time a test lets pass must pass for both.
+	 */
+	@Bean
+	@ConditionalOnBooleanProperty("test.mutable-clock")
+	DatabaseTime mutableDatabaseTime(MutableClock clock, DataSource dataSource) {
+		JdbcDatabaseTime database = new JdbcDatabaseTime(dataSource, DatabaseDialect.from(dataSource));
+		return () -> database.now().plus(clock.offset());
 	}
 
 	@Bean

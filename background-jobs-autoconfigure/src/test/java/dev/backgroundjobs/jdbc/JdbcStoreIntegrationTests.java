@@ -27,7 +27,6 @@ import dev.backgroundjobs.autoconfigure.BackgroundJobsDataSourceScriptDatabaseIn
 import dev.backgroundjobs.autoconfigure.BackgroundJobsJdbcProperties;
 import dev.backgroundjobs.store.Checkpoint;
 import dev.backgroundjobs.store.DeadLetterRecord;
-import dev.backgroundjobs.store.EventWait;
 import dev.backgroundjobs.store.NewRun;
 import dev.backgroundjobs.store.RunQuery;
 import dev.backgroundjobs.store.RunRecord;
@@ -135,8 +134,6 @@ class JdbcStoreIntegrationTests {
 
 		JdbcDeadLetterStore deadLetters;
 
-		JdbcEventWaitStore waits;
-
 		JdbcCheckpointStore checkpoints;
 
 		DataSource dataSource;
@@ -169,7 +166,6 @@ class JdbcStoreIntegrationTests {
 			this.runs = new JdbcRunStore(this.dataSource, dialect);
 			this.steps = new JdbcStepStore(this.dataSource, dialect);
 			this.deadLetters = new JdbcDeadLetterStore(this.dataSource);
-			this.waits = new JdbcEventWaitStore(this.dataSource, dialect);
 			this.checkpoints = new JdbcCheckpointStore(this.dataSource, dialect,
 					new DataSourceTransactionManager(this.dataSource), this.runs);
 		}
@@ -400,14 +396,19 @@ class JdbcStoreIntegrationTests {
 		}
 
 		@Test
-		void extendLeasesExtendsOnlyTheOwnersActiveLeases() {
+		void extendLeasesExtendsOnlyTheOwnersActiveLeasesOfTheGivenRuns() {
 			insert("mine", Duration.ofSeconds(30));
 			insert("mine-running", Duration.ofSeconds(30));
 			this.runs.start("mine-running", 1);
 			insert("mine-done", Duration.ofSeconds(30));
 			this.runs.complete("mine-done", 1, null);
+			insert("mine-not-held", Duration.ofSeconds(30));
 			this.runs.insertLeased(List.of(newRun("theirs", "fn", "theirs")), "owner-b", Duration.ofSeconds(30));
-			assertThat(this.runs.extendLeases("owner-a", Duration.ofHours(1))).isEqualTo(2);
+			assertThat(this.runs.extendLeases("owner-a", List.of("mine", "mine-running", "mine-done", "theirs"),
+					Duration.ofHours(1)))
+				.isEqualTo(2);
+			RunRecord notHeld = this.runs.find("mine-not-held");
+			assertThat(notHeld.leaseUntil()).isBefore(notHeld.createdAt().plus(Duration.ofMinutes(1)));
 			RunRecord mine = this.runs.find("mine");
 			assertThat(mine.leaseUntil()).isAfter(mine.createdAt().plus(Duration.ofMinutes(50)));
 			assertThat(this.runs.find("mine-running").leaseUntil())
@@ -425,7 +426,8 @@ class JdbcStoreIntegrationTests {
 				connection.setAutoCommit(false);
 				try (Statement statement = connection.createStatement()) {
 					statement.executeQuery("SELECT run_id FROM bj_runs WHERE run_id = 'locked' FOR UPDATE").close();
-					assertThat(this.runs.extendLeases("owner-a", Duration.ofHours(1))).isEqualTo(1);
+					assertThat(this.runs.extendLeases("owner-a", List.of("locked", "free"), Duration.ofHours(1)))
+						.isEqualTo(1);
 				}
 				finally {
 					connection.rollback();
@@ -831,43 +833,6 @@ class JdbcStoreIntegrationTests {
 			assertThat(this.runs.awaitChild("parent", 1, "child")).isTrue();
 			assertThat(this.runs.find("parent").status()).isEqualTo(RunStatus.SLEEPING);
 			assertThat(this.runs.awaitChild("parent", 1, "child")).isFalse();
-		}
-
-		@Test
-		void awaitEventParksTheRunAndAMatchingLaterEventMakesItDue() {
-			insert("run-1", LONG_LEASE);
-			assertThat(this.waits.awaitEvent("run-1", 1, "approval", "test/approved", "data.doc", "s:42",
-					Duration.ofMinutes(5)))
-				.isTrue();
-			RunRecord waiting = this.runs.find("run-1");
-			assertThat(waiting.status()).isEqualTo(RunStatus.WAITING);
-			assertThat(waiting.leaseOwner()).isNull();
-			EventWait wait = this.waits.find("run-1", "approval");
-			assertThat(this.waits.findByRun("run-1")).containsExactly(wait);
-			assertThat(wait.expiresAt()).isCloseTo(wait.createdAt().plus(Duration.ofMinutes(5)),
-					within(1, ChronoUnit.SECONDS));
-			assertThat(this.waits.matchPaths(List.of("test/approved", "test/other")))
-				.containsExactly(Map.entry("test/approved", Set.of("data.doc")));
-			Instant after = wait.createdAt().plusMillis(1);
-			assertThat(this.waits.resolve("test/approved", "data.doc", "s:43", after, "{}")).isZero();
-			assertThat(this.waits.resolve("test/approved", "data.doc", "s:42", wait.createdAt().minusSeconds(1), "{}"))
-				.isZero();
-			assertThat(this.runs.find("run-1").status()).isEqualTo(RunStatus.WAITING);
-			assertThat(this.waits.resolve("test/approved", "data.doc", "s:42", after, "{\"id\":\"e\"}")).isOne();
-			assertThat(this.waits.find("run-1", "approval").resolvedEvent()).isEqualTo("{\"id\":\"e\"}");
-			assertThat(this.runs.find("run-1").status()).isEqualTo(RunStatus.SLEEPING);
-			assertThat(this.waits.resolve("test/approved", "data.doc", "s:42", after, "{}")).isZero();
-			assertThat(this.waits.matchPaths(List.of("test/approved"))).isEmpty();
-			this.waits.delete("run-1", "approval");
-			assertThat(this.waits.find("run-1", "approval")).isNull();
-		}
-
-		@Test
-		void waitingRunIsClaimedWhenItsWaitTimesOut() {
-			insert("run-1", LONG_LEASE);
-			this.waits.awaitEvent("run-1", 1, "approval", "test/approved", "data.doc", "s:42", Duration.ZERO);
-			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS)).extracting(RunRecord::runId)
-				.containsExactly("run-1");
 		}
 
 		private NewRun timedRun(String runId, String functionId, String eventName, Instant eventTime) {

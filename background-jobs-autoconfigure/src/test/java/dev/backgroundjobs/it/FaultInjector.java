@@ -1,0 +1,105 @@
+package dev.backgroundjobs.it;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import dev.backgroundjobs.BrokerUnavailableException;
+import dev.backgroundjobs.Event;
+import dev.backgroundjobs.EventPublisher;
+import dev.backgroundjobs.store.Checkpoint;
+import dev.backgroundjobs.store.CheckpointStore;
+
+import org.springframework.beans.factory.config.BeanPostProcessor;
+
+/**
+ * Injects infrastructure faults into an application context of the integration tests:
+ * wraps its {@link EventPublisher} and its {@link CheckpointStore} so that chosen calls
+ * fail as they do during an outage.
+ */
+final class FaultInjector implements BeanPostProcessor {
+
+	private final Map<String, AtomicInteger> brokerOutages = new ConcurrentHashMap<>();
+
+	private final Map<String, Queue<RuntimeException>> checkpointFailures = new ConcurrentHashMap<>();
+
+	/**
+	 * Makes the next sends of events with the given name fail as if the broker were down.
+	 * @param eventName the event name
+	 * @param times how many sends fail
+	 */
+	void brokerDown(String eventName, int times) {
+		this.brokerOutages.put(eventName, new AtomicInteger(times));
+	}
+
+	/**
+	 * Returns how many sends of events with the given name are still to fail.
+	 * @param eventName the event name
+	 * @return the remaining failures
+	 */
+	int remainingBrokerFailures(String eventName) {
+		AtomicInteger remaining = this.brokerOutages.get(eventName);
+		return (remaining != null) ? remaining.get() : 0;
+	}
+
+	/**
+	 * Makes the next checkpoint transactions that hold a checkpoint of the given run
+	 * fail, each with the next of the given failures.
+	 * @param runId the run id
+	 * @param failures the failures, in order
+	 */
+	void failCheckpoints(String runId, List<RuntimeException> failures) {
+		this.checkpointFailures.put(runId, new ConcurrentLinkedQueue<>(failures));
+	}
+
+	/**
+	 * Returns how many checkpoint failures of a run are still to happen.
+	 * @param runId the run id
+	 * @return the remaining failures
+	 */
+	int remainingCheckpointFailures(String runId) {
+		Queue<RuntimeException> failures = this.checkpointFailures.get(runId);
+		return (failures != null) ? failures.size() : 0;
+	}
+
+	@Override
+	public Object postProcessAfterInitialization(Object bean, String beanName) {
+		if (bean instanceof CheckpointStore store) {
+			return (CheckpointStore) (checkpoints) -> {
+				for (Checkpoint checkpoint : checkpoints) {
+					Queue<RuntimeException> failures = this.checkpointFailures.get(checkpoint.runId());
+					RuntimeException failure = (failures != null) ? failures.poll() : null;
+					if (failure != null) {
+						throw failure;
+					}
+				}
+				return store.write(checkpoints);
+			};
+		}
+		if (bean instanceof EventPublisher publisher) {
+			return new EventPublisher() {
+
+				@Override
+				public String send(String name, Object data) {
+					return send(Event.of(name, data));
+				}
+
+				@Override
+				public String send(Event<?> event) {
+					AtomicInteger outage = FaultInjector.this.brokerOutages.get(event.name());
+					if (outage != null && outage.getAndUpdate((n) -> Math.max(0, n - 1)) > 0) {
+						throw new BrokerUnavailableException(
+								"Simulated broker outage: could not send event '" + event.name() + "'", null);
+					}
+					return publisher.send(event);
+				}
+
+			};
+		}
+		return bean;
+	}
+
+}

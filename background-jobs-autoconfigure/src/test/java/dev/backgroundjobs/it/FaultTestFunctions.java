@@ -1,0 +1,41 @@
+package dev.backgroundjobs.it;
+
+import java.util.Map;
+
+import dev.backgroundjobs.Event;
+import dev.backgroundjobs.EventHandler;
+import dev.backgroundjobs.Step;
+
+/**
+ * Handlers used by {@link FaultToleranceIntegrationTests}.
+ */
+class FaultTestFunctions {
+
+	private final Probe probe;
+
+	FaultTestFunctions(Probe probe) {
+		this.probe = probe;
+	}
+
+	@EventHandler(id = "nul-error", event = "test/nul-error", retries = 1)
+	void nulError(Event<Job> event, Step step) {
+		step.run("bad", () -> {
+			this.probe.hit(event.id(), "bad");
+			throw new IllegalStateException("bad\u0000byte");
+		});
+	}
+
+	@EventHandler(id = "outage-announce", event = "test/outage-announce", retries = 0)
+	String outageAnnounce(Event<Job> event, Step step) {
+		String sent = step.sendEvent("announce", "test/outage-announced", Map.of("source", event.id()));
+		step.run("after", () -> this.probe.hit(event.id(), "after"));
+		return sent;
+	}
+
+	@EventHandler(id = "checkpointed", event = "test/checkpointed", retries = 0)
+	String checkpointed(Event<Job> event, Step step) {
+		step.run("one", () -> this.probe.hit(event.id(), "one"));
+		return "done";
+	}
+
+}

@@ -1,0 +1,39 @@
+package dev.backgroundjobs.schedule;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+
+/**
+ * A UTC clock that stands still until a test moves it.
+ */
+final class SettableClock extends Clock {
+
+	private volatile Instant now;
+
+	SettableClock(Instant now) {
+		this.now = now;
+	}
+
+	void advance(Duration duration) {
+		this.now = this.now.plus(duration);
+	}
+
+	@Override
+	public ZoneId getZone() {
+		return ZoneOffset.UTC;
+	}
+
+	@Override
+	public Clock withZone(ZoneId zone) {
+		throw new UnsupportedOperationException();
+	}
+
+	@Override
+	public Instant instant() {
+		return this.now;
+	}
+
+}
