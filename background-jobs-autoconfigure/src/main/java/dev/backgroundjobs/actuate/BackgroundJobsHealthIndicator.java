@@ -15,8 +15,11 @@ import org.springframework.boot.health.contributor.Health;
 
 /**
  * Health of background-jobs: DOWN when the database or the Kafka cluster cannot be
- * reached; otherwise UP with run counts by status, the dead-letter count and the age of
- * the oldest queued run (a growing age means work is not being picked up).
+ * reached (each check is a fresh query and a fresh broker call, so it is UP again as soon
+ * as both answer); otherwise UP with run counts by status, the dead-letter count, the
+ * dead letters the relay has yet to publish to the dead-letter topic (a backlog that
+ * grows while the broker is down) and the age of the oldest queued run (a growing age
+ * means work is not being picked up).
  */
 public final class BackgroundJobsHealthIndicator extends AbstractHealthIndicator {
 
@@ -50,10 +53,12 @@ public final class BackgroundJobsHealthIndicator extends AbstractHealthIndicator
 	protected void doHealthCheck(Health.Builder builder) throws Exception {
 		Map<RunStatus, Long> counts;
 		long deadLetters;
+		long unpublishedDeadLetters;
 		Instant oldestQueued;
 		try {
 			counts = this.runStore.countByStatus();
 			deadLetters = this.deadLetterStore.count();
+			unpublishedDeadLetters = this.deadLetterStore.countUnpublished();
 			oldestQueued = this.runStore.oldestCreatedAt(RunStatus.QUEUED);
 		}
 		catch (RuntimeException ex) {
@@ -64,10 +69,15 @@ public final class BackgroundJobsHealthIndicator extends AbstractHealthIndicator
 			builder.withDetail("kafkaClusterId", this.broker.clusterId(BROKER_TIMEOUT));
 		}
 		catch (Exception ex) {
-			builder.down().withDetail("kafka", "unreachable: " + ex);
+			builder.down()
+				.withDetail("kafka", "unreachable: " + ex)
+				.withDetail("deadLettersToPublish", unpublishedDeadLetters);
 			return;
 		}
-		builder.up().withDetail("runs", counts).withDetail("deadLetters", deadLetters);
+		builder.up()
+			.withDetail("runs", counts)
+			.withDetail("deadLetters", deadLetters)
+			.withDetail("deadLettersToPublish", unpublishedDeadLetters);
 		if (oldestQueued != null) {
 			builder.withDetail("oldestQueuedAge",
 					Duration.between(oldestQueued, this.clock.instant())

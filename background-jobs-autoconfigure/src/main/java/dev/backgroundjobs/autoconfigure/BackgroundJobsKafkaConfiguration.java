@@ -10,6 +10,7 @@ import dev.backgroundjobs.function.FunctionRegistry;
 import dev.backgroundjobs.json.PayloadCodec;
 import dev.backgroundjobs.kafka.BrokerConnectivity;
 import dev.backgroundjobs.kafka.DeadLetterPublisher;
+import dev.backgroundjobs.kafka.DeadLetterRelay;
 import dev.backgroundjobs.kafka.EventWaitConsumer;
 import dev.backgroundjobs.kafka.FunctionConsumers;
 import dev.backgroundjobs.kafka.KafkaEventLog;
@@ -32,6 +33,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -48,9 +50,10 @@ import org.springframework.util.backoff.ExponentialBackOff;
 
 /**
  * The Kafka transport: durable publishing, topics, one consumer group per function and
- * the dead-letter topic. Producer and consumer factories are our own (raw bytes, durable
- * settings) so the application's own Kafka beans are left untouched; they are not default
- * autowire candidates, so they never make the application's injection points ambiguous.
+ * the dead-letter topic, fed from the stored dead letters by a relay. Producer and
+ * consumer factories are our own (raw bytes, durable settings) so the application's own
+ * Kafka beans are left untouched; they are not default autowire candidates, so they never
+ * make the application's injection points ambiguous.
  */
 @Configuration(proxyBeanMethods = false)
 class BackgroundJobsKafkaConfiguration {
@@ -72,7 +75,8 @@ class BackgroundJobsKafkaConfiguration {
 
 	@Bean(defaultCandidate = false)
 	@ConditionalOnMissingBean(name = "backgroundJobsProducerFactory")
-	ProducerFactory<String, byte[]> backgroundJobsProducerFactory(KafkaProperties kafkaProperties) {
+	ProducerFactory<String, byte[]> backgroundJobsProducerFactory(KafkaProperties kafkaProperties,
+			BackgroundJobsProperties properties) {
 		Map<String, Object> config = kafkaProperties.buildProducerProperties();
 		config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
 		config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
@@ -83,6 +87,9 @@ class BackgroundJobsKafkaConfiguration {
 		// send blocks the caller until acknowledged, so batching delay is pure latency.
 		config.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 0);
 		config.remove(ProducerConfig.TRANSACTIONAL_ID_CONFIG);
+		// send waits for a topic's metadata inside its timeout, not for the producer's
+		// default of a minute.
+		config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, properties.getKafka().getSendTimeout().toMillis());
 		return new DefaultKafkaProducerFactory<>(config);
 	}
 
@@ -165,8 +172,20 @@ class BackgroundJobsKafkaConfiguration {
 	@ConditionalOnMissingBean
 	DeadLetterPublisher backgroundJobsDeadLetterPublisher(
 			@Qualifier("backgroundJobsKafkaTemplate") KafkaTemplate<String, byte[]> template, PayloadCodec codec,
-			TopicNames topics) {
-		return new DeadLetterPublisher(template, codec, topics);
+			RunStore runStore, TopicNames topics, BackgroundJobsProperties properties) {
+		return new DeadLetterPublisher(template, codec, runStore, topics, properties.getKafka().getSendTimeout());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	DeadLetterRelay backgroundJobsDeadLetterRelay(DeadLetterStore deadLetterStore,
+			DeadLetterPublisher deadLetterPublisher, BackgroundJobsProperties properties) {
+		Duration interval = properties.getKafka().getDeadLetterRelayInterval();
+		if (interval == null || (interval.isNegative() || interval.isZero())) {
+			throw new InvalidConfigurationPropertyValueException("background-jobs.kafka.dead-letter-relay-interval",
+					interval, "must be positive");
+		}
+		return new DeadLetterRelay(deadLetterStore, deadLetterPublisher, interval);
 	}
 
 	@Bean
@@ -174,16 +193,17 @@ class BackgroundJobsKafkaConfiguration {
 	FunctionConsumers backgroundJobsFunctionConsumers(FunctionRegistry functions,
 			@Qualifier("backgroundJobsConsumerFactory") ConsumerFactory<String, byte[]> consumerFactory,
 			TopicNames topics, TopicProvisioner provisioner, RunStore runStore, DeadLetterStore deadLetterStore,
-			DeadLetterPublisher deadLetterPublisher, RunDispatcher dispatcher, PayloadCodec codec,
-			InstanceId instanceId, BackgroundJobsProperties properties) {
-		// Recording a poll fails only when the database is unreachable: retry it forever,
-		// backing off, without committing offsets, so nothing is lost or spends retries.
+			DeadLetterRelay deadLetterRelay, RunDispatcher dispatcher, PayloadCodec codec, InstanceId instanceId,
+			BackgroundJobsProperties properties) {
+		// The intake throws only transient failures (a permanent one dead-letters the
+		// record that causes it): retry the poll forever, backing off, without committing
+		// offsets, so nothing is lost or spends retries.
 		ExponentialBackOff backOff = new ExponentialBackOff(500, 2);
 		backOff.setMaxInterval(Duration.ofSeconds(30).toMillis());
 		FunctionConsumers.Settings settings = new FunctionConsumers.Settings(properties.getKafka().getConcurrency(),
 				Duration.ofSeconds(1), properties.getLease().getDuration(), new DefaultErrorHandler(backOff));
 		return new FunctionConsumers(functions, consumerFactory, topics, provisioner, settings,
-				new FunctionConsumers.Collaborators(runStore, deadLetterStore, deadLetterPublisher, dispatcher, codec,
+				new FunctionConsumers.Collaborators(runStore, deadLetterStore, deadLetterRelay, dispatcher, codec,
 						instanceId.value()));
 	}
 

@@ -344,6 +344,11 @@ public class BackgroundJobsProperties {
 	public static class Kafka {
 
 		/**
+		 * Default of {@link #getDeadLetterRelayInterval()}.
+		 */
+		public static final Duration DEFAULT_DEAD_LETTER_RELAY_INTERVAL = Duration.ofSeconds(5);
+
+		/**
 		 * Prefix of event topics: an event named "api/document.uploaded" goes to
 		 * "<prefix>.api.document.uploaded". The dead-letter topic is
 		 * "<prefix>.dead-letters".
@@ -384,6 +389,13 @@ public class BackgroundJobsProperties {
 		 * runs only while runs wait for events (started within a second of a new wait).
 		 */
 		private Duration eventWaitIdleTimeout = Duration.ofMinutes(1);
+
+		/**
+		 * How often each instance looks for dead letters not yet published to the
+		 * dead-letter topic and publishes them. A new dead letter is published at once;
+		 * this interval matters after a broker outage or a crash.
+		 */
+		private Duration deadLetterRelayInterval = DEFAULT_DEAD_LETTER_RELAY_INTERVAL;
 
 		public String getTopicPrefix() {
 			return this.topicPrefix;
@@ -439,6 +451,14 @@ public class BackgroundJobsProperties {
 
 		public void setSendTimeout(Duration sendTimeout) {
 			this.sendTimeout = sendTimeout;
+		}
+
+		public Duration getDeadLetterRelayInterval() {
+			return this.deadLetterRelayInterval;
+		}
+
+		public void setDeadLetterRelayInterval(Duration deadLetterRelayInterval) {
+			this.deadLetterRelayInterval = deadLetterRelayInterval;
 		}
 
 	}

@@ -3,7 +3,9 @@ package dev.backgroundjobs.jdbc;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
+import java.util.Collection;
 import java.util.List;
+import java.util.function.Function;
 
 import javax.sql.DataSource;
 
@@ -11,6 +13,7 @@ import dev.backgroundjobs.store.DeadLetterRecord;
 import dev.backgroundjobs.store.DeadLetterStore;
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.support.JdbcTransactionManager;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.util.Assert;
@@ -18,20 +21,40 @@ import org.springframework.util.Assert;
 /**
  * {@link DeadLetterStore} on a relational database through {@code JdbcClient}. Dead
  * letters of failed runs are written by {@link JdbcRunStore#fail}, in the transaction
- * that fails the run.
+ * that fails the run, and removed by its replay.
+ * <p>
+ * A dead letter is written with {@code publish_pending = 1} and relayed to the
+ * dead-letter topic by {@link #relayUnpublished}, which claims rows with
+ * {@code FOR UPDATE SKIP LOCKED} so that several instances relay different rows, and
+ * holds them until the broker has acknowledged them.
  */
 public class JdbcDeadLetterStore implements DeadLetterStore {
 
 	private static final String COLUMNS = """
 			id, run_id, function_id, step_id, error, record_topic, record_partition, record_offset, record_key, \
-			record_value, created_at""";
+			record_value, record_headers, created_at""";
 
 	private static final String INSERT_POISON = """
 			INSERT INTO bj_dead_letters (id, run_id, function_id, step_id, error, record_topic, record_partition,
-					record_offset, record_key, record_value, created_at)
+					record_offset, record_key, record_value, record_headers, publish_pending, created_at)
 			VALUES (:id, :runId, :functionId, :stepId, :error, :topic, :partition, :offset, :rawKey, :rawValue,
-					${now})
+					:rawHeaders, 1, ${now})
 			""";
+
+	private static final String CLAIM_UNPUBLISHED = "SELECT " + COLUMNS + """
+			 FROM bj_dead_letters
+			WHERE publish_pending = 1
+			ORDER BY created_at, id
+			LIMIT :limit
+			FOR UPDATE SKIP LOCKED
+			""";
+
+	private static final String MARK_PUBLISHED = """
+			UPDATE bj_dead_letters SET publish_pending = 0, published_at = ${now}
+			WHERE id IN (:ids) AND publish_pending = 1
+			""";
+
+	private static final String COUNT_UNPUBLISHED = "SELECT COUNT(*) FROM bj_dead_letters WHERE publish_pending = 1";
 
 	private static final String FIND = "SELECT " + COLUMNS + " FROM bj_dead_letters WHERE id = :id";
 
@@ -43,6 +66,8 @@ public class JdbcDeadLetterStore implements DeadLetterStore {
 	private final JdbcStoreSupport support;
 
 	private final String insertPoison;
+
+	private final String markPublished;
 
 	/**
 	 * Creates a store on a data source, detecting its dialect and using a
@@ -72,7 +97,8 @@ public class JdbcDeadLetterStore implements DeadLetterStore {
 	public JdbcDeadLetterStore(DataSource dataSource, DatabaseDialect dialect,
 			PlatformTransactionManager transactionManager) {
 		this.support = new JdbcStoreSupport(dataSource, dialect, transactionManager);
-		this.insertPoison = dialect.render(INSERT_POISON);
+		this.insertPoison = dialect.render(dialect.insertIgnoringDuplicates(INSERT_POISON));
+		this.markPublished = dialect.render(MARK_PUBLISHED);
 	}
 
 	/**
@@ -80,24 +106,62 @@ public class JdbcDeadLetterStore implements DeadLetterStore {
 	 * <p>
 	 * The dead letter's creation time is taken from the database clock, like every other
 	 * time the store records, so {@link #findAll} orders all dead letters consistently;
-	 * {@link DeadLetterRecord#createdAt()} is ignored.
+	 * {@link DeadLetterRecord#createdAt()} is ignored. The error is made storable (a
+	 * record's bytes may hold U+0000, which PostgreSQL refuses in text).
 	 */
 	@Override
-	public void savePoison(DeadLetterRecord deadLetter) {
+	public boolean savePoison(DeadLetterRecord deadLetter) {
 		Assert.notNull(deadLetter, "'deadLetter' must not be null");
-		this.support.jdbc()
-			.sql(this.insertPoison)
-			.param("id", deadLetter.id())
-			.param("runId", deadLetter.runId(), Types.VARCHAR)
-			.param("functionId", deadLetter.functionId())
-			.param("stepId", deadLetter.stepId(), Types.VARCHAR)
-			.param("error", deadLetter.error(), Types.VARCHAR)
-			.param("topic", deadLetter.topic(), Types.VARCHAR)
-			.param("partition", deadLetter.partition())
-			.param("offset", deadLetter.offset())
-			.param("rawKey", deadLetter.rawKey(), Types.VARBINARY)
-			.param("rawValue", deadLetter.rawValue(), Types.VARBINARY)
-			.update();
+		try {
+			return this.support.jdbc()
+				.sql(this.insertPoison)
+				.param("id", deadLetter.id())
+				.param("runId", JdbcStoreSupport.storable(deadLetter.runId()), Types.VARCHAR)
+				.param("functionId", deadLetter.functionId())
+				.param("stepId", JdbcStoreSupport.storable(deadLetter.stepId()), Types.VARCHAR)
+				.param("error", JdbcStoreSupport.storable(deadLetter.error()), Types.VARCHAR)
+				.param("topic", JdbcStoreSupport.storable(deadLetter.topic()), Types.VARCHAR)
+				.param("partition", deadLetter.partition())
+				.param("offset", deadLetter.offset())
+				.param("rawKey", deadLetter.rawKey(), Types.VARBINARY)
+				.param("rawValue", deadLetter.rawValue(), Types.VARBINARY)
+				.param("rawHeaders", deadLetter.rawHeaders(), Types.VARBINARY)
+				.update() == 1;
+		}
+		catch (DuplicateKeyException ex) {
+			// Only where the dialect cannot skip duplicates in the statement itself.
+			return false;
+		}
+	}
+
+	@Override
+	public int relayUnpublished(int limit, Function<List<DeadLetterRecord>, Collection<String>> publisher) {
+		Assert.notNull(publisher, "'publisher' must not be null");
+		if (limit <= 0) {
+			return 0;
+		}
+		Integer published = this.support.transactions().execute((status) -> {
+			List<DeadLetterRecord> claimed = this.support.jdbc()
+				.sql(CLAIM_UNPUBLISHED)
+				.param("limit", limit)
+				.query(this::mapDeadLetter)
+				.list();
+			if (claimed.isEmpty()) {
+				return 0;
+			}
+			List<String> acknowledged = List.copyOf(publisher.apply(claimed));
+			int marked = 0;
+			for (List<String> ids : JdbcStoreSupport.chunks(acknowledged, JdbcStoreSupport.MAX_LIST_SIZE)) {
+				marked += this.support.jdbc().sql(this.markPublished).param("ids", ids).update();
+			}
+			return marked;
+		});
+		return (published != null) ? published : 0;
+	}
+
+	@Override
+	public long countUnpublished() {
+		return this.support.jdbc().sql(COUNT_UNPUBLISHED).query(Long.class).single();
 	}
 
 	@Override
@@ -122,7 +186,8 @@ public class JdbcDeadLetterStore implements DeadLetterStore {
 		return new DeadLetterRecord(rs.getString("id"), rs.getString("run_id"), rs.getString("function_id"),
 				rs.getString("step_id"), rs.getString("error"), rs.getString("record_topic"),
 				rs.getInt("record_partition"), rs.getLong("record_offset"), rs.getBytes("record_key"),
-				rs.getBytes("record_value"), this.support.getRequiredInstant(rs, "created_at"));
+				rs.getBytes("record_value"), this.support.getRequiredInstant(rs, "created_at"),
+				rs.getBytes("record_headers"));
 	}
 
 }

@@ -192,10 +192,12 @@ public class JdbcRunStore implements RunStore {
 
 	private static final String DELETE_DEAD_LETTER = "DELETE FROM bj_dead_letters WHERE id = :runId";
 
+	// Written as unpublished: the dead-letter relay publishes it (an outbox), so the
+	// record on the dead-letter topic cannot be lost between this commit and a send.
 	private static final String INSERT_DEAD_LETTER = """
 			INSERT INTO bj_dead_letters (id, run_id, function_id, step_id, error, record_partition, record_offset,
-					created_at)
-			SELECT run_id, run_id, function_id, :stepId, :error, -1, -1, ${now} FROM bj_runs WHERE run_id = :runId
+					publish_pending, created_at)
+			SELECT run_id, run_id, function_id, :stepId, :error, -1, -1, 1, ${now} FROM bj_runs WHERE run_id = :runId
 			""";
 
 	private static final String REPLAY = """

@@ -1,10 +1,10 @@
 package dev.backgroundjobs.kafka;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import dev.backgroundjobs.engine.RunDispatcher;
 import dev.backgroundjobs.function.FunctionDefinition;
@@ -12,6 +12,7 @@ import dev.backgroundjobs.function.FunctionRegistry;
 import dev.backgroundjobs.json.PayloadCodec;
 import dev.backgroundjobs.store.DeadLetterStore;
 import dev.backgroundjobs.store.RunStore;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.context.SmartLifecycle;
 import org.springframework.core.log.LogAccessor;
@@ -27,6 +28,10 @@ import org.springframework.kafka.listener.ContainerProperties;
  * Containers pause while the worker pool's backlog is full, so an instance never takes
  * more work than it will start soon, and resume when a worker frees up. Started after the
  * engine and stopped before it, so no record is taken once the engine drains.
+ * <p>
+ * Starting does not wait for the broker: the topics are created, and the containers
+ * started, on a thread of their own that retries until the broker answers, so an
+ * application starts while its broker is down.
  */
 public final class FunctionConsumers implements SmartLifecycle {
 
@@ -42,6 +47,12 @@ public final class FunctionConsumers implements SmartLifecycle {
 	 */
 	static final Duration COMMIT_INTERVAL = Duration.ofMillis(200);
 
+	private static final Duration PROVISION_BACKOFF_MIN = Duration.ofMillis(500);
+
+	private static final Duration PROVISION_BACKOFF_MAX = Duration.ofSeconds(5);
+
+	private static final Duration STARTER_JOIN_TIMEOUT = Duration.ofSeconds(5);
+
 	private final FunctionRegistry functions;
 
 	private final ConsumerFactory<String, byte[]> consumerFactory;
@@ -54,9 +65,12 @@ public final class FunctionConsumers implements SmartLifecycle {
 
 	private final Collaborators collaborators;
 
-	private final List<ConcurrentMessageListenerContainer<String, byte[]>> containers = new ArrayList<>();
+	// Read without the lock by intake threads that pause and resume the containers.
+	private final List<ConcurrentMessageListenerContainer<String, byte[]>> containers = new CopyOnWriteArrayList<>();
 
 	private volatile boolean running;
+
+	private @Nullable Thread starter;
 
 	/**
 	 * Creates the consumers.
@@ -83,31 +97,90 @@ public final class FunctionConsumers implements SmartLifecycle {
 		if (this.running) {
 			return;
 		}
+		this.running = true;
+		// The broker may be down at start-up: the application starts anyway, and the
+		// consumers start once their topics exist.
+		Thread starter = new Thread(this::provisionAndStartContainers, "background-jobs-consumers-start");
+		starter.setDaemon(true);
+		this.starter = starter;
+		starter.start();
+	}
+
+	@Override
+	public void stop() {
+		Thread starter;
+		synchronized (this) {
+			if (!this.running) {
+				return;
+			}
+			this.running = false;
+			starter = this.starter;
+			this.starter = null;
+		}
+		if (starter != null) {
+			starter.interrupt();
+			try {
+				starter.join(STARTER_JOIN_TIMEOUT.toMillis());
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+		}
+		synchronized (this) {
+			this.containers.forEach(ConcurrentMessageListenerContainer::stop);
+			this.containers.clear();
+		}
+		logger.info("Stopped function consumers");
+	}
+
+	/**
+	 * Creates the topics of the functions and the dead-letter topic, retrying with
+	 * backoff until the broker answers, then starts one container per function.
+	 */
+	private void provisionAndStartContainers() {
 		Set<String> allTopics = new LinkedHashSet<>();
 		allTopics.add(this.topics.deadLetters());
 		for (FunctionDefinition function : this.functions.functions()) {
 			function.eventNames().forEach((name) -> allTopics.add(this.topics.forEvent(name)));
 		}
-		this.provisioner.ensureTopics(allTopics);
-		for (FunctionDefinition function : this.functions.functions()) {
-			if (!function.eventNames().isEmpty()) {
-				this.containers.add(createContainer(function));
+		long backoffMillis = PROVISION_BACKOFF_MIN.toMillis();
+		int failures = 0;
+		while (this.running) {
+			try {
+				this.provisioner.ensureTopics(allTopics);
+				break;
 			}
+			catch (RuntimeException ex) {
+				failures++;
+				// Logged on the first failure and then every tenth, to keep an outage
+				// from flooding the log.
+				if (failures % 10 == 1) {
+					int failed = failures;
+					logger.warn(() -> "Could not create the topics of the functions (attempt " + failed
+							+ "); consumers start once the broker answers: " + ex.getMessage());
+				}
+			}
+			try {
+				Thread.sleep(backoffMillis);
+			}
+			catch (InterruptedException ex) {
+				return;
+			}
+			backoffMillis = Math.min(backoffMillis * 2, PROVISION_BACKOFF_MAX.toMillis());
 		}
-		this.containers.forEach(ConcurrentMessageListenerContainer::start);
-		this.running = true;
+		synchronized (this) {
+			if (!this.running || this.starter != Thread.currentThread()) {
+				return;
+			}
+			for (FunctionDefinition function : this.functions.functions()) {
+				if (!function.eventNames().isEmpty()) {
+					this.containers.add(createContainer(function));
+				}
+			}
+			this.containers.forEach(ConcurrentMessageListenerContainer::start);
+			this.starter = null;
+		}
 		logger.info(() -> "Started " + this.containers.size() + " function consumers");
-	}
-
-	@Override
-	public synchronized void stop() {
-		if (!this.running) {
-			return;
-		}
-		this.containers.forEach(ConcurrentMessageListenerContainer::stop);
-		this.containers.clear();
-		this.running = false;
-		logger.info("Stopped function consumers");
 	}
 
 	@Override
@@ -124,7 +197,7 @@ public final class FunctionConsumers implements SmartLifecycle {
 	 * Returns the containers, one per function with event triggers.
 	 * @return the containers
 	 */
-	public List<ConcurrentMessageListenerContainer<String, byte[]>> containers() {
+	public synchronized List<ConcurrentMessageListenerContainer<String, byte[]>> containers() {
 		return List.copyOf(this.containers);
 	}
 
@@ -135,7 +208,7 @@ public final class FunctionConsumers implements SmartLifecycle {
 			.distinct()
 			.toArray(String[]::new);
 		ContainerProperties properties = new ContainerProperties(functionTopics);
-		properties.setGroupId(this.topics.groupFor(function.id()));
+		properties.setGroupId(this.topics.functionGroup(function.id()));
 		// Offsets are committed only after the listener returns, that is after the poll's
 		// runs are recorded: a crash before that redelivers the records, and their runs
 		// are found recorded. So a commit per poll is not needed: one every
@@ -194,13 +267,13 @@ public final class FunctionConsumers implements SmartLifecycle {
 	 *
 	 * @param runStore records runs
 	 * @param deadLetterStore records poison records
-	 * @param deadLetterPublisher publishes poison records
+	 * @param deadLetterRelay publishes recorded poison records
 	 * @param dispatcher dispatches new runs
 	 * @param codec checks payloads
 	 * @param instanceId this instance's id, the lease owner
 	 */
-	public record Collaborators(RunStore runStore, DeadLetterStore deadLetterStore,
-			DeadLetterPublisher deadLetterPublisher, RunDispatcher dispatcher, PayloadCodec codec, String instanceId) {
+	public record Collaborators(RunStore runStore, DeadLetterStore deadLetterStore, DeadLetterRelay deadLetterRelay,
+			RunDispatcher dispatcher, PayloadCodec codec, String instanceId) {
 
 	}
 

@@ -19,6 +19,17 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 record IncomingEvent(String id, String name, Instant timestamp, String dataJson) {
 
 	/**
+	 * Earliest event time accepted: MariaDB's and MySQL's {@code DATETIME} start at year
+	 * 1000.
+	 */
+	static final Instant EARLIEST = Instant.parse("1000-01-01T00:00:00Z");
+
+	/**
+	 * Latest event time accepted: {@code DATETIME} ends with year 9999.
+	 */
+	static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999999Z");
+
+	/**
 	 * Reads an event from a record.
 	 * @param record the record
 	 * @param codec checks the payload is JSON
@@ -36,6 +47,11 @@ record IncomingEvent(String id, String name, Instant timestamp, String dataJson)
 		if (id.length() > 255) {
 			throw new PoisonRecordException("Event id is longer than 255 characters");
 		}
+		// The id is the event's identity (runs and waits are keyed by it), so it is not
+		// rewritten to make it storable: the record is a dead letter instead.
+		if (id.indexOf('\u0000') >= 0) {
+			throw new PoisonRecordException("Event id contains U+0000: " + id);
+		}
 		if (record.value() == null) {
 			throw new PoisonRecordException("Record of event " + id + " has no value");
 		}
@@ -46,6 +62,10 @@ record IncomingEvent(String id, String name, Instant timestamp, String dataJson)
 		catch (DateTimeParseException ex) {
 			throw new PoisonRecordException("Header '" + EventHeaders.TIMESTAMP + "' of event " + id
 					+ " is not an ISO-8601 instant: " + timestamp);
+		}
+		if (time.isBefore(EARLIEST) || time.isAfter(LATEST)) {
+			throw new PoisonRecordException("Timestamp of event " + id + " is " + time + ", outside the range "
+					+ EARLIEST + " to " + LATEST + " that every supported database can store");
 		}
 		try {
 			return new IncomingEvent(id, name, time, codec.readJsonText(record.value()));

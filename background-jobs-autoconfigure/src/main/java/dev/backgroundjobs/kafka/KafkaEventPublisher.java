@@ -5,11 +5,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import dev.backgroundjobs.BackgroundJobsException;
+import dev.backgroundjobs.BrokerUnavailableException;
 import dev.backgroundjobs.Event;
 import dev.backgroundjobs.EventPublisher;
 import dev.backgroundjobs.json.PayloadCodec;
@@ -17,6 +19,8 @@ import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.observation.transport.SenderContext;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.RetriableException;
 
 import org.springframework.core.log.LogAccessor;
 import org.springframework.kafka.core.KafkaTemplate;
@@ -24,6 +28,11 @@ import org.springframework.util.Assert;
 
 /**
  * Publishes events to Kafka and waits for the broker's acknowledgement.
+ * <p>
+ * The send timeout bounds the whole publication: creating the topic, the producer's wait
+ * for metadata (its {@code max.block.ms} is set to the timeout) and the acknowledgement.
+ * A broker that cannot be reached in that time fails the caller with a
+ * {@link BrokerUnavailableException}.
  * <p>
  * The payload is serialised before anything is sent, so bad data fails the caller with
  * nothing half-sent. The topic of an event no function of this application listens to is
@@ -57,7 +66,7 @@ public final class KafkaEventPublisher implements EventPublisher {
 	 * @param codec serialises payloads
 	 * @param topics names topics
 	 * @param provisioner creates missing topics
-	 * @param sendTimeout how long to wait for the acknowledgement
+	 * @param sendTimeout how long a publication may take in all
 	 * @param observations observes publications and propagates the trace context in the
 	 * record headers
 	 */
@@ -86,9 +95,19 @@ public final class KafkaEventPublisher implements EventPublisher {
 
 	private String publish(String id, String name, Object data, Instant timestamp) {
 		Assert.isTrue(id.length() <= 255, () -> "Id of event '" + name + "' is longer than 255 characters");
+		Assert.isTrue(id.indexOf('\u0000') < 0, () -> "Id of event '" + name + "' contains U+0000");
 		byte[] payload = this.codec.encodeToBytes(data, "data of event '" + name + "'");
 		String topic = this.topics.forEvent(name);
-		this.provisioner.ensureTopics(Set.of(topic));
+		// One deadline for everything send may wait for: creating the topic, the
+		// producer's metadata and the acknowledgement.
+		long deadline = System.nanoTime() + this.sendTimeout.toNanos();
+		boolean provisioned;
+		try {
+			provisioned = this.provisioner.ensureTopics(Set.of(topic), deadline);
+		}
+		catch (BrokerUnavailableException ex) {
+			throw unavailable(id, name, ex);
+		}
 		ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, id, payload);
 		EventHeaders.write(record.headers(), id, name, timestamp);
 		SenderContext<ProducerRecord<String, byte[]>> context = new SenderContext<>((carrier, key, value) -> {
@@ -103,7 +122,8 @@ public final class KafkaEventPublisher implements EventPublisher {
 			.highCardinalityKeyValue("event.id", id)
 			.start();
 		try (Observation.Scope scope = observation.openScope()) {
-			this.template.send(record).get(this.sendTimeout.toMillis(), TimeUnit.MILLISECONDS);
+			CompletableFuture<?> sent = provisioned ? sendOffThread(record) : this.template.send(record);
+			sent.get(remainingMillis(deadline), TimeUnit.MILLISECONDS);
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
@@ -111,20 +131,61 @@ public final class KafkaEventPublisher implements EventPublisher {
 					new BackgroundJobsException("Interrupted while publishing event " + id + " '" + name + "'", ex));
 		}
 		catch (ExecutionException ex) {
-			throw failed(observation,
-					new BackgroundJobsException(
-							"Broker did not accept event " + id + " '" + name + "': " + ex.getCause().getMessage(),
-							ex.getCause()));
+			Throwable cause = ex.getCause();
+			if (isBrokerUnavailable(cause)) {
+				throw failed(observation, unavailable(id, name, cause));
+			}
+			throw failed(observation, new BackgroundJobsException(
+					"Broker did not accept event " + id + " '" + name + "': " + cause.getMessage(), cause));
 		}
 		catch (TimeoutException ex) {
-			throw failed(observation, new BackgroundJobsException("Broker did not acknowledge event " + id + " '" + name
-					+ "' within " + this.sendTimeout.toMillis() + " ms (background-jobs.kafka.send-timeout)", ex));
+			throw failed(observation, unavailable(id, name, ex));
+		}
+		catch (KafkaException ex) {
+			throw failed(observation, new BackgroundJobsException(
+					"Could not publish event " + id + " '" + name + "': " + ex.getMessage(), ex));
 		}
 		finally {
 			observation.stop();
 		}
 		logger.trace(() -> "Published event " + id + " '" + name + "' to " + topic);
 		return id;
+	}
+
+	/**
+	 * Sends on a thread of its own, for a topic the producer has never written to: the
+	 * producer blocks the sending thread until it has the topic's metadata, so the caller
+	 * waits for the future instead, and no longer than its deadline.
+	 */
+	private CompletableFuture<?> sendOffThread(ProducerRecord<String, byte[]> record) {
+		return CompletableFuture.supplyAsync(() -> this.template.send(record), (task) -> {
+			Thread thread = new Thread(task, "background-jobs-first-send");
+			thread.setDaemon(true);
+			thread.start();
+		}).thenCompose((sent) -> sent);
+	}
+
+	private BrokerUnavailableException unavailable(String id, String name, Throwable cause) {
+		return new BrokerUnavailableException("Broker did not acknowledge event " + id + " '" + name + "' within "
+				+ this.sendTimeout.toMillis() + " ms (background-jobs.kafka.send-timeout): " + cause.getMessage(),
+				cause);
+	}
+
+	/**
+	 * Whether a send failed because the broker could not be reached or answered too late,
+	 * rather than because it refused the record.
+	 */
+	private static boolean isBrokerUnavailable(Throwable failure) {
+		for (Throwable cause = failure; cause != null; cause = (cause.getCause() != cause) ? cause.getCause() : null) {
+			if (cause instanceof RetriableException || cause instanceof BrokerUnavailableException) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	private static long remainingMillis(long deadlineNanos) {
+		return Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()));
 	}
 
 	private static BackgroundJobsException failed(Observation observation, BackgroundJobsException ex) {

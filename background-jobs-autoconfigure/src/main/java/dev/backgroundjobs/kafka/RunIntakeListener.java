@@ -4,13 +4,14 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 
+import dev.backgroundjobs.engine.Faults;
 import dev.backgroundjobs.engine.RunDispatcher;
 import dev.backgroundjobs.function.FunctionDefinition;
 import dev.backgroundjobs.json.PayloadCodec;
@@ -19,6 +20,7 @@ import dev.backgroundjobs.store.DeadLetterStore;
 import dev.backgroundjobs.store.NewRun;
 import dev.backgroundjobs.store.RunStore;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.core.log.LogAccessor;
 import org.springframework.kafka.listener.BatchMessageListener;
@@ -29,10 +31,12 @@ import org.springframework.kafka.listener.BatchMessageListener;
  * instance, and only then lets the container commit the offsets. The new runs go straight
  * to the worker pool.
  * <p>
- * A record that cannot be read becomes a dead letter with its raw bytes, and the
- * partition moves on. A database failure throws, so the container's error handler retries
- * the whole poll with backoff and no offset is committed for records that were not
- * recorded.
+ * A record that cannot be read becomes a dead letter with its raw bytes and headers, and
+ * the partition moves on. A transient failure ({@link Faults#isTransient}) throws, so the
+ * container's error handler retries the whole poll with backoff and no offset is
+ * committed for records that were not recorded. A permanent one (a value the database
+ * refuses) must not wedge the partition: the poll's runs are recorded one by one, and
+ * those that still fail become dead letters.
  */
 final class RunIntakeListener implements BatchMessageListener<String, byte[]> {
 
@@ -46,7 +50,7 @@ final class RunIntakeListener implements BatchMessageListener<String, byte[]> {
 
 	private final DeadLetterStore deadLetterStore;
 
-	private final DeadLetterPublisher deadLetterPublisher;
+	private final DeadLetterRelay deadLetterRelay;
 
 	private final RunDispatcher dispatcher;
 
@@ -64,7 +68,7 @@ final class RunIntakeListener implements BatchMessageListener<String, byte[]> {
 		this.eventNames = function.eventNames();
 		this.runStore = collaborators.runStore();
 		this.deadLetterStore = collaborators.deadLetterStore();
-		this.deadLetterPublisher = collaborators.deadLetterPublisher();
+		this.deadLetterRelay = collaborators.deadLetterRelay();
 		this.dispatcher = collaborators.dispatcher();
 		this.codec = collaborators.codec();
 		this.instanceId = collaborators.instanceId();
@@ -74,7 +78,7 @@ final class RunIntakeListener implements BatchMessageListener<String, byte[]> {
 
 	@Override
 	public void onMessage(List<ConsumerRecord<String, byte[]>> records) {
-		Map<String, NewRun> runs = new HashMap<>();
+		Map<String, ConsumerRecord<String, byte[]>> sources = new HashMap<>();
 		List<NewRun> ordered = new ArrayList<>();
 		for (ConsumerRecord<String, byte[]> record : records) {
 			IncomingEvent event;
@@ -90,37 +94,93 @@ final class RunIntakeListener implements BatchMessageListener<String, byte[]> {
 			}
 			NewRun run = new NewRun(NewRun.deriveRunId(this.function.id(), event.id()), this.function.id(), event.id(),
 					event.name(), event.dataJson(), event.timestamp(), TraceHeaders.capture(record, this.codec));
-			if (runs.putIfAbsent(run.runId(), run) == null) {
+			if (sources.putIfAbsent(run.runId(), record) == null) {
 				ordered.add(run);
 			}
 		}
-		if (ordered.isEmpty()) {
-			return;
-		}
-		Set<String> inserted = new HashSet<>(this.runStore.insertLeased(ordered, this.instanceId, this.lease));
-		int duplicates = ordered.size() - inserted.size();
-		if (duplicates > 0) {
-			logger.debug(() -> duplicates + " events for function '" + this.function.id()
-					+ "' already had runs; no new run started for them");
-		}
-		Instant now = Instant.now();
-		for (NewRun run : ordered) {
-			if (inserted.contains(run.runId())) {
-				this.dispatcher.dispatch(run.asLeased(this.instanceId, now), true);
+		if (!ordered.isEmpty()) {
+			try {
+				dispatch(ordered, this.runStore.insertLeased(ordered, this.instanceId, this.lease));
+			}
+			catch (RuntimeException ex) {
+				if (Faults.isTransient(ex)) {
+					// The error handler retries the poll, committing no offset.
+					throw ex;
+				}
+				recordOneByOne(ordered, sources, ex);
 			}
 		}
 		this.afterIntake.run();
 	}
 
+	/**
+	 * Records the runs of a poll one at a time after the poll as a whole failed for good,
+	 * so that the record that causes the failure becomes a dead letter and the others
+	 * run. A transient failure still fails the poll, to be retried.
+	 */
+	private void recordOneByOne(List<NewRun> runs, Map<String, ConsumerRecord<String, byte[]>> sources,
+			RuntimeException failure) {
+		logger.warn(failure, () -> "Could not record " + runs.size() + " events for function '" + this.function.id()
+				+ "'; recording them one by one to find those that cannot be stored");
+		for (NewRun run : runs) {
+			try {
+				dispatch(List.of(run), this.runStore.insertLeased(List.of(run), this.instanceId, this.lease));
+			}
+			catch (RuntimeException ex) {
+				if (Faults.isTransient(ex)) {
+					throw ex;
+				}
+				poison(sources.get(run.runId()), "Event " + run.eventId() + " cannot be recorded for function '"
+						+ this.function.id() + "': " + ex.getMessage());
+			}
+		}
+	}
+
+	private void dispatch(List<NewRun> runs, Collection<String> insertedIds) {
+		Set<String> inserted = new HashSet<>(insertedIds);
+		int duplicates = runs.size() - inserted.size();
+		if (duplicates > 0) {
+			logger.debug(() -> duplicates + " events for function '" + this.function.id()
+					+ "' already had runs; no new run started for them");
+		}
+		Instant now = Instant.now();
+		for (NewRun run : runs) {
+			if (inserted.contains(run.runId())) {
+				this.dispatcher.dispatch(run.asLeased(this.instanceId, now), true);
+			}
+		}
+	}
+
+	/**
+	 * Records a record as a dead letter with its raw key, bytes and headers. Its id comes
+	 * from the record's coordinates, so a redelivery adds no second dead letter.
+	 */
 	private void poison(ConsumerRecord<String, byte[]> record, String reason) {
-		logger.error(() -> "Record " + record.topic() + "-" + record.partition() + "@" + record.offset()
-				+ " cannot be read for function '" + this.function.id() + "' and is now a dead letter: " + reason);
+		String id = DeadLetterRecord.poisonId(this.function.id(), record.topic(), record.partition(), record.offset());
 		String key = record.key();
-		DeadLetterRecord deadLetter = new DeadLetterRecord(UUID.randomUUID().toString(), null, this.function.id(), null,
-				reason, record.topic(), record.partition(), record.offset(),
-				(key != null) ? key.getBytes(StandardCharsets.UTF_8) : null, record.value(), Instant.now());
-		this.deadLetterStore.savePoison(deadLetter);
-		this.deadLetterPublisher.publishPoison(record, this.function.id(), reason);
+		DeadLetterRecord deadLetter = new DeadLetterRecord(id, null, this.function.id(), null, reason, record.topic(),
+				record.partition(), record.offset(), (key != null) ? key.getBytes(StandardCharsets.UTF_8) : null,
+				record.value(), Instant.now(), headersOf(record));
+		if (this.deadLetterStore.savePoison(deadLetter)) {
+			logger.error(() -> "Record " + record.topic() + "-" + record.partition() + "@" + record.offset()
+					+ " cannot be read for function '" + this.function.id() + "' and is now dead letter " + id + ": "
+					+ reason);
+			this.deadLetterRelay.wakeUp();
+		}
+		else {
+			logger.debug(() -> "Record " + record.topic() + "-" + record.partition() + "@" + record.offset()
+					+ " is already dead letter " + id);
+		}
+	}
+
+	private static byte @Nullable [] headersOf(ConsumerRecord<String, byte[]> record) {
+		try {
+			return RecordHeadersCodec.encode(record.headers());
+		}
+		catch (RuntimeException ex) {
+			// A header name too long to encode: the dead letter keeps key and value.
+			return null;
+		}
 	}
 
 }

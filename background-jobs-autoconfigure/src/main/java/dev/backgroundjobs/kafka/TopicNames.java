@@ -3,8 +3,8 @@ package dev.backgroundjobs.kafka;
 import org.springframework.util.Assert;
 
 /**
- * Names the Kafka topics of events and dead letters, and the consumer groups of
- * functions.
+ * Names the Kafka topics of events and dead letters, and the consumer groups of functions
+ * and of the starter's internal consumers.
  * <p>
  * An event name becomes {@code <prefix>.<name>} with {@code /} turned into {@code .} and
  * any other character Kafka does not allow into {@code _}. Two event names may map to the
@@ -14,6 +14,8 @@ import org.springframework.util.Assert;
 public final class TopicNames {
 
 	private static final int MAX_TOPIC_LENGTH = 249;
+
+	private static final char INTERNAL_GROUP_SEPARATOR = '#';
 
 	private final String prefix;
 
@@ -63,12 +65,24 @@ public final class TopicNames {
 	}
 
 	/**
-	 * Returns the consumer group of a function.
+	 * Returns the consumer group of a function: {@code <group prefix>.<function id>}.
 	 * @param functionId the function id
 	 * @return the group id
 	 */
-	public String groupFor(String functionId) {
+	public String functionGroup(String functionId) {
 		return this.groupPrefix + "." + functionId;
+	}
+
+	/**
+	 * Returns the consumer group of an internal consumer of the starter (such as the one
+	 * that resolves event waits): {@code <group prefix>#<name>}. Function ids cannot
+	 * contain {@code #}, so no function's group can be an internal one, whatever the
+	 * function is called.
+	 * @param name the internal consumer's name
+	 * @return the group id
+	 */
+	public String groupFor(String name) {
+		return this.groupPrefix + INTERNAL_GROUP_SEPARATOR + name;
 	}
 
 	private static String sanitize(String name) {

@@ -1,5 +1,6 @@
 package dev.backgroundjobs.kafka;
 
+import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -11,10 +12,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import dev.backgroundjobs.BackgroundJobsException;
+import dev.backgroundjobs.BrokerUnavailableException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.CreateTopicsOptions;
+import org.apache.kafka.clients.admin.DescribeTopicsOptions;
+import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
@@ -30,7 +37,7 @@ public final class TopicProvisioner {
 
 	private static final LogAccessor logger = new LogAccessor(TopicProvisioner.class);
 
-	private static final long TIMEOUT_SECONDS = 30;
+	private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
 
 	private static final long LEADER_POLL_MILLIS = 20;
 
@@ -55,18 +62,91 @@ public final class TopicProvisioner {
 	}
 
 	/**
-	 * Creates the topics that are missing. Topics this provisioner has ensured before are
-	 * not checked again, so only the first publication of an event name pays for the
-	 * broker round trips.
+	 * Creates the topics that are missing, waiting up to 30 seconds for the broker.
+	 * Topics this provisioner has ensured before are not checked again, so only the first
+	 * use of a topic pays for the broker round trips.
 	 * @param topics the topic names
-	 * @throws BackgroundJobsException if the broker cannot be reached or refuses
+	 * @throws BrokerUnavailableException if the broker does not answer in time
+	 * @throws BackgroundJobsException if the broker refuses
 	 */
 	public void ensureTopics(Collection<String> topics) {
+		ensureTopics(topics, System.nanoTime() + DEFAULT_TIMEOUT.toNanos());
+	}
+
+	/**
+	 * Creates the topics that are missing, with every broker call bounded by a deadline.
+	 * @param topics the topic names
+	 * @param deadlineNanos the {@link System#nanoTime()} by which to give up
+	 * @return whether the broker was asked (so the topics were not known to exist)
+	 * @throws BrokerUnavailableException if the broker does not answer by the deadline
+	 * @throws BackgroundJobsException if the broker refuses
+	 */
+	public boolean ensureTopics(Collection<String> topics, long deadlineNanos) {
 		if (this.ensured.containsAll(topics)) {
-			return;
+			return false;
 		}
-		createMissing(topics);
+		createMissing(topics, deadlineNanos);
 		this.ensured.addAll(topics);
+		return true;
+	}
+
+	private void createMissing(Collection<String> topics, long deadlineNanos) {
+		Admin client;
+		try {
+			client = Admin.create(this.admin.getConfigurationProperties());
+		}
+		catch (KafkaException ex) {
+			throw new BackgroundJobsException("Could not create topics " + topics + ": " + ex.getMessage(), ex);
+		}
+		try {
+			Set<String> existing = client.listTopics(new ListTopicsOptions().timeoutMs(remainingMillis(deadlineNanos)))
+				.names()
+				.get(remainingMillis(deadlineNanos), TimeUnit.MILLISECONDS);
+			List<NewTopic> missing = topics.stream()
+				.filter((topic) -> !existing.contains(topic))
+				.map((topic) -> new NewTopic(topic, Optional.of(this.partitions),
+						(this.replicationFactor > 0) ? Optional.of(this.replicationFactor) : Optional.empty()))
+				.toList();
+			if (missing.isEmpty()) {
+				// Possibly created a moment ago by another instance or thread.
+				awaitLeaders(client, topics, deadlineNanos);
+				return;
+			}
+			CreateTopicsOptions options = new CreateTopicsOptions().timeoutMs(remainingMillis(deadlineNanos));
+			for (Map.Entry<String, KafkaFuture<Void>> entry : client.createTopics(missing, options)
+				.values()
+				.entrySet()) {
+				try {
+					entry.getValue().get(remainingMillis(deadlineNanos), TimeUnit.MILLISECONDS);
+					logger.info(() -> "Created topic " + entry.getKey() + " with " + this.partitions + " partitions");
+				}
+				catch (ExecutionException ex) {
+					if (!(ex.getCause() instanceof TopicExistsException)) {
+						throw ex;
+					}
+				}
+			}
+			awaitLeaders(client, topics, deadlineNanos);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new BackgroundJobsException("Interrupted while creating topics " + topics, ex);
+		}
+		catch (TimeoutException ex) {
+			throw new BrokerUnavailableException("Broker did not answer in time to create topics " + topics, ex);
+		}
+		catch (ExecutionException ex) {
+			Throwable cause = ex.getCause();
+			if (cause instanceof RetriableException) {
+				throw new BrokerUnavailableException(
+						"Broker did not answer in time to create topics " + topics + ": " + cause.getMessage(), cause);
+			}
+			throw new BackgroundJobsException("Could not create topics " + topics + ": " + cause.getMessage(), cause);
+		}
+		finally {
+			// Every call above is bounded or done: nothing is left to wait for.
+			client.close(Duration.ZERO);
+		}
 	}
 
 	/**
@@ -75,26 +155,24 @@ public final class TopicProvisioner {
 	 * {@code NOT_LEADER_OR_FOLLOWER}, which the idempotent producer retries but which can
 	 * also leave it out of sequence with the broker.
 	 */
-	private void awaitLeaders(Admin client, Collection<String> topics)
+	private static void awaitLeaders(Admin client, Collection<String> topics, long deadlineNanos)
 			throws InterruptedException, ExecutionException, TimeoutException {
-		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
-		while (true) {
-			if (haveLeaders(client, topics)) {
-				return;
-			}
-			if (System.nanoTime() > deadline) {
-				throw new TimeoutException(
-						"Partitions of " + topics + " have no leader after " + TIMEOUT_SECONDS + " s");
+		while (!haveLeaders(client, topics, deadlineNanos)) {
+			if (remainingMillis(deadlineNanos) <= LEADER_POLL_MILLIS) {
+				throw new TimeoutException("Partitions of " + topics + " have no leader in time");
 			}
 			Thread.sleep(LEADER_POLL_MILLIS);
 		}
 	}
 
-	private static boolean haveLeaders(Admin client, Collection<String> topics)
+	private static boolean haveLeaders(Admin client, Collection<String> topics, long deadlineNanos)
 			throws InterruptedException, ExecutionException, TimeoutException {
 		Map<String, TopicDescription> descriptions;
 		try {
-			descriptions = client.describeTopics(topics).allTopicNames().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+			descriptions = client
+				.describeTopics(topics, new DescribeTopicsOptions().timeoutMs(remainingMillis(deadlineNanos)))
+				.allTopicNames()
+				.get(remainingMillis(deadlineNanos), TimeUnit.MILLISECONDS);
 		}
 		catch (ExecutionException ex) {
 			if (ex.getCause() instanceof UnknownTopicOrPartitionException) {
@@ -109,37 +187,9 @@ public final class TopicProvisioner {
 			.allMatch((partition) -> partition.leader() != null && !partition.leader().isEmpty());
 	}
 
-	private void createMissing(Collection<String> topics) {
-		try (Admin client = Admin.create(this.admin.getConfigurationProperties())) {
-			Set<String> existing = client.listTopics().names().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-			List<NewTopic> missing = topics.stream()
-				.filter((topic) -> !existing.contains(topic))
-				.map((topic) -> new NewTopic(topic, Optional.of(this.partitions),
-						(this.replicationFactor > 0) ? Optional.of(this.replicationFactor) : Optional.empty()))
-				.toList();
-			if (missing.isEmpty()) {
-				return;
-			}
-			for (Map.Entry<String, KafkaFuture<Void>> entry : client.createTopics(missing).values().entrySet()) {
-				try {
-					entry.getValue().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-					logger.info(() -> "Created topic " + entry.getKey() + " with " + this.partitions + " partitions");
-				}
-				catch (ExecutionException ex) {
-					if (!(ex.getCause() instanceof TopicExistsException)) {
-						throw ex;
-					}
-				}
-			}
-			awaitLeaders(client, missing.stream().map(NewTopic::name).toList());
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new BackgroundJobsException("Interrupted while creating topics " + topics, ex);
-		}
-		catch (ExecutionException | TimeoutException ex) {
-			throw new BackgroundJobsException("Could not create topics " + topics + ": " + ex.getMessage(), ex);
-		}
+	private static int remainingMillis(long deadlineNanos) {
+		long remaining = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
+		return (int) Math.max(0, Math.min(Integer.MAX_VALUE, remaining));
 	}
 
 }

@@ -1,19 +1,43 @@
 package dev.backgroundjobs.store;
 
+import java.util.Collection;
 import java.util.List;
+import java.util.function.Function;
 
 import org.jspecify.annotations.Nullable;
 
 /**
- * Stores dead letters.
+ * Stores dead letters. The stored dead letter is the source of truth; its publication to
+ * the dead-letter topic is relayed from here until the broker acknowledges it (an
+ * outbox).
  */
 public interface DeadLetterStore {
 
 	/**
-	 * Records a poison record: one that could not be read.
+	 * Records a poison record: one that could not be read. A dead letter with the same id
+	 * (the same record, delivered again) is left as it is.
 	 * @param deadLetter the dead letter, with {@code runId == null} and the raw record
+	 * @return whether it was recorded, {@code false} if it already was
 	 */
-	void savePoison(DeadLetterRecord deadLetter);
+	boolean savePoison(DeadLetterRecord deadLetter);
+
+	/**
+	 * Relays dead letters not yet published: claims up to {@code limit} of them, oldest
+	 * first and skipping those another relay holds, hands them to {@code publisher} while
+	 * holding them, and marks those whose ids it returns as published. A dead letter
+	 * removed meanwhile (its run replayed) waits for the claim to end, so it is never
+	 * published after it was removed.
+	 * @param limit the most dead letters to claim
+	 * @param publisher publishes dead letters and returns the ids of those acknowledged
+	 * @return the number of dead letters marked as published
+	 */
+	int relayUnpublished(int limit, Function<List<DeadLetterRecord>, Collection<String>> publisher);
+
+	/**
+	 * Counts dead letters not yet published to the dead-letter topic.
+	 * @return the count
+	 */
+	long countUnpublished();
 
 	/**
 	 * Finds a dead letter.

@@ -50,6 +50,9 @@ CREATE TABLE IF NOT EXISTS bj_steps (
 	PRIMARY KEY (run_id, step_id)
 ) ENGINE = InnoDB ROW_FORMAT = DYNAMIC DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 
+-- A dead letter is relayed to the dead-letter topic from this table (an outbox):
+-- publish_pending is 1 until the broker acknowledged it. Rows of databases created before
+-- these columns existed default to 0: they were published when they were written.
 CREATE TABLE IF NOT EXISTS bj_dead_letters (
 	id VARCHAR(255) NOT NULL,
 	run_id VARCHAR(255),
@@ -61,10 +64,20 @@ CREATE TABLE IF NOT EXISTS bj_dead_letters (
 	record_offset BIGINT NOT NULL,
 	record_key LONGBLOB,
 	record_value LONGBLOB,
+	record_headers LONGBLOB,
+	publish_pending SMALLINT DEFAULT 0 NOT NULL,
+	published_at DATETIME(6) NULL,
 	created_at DATETIME(6) NOT NULL,
 	PRIMARY KEY (id),
 	KEY bj_dead_letters_created_idx (created_at)
 ) ENGINE = InnoDB ROW_FORMAT = DYNAMIC DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+
+-- Adds the relay's columns to a table created by an earlier version.
+ALTER TABLE bj_dead_letters ADD COLUMN IF NOT EXISTS record_headers LONGBLOB;
+ALTER TABLE bj_dead_letters ADD COLUMN IF NOT EXISTS publish_pending SMALLINT DEFAULT 0 NOT NULL;
+ALTER TABLE bj_dead_letters ADD COLUMN IF NOT EXISTS published_at DATETIME(6) NULL;
+
+CREATE INDEX IF NOT EXISTS bj_dead_letters_pending_idx ON bj_dead_letters (publish_pending, created_at);
 
 -- A run started by step.invoke, and the run waiting for it: when the child run finishes,
 -- its parent is made due.
@@ -96,3 +109,7 @@ CREATE TABLE IF NOT EXISTS bj_event_waits (
 	PRIMARY KEY (run_id, step_id),
 	KEY bj_event_waits_match_idx (event_name, match_path, match_value)
 ) ENGINE = InnoDB ROW_FORMAT = DYNAMIC DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+
+-- Adds the columns of broker-ordered waits to a table created by an earlier version.
+ALTER TABLE bj_event_waits ADD COLUMN IF NOT EXISTS start_offsets LONGTEXT;
+ALTER TABLE bj_event_waits ADD COLUMN IF NOT EXISTS start_generation INT NOT NULL DEFAULT 0;

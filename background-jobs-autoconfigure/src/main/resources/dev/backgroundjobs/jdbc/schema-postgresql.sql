@@ -46,6 +46,9 @@ CREATE TABLE IF NOT EXISTS bj_steps (
 	CONSTRAINT bj_steps_pk PRIMARY KEY (run_id, step_id)
 );
 
+-- A dead letter is relayed to the dead-letter topic from this table (an outbox):
+-- publish_pending is 1 until the broker acknowledged it. Rows of databases created before
+-- these columns existed default to 0: they were published when they were written.
 CREATE TABLE IF NOT EXISTS bj_dead_letters (
 	id VARCHAR(255) NOT NULL,
 	run_id VARCHAR(255),
@@ -57,11 +60,21 @@ CREATE TABLE IF NOT EXISTS bj_dead_letters (
 	record_offset BIGINT NOT NULL,
 	record_key BYTEA,
 	record_value BYTEA,
+	record_headers BYTEA,
+	publish_pending SMALLINT DEFAULT 0 NOT NULL,
+	published_at TIMESTAMPTZ NULL,
 	created_at TIMESTAMPTZ NOT NULL,
 	CONSTRAINT bj_dead_letters_pk PRIMARY KEY (id)
 );
 
 CREATE INDEX IF NOT EXISTS bj_dead_letters_created_idx ON bj_dead_letters (created_at);
+
+-- Adds the relay's columns to a table created by an earlier version.
+ALTER TABLE bj_dead_letters ADD COLUMN IF NOT EXISTS record_headers BYTEA;
+ALTER TABLE bj_dead_letters ADD COLUMN IF NOT EXISTS publish_pending SMALLINT DEFAULT 0 NOT NULL;
+ALTER TABLE bj_dead_letters ADD COLUMN IF NOT EXISTS published_at TIMESTAMPTZ NULL;
+
+CREATE INDEX IF NOT EXISTS bj_dead_letters_pending_idx ON bj_dead_letters (publish_pending, created_at);
 
 -- A run started by step.invoke, and the run waiting for it: when the child run finishes,
 -- its parent is made due.
@@ -91,5 +104,9 @@ CREATE TABLE IF NOT EXISTS bj_event_waits (
 	start_generation INTEGER DEFAULT 0 NOT NULL,
 	CONSTRAINT bj_event_waits_pk PRIMARY KEY (run_id, step_id)
 );
+
+-- Adds the columns of broker-ordered waits to a table created by an earlier version.
+ALTER TABLE bj_event_waits ADD COLUMN IF NOT EXISTS start_offsets TEXT;
+ALTER TABLE bj_event_waits ADD COLUMN IF NOT EXISTS start_generation INTEGER DEFAULT 0 NOT NULL;
 
 CREATE INDEX IF NOT EXISTS bj_event_waits_match_idx ON bj_event_waits (event_name, match_path, match_value);

@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Function;
 
 import dev.backgroundjobs.RunNotFoundException;
 import dev.backgroundjobs.RunOperations;
@@ -265,8 +266,22 @@ final class InMemoryJobs {
 		}
 
 		@Override
-		public void savePoison(DeadLetterRecord deadLetter) {
+		public boolean savePoison(DeadLetterRecord deadLetter) {
+			if (find(deadLetter.id()) != null) {
+				return false;
+			}
 			add(deadLetter);
+			return true;
+		}
+
+		@Override
+		public int relayUnpublished(int limit, Function<List<DeadLetterRecord>, Collection<String>> publisher) {
+			return 0;
+		}
+
+		@Override
+		public long countUnpublished() {
+			return 0;
 		}
 
 		@Override

@@ -14,6 +14,7 @@ import javax.sql.DataSource;
 
 import dev.backgroundjobs.autoconfigure.BackgroundJobsDataSourceScriptDatabaseInitializer;
 import dev.backgroundjobs.autoconfigure.BackgroundJobsJdbcProperties;
+import dev.backgroundjobs.engine.RetryBackoff;
 import dev.backgroundjobs.engine.RunDispatcher;
 import dev.backgroundjobs.engine.WorkerPool;
 import dev.backgroundjobs.function.CronTrigger;
@@ -76,7 +77,8 @@ class CronTickerTests {
 		// Runs are recorded but not executed: the pool accepts no work.
 		WorkerPool pool = new WorkerPool(Runnable::run, 1, 1);
 		pool.shutdown(Duration.ZERO);
-		this.dispatcher = new RunDispatcher(pool, null, this.scheduler);
+		this.dispatcher = new RunDispatcher(pool, null, this.scheduler,
+				new RetryBackoff(Duration.ofSeconds(1), 2, Duration.ofSeconds(30), 0));
 		FunctionDefinition report = new FunctionDefinition("report", "bean", Object.class.getMethod("toString"),
 				List.of(new CronTrigger("* * * * *", ZoneOffset.UTC)), 0, null);
 		ReflectionTestUtils.invokeMethod(this.functions, "register", List.of(report));

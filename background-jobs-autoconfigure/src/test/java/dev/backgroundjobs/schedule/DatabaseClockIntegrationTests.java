@@ -15,6 +15,7 @@ import javax.sql.DataSource;
 
 import dev.backgroundjobs.autoconfigure.BackgroundJobsDataSourceScriptDatabaseInitializer;
 import dev.backgroundjobs.autoconfigure.BackgroundJobsJdbcProperties;
+import dev.backgroundjobs.engine.RetryBackoff;
 import dev.backgroundjobs.engine.RunDispatcher;
 import dev.backgroundjobs.engine.WorkerPool;
 import dev.backgroundjobs.function.CronTrigger;
@@ -137,8 +138,10 @@ class DatabaseClockIntegrationTests {
 			ReflectionTestUtils.invokeMethod(functions, "register", List.of(everySecond));
 			WorkerPool pool = new WorkerPool(Runnable::run, 1, 1);
 			pool.shutdown(Duration.ZERO);
-			CronTicker ticker = new CronTicker(runs, new RunDispatcher(pool, null, this.scheduler), functions,
-					"instance-a", Duration.ofMinutes(1), clock, CronTicker.MissedTicks.RUN_ONCE);
+			CronTicker ticker = new CronTicker(runs,
+					new RunDispatcher(pool, null, this.scheduler,
+							new RetryBackoff(Duration.ofSeconds(1), 2, Duration.ofSeconds(30), 0)),
+					functions, "instance-a", Duration.ofMinutes(1), clock, CronTicker.MissedTicks.RUN_ONCE);
 			await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> {
 				ticker.tickNow();
 				return runs.countByStatus().values().stream().mapToLong(Long::longValue).sum() >= 3;
