@@ -1,7 +1,9 @@
 package dev.backgroundjobs.faults;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What the {@link InvariantChecker} found.
@@ -24,11 +26,13 @@ record Verdict(int events, long lost, long duplicates, long stuck, long timing, 
 	 */
 	static final class Builder {
 
-		private static final int EXAMPLES = 15;
+		private static final int EXAMPLES_PER_KIND = 5;
 
 		private final int events;
 
 		private final List<String> examples = new ArrayList<>();
+
+		private final Map<String, Integer> perKind = new HashMap<>();
 
 		private long lost;
 
@@ -63,7 +67,8 @@ record Verdict(int events, long lost, long duplicates, long stuck, long timing, 
 		}
 
 		private void example(String example) {
-			if (this.examples.size() < EXAMPLES) {
+			String kind = example.substring(0, example.indexOf(':'));
+			if (this.perKind.merge(kind, 1, Integer::sum) <= EXAMPLES_PER_KIND) {
 				this.examples.add(example);
 			}
 		}

@@ -87,14 +87,16 @@ class FaultFunctions {
 	@EventHandler(id = "fragile", event = "fault/fragile", retries = 1)
 	String fragile(Event<FaultEvent> event, Step step, RunContext run) {
 		FaultEvent data = event.data();
+		// Only an attempt that succeeds is recorded: a failed attempt is retried by
+		// design.
 		return step.run("echo", String.class, () -> {
-			this.ledger.record(run.runId(), "echo");
 			if ("nul-message".equals(data.mode())) {
 				throw new IllegalStateException("Cannot handle \u0000 in " + data.key());
 			}
 			if ("huge-message".equals(data.mode())) {
 				throw new IllegalStateException("Cannot handle " + "x".repeat(2 * 1024 * 1024));
 			}
+			this.ledger.record(run.runId(), "echo");
 			return data.text();
 		});
 	}

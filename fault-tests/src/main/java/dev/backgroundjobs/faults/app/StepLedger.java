@@ -44,7 +44,7 @@ public class StepLedger implements DisposableBean {
 
 	StepLedger(@Value("${faults.ledger-url}") String url, @Value("${spring.datasource.username:}") String username,
 			@Value("${spring.datasource.password:}") String password,
-			@Value("${faults.ledger-pool-size:8}") int poolSize,
+			@Value("${faults.ledger-pool-size:3}") int poolSize,
 			@Value("${background-jobs.instance-id}") String instance) throws SQLException {
 		HikariConfig config = new HikariConfig();
 		config.setJdbcUrl(url);
