@@ -223,7 +223,7 @@ class FaultInjectionIntegrationTests extends ScenarioSupport {
 
 	@Test
 	@Order(8)
-	@Disabled("Failed before the merged fixes (280 lost, 1,202 repeated step bodies, runs of the killed app taken over after 31 s); not yet confirmed after them")
+	@Disabled("After the merged fixes: 0 lost, 0 repeated, 0 stuck, but 2 waits timed out although their approval was sent 2.3 s after the waiter's first step ran; the harness allows 2 s for the wait to begin after that step, which may be too tight under load: check against the wait row's creation time before calling it a starter defect")
 	void f6ScalingFromOneToThreeAndBackToOneUnderLoadLosesNothing() {
 		fresh();
 		this.cluster.startApp(AppSettings.defaults());
@@ -246,7 +246,6 @@ class FaultInjectionIntegrationTests extends ScenarioSupport {
 
 	@Test
 	@Order(9)
-	@Disabled("Failed before the merged fixes (140 lost, 792 repeated step bodies, 36 timing errors: cron, sleeps and waits follow the JVM clock); not yet confirmed after them")
 	void f8InstancesWithClocksFiveMinutesOffKeepCronSleepsWaitsAndLeasesRight() {
 		fresh();
 		this.cluster.startApps(1, AppSettings.defaults().with("faults.clock-offset", "5m"));
