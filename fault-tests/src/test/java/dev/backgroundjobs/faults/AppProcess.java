@@ -21,6 +21,12 @@ final class AppProcess {
 
 	private static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
+	/**
+	 * How long to wait for the health endpoint: longer than the 3 s the starter's health
+	 * indicator allows the broker, so a DOWN for an unreachable broker is seen.
+	 */
+	private static final Duration HEALTH_TIMEOUT = Duration.ofSeconds(10);
+
 	private final String instanceId;
 
 	private final int port;
@@ -93,7 +99,7 @@ final class AppProcess {
 	 * @return the health
 	 */
 	Health health() {
-		HttpRequest request = HttpRequest.newBuilder(uri("/actuator/health")).timeout(Duration.ofSeconds(3)).build();
+		HttpRequest request = HttpRequest.newBuilder(uri("/actuator/health")).timeout(HEALTH_TIMEOUT).build();
 		try {
 			HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
 			// Boot answers 200 when the status is UP, 503 when it is DOWN or

@@ -43,7 +43,7 @@ class FaultInjectionIntegrationTests extends ScenarioSupport {
 
 	@Test
 	@Order(1)
-	@Disabled("Errored before its verdict in the last run after the merged fixes (see the surefire report); before them it found 5 waits that timed out although their approval was sent after they began, and runs of a killed app taken over only after 30 s")
+	@Disabled("Not confirmed after the merged fixes: the last run stopped on a harness bug (stale app logs, fixed since); before the fixes runs of a killed app were taken over only after 30 s and 5 waits timed out although their approval was sent after their first step")
 	void f1KillingARandomAppEvery15SecondsUnderLoadLosesNothing() {
 		apps(3, AppSettings.defaults());
 		Instant since = Snapshot.databaseNow(this.cluster);
@@ -121,7 +121,6 @@ class FaultInjectionIntegrationTests extends ScenarioSupport {
 
 	@Test
 	@Order(4)
-	@Disabled("Starter defect: health never reported DOWN while the broker was down for 20 s (BackgroundJobsHealthIndicator / BrokerConnectivity); sends failed within 11.3 s and nothing accepted was lost")
 	void f2BrokerKilledAndRestartedLosesNothingAndSendFailsWithinItsTimeout() {
 		apps(3, AppSettings.defaults());
 		int outage = this.size.pick(20, 60);
@@ -262,7 +261,6 @@ class FaultInjectionIntegrationTests extends ScenarioSupport {
 
 	@Test
 	@Order(10)
-	@Disabled("Starter defect before the merged fixes: an app whose broker is down at start-up fails its context (FunctionConsumers: \"Could not create topics\"), so no event is accepted; not yet confirmed after them")
 	void f10AppsStartWhileTheBrokerIsDownAndWorkWhenItComesUp() {
 		fresh();
 		this.cluster.broker().kill();

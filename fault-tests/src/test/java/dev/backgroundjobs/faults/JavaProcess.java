@@ -47,7 +47,7 @@ final class JavaProcess {
 			command.addAll(args);
 			File log = LOGS.resolve(name + ".log").toFile();
 			Process process = new ProcessBuilder(command).redirectErrorStream(true)
-				.redirectOutput(ProcessBuilder.Redirect.appendTo(log))
+				.redirectOutput(ProcessBuilder.Redirect.to(log))
 				.start();
 			return new JavaProcess(process, name);
 		}
