@@ -3,6 +3,7 @@ package dev.backgroundjobs.autoconfigure;
 import java.time.Clock;
 
 import dev.backgroundjobs.actuate.BackgroundJobsHealthIndicator;
+import dev.backgroundjobs.engine.EngineSettings;
 import dev.backgroundjobs.kafka.BrokerConnectivity;
 import dev.backgroundjobs.store.DeadLetterStore;
 import dev.backgroundjobs.store.RunStore;
@@ -32,9 +33,17 @@ public final class BackgroundJobsHealthAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean(name = "jobsHealthIndicator")
 	BackgroundJobsHealthIndicator jobsHealthIndicator(RunStore runStore, DeadLetterStore deadLetterStore,
-			BrokerConnectivity broker, ObjectProvider<Clock> clock) {
-		return new BackgroundJobsHealthIndicator(runStore, deadLetterStore, broker,
-				clock.getIfUnique(Clock::systemUTC));
+			BrokerConnectivity broker, ObjectProvider<EngineSettings> engine, ObjectProvider<Clock> clock) {
+		return new BackgroundJobsHealthIndicator(runStore, deadLetterStore, broker, databaseClock(engine, clock));
+	}
+
+	/**
+	 * Returns the engine's clock, which follows the database's time, so that ages of runs
+	 * (stored in database time) are right whatever this JVM's clock says.
+	 */
+	static Clock databaseClock(ObjectProvider<EngineSettings> engine, ObjectProvider<Clock> clock) {
+		EngineSettings settings = engine.getIfUnique();
+		return (settings != null) ? settings.clock() : clock.getIfUnique(Clock::systemUTC);
 	}
 
 }

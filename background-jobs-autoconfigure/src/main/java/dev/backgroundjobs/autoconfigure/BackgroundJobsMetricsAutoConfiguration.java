@@ -4,6 +4,7 @@ import java.time.Clock;
 
 import dev.backgroundjobs.actuate.RunCountGauges;
 import dev.backgroundjobs.actuate.RunMetrics;
+import dev.backgroundjobs.engine.EngineSettings;
 import dev.backgroundjobs.store.DeadLetterStore;
 import dev.backgroundjobs.store.RunStore;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -38,8 +39,9 @@ public final class BackgroundJobsMetricsAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	RunCountGauges backgroundJobsRunCountGauges(RunStore runStore, DeadLetterStore deadLetterStore,
-			ObjectProvider<Clock> clock) {
-		return new RunCountGauges(runStore, deadLetterStore, clock.getIfUnique(Clock::systemUTC));
+			ObjectProvider<EngineSettings> engine, ObjectProvider<Clock> clock) {
+		return new RunCountGauges(runStore, deadLetterStore,
+				BackgroundJobsHealthAutoConfiguration.databaseClock(engine, clock));
 	}
 
 }

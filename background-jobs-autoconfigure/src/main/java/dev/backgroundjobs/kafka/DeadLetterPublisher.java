@@ -94,11 +94,20 @@ public final class DeadLetterPublisher {
 		long deadline = System.nanoTime() + this.sendTimeout.toNanos();
 		Map<String, CompletableFuture<?>> sent = new LinkedHashMap<>();
 		for (DeadLetterRecord deadLetter : deadLetters) {
+			CompletableFuture<?> future;
 			try {
-				sent.put(deadLetter.id(), this.template.send(toRecord(deadLetter)));
+				future = this.template.send(toRecord(deadLetter));
 			}
 			catch (RuntimeException ex) {
 				logger.warn(ex, () -> "Could not publish dead letter " + deadLetter.id() + " to " + this.topic);
+				continue;
+			}
+			sent.put(deadLetter.id(), future);
+			// A send that failed at once (no metadata within max.block.ms: the broker is
+			// down) or a deadline already passed: the rest would only wait as long again
+			// while the claimed rows stay locked.
+			if (future.isCompletedExceptionally() || System.nanoTime() - deadline > 0) {
+				break;
 			}
 		}
 		List<String> acknowledged = new ArrayList<>();

@@ -29,9 +29,9 @@ import org.springframework.kafka.listener.ContainerProperties;
  * more work than it will start soon, and resume when a worker frees up. Started after the
  * engine and stopped before it, so no record is taken once the engine drains.
  * <p>
- * Starting does not wait for the broker: the topics are created, and the containers
- * started, on a thread of their own that retries until the broker answers, so an
- * application starts while its broker is down.
+ * Starting waits a few seconds at most for the broker: when it does not answer, the
+ * topics are created, and the containers started, on a thread of their own that retries
+ * until it does, so an application starts while its broker is down.
  */
 public final class FunctionConsumers implements SmartLifecycle {
 
@@ -52,6 +52,8 @@ public final class FunctionConsumers implements SmartLifecycle {
 	private static final Duration PROVISION_BACKOFF_MAX = Duration.ofSeconds(5);
 
 	private static final Duration STARTER_JOIN_TIMEOUT = Duration.ofSeconds(5);
+
+	private static final Duration FIRST_ATTEMPT_TIMEOUT = Duration.ofSeconds(5);
 
 	private final FunctionRegistry functions;
 
@@ -98,8 +100,19 @@ public final class FunctionConsumers implements SmartLifecycle {
 			return;
 		}
 		this.running = true;
-		// The broker may be down at start-up: the application starts anyway, and the
-		// consumers start once their topics exist.
+		// Usually the broker answers at once, and the consumers start before the
+		// application reports itself started.
+		try {
+			this.provisioner.ensureTopics(allTopics(), System.nanoTime() + FIRST_ATTEMPT_TIMEOUT.toNanos());
+			startContainers();
+			return;
+		}
+		catch (RuntimeException ex) {
+			logger.warn(() -> "Could not create the topics of the functions; the application starts, and the "
+					+ "consumers start once the broker answers: " + ex.getMessage());
+		}
+		// The broker is down: the application starts anyway, and the consumers start
+		// once their topics exist.
 		Thread starter = new Thread(this::provisionAndStartContainers, "background-jobs-consumers-start");
 		starter.setDaemon(true);
 		this.starter = starter;
@@ -138,11 +151,7 @@ public final class FunctionConsumers implements SmartLifecycle {
 	 * backoff until the broker answers, then starts one container per function.
 	 */
 	private void provisionAndStartContainers() {
-		Set<String> allTopics = new LinkedHashSet<>();
-		allTopics.add(this.topics.deadLetters());
-		for (FunctionDefinition function : this.functions.functions()) {
-			function.eventNames().forEach((name) -> allTopics.add(this.topics.forEvent(name)));
-		}
+		Set<String> allTopics = allTopics();
 		long backoffMillis = PROVISION_BACKOFF_MIN.toMillis();
 		int failures = 0;
 		while (this.running) {
@@ -172,14 +181,27 @@ public final class FunctionConsumers implements SmartLifecycle {
 			if (!this.running || this.starter != Thread.currentThread()) {
 				return;
 			}
-			for (FunctionDefinition function : this.functions.functions()) {
-				if (!function.eventNames().isEmpty()) {
-					this.containers.add(createContainer(function));
-				}
-			}
-			this.containers.forEach(ConcurrentMessageListenerContainer::start);
 			this.starter = null;
+			startContainers();
 		}
+	}
+
+	private Set<String> allTopics() {
+		Set<String> allTopics = new LinkedHashSet<>();
+		allTopics.add(this.topics.deadLetters());
+		for (FunctionDefinition function : this.functions.functions()) {
+			function.eventNames().forEach((name) -> allTopics.add(this.topics.forEvent(name)));
+		}
+		return allTopics;
+	}
+
+	private synchronized void startContainers() {
+		for (FunctionDefinition function : this.functions.functions()) {
+			if (!function.eventNames().isEmpty()) {
+				this.containers.add(createContainer(function));
+			}
+		}
+		this.containers.forEach(ConcurrentMessageListenerContainer::start);
 		logger.info(() -> "Started " + this.containers.size() + " function consumers");
 	}
 

@@ -1,11 +1,13 @@
 package dev.backgroundjobs.kafka;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -24,6 +26,7 @@ import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.core.log.LogAccessor;
 import org.springframework.kafka.core.KafkaAdmin;
@@ -32,8 +35,14 @@ import org.springframework.kafka.core.KafkaAdmin;
  * Creates topics that do not exist yet, with the configured partitions and replication.
  * Existing topics are left exactly as they are: adding partitions would move keys between
  * partitions, which is the operator's call.
+ * <p>
+ * Each topic is checked by one caller at a time (a single flight): concurrent sends of a
+ * new event wait for the first one's check instead of each asking the broker. All checks
+ * share one admin client, created on first use: creating and closing a client per call
+ * serialises on the Kafka client's global registration locks and, under load, made sends
+ * miss their deadline.
  */
-public final class TopicProvisioner {
+public final class TopicProvisioner implements AutoCloseable {
 
 	private static final LogAccessor logger = new LogAccessor(TopicProvisioner.class);
 
@@ -48,6 +57,12 @@ public final class TopicProvisioner {
 	private final short replicationFactor;
 
 	private final Set<String> ensured = ConcurrentHashMap.newKeySet();
+
+	private final Map<String, CompletableFuture<Void>> inFlight = new ConcurrentHashMap<>();
+
+	private @Nullable Admin client;
+
+	private boolean closed;
 
 	/**
 	 * Creates a provisioner.
@@ -85,19 +100,93 @@ public final class TopicProvisioner {
 		if (this.ensured.containsAll(topics)) {
 			return false;
 		}
-		createMissing(topics, deadlineNanos);
-		this.ensured.addAll(topics);
+		CompletableFuture<Void> mine = new CompletableFuture<>();
+		List<String> toCheck = new ArrayList<>();
+		List<CompletableFuture<Void>> othersChecks = new ArrayList<>();
+		for (String topic : topics) {
+			if (this.ensured.contains(topic)) {
+				continue;
+			}
+			CompletableFuture<Void> other = this.inFlight.putIfAbsent(topic, mine);
+			if (other == null) {
+				toCheck.add(topic);
+			}
+			else {
+				othersChecks.add(other);
+			}
+		}
+		if (!toCheck.isEmpty()) {
+			check(toCheck, deadlineNanos, mine);
+		}
+		for (CompletableFuture<Void> other : othersChecks) {
+			awaitOtherCheck(other, topics, deadlineNanos);
+		}
 		return true;
 	}
 
-	private void createMissing(Collection<String> topics, long deadlineNanos) {
-		Admin client;
+	private void check(List<String> topics, long deadlineNanos, CompletableFuture<Void> flight) {
 		try {
-			client = Admin.create(this.admin.getConfigurationProperties());
+			createMissing(topics, deadlineNanos);
+			this.ensured.addAll(topics);
+			flight.complete(null);
 		}
-		catch (KafkaException ex) {
-			throw new BackgroundJobsException("Could not create topics " + topics + ": " + ex.getMessage(), ex);
+		catch (RuntimeException ex) {
+			flight.completeExceptionally(ex);
+			throw ex;
 		}
+		finally {
+			topics.forEach((topic) -> this.inFlight.remove(topic, flight));
+		}
+	}
+
+	private static void awaitOtherCheck(CompletableFuture<Void> other, Collection<String> topics, long deadlineNanos) {
+		try {
+			other.get(remainingMillis(deadlineNanos), TimeUnit.MILLISECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new BackgroundJobsException("Interrupted while creating topics " + topics, ex);
+		}
+		catch (TimeoutException ex) {
+			throw new BrokerUnavailableException("Broker did not answer in time to create topics " + topics, ex);
+		}
+		catch (ExecutionException ex) {
+			if (ex.getCause() instanceof RuntimeException failure) {
+				throw failure;
+			}
+			throw new BackgroundJobsException("Could not create topics " + topics, ex.getCause());
+		}
+	}
+
+	/**
+	 * Closes the shared admin client.
+	 */
+	@Override
+	public synchronized void close() {
+		this.closed = true;
+		if (this.client != null) {
+			this.client.close(Duration.ofSeconds(5));
+			this.client = null;
+		}
+	}
+
+	private synchronized Admin client(Collection<String> topics) {
+		if (this.closed) {
+			throw new BackgroundJobsException("Could not create topics " + topics + ": the application is stopping");
+		}
+		if (this.client == null) {
+			try {
+				this.client = Admin.create(this.admin.getConfigurationProperties());
+			}
+			catch (KafkaException ex) {
+				throw new BackgroundJobsException("Could not create topics " + topics + ": " + ex.getMessage(), ex);
+			}
+		}
+		return this.client;
+	}
+
+	private void createMissing(Collection<String> topics, long deadlineNanos) {
+		Admin client = client(topics);
 		try {
 			Set<String> existing = client.listTopics(new ListTopicsOptions().timeoutMs(remainingMillis(deadlineNanos)))
 				.names()
@@ -142,10 +231,6 @@ public final class TopicProvisioner {
 						"Broker did not answer in time to create topics " + topics + ": " + cause.getMessage(), cause);
 			}
 			throw new BackgroundJobsException("Could not create topics " + topics + ": " + cause.getMessage(), cause);
-		}
-		finally {
-			// Every call above is bounded or done: nothing is left to wait for.
-			client.close(Duration.ZERO);
 		}
 	}
 

@@ -12,8 +12,8 @@ import org.jspecify.annotations.Nullable;
  * @param eventName the name of the awaited event
  * @param matchPath the path read from an incoming event of that name
  * @param matchValue the value it must have
- * @param createdAt when the wait began (database time); only events that happened then or
- * later match
+ * @param createdAt when the wait was recorded (database time); which events match is
+ * decided by the wait's start in the event's log, not by this time
  * @param expiresAt when the wait times out (database time)
  * @param resolvedEvent the matching event as JSON ({@code id}, {@code name},
  * {@code timestamp}, {@code data}), once one arrived

@@ -12,9 +12,11 @@ import dev.backgroundjobs.EventPublisher;
 import dev.backgroundjobs.RunStatus;
 import dev.backgroundjobs.jdbc.DatabaseDialect;
 import dev.backgroundjobs.jdbc.JdbcDatabaseTime;
+import dev.backgroundjobs.jdbc.JdbcRunStore;
 import dev.backgroundjobs.kafka.EventHeaders;
 import dev.backgroundjobs.kafka.TopicNames;
 import dev.backgroundjobs.store.RunRecord;
+import dev.backgroundjobs.store.RunStore;
 import dev.backgroundjobs.testsupport.TestDatabases;
 import dev.backgroundjobs.testsupport.TestKafka;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -91,9 +93,12 @@ class ClockSkewIntegrationTests {
 	@Test
 	void aSleepStartedOnAnInstanceWithAFastClockWakesOnTimeOnOneWithASlowClock() {
 		ConfigurableApplicationContext fast = start("5m");
-		String eventId = fast.getBean(EventPublisher.class).send("test/nap", Nap.forMillis(4_000));
+		String eventId = fast.getBean(EventPublisher.class).send("test/nap", Nap.forMillis(15_000));
 		RunRecord sleeping = awaitStatus(fast, "nap", eventId, RunStatus.SLEEPING);
 		fast.close();
+		RunStore runs = new JdbcRunStore(this.database.dataSource(), DatabaseDialect.POSTGRESQL);
+		// Still asleep: the instance with the slow clock is the one that wakes it.
+		assertThat(runs.find(sleeping.runId()).status()).isEqualTo(RunStatus.SLEEPING);
 		ConfigurableApplicationContext slow = start("-5m");
 		RunRecord run = awaitStatus(slow, "nap", eventId, RunStatus.COMPLETED);
 		assertThat(run.finishedAt()).isBetween(sleeping.wakeAt(), sleeping.wakeAt().plusSeconds(30));

@@ -17,6 +17,7 @@ import dev.backgroundjobs.function.InvalidEventHandlerException;
 import dev.backgroundjobs.jdbc.JdbcRunStore;
 import dev.backgroundjobs.kafka.EventHeaders;
 import dev.backgroundjobs.kafka.EventWaitConsumer;
+import dev.backgroundjobs.kafka.FunctionConsumers;
 import dev.backgroundjobs.kafka.TopicNames;
 import dev.backgroundjobs.store.DeadLetterRecord;
 import dev.backgroundjobs.store.DeadLetterStore;
@@ -100,7 +101,14 @@ class DurableStepsIntegrationTests {
 	@Test
 	void sleepUntilResumesAtTheGivenTimeAndAPastTimeDoesNotPark() {
 		ConfigurableApplicationContext app = this.cluster.start();
-		Instant wakeAt = Instant.now().plusSeconds(2);
+		// Consumers join their groups in the background, and a first send may wait for
+		// metadata: the wake time must still lie ahead when the run first executes.
+		await().atMost(TIMEOUT)
+			.until(() -> app.getBean(FunctionConsumers.class)
+				.containers()
+				.stream()
+				.allMatch((container) -> !container.getAssignedPartitions().isEmpty()));
+		Instant wakeAt = Instant.now().plusSeconds(8);
 		String future = publisher(app).send("test/nap", Nap.until(wakeAt));
 		String past = publisher(app).send("test/nap", Nap.until(Instant.now().minusSeconds(60)));
 		RunRecord pastRun = awaitStatus(app, "nap", past, RunStatus.COMPLETED);

@@ -225,6 +225,38 @@ class KafkaFaultsIntegrationTests {
 	}
 
 	@Test
+	void redeliveredPoisonRecordAddsNoSecondDeadLetter() throws Exception {
+		ConfigurableApplicationContext first = start();
+		TopicNames topics = first.getBean(TopicNames.class);
+		String topic = topics.forEvent("kafka/intake");
+		try (KafkaProducer<String, byte[]> producer = rawProducer()) {
+			producer.send(record(topic, "poison-twice", null, "{not json".getBytes(StandardCharsets.UTF_8))).get();
+		}
+		DeadLetterStore deadLetters = first.getBean(DeadLetterStore.class);
+		await().atMost(TIMEOUT).until(() -> deadLetters.count() == 1);
+		first.close();
+		// The function's group forgets its offsets, so the record is delivered again.
+		String group = topics.prefix() + ".intake";
+		try (Admin admin = Admin
+			.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers()))) {
+			await().atMost(TIMEOUT)
+				.ignoreExceptions()
+				.until(() -> admin.deleteConsumerGroups(List.of(group)).all().get(10, TimeUnit.SECONDS) == null);
+		}
+		ConfigurableApplicationContext second = start();
+		try (KafkaProducer<String, byte[]> producer = rawProducer()) {
+			producer
+				.send(record(topic, "after-redelivery", Instant.now().toString(),
+						"{\"key\":\"after\",\"failTimes\":0,\"sleepMillis\":0}".getBytes(StandardCharsets.UTF_8)))
+				.get();
+		}
+		// The later record on the same partition ran, so the poison record was read
+		// again.
+		awaitStatus(second, "intake", "after-redelivery", RunStatus.COMPLETED);
+		assertThat(second.getBean(DeadLetterStore.class).count()).isOne();
+	}
+
+	@Test
 	void deadLetterCommittedWhileNoRelayRunsIsPublishedOncePerFailedAttempt() throws Exception {
 		ConfigurableApplicationContext app = start();
 		String deadLetterTopic = app.getBean(TopicNames.class).deadLetters();

@@ -61,6 +61,8 @@ class EventWaitListenerIntegrationTests {
 
 	private static final String EVENT = "test/approved";
 
+	private TopicNames topics;
+
 	private String topic;
 
 	private JdbcRunStore runs;
@@ -79,6 +81,7 @@ class EventWaitListenerIntegrationTests {
 	void setUp() throws Exception {
 		String bootstrap = TestKafka.bootstrapServers();
 		TopicNames topics = new TopicNames("waits-" + UUID.randomUUID().toString().substring(0, 8), "waits");
+		this.topics = topics;
 		this.topic = topics.forEvent(EVENT);
 		try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
 			admin.createTopics(List.of(new NewTopic(this.topic, 2, (short) 1))).all().get(30, TimeUnit.SECONDS);
@@ -164,6 +167,32 @@ class EventWaitListenerIntegrationTests {
 	}
 
 	@Test
+	void onAssignmentTheConsumerSkipsToTheEarliestOpenWaitAndPastTopicsNoRunWaitsFor() throws Exception {
+		String other = this.topics.forEvent("test/other");
+		try (Admin admin = Admin
+			.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers()))) {
+			admin.createTopics(List.of(new NewTopic(other, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+		}
+		insert("run-1");
+		for (int i = 0; i < 4; i++) {
+			publish("doc-" + i, Instant.now().plus(Duration.ofHours(3)));
+		}
+		this.producer.send(new ProducerRecord<>(other, "k", new byte[] { '{', '}' })).get(30, TimeUnit.SECONDS);
+		beginWait("run-1", "doc-1");
+		EventLogPosition start = this.eventLog.end(EVENT);
+		publish("doc-1", Instant.now());
+		List<TopicPartition> partitions = List.of(new TopicPartition(this.topic, 0), new TopicPartition(this.topic, 1),
+				new TopicPartition(other, 0));
+		try (KafkaConsumer<String, byte[]> consumer = consumer()) {
+			consumer.assign(partitions);
+			new SkipToOldestWait(this.waits, this.topics).onPartitionsAssigned(consumer, partitions);
+			assertThat(consumer.position(partitions.get(0))).isEqualTo(start.offsets().get(0));
+			assertThat(consumer.position(partitions.get(1))).isEqualTo(start.offsets().get(1));
+			assertThat(consumer.position(partitions.get(2))).isOne();
+		}
+	}
+
+	@Test
 	void theEndOfTheLogOfAnEventNeverPublishedIsItsStart() {
 		assertThat(this.eventLog.end("test/never-published")).isEqualTo(EventLogPosition.START);
 	}
@@ -222,9 +251,8 @@ class EventWaitListenerIntegrationTests {
 	}
 
 	private KafkaConsumer<String, byte[]> consumer() {
-		return new KafkaConsumer<>(
-				Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers(),
-						ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
+		return new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers(),
+				ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false, ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
 				new StringDeserializer(), new ByteArrayDeserializer());
 	}
 

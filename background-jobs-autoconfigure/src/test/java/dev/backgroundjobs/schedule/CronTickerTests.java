@@ -16,6 +16,7 @@ import dev.backgroundjobs.autoconfigure.BackgroundJobsDataSourceScriptDatabaseIn
 import dev.backgroundjobs.autoconfigure.BackgroundJobsJdbcProperties;
 import dev.backgroundjobs.engine.RetryBackoff;
 import dev.backgroundjobs.engine.RunDispatcher;
+import dev.backgroundjobs.engine.RunExecutor;
 import dev.backgroundjobs.engine.WorkerPool;
 import dev.backgroundjobs.function.CronTrigger;
 import dev.backgroundjobs.function.FunctionDefinition;
@@ -77,7 +78,7 @@ class CronTickerTests {
 		// Runs are recorded but not executed: the pool accepts no work.
 		WorkerPool pool = new WorkerPool(Runnable::run, 1, 1);
 		pool.shutdown(Duration.ZERO);
-		this.dispatcher = new RunDispatcher(pool, null, this.scheduler,
+		this.dispatcher = new RunDispatcher(pool, idleExecutor(), this.scheduler,
 				new RetryBackoff(Duration.ofSeconds(1), 2, Duration.ofSeconds(30), 0));
 		FunctionDefinition report = new FunctionDefinition("report", "bean", Object.class.getMethod("toString"),
 				List.of(new CronTrigger("* * * * *", ZoneOffset.UTC)), 0, null);
@@ -160,6 +161,13 @@ class CronTickerTests {
 
 	private static Instant minute(int minutes) {
 		return Instant.parse("2026-03-01T10:00:00Z").plus(Duration.ofMinutes(minutes));
+	}
+
+	/**
+	 * An executor for a dispatcher whose pool is shut down: it is never called.
+	 */
+	private static RunExecutor idleExecutor() {
+		return new RunExecutor(null, null, new FunctionRegistry(), null, null, List.of(), null, null, null, null);
 	}
 
 }

@@ -17,6 +17,7 @@ import dev.backgroundjobs.autoconfigure.BackgroundJobsDataSourceScriptDatabaseIn
 import dev.backgroundjobs.autoconfigure.BackgroundJobsJdbcProperties;
 import dev.backgroundjobs.engine.RetryBackoff;
 import dev.backgroundjobs.engine.RunDispatcher;
+import dev.backgroundjobs.engine.RunExecutor;
 import dev.backgroundjobs.engine.WorkerPool;
 import dev.backgroundjobs.function.CronTrigger;
 import dev.backgroundjobs.function.FunctionDefinition;
@@ -139,7 +140,7 @@ class DatabaseClockIntegrationTests {
 			WorkerPool pool = new WorkerPool(Runnable::run, 1, 1);
 			pool.shutdown(Duration.ZERO);
 			CronTicker ticker = new CronTicker(runs,
-					new RunDispatcher(pool, null, this.scheduler,
+					new RunDispatcher(pool, idleExecutor(), this.scheduler,
 							new RetryBackoff(Duration.ofSeconds(1), 2, Duration.ofSeconds(30), 0)),
 					functions, "instance-a", Duration.ofMinutes(1), clock, CronTicker.MissedTicks.RUN_ONCE);
 			await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> {
@@ -155,6 +156,13 @@ class DatabaseClockIntegrationTests {
 			});
 		}
 
+	}
+
+	/**
+	 * An executor for a dispatcher whose pool is shut down: it is never called.
+	 */
+	private static RunExecutor idleExecutor() {
+		return new RunExecutor(null, null, new FunctionRegistry(), null, null, List.of(), null, null, null, null);
 	}
 
 }

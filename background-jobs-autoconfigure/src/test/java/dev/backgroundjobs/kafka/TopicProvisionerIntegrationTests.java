@@ -1,0 +1,84 @@
+package dev.backgroundjobs.kafka;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import dev.backgroundjobs.testsupport.TestKafka;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.kafka.core.KafkaAdmin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Integration tests for {@link TopicProvisioner} against a real broker.
+ */
+class TopicProvisionerIntegrationTests {
+
+	private final AtomicInteger clientsCreated = new AtomicInteger();
+
+	private final TopicProvisioner provisioner = new TopicProvisioner(new CountingKafkaAdmin(), 2, (short) -1);
+
+	@AfterEach
+	void close() {
+		this.provisioner.close();
+	}
+
+	@Test
+	void concurrentFirstSendsOfANewEventShareOneCheckAndOneAdminClient() throws Exception {
+		String topic = "provisioner-" + UUID.randomUUID();
+		int callers = 16;
+		CountDownLatch start = new CountDownLatch(1);
+		ExecutorService threads = Executors.newFixedThreadPool(callers);
+		try {
+			List<Future<Boolean>> results = new ArrayList<>();
+			for (int i = 0; i < callers; i++) {
+				results.add(threads.submit(() -> {
+					start.await();
+					return this.provisioner.ensureTopics(Set.of(topic),
+							System.nanoTime() + Duration.ofSeconds(30).toNanos());
+				}));
+			}
+			start.countDown();
+			for (Future<Boolean> result : results) {
+				result.get(60, TimeUnit.SECONDS);
+			}
+		}
+		finally {
+			threads.shutdownNow();
+		}
+		this.provisioner.ensureTopics(Set.of("provisioner-" + UUID.randomUUID()));
+		assertThat(this.clientsCreated).hasValue(1);
+		assertThat(this.provisioner.ensureTopics(Set.of(topic), System.nanoTime())).isFalse();
+	}
+
+	/**
+	 * Counts the admin clients built from its configuration.
+	 */
+	private final class CountingKafkaAdmin extends KafkaAdmin {
+
+		CountingKafkaAdmin() {
+			super(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers()));
+		}
+
+		@Override
+		public Map<String, Object> getConfigurationProperties() {
+			TopicProvisionerIntegrationTests.this.clientsCreated.incrementAndGet();
+			return super.getConfigurationProperties();
+		}
+
+	}
+
+}
