@@ -4,26 +4,48 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 
 import dev.backgroundjobs.RunStatus;
 import dev.backgroundjobs.kafka.BrokerConnectivity;
 import dev.backgroundjobs.store.DeadLetterStore;
 import dev.backgroundjobs.store.RunStore;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.health.contributor.AbstractHealthIndicator;
 import org.springframework.boot.health.contributor.Health;
+import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
+import org.springframework.util.Assert;
 
 /**
  * Health of background-jobs: DOWN when the database or the Kafka cluster cannot be
  * reached (each check is a fresh query and a fresh broker call, so it is UP again as soon
- * as both answer); otherwise UP with run counts by status, the dead-letter count, the
- * dead letters the relay has yet to publish to the dead-letter topic (a backlog that
+ * as both answer). The database is read on a thread of its own and given
+ * {@link #DATABASE_TIMEOUT}: a database that black-holes connections, or a pool with no
+ * free connection, would otherwise hold the health request for the pool's connection
+ * timeout. While one read is still pending no other is started, so an outage does not
+ * pile up blocked threads. Otherwise UP with run counts by status, the dead-letter count,
+ * the dead letters the relay has yet to publish to the dead-letter topic (a backlog that
  * grows while the broker is down) and the age of the oldest queued run (a growing age
  * means work is not being picked up).
  */
 public final class BackgroundJobsHealthIndicator extends AbstractHealthIndicator {
 
 	private static final Duration BROKER_TIMEOUT = Duration.ofSeconds(3);
+
+	/**
+	 * How long a health check waits for the database's answer.
+	 */
+	static final Duration DATABASE_TIMEOUT = Duration.ofSeconds(3);
+
+	private static final ThreadFactory threads = daemonThreads();
+
+	private final AtomicReference<@Nullable CompletableFuture<Snapshot>> pendingRead = new AtomicReference<>();
 
 	private final RunStore runStore;
 
@@ -51,20 +73,24 @@ public final class BackgroundJobsHealthIndicator extends AbstractHealthIndicator
 
 	@Override
 	protected void doHealthCheck(Health.Builder builder) throws Exception {
-		Map<RunStatus, Long> counts;
-		long deadLetters;
-		long unpublishedDeadLetters;
-		Instant oldestQueued;
+		Snapshot snapshot;
 		try {
-			counts = this.runStore.countByStatus();
-			deadLetters = this.deadLetterStore.count();
-			unpublishedDeadLetters = this.deadLetterStore.countUnpublished();
-			oldestQueued = this.runStore.oldestCreatedAt(RunStatus.QUEUED);
+			snapshot = readDatabase();
 		}
-		catch (RuntimeException ex) {
-			builder.down().withDetail("database", "unreachable: " + ex.getMessage());
+		catch (TimeoutException ex) {
+			builder.down()
+				.withDetail("database", "unreachable: no answer within " + DATABASE_TIMEOUT.toSeconds()
+						+ " s (connection pool or network)");
 			return;
 		}
+		catch (ExecutionException ex) {
+			builder.down().withDetail("database", "unreachable: " + ex.getCause().getMessage());
+			return;
+		}
+		Map<RunStatus, Long> counts = snapshot.counts();
+		long deadLetters = snapshot.deadLetters();
+		long unpublishedDeadLetters = snapshot.unpublishedDeadLetters();
+		Instant oldestQueued = snapshot.oldestQueued();
 		try {
 			builder.withDetail("kafkaClusterId", this.broker.clusterId(BROKER_TIMEOUT));
 		}
@@ -84,6 +110,39 @@ public final class BackgroundJobsHealthIndicator extends AbstractHealthIndicator
 						.truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
 						.toString());
 		}
+	}
+
+	private Snapshot readDatabase() throws InterruptedException, ExecutionException, TimeoutException {
+		CompletableFuture<Snapshot> read = this.pendingRead.get();
+		if (read == null || read.isDone()) {
+			CompletableFuture<Snapshot> fresh = new CompletableFuture<>();
+			if (this.pendingRead.compareAndSet(read, fresh)) {
+				threads.newThread(() -> {
+					try {
+						fresh.complete(new Snapshot(this.runStore.countByStatus(), this.deadLetterStore.count(),
+								this.deadLetterStore.countUnpublished(),
+								this.runStore.oldestCreatedAt(RunStatus.QUEUED)));
+					}
+					catch (Throwable ex) {
+						fresh.completeExceptionally(ex);
+					}
+				}).start();
+			}
+			read = this.pendingRead.get();
+		}
+		Assert.state(read != null, "A database read is pending");
+		return read.get(DATABASE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+	}
+
+	private record Snapshot(Map<RunStatus, Long> counts, long deadLetters, long unpublishedDeadLetters,
+			@Nullable Instant oldestQueued) {
+
+	}
+
+	private static ThreadFactory daemonThreads() {
+		CustomizableThreadFactory factory = new CustomizableThreadFactory("background-jobs-health-");
+		factory.setDaemon(true);
+		return factory;
 	}
 
 }

@@ -50,6 +50,17 @@ final class DefaultStep implements Step {
 
 	private static final LogAccessor logger = new LogAccessor(DefaultStep.class);
 
+	/**
+	 * How long a checkpoint that fails transiently is retried before the execution is
+	 * abandoned: longer than the usual database blip, shorter than an outage worth
+	 * freeing the worker for.
+	 */
+	static final Duration CHECKPOINT_RETRY_BUDGET = Duration.ofSeconds(30);
+
+	private static final Duration CHECKPOINT_RETRY_INITIAL = Duration.ofMillis(50);
+
+	private static final Duration CHECKPOINT_RETRY_MAX = Duration.ofSeconds(2);
+
 	private final RunScope scope;
 
 	private final Map<String, StepRecord> stored = new HashMap<>();
@@ -357,18 +368,49 @@ final class DefaultStep implements Step {
 		}
 	}
 
+	/**
+	 * Writes a step's checkpoint. A transient failure (database briefly unreachable, pool
+	 * exhausted, commit outcome unknown) is retried here, for up to
+	 * {@link #CHECKPOINT_RETRY_BUDGET}, with the result kept in memory: giving up at once
+	 * would run the step's body again on the next execution. Retrying is safe: the write
+	 * is fenced by the version and an upsert, so a commit that did happen is only
+	 * repeated.
+	 */
 	private void save(StepRecord step) {
-		boolean written;
+		long deadline = System.nanoTime() + CHECKPOINT_RETRY_BUDGET.toNanos();
+		long backoffMillis = CHECKPOINT_RETRY_INITIAL.toMillis();
+		while (true) {
+			boolean written;
+			try {
+				written = this.scope.checkpoints().write(new Checkpoint.StepSaved(step, this.scope.version()));
+			}
+			catch (RuntimeException ex) {
+				if (!Faults.isTransient(ex) || System.nanoTime() - deadline > 0) {
+					throw storeFailure("checkpoint step '" + step.stepId() + "' of " + this.scope.describe(),
+							step.stepId(), ex);
+				}
+				logger.debug(ex, () -> "Retrying the checkpoint of step '" + step.stepId() + "' of "
+						+ this.scope.describe() + " after a transient failure");
+				pauseBeforeRetry(step, backoffMillis, ex);
+				backoffMillis = Math.min(backoffMillis * 2, CHECKPOINT_RETRY_MAX.toMillis());
+				continue;
+			}
+			if (!written) {
+				throw new RunInterruption.LeaseLost("Lost the lease of " + this.scope.describe()
+						+ " before checkpointing step '" + step.stepId() + "'; another instance owns the run now");
+			}
+			return;
+		}
+	}
+
+	private void pauseBeforeRetry(StepRecord step, long millis, RuntimeException failure) {
 		try {
-			written = this.scope.checkpoints().write(new Checkpoint.StepSaved(step, this.scope.version()));
+			Thread.sleep(millis);
 		}
-		catch (RuntimeException ex) {
-			throw storeFailure("checkpoint step '" + step.stepId() + "' of " + this.scope.describe(), step.stepId(),
-					ex);
-		}
-		if (!written) {
-			throw new RunInterruption.LeaseLost("Lost the lease of " + this.scope.describe()
-					+ " before checkpointing step '" + step.stepId() + "'; another instance owns the run now");
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new RunInterruption.Abandoned("Interrupted while retrying the checkpoint of step '" + step.stepId()
+					+ "' of " + this.scope.describe() + "; the run resumes from its last checkpoint", failure);
 		}
 	}
 
