@@ -55,9 +55,21 @@ public class StepLedger implements DisposableBean {
 		config.setPoolName("ledger");
 		this.dataSource = new HikariDataSource(config);
 		this.instance = instance;
+		String createTable = url.startsWith("jdbc:postgresql:") ? POSTGRESQL_TABLE : MARIADB_TABLE;
+		try {
+			execute(createTable);
+		}
+		catch (SQLException ex) {
+			// Apps starting together race on PostgreSQL's CREATE TABLE IF NOT EXISTS (a
+			// unique violation in its catalog): the other app created it, so check again.
+			execute(createTable);
+		}
+	}
+
+	private void execute(String sql) throws SQLException {
 		try (Connection connection = this.dataSource.getConnection();
 				Statement statement = connection.createStatement()) {
-			statement.execute(url.startsWith("jdbc:postgresql:") ? POSTGRESQL_TABLE : MARIADB_TABLE);
+			statement.execute(sql);
 		}
 	}
 
