@@ -83,7 +83,7 @@ class FaultInjectionIntegrationTests extends ScenarioSupport {
 
 	@Test
 	@Order(2)
-	@Disabled("Starter defect: BackgroundJobsHealthIndicator waits for a pool connection (Hikari connection-timeout, 30 s), so health never answers DOWN while the database refuses connections (it took 26 s to 181 s to respond) and is UP only 43 s after the outage")
+	@Disabled("Starter defect: with connections refused and open ones reset for 15 s, 5 step bodies ran twice without a crash (a reset during a checkpoint's commit leaves its outcome unknown and the execution is given up), and one app's health did not read DOWN during the outage (health itself recovered 1.3 s after)")
 	void f3DatabaseRefusingConnectionsStopsNothingForGood() {
 		databaseOutage("F3 database refuses connections", "refused + open connections reset", () -> {
 			this.cluster.proxy().refuse();
@@ -93,7 +93,6 @@ class FaultInjectionIntegrationTests extends ScenarioSupport {
 
 	@Test
 	@Order(3)
-	@Disabled("Starter defect: BackgroundJobsHealthIndicator blocks on the black-holed database, so health never answers DOWN during the outage and is UP only 41 s after it")
 	void f4BlackHoledDatabaseStopsNothingForGood() {
 		databaseOutage("F4 database black-holed", "black hole", () -> this.cluster.proxy().blackHole());
 	}
