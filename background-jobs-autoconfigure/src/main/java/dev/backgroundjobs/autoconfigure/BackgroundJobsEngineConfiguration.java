@@ -30,6 +30,7 @@ import dev.backgroundjobs.schedule.DatabaseClockSynchronizer;
 import dev.backgroundjobs.schedule.DueWorkPoller;
 import dev.backgroundjobs.schedule.EngineLifecycle;
 import dev.backgroundjobs.schedule.LeaseKeeper;
+import dev.backgroundjobs.schedule.TakeoverHold;
 import dev.backgroundjobs.jdbc.JdbcCheckpointStore;
 import dev.backgroundjobs.store.CheckpointStore;
 import dev.backgroundjobs.store.DatabaseTime;
@@ -160,20 +161,26 @@ class BackgroundJobsEngineConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	LeaseKeeper backgroundJobsLeaseKeeper(RunStore runStore, RunDispatcher dispatcher, InstanceId instanceId,
-			BackgroundJobsProperties properties) {
+			BackgroundJobsProperties properties, TakeoverHold takeoverHold) {
 		BackgroundJobsProperties.Lease lease = properties.getLease();
 		Assert.isTrue(lease.getHeartbeatInterval().compareTo(lease.getDuration()) < 0,
 				"background-jobs.lease.heartbeat-interval (" + lease.getHeartbeatInterval()
 						+ ") must be shorter than background-jobs.lease.duration (" + lease.getDuration() + ")");
-		return new LeaseKeeper(runStore, dispatcher.heldRuns(), instanceId.value(), lease.getDuration());
+		return new LeaseKeeper(runStore, dispatcher.heldRuns(), instanceId.value(), lease.getDuration(), takeoverHold);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	TakeoverHold backgroundJobsTakeoverHold(BackgroundJobsProperties properties, EngineSettings settings) {
+		return new TakeoverHold(settings.clock(), properties.getLease().getDuration());
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
 	DueWorkPoller backgroundJobsDueWorkPoller(RunStore runStore, RunDispatcher dispatcher, InstanceId instanceId,
-			BackgroundJobsProperties properties, FunctionRegistry functions) {
+			BackgroundJobsProperties properties, FunctionRegistry functions, TakeoverHold takeoverHold) {
 		return new DueWorkPoller(runStore, dispatcher, instanceId.value(), properties.getLease().getDuration(),
-				properties.getPoller().getBatchSize(), functions);
+				properties.getPoller().getBatchSize(), functions, takeoverHold);
 	}
 
 	@Bean

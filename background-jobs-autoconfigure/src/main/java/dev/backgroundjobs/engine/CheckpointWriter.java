@@ -79,12 +79,12 @@ public final class CheckpointWriter implements AutoCloseable {
 	 * @throws RuntimeException if it could not be written: a {@code DataAccessException}
 	 * or a {@code TransactionException}, which {@link Faults#isTransient} tells apart
 	 * @throws RunInterruption.Abandoned if the calling thread is interrupted while it
-	 * waits; the checkpoint may still be written
+	 * waits (the checkpoint may still be written), or if the writer is closed
 	 */
 	public boolean write(Checkpoint checkpoint) {
 		Assert.notNull(checkpoint, "'checkpoint' must not be null");
 		if (this.closed) {
-			throw new DataAccessResourceFailureException("Checkpoints are no longer written: the engine has stopped");
+			throw stopped(checkpoint);
 		}
 		Pending pending = new Pending(checkpoint, new CompletableFuture<>());
 		this.queue.add(pending);
@@ -94,11 +94,9 @@ public final class CheckpointWriter implements AutoCloseable {
 					return pending.result().get(IDLE_POLL.toMillis(), TimeUnit.MILLISECONDS);
 				}
 				catch (TimeoutException ex) {
-					if (this.closed && this.writers.stream().noneMatch(Thread::isAlive)) {
+					if (this.closed && this.writers.stream().noneMatch(Thread::isAlive) && !pending.result().isDone()) {
 						// Queued just as the writers stopped: nobody is left to write it.
-						pending.result()
-							.completeExceptionally(new DataAccessResourceFailureException(
-									"Checkpoints are no longer written: the engine has stopped"));
+						throw stopped(checkpoint);
 					}
 				}
 			}
@@ -114,6 +112,11 @@ public final class CheckpointWriter implements AutoCloseable {
 			}
 			throw new IllegalStateException("Could not write a checkpoint of run " + checkpoint.runId(), ex);
 		}
+	}
+
+	private static RunInterruption.Abandoned stopped(Checkpoint checkpoint) {
+		return new RunInterruption.Abandoned("Checkpoints are no longer written: the engine has stopped; run "
+				+ checkpoint.runId() + " resumes from its last checkpoint", null);
 	}
 
 	/**

@@ -51,11 +51,10 @@ final class DefaultStep implements Step {
 	private static final LogAccessor logger = new LogAccessor(DefaultStep.class);
 
 	/**
-	 * How long a checkpoint that fails transiently is retried before the execution is
-	 * abandoned: longer than the usual database blip, shorter than an outage worth
-	 * freeing the worker for.
+	 * How long a checkpoint may keep failing transiently before each further failure is
+	 * logged at WARN: longer than the usual database blip.
 	 */
-	static final Duration CHECKPOINT_RETRY_BUDGET = Duration.ofSeconds(30);
+	private static final Duration CHECKPOINT_RETRY_QUIET = Duration.ofSeconds(10);
 
 	private static final Duration CHECKPOINT_RETRY_INITIAL = Duration.ofMillis(50);
 
@@ -369,28 +368,41 @@ final class DefaultStep implements Step {
 	}
 
 	/**
-	 * Writes a step's checkpoint. A transient failure (database briefly unreachable, pool
-	 * exhausted, commit outcome unknown) is retried here, for up to
-	 * {@link #CHECKPOINT_RETRY_BUDGET}, with the result kept in memory: giving up at once
-	 * would run the step's body again on the next execution. Retrying is safe: the write
-	 * is fenced by the version and an upsert, so a commit that did happen is only
-	 * repeated.
+	 * Writes a step's checkpoint. A transient failure (database unreachable, pool
+	 * exhausted, commit outcome unknown) is retried here for as long as it lasts, with
+	 * the result kept in memory: giving up would run the step's body again on the next
+	 * execution. Meanwhile the run stays held, so its lease is renewed whenever the
+	 * database answers. Retrying is safe: the write is fenced by the version and an
+	 * upsert, so a commit that did happen is only repeated, and a run another instance
+	 * took over is found out. The retries end when the checkpoint is written, the lease
+	 * is lost, the failure is permanent, or the engine stops (which interrupts the
+	 * worker).
 	 */
 	private void save(StepRecord step) {
-		long deadline = System.nanoTime() + CHECKPOINT_RETRY_BUDGET.toNanos();
+		long started = System.nanoTime();
 		long backoffMillis = CHECKPOINT_RETRY_INITIAL.toMillis();
+		boolean warned = false;
 		while (true) {
 			boolean written;
 			try {
 				written = this.scope.checkpoints().write(new Checkpoint.StepSaved(step, this.scope.version()));
 			}
 			catch (RuntimeException ex) {
-				if (!Faults.isTransient(ex) || System.nanoTime() - deadline > 0) {
+				if (!Faults.isTransient(ex)) {
 					throw storeFailure("checkpoint step '" + step.stepId() + "' of " + this.scope.describe(),
 							step.stepId(), ex);
 				}
-				logger.debug(ex, () -> "Retrying the checkpoint of step '" + step.stepId() + "' of "
-						+ this.scope.describe() + " after a transient failure");
+				if (!warned && System.nanoTime() - started > CHECKPOINT_RETRY_QUIET.toNanos()) {
+					warned = true;
+					logger.warn(ex,
+							() -> "Still retrying the checkpoint of step '" + step.stepId() + "' of "
+									+ this.scope.describe() + " after " + CHECKPOINT_RETRY_QUIET.toSeconds()
+									+ " s; its result is kept until the database answers");
+				}
+				else {
+					logger.debug(ex, () -> "Retrying the checkpoint of step '" + step.stepId() + "' of "
+							+ this.scope.describe() + " after a transient failure");
+				}
 				pauseBeforeRetry(step, backoffMillis, ex);
 				backoffMillis = Math.min(backoffMillis * 2, CHECKPOINT_RETRY_MAX.toMillis());
 				continue;
@@ -398,6 +410,10 @@ final class DefaultStep implements Step {
 			if (!written) {
 				throw new RunInterruption.LeaseLost("Lost the lease of " + this.scope.describe()
 						+ " before checkpointing step '" + step.stepId() + "'; another instance owns the run now");
+			}
+			if (warned) {
+				logger.info(() -> "Checkpointed step '" + step.stepId() + "' of " + this.scope.describe() + " after "
+						+ Duration.ofNanos(System.nanoTime() - started).toSeconds() + " s of retries");
 			}
 			return;
 		}

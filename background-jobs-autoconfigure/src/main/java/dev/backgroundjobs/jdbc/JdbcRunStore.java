@@ -375,7 +375,8 @@ public class JdbcRunStore implements RunStore {
 	}
 
 	@Override
-	public List<RunRecord> claimDue(String owner, Duration lease, int limit, Collection<String> functionIds) {
+	public List<RunRecord> claimDue(String owner, Duration lease, int limit, Collection<String> functionIds,
+			boolean takeOverExpiredLeases) {
 		Assert.hasText(owner, "'owner' must not be empty");
 		if (limit <= 0 || functionIds.isEmpty()) {
 			return List.of();
@@ -387,7 +388,7 @@ public class JdbcRunStore implements RunStore {
 			if (runIds.size() < limit) {
 				runIds.addAll(lockDue(SELECT_DUE_WAITING, limit - runIds.size(), functionIds));
 			}
-			if (runIds.size() < limit) {
+			if (takeOverExpiredLeases && runIds.size() < limit) {
 				runIds.addAll(lockDue(SELECT_EXPIRED_LEASES, limit - runIds.size(), functionIds));
 			}
 			if (runIds.isEmpty()) {

@@ -18,7 +18,9 @@ import org.springframework.core.log.LogAccessor;
  * soon.
  * <p>
  * A failed poll (database unreachable, connection pool exhausted, or anything else) is
- * logged at a throttled rate and the next poll tries again: the loop never stops.
+ * logged at a throttled rate and the next poll tries again: the loop never stops. Expired
+ * leases are not taken over while the {@link TakeoverHold} holds them back, after the
+ * database was unreachable.
  */
 public final class DueWorkPoller {
 
@@ -36,6 +38,8 @@ public final class DueWorkPoller {
 
 	private final FunctionRegistry functions;
 
+	private final TakeoverHold takeoverHold;
+
 	private final LoopFailures failures = new LoopFailures(logger, "claim due runs");
 
 	/**
@@ -46,10 +50,13 @@ public final class DueWorkPoller {
 	 * @param lease the lease length
 	 * @param batchSize the most runs to claim at once
 	 * @param functions the functions of this instance: only their runs are claimed
+	 * @param takeoverHold tells whether expired leases may be taken over, and learns from
+	 * each poll whether the database was reached
 	 */
 	public DueWorkPoller(RunStore runStore, RunDispatcher dispatcher, String instanceId, Duration lease, int batchSize,
-			FunctionRegistry functions) {
+			FunctionRegistry functions, TakeoverHold takeoverHold) {
 		this.functions = functions;
+		this.takeoverHold = takeoverHold;
 		this.runStore = runStore;
 		this.dispatcher = dispatcher;
 		this.instanceId = instanceId;
@@ -71,7 +78,9 @@ public final class DueWorkPoller {
 				if (limit <= 0) {
 					return total;
 				}
-				List<RunRecord> claimed = this.runStore.claimDue(this.instanceId, this.lease, limit, functionIds);
+				List<RunRecord> claimed = this.runStore.claimDue(this.instanceId, this.lease, limit, functionIds,
+						this.takeoverHold.allowsTakeover());
+				this.takeoverHold.reached();
 				for (RunRecord run : claimed) {
 					logger.debug(() -> "Claimed due run " + run.runId() + " of function '" + run.functionId() + "'");
 					this.dispatcher.dispatch(run, false);
@@ -84,6 +93,7 @@ public final class DueWorkPoller {
 			}
 		}
 		catch (RuntimeException ex) {
+			this.takeoverHold.failed(ex);
 			this.failures.failed(ex);
 			return total;
 		}

@@ -33,6 +33,8 @@ public final class LeaseKeeper {
 
 	private final Duration lease;
 
+	private final TakeoverHold takeoverHold;
+
 	private final LoopFailures failures = new LoopFailures(logger, "extend run leases");
 
 	/**
@@ -41,8 +43,11 @@ public final class LeaseKeeper {
 	 * @param heldRuns the runs this instance holds
 	 * @param instanceId this instance's id, the lease owner
 	 * @param lease the lease length
+	 * @param takeoverHold learns from each heartbeat whether the database was reached
 	 */
-	public LeaseKeeper(RunStore runStore, HeldRuns heldRuns, String instanceId, Duration lease) {
+	public LeaseKeeper(RunStore runStore, HeldRuns heldRuns, String instanceId, Duration lease,
+			TakeoverHold takeoverHold) {
+		this.takeoverHold = takeoverHold;
 		this.runStore = runStore;
 		this.heldRuns = heldRuns;
 		this.instanceId = instanceId;
@@ -57,11 +62,15 @@ public final class LeaseKeeper {
 		try {
 			Set<String> held = this.heldRuns.runIds();
 			int extended = held.isEmpty() ? 0 : this.runStore.extendLeases(this.instanceId, held, this.lease);
+			if (!held.isEmpty()) {
+				this.takeoverHold.reached();
+			}
 			this.failures.succeeded();
 			logger.trace(() -> "Extended " + extended + " of " + held.size() + " held leases");
 			return extended;
 		}
 		catch (RuntimeException ex) {
+			this.takeoverHold.failed(ex);
 			this.failures.failed(ex);
 			return -1;
 		}

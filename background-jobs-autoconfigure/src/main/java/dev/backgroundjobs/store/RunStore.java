@@ -60,9 +60,12 @@ public interface RunStore {
 	 * @param lease how long the lease lasts
 	 * @param limit the maximum number of runs to claim
 	 * @param functionIds the functions this instance can execute
+	 * @param takeOverExpiredLeases whether runs whose lease expired are claimed too;
+	 * {@code false} claims only sleeping and waiting runs that are due
 	 * @return the claimed runs, with their new version
 	 */
-	List<RunRecord> claimDue(String owner, Duration lease, int limit, Collection<String> functionIds);
+	List<RunRecord> claimDue(String owner, Duration lease, int limit, Collection<String> functionIds,
+			boolean takeOverExpiredLeases);
 
 	/**
 	 * Extends the leases of the given runs, each only while it is queued or running and

@@ -176,7 +176,8 @@ final class InMemoryJobs {
 		}
 
 		@Override
-		public List<RunRecord> claimDue(String owner, Duration lease, int limit, Collection<String> functionIds) {
+		public List<RunRecord> claimDue(String owner, Duration lease, int limit, Collection<String> functionIds,
+				boolean takeOverExpiredLeases) {
 			throw new UnsupportedOperationException();
 		}
 

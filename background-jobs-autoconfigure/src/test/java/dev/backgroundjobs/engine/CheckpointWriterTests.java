@@ -165,8 +165,9 @@ class CheckpointWriterTests {
 		closing.get(10, TimeUnit.SECONDS);
 		assertThat(first.get(10, TimeUnit.SECONDS)).isTrue();
 		assertThat(queued.get(10, TimeUnit.SECONDS)).isTrue();
-		assertThatExceptionOfType(DataAccessResourceFailureException.class)
-			.isThrownBy(() -> this.writer.write(step("run-3", 1)));
+		// Abandoned, not a transient database failure: that would be retried.
+		assertThatExceptionOfType(RunInterruption.Abandoned.class).isThrownBy(() -> this.writer.write(step("run-3", 1)))
+			.withMessageContaining("the engine has stopped");
 	}
 
 	@Test

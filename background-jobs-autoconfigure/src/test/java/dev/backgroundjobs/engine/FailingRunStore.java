@@ -19,6 +19,8 @@ public final class FailingRunStore {
 
 	private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
 
+	private final Map<String, Object[]> lastArguments = new ConcurrentHashMap<>();
+
 	/**
 	 * Sets how a method answers its n-th call (from 1).
 	 * @param method the method name
@@ -41,6 +43,15 @@ public final class FailingRunStore {
 	}
 
 	/**
+	 * Returns the arguments of a method's last call.
+	 * @param method the method name
+	 * @return the arguments, or an empty array if it was not called
+	 */
+	public Object[] lastArguments(String method) {
+		return this.lastArguments.getOrDefault(method, new Object[0]);
+	}
+
+	/**
 	 * Returns the store.
 	 * @return a {@link RunStore} answering as configured, and with an empty list,
 	 * {@code 0} or {@code false} otherwise
@@ -55,6 +66,7 @@ public final class FailingRunStore {
 							default -> "FailingRunStore";
 						};
 					}
+					this.lastArguments.put(method.getName(), (args != null) ? args.clone() : new Object[0]);
 					int call = this.calls.computeIfAbsent(method.getName(), (name) -> new AtomicInteger())
 						.incrementAndGet();
 					Function<Integer, Object> behaviour = this.behaviours.get(method.getName());

@@ -228,7 +228,7 @@ class JdbcEventWaitStoreIntegrationTests {
 		void waitingRunIsClaimedWhenItsWaitTimesOut() {
 			insert("run-1");
 			await("run-1", Duration.ZERO);
-			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, List.of("fn"))).extracting(RunRecord::runId)
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, List.of("fn"), true)).extracting(RunRecord::runId)
 				.containsExactly("run-1");
 		}
 

@@ -265,7 +265,8 @@ class JdbcStoreIntegrationTests {
 		void fencedWritesWithAStaleVersionChangeNothing() throws InterruptedException {
 			insert("run-1", EXPIRED_LEASE);
 			expireLeases();
-			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS)).extracting(RunRecord::version)
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, true))
+				.extracting(RunRecord::version)
 				.containsExactly(2L);
 			RunRecord claimed = this.runs.find("run-1");
 			assertThat(this.runs.start("run-1", 1)).isFalse();
@@ -315,7 +316,7 @@ class JdbcStoreIntegrationTests {
 			assertThat(record.leaseUntil()).isNull();
 			assertThat(record.error()).isEqualTo("boom");
 			assertThat(record.handlerFailures()).isEqualTo(2);
-			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS)).isEmpty();
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, true)).isEmpty();
 		}
 
 		@Test
@@ -331,7 +332,7 @@ class JdbcStoreIntegrationTests {
 			insert("running-expired", EXPIRED_LEASE);
 			this.runs.start("running-expired", 1);
 			expireLeases();
-			List<RunRecord> claimed = this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS);
+			List<RunRecord> claimed = this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, true);
 			assertThat(claimed).extracting(RunRecord::runId)
 				.containsExactlyInAnyOrder("expired", "due", "running-expired");
 			assertThat(claimed).allSatisfy((run) -> {
@@ -341,7 +342,21 @@ class JdbcStoreIntegrationTests {
 				assertThat(run.leaseUntil()).isAfter(run.createdAt().plus(LONG_LEASE).minusSeconds(60));
 				assertThat(run.wakeAt()).isNull();
 			});
-			assertThat(this.runs.claimDue("owner-c", LONG_LEASE, 10, ALL_FUNCTIONS)).isEmpty();
+			assertThat(this.runs.claimDue("owner-c", LONG_LEASE, 10, ALL_FUNCTIONS, true)).isEmpty();
+		}
+
+		@Test
+		void claimDueWithoutTakeoversLeavesRunsWhoseLeaseExpired() throws InterruptedException {
+			insert("expired", EXPIRED_LEASE);
+			insert("due", LONG_LEASE);
+			this.runs.park("due", 1, Duration.ZERO, null, 0);
+			expireLeases();
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, false)).extracting(RunRecord::runId)
+				.containsExactly("due");
+			assertThat(this.runs.find("expired")).satisfies((run) -> {
+				assertThat(run.version()).isEqualTo(1);
+				assertThat(run.leaseOwner()).isNotEqualTo("owner-b");
+			});
 		}
 
 		@Test
@@ -349,9 +364,9 @@ class JdbcStoreIntegrationTests {
 			this.runs.insertLeased(List.of(newRun("mine", "fn", "event-1"), newRun("theirs", "other-fn", "event-1")),
 					"owner-a", EXPIRED_LEASE);
 			expireLeases();
-			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, List.of("fn"))).extracting(RunRecord::runId)
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, List.of("fn"), true)).extracting(RunRecord::runId)
 				.containsExactly("mine");
-			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, List.of())).isEmpty();
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, List.of(), true)).isEmpty();
 		}
 
 		@Test
@@ -360,9 +375,9 @@ class JdbcStoreIntegrationTests {
 				insert("run-" + i, EXPIRED_LEASE);
 			}
 			expireLeases();
-			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 3, ALL_FUNCTIONS)).hasSize(3);
-			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 3, ALL_FUNCTIONS)).hasSize(2);
-			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 0, ALL_FUNCTIONS)).isEmpty();
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 3, ALL_FUNCTIONS, true)).hasSize(3);
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 3, ALL_FUNCTIONS, true)).hasSize(2);
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 0, ALL_FUNCTIONS, true)).isEmpty();
 		}
 
 		@Test
@@ -382,7 +397,7 @@ class JdbcStoreIntegrationTests {
 					List<String> claimed = new ArrayList<>();
 					List<RunRecord> batchClaimed;
 					do {
-						batchClaimed = this.runs.claimDue(owner, LONG_LEASE, 4, ALL_FUNCTIONS);
+						batchClaimed = this.runs.claimDue(owner, LONG_LEASE, 4, ALL_FUNCTIONS, true);
 						batchClaimed.forEach((run) -> claimed.add(run.runId()));
 					}
 					while (!batchClaimed.isEmpty());
@@ -468,7 +483,7 @@ class JdbcStoreIntegrationTests {
 			insert("finished", LONG_LEASE);
 			insert("cancelled", LONG_LEASE);
 			expireLeases();
-			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS)).extracting(RunRecord::runId)
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, true)).extracting(RunRecord::runId)
 				.containsExactly("taken-over");
 			this.runs.complete("finished", 1, null);
 			queued("cancelled");
@@ -493,7 +508,7 @@ class JdbcStoreIntegrationTests {
 			insert("plain", LONG_LEASE);
 			this.runs.insertChild(newRun("child", "fn", "invoke:parent:call"), "parent", "call");
 			assertThat(this.runs.awaitChild("parent", 1, "child")).isTrue();
-			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS)).extracting(RunRecord::runId)
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, true)).extracting(RunRecord::runId)
 				.containsExactly("child");
 			assertThat(this.checkpoints.write(List.of(new Checkpoint.RunCompleted("child", 2, "\"done\""),
 					new Checkpoint.RunCompleted("plain", 1, null))))
@@ -501,7 +516,7 @@ class JdbcStoreIntegrationTests {
 			assertThat(this.runs.find("child").status()).isEqualTo(RunStatus.COMPLETED);
 			assertThat(this.runs.find("plain").status()).isEqualTo(RunStatus.COMPLETED);
 			assertThat(this.runs.find("parent").status()).isEqualTo(RunStatus.SLEEPING);
-			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS)).extracting(RunRecord::runId)
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, true)).extracting(RunRecord::runId)
 				.containsExactly("parent");
 		}
 
@@ -524,7 +539,7 @@ class JdbcStoreIntegrationTests {
 			this.runs.insertLeased(List.of(newRun("theirs", "fn", "theirs")), "owner-b", LONG_LEASE);
 			assertThat(this.runs.releaseLeases("owner-a")).isEqualTo(2);
 			assertThat(this.runs.find("mine").leaseOwner()).isNull();
-			assertThat(this.runs.claimDue("owner-c", LONG_LEASE, 10, ALL_FUNCTIONS)).extracting(RunRecord::runId)
+			assertThat(this.runs.claimDue("owner-c", LONG_LEASE, 10, ALL_FUNCTIONS, true)).extracting(RunRecord::runId)
 				.containsExactlyInAnyOrder("mine", "mine-running");
 			assertThat(this.runs.find("theirs").leaseOwner()).isEqualTo("owner-b");
 		}
@@ -569,7 +584,7 @@ class JdbcStoreIntegrationTests {
 			this.steps.saveStep(step("run-1", "fetch", StepStatus.COMPLETED, "{\"id\":1}"), 1);
 			this.steps.saveStep(step("run-1", "charge", StepStatus.FAILED, null), 1);
 			this.runs.park("run-1", 1, Duration.ZERO, "declined", 3);
-			this.runs.claimDue("owner-a", LONG_LEASE, 1, ALL_FUNCTIONS);
+			this.runs.claimDue("owner-a", LONG_LEASE, 1, ALL_FUNCTIONS, true);
 			this.runs.start("run-1", 2);
 			this.runs.fail("run-1", 2, "charge", "declined");
 			RunRecord replayed = this.runs.replay("run-1", "owner-b", LONG_LEASE);
@@ -786,7 +801,7 @@ class JdbcStoreIntegrationTests {
 			RunRecord record = this.runs.find("child");
 			assertThat(record.status()).isEqualTo(RunStatus.QUEUED);
 			assertThat(record.leaseOwner()).isNull();
-			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS)).extracting(RunRecord::runId)
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, true)).extracting(RunRecord::runId)
 				.containsExactly("child");
 		}
 
@@ -796,12 +811,12 @@ class JdbcStoreIntegrationTests {
 			this.runs.insertChild(newRun("child", "fn", "invoke:parent:call"), "parent", "call");
 			assertThat(this.runs.awaitChild("parent", 1, "child")).isTrue();
 			assertThat(this.runs.find("parent").status()).isEqualTo(RunStatus.WAITING);
-			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS)).extracting(RunRecord::runId)
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, true)).extracting(RunRecord::runId)
 				.containsExactly("child");
 			assertThat(this.runs.complete("child", 2, "\"done\"")).isTrue();
 			RunRecord parent = this.runs.find("parent");
 			assertThat(parent.status()).isEqualTo(RunStatus.SLEEPING);
-			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS)).extracting(RunRecord::runId)
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, true)).extracting(RunRecord::runId)
 				.containsExactly("parent");
 		}
 
@@ -819,7 +834,7 @@ class JdbcStoreIntegrationTests {
 			insert("parent", LONG_LEASE);
 			this.runs.insertChild(newRun("child", "fn", "invoke:parent:call"), "parent", "call");
 			this.runs.awaitChild("parent", 1, "child");
-			this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS);
+			this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, true);
 			assertThat(this.runs.fail("child", 2, "step", "boom")).isTrue();
 			assertThat(this.runs.find("parent").status()).isEqualTo(RunStatus.SLEEPING);
 		}
@@ -828,7 +843,7 @@ class JdbcStoreIntegrationTests {
 		void awaitingAChildThatAlreadyFinishedMakesTheRunDueAtOnce() {
 			insert("parent", LONG_LEASE);
 			this.runs.insertChild(newRun("child", "fn", "invoke:parent:call"), "parent", "call");
-			this.runs.claimDue("owner-b", LONG_LEASE, 10, List.of("fn"));
+			this.runs.claimDue("owner-b", LONG_LEASE, 10, List.of("fn"), true);
 			this.runs.complete("child", 2, null);
 			assertThat(this.runs.awaitChild("parent", 1, "child")).isTrue();
 			assertThat(this.runs.find("parent").status()).isEqualTo(RunStatus.SLEEPING);

@@ -55,9 +55,11 @@ class EngineLifecycleTests {
 				new RetryBackoff(Duration.ofMillis(10), 2, Duration.ofMillis(100), 0));
 		dispatcher.dispatch(run("held"), false);
 		FunctionRegistry functions = new FunctionRegistry();
+		TakeoverHold hold = new TakeoverHold(Clock.systemUTC(), Duration.ofSeconds(30));
 		this.lifecycle = new EngineLifecycle(
-				new LeaseKeeper(this.runs.store(), dispatcher.heldRuns(), "instance-a", Duration.ofSeconds(30)),
-				new DueWorkPoller(this.runs.store(), dispatcher, "instance-a", Duration.ofSeconds(30), 10, functions),
+				new LeaseKeeper(this.runs.store(), dispatcher.heldRuns(), "instance-a", Duration.ofSeconds(30), hold),
+				new DueWorkPoller(this.runs.store(), dispatcher, "instance-a", Duration.ofSeconds(30), 10, functions,
+						hold),
 				new CronTicker(this.runs.store(), dispatcher, functions, "instance-a", Duration.ofSeconds(30),
 						Clock.systemUTC(), CronTicker.MissedTicks.RUN_ONCE),
 				this.pool, this.runs.store(), this.scheduler, new EngineLifecycle.Settings("instance-a",

@@ -95,11 +95,15 @@ final class AppProcess {
 	}
 
 	/**
-	 * Reads the app's health.
+	 * Reads the health of the app's {@code jobs} contributor: the starter's, which bounds
+	 * its database and broker checks. Boot's own {@code db} contributor, part of the
+	 * aggregate {@code /actuator/health}, waits for the pool's connection timeout (30 s
+	 * by default) and hangs on a black-holed connection, so the aggregate may time out
+	 * instead of answering DOWN during a database outage.
 	 * @return the health
 	 */
 	Health health() {
-		HttpRequest request = HttpRequest.newBuilder(uri("/actuator/health")).timeout(HEALTH_TIMEOUT).build();
+		HttpRequest request = HttpRequest.newBuilder(uri("/actuator/health/jobs")).timeout(HEALTH_TIMEOUT).build();
 		try {
 			HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
 			// Boot answers 200 when the status is UP, 503 when it is DOWN or

@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -24,7 +23,6 @@ class FaultInjectionIntegrationTests extends ScenarioSupport {
 
 	@Test
 	@Order(0)
-	@Disabled("Starter defect: TopicProvisioner.createMissing builds a new Admin client for every send of an event that no function consumes (fault/approved), with no single flight; under load the concurrent calls queue on Kafka's AppInfoParser/JmxReporter locks and time out (\"Broker did not answer in time to create topics\"), so approver runs stay RUNNING and waits time out; a 3,000-event run also repeated 2,362 step bodies without a crash (8 s leases lapsing under CPU starvation)")
 	void f0BaselineThreeAppsShareTheLoadWithoutLosingOrRepeatingWork() {
 		apps(3, AppSettings.defaults());
 		Instant since = Snapshot.databaseNow(this.cluster);
@@ -43,7 +41,6 @@ class FaultInjectionIntegrationTests extends ScenarioSupport {
 
 	@Test
 	@Order(1)
-	@Disabled("Not confirmed after the merged fixes: the last run stopped on a harness bug (stale app logs, fixed since); before the fixes runs of a killed app were taken over only after 30 s and 5 waits timed out although their approval was sent after their first step")
 	void f1KillingARandomAppEvery15SecondsUnderLoadLosesNothing() {
 		apps(3, AppSettings.defaults());
 		Instant since = Snapshot.databaseNow(this.cluster);
@@ -83,7 +80,6 @@ class FaultInjectionIntegrationTests extends ScenarioSupport {
 
 	@Test
 	@Order(2)
-	@Disabled("Starter defect: with connections refused and open ones reset for 15 s, 5 step bodies ran twice without a crash (a reset during a checkpoint's commit leaves its outcome unknown and the execution is given up), and one app's health did not read DOWN during the outage (health itself recovered 1.3 s after)")
 	void f3DatabaseRefusingConnectionsStopsNothingForGood() {
 		databaseOutage("F3 database refuses connections", "refused + open connections reset", () -> {
 			this.cluster.proxy().refuse();
@@ -93,7 +89,6 @@ class FaultInjectionIntegrationTests extends ScenarioSupport {
 
 	@Test
 	@Order(3)
-	@Disabled("Not stable yet: of two runs with a 15 s black hole, one was clean (health DOWN during, UP 0.9 s after) and one found 2 step bodies run twice without a crash and two apps whose health never read DOWN")
 	void f4BlackHoledDatabaseStopsNothingForGood() {
 		databaseOutage("F4 database black-holed", "black hole", () -> this.cluster.proxy().blackHole());
 	}
@@ -151,7 +146,6 @@ class FaultInjectionIntegrationTests extends ScenarioSupport {
 
 	@Test
 	@Order(5)
-	@Disabled("Starter defect: after connection resets the cron function's step body ran twice on the same instance without a crash (an ambiguous checkpoint or tick-insert commit is retried by running the step again)")
 	void f5ConnectionsResetInTheMiddleOfTransactionsLoseAndRepeatNothing() {
 		apps(3, AppSettings.defaults());
 		int seconds = this.size.pick(15, 30);
@@ -206,7 +200,6 @@ class FaultInjectionIntegrationTests extends ScenarioSupport {
 
 	@Test
 	@Order(7)
-	@Disabled("Starter defect (main at d1f35fa): with a pool of 4 connections (2 s connection timeout) under 256 workers, 7 step bodies ran twice on the same instance without a crash (a checkpoint that cannot get a connection re-runs the step), and 5 waits timed out although their approval was sent 5.7 to 8.5 s after the waiter's first step")
 	void f7MoreWorkersThanConnectionsUnderLoadStopsNothing() {
 		AppSettings settings = AppSettings.defaults()
 			.with("spring.datasource.hikari.maximum-pool-size", "4")
@@ -223,7 +216,6 @@ class FaultInjectionIntegrationTests extends ScenarioSupport {
 
 	@Test
 	@Order(8)
-	@Disabled("Not confirmed since the harness fixes: after the merged starter fixes it found 0 lost, 0 repeated, 0 stuck and 2 waits that timed out with their approval 2.3 s after the waiter's first step, which the harness now treats as inconclusive (5 s margin); enable after a clean run")
 	void f6ScalingFromOneToThreeAndBackToOneUnderLoadLosesNothing() {
 		fresh();
 		this.cluster.startApp(AppSettings.defaults());
