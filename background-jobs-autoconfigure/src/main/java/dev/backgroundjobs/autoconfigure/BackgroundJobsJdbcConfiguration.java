@@ -52,8 +52,8 @@ class BackgroundJobsJdbcConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	CheckpointStore backgroundJobsCheckpointStore(DataSource dataSource, DatabaseDialect dialect, RunStore runStore) {
-		return new JdbcCheckpointStore(dataSource, dialect, new DataSourceTransactionManager(dataSource), runStore);
+	CheckpointStore backgroundJobsCheckpointStore(DataSource dataSource, DatabaseDialect dialect) {
+		return new JdbcCheckpointStore(dataSource, dialect, new DataSourceTransactionManager(dataSource));
 	}
 
 	@Bean

@@ -12,7 +12,7 @@ import javax.sql.DataSource;
 
 import dev.backgroundjobs.store.Checkpoint;
 import dev.backgroundjobs.store.CheckpointStore;
-import dev.backgroundjobs.store.RunStore;
+import dev.backgroundjobs.store.StepRecord;
 
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.SqlParameterSource;
@@ -28,6 +28,9 @@ import org.springframework.util.Assert;
  * (which increments the version) cannot slip in between the fence check and the write;
  * lease heartbeats skip locked rows, so nothing else waits on a batch while holding other
  * run rows.
+ * <p>
+ * This is the only writer of steps and completions. Completing a run that a parent waits
+ * for also makes the parent due, through {@link RunWakeups}, in the batch's transaction.
  */
 public class JdbcCheckpointStore implements CheckpointStore {
 
@@ -39,10 +42,24 @@ public class JdbcCheckpointStore implements CheckpointStore {
 
 	private static final String LOCK_RUNS = """
 			SELECT run_id, version FROM bj_runs
-			WHERE run_id IN (:runIds) AND status IN ('QUEUED', 'RUNNING')
+			WHERE run_id IN (:runIds) AND %s
 			ORDER BY run_id
 			FOR UPDATE
-			""";
+			""".formatted(RunSql.HELD);
+
+	private static final String COMPLETE = """
+			UPDATE bj_runs
+			SET status = 'COMPLETED', output = :output, lease_owner = NULL, lease_until = NULL, wake_at = NULL,
+					finished_at = ${now}
+			WHERE %s
+			""".formatted(RunSql.FENCE);
+
+	private static final String STEPS_TABLE = "bj_steps";
+
+	private static final List<String> STEP_KEY = List.of("run_id", "step_id");
+
+	private static final List<String> STEP_COLUMNS = List.of("status", "attempts", "output", "error", "started_at",
+			"finished_at");
 
 	private static final String SELECT_CHILDREN = """
 			SELECT child_run_id FROM bj_invocations WHERE child_run_id IN (:runIds)
@@ -50,7 +67,7 @@ public class JdbcCheckpointStore implements CheckpointStore {
 
 	private final JdbcStoreSupport support;
 
-	private final RunStore runStore;
+	private final RunWakeups wakeups;
 
 	private final String upsertStep;
 
@@ -61,16 +78,13 @@ public class JdbcCheckpointStore implements CheckpointStore {
 	 * @param dataSource the data source
 	 * @param dialect the dialect of the database
 	 * @param transactionManager the transaction manager of the data source
-	 * @param runStore the run store on the same data source, which completes runs that a
-	 * parent waits for in the batch's transaction
 	 */
 	public JdbcCheckpointStore(DataSource dataSource, DatabaseDialect dialect,
-			PlatformTransactionManager transactionManager, RunStore runStore) {
-		Assert.notNull(runStore, "'runStore' must not be null");
+			PlatformTransactionManager transactionManager) {
 		this.support = new JdbcStoreSupport(dataSource, dialect, transactionManager);
-		this.runStore = runStore;
-		this.upsertStep = JdbcStepStore.upsertStatement(dialect);
-		this.complete = dialect.render(JdbcRunStore.COMPLETE);
+		this.wakeups = new RunWakeups(this.support);
+		this.upsertStep = dialect.upsert(STEPS_TABLE, STEP_KEY, STEP_COLUMNS);
+		this.complete = dialect.render(COMPLETE);
 	}
 
 	@Override
@@ -101,7 +115,7 @@ public class JdbcCheckpointStore implements CheckpointStore {
 					continue;
 				}
 				if (checkpoint instanceof Checkpoint.StepSaved saved) {
-					steps.add(JdbcStepStore.parameters(this.support, saved.step()));
+					steps.add(stepParameters(saved.step()));
 				}
 				else if (checkpoint instanceof Checkpoint.RunCompleted completed) {
 					completions.add(completed);
@@ -115,6 +129,17 @@ public class JdbcCheckpointStore implements CheckpointStore {
 		});
 		Assert.state(written != null, "A checkpoint transaction returns its results");
 		return written;
+	}
+
+	private SqlParameterSource stepParameters(StepRecord step) {
+		return new MapSqlParameterSource("run_id", step.runId())
+			.addValue("step_id", JdbcStoreSupport.storable(step.stepId()))
+			.addValue("status", step.status().name())
+			.addValue("attempts", step.attempts())
+			.addValue("output", JdbcStoreSupport.storable(step.output()), Types.VARCHAR)
+			.addValue("error", JdbcStoreSupport.storable(step.error()), Types.VARCHAR)
+			.addValue("started_at", this.support.bind(step.startedAt()))
+			.addValue("finished_at", this.support.bind(step.finishedAt()));
 	}
 
 	private Map<String, Long> lockRuns(Set<String> runIds) {
@@ -137,13 +162,16 @@ public class JdbcCheckpointStore implements CheckpointStore {
 			.list());
 		List<SqlParameterSource> plain = new ArrayList<>();
 		for (Checkpoint.RunCompleted completed : completions) {
+			SqlParameterSource parameters = new MapSqlParameterSource("runId", completed.runId())
+				.addValue("version", completed.version())
+				.addValue("output", completed.output(), Types.VARCHAR);
 			if (children.contains(completed.runId())) {
-				// Also wakes the parent; joins this transaction.
-				this.runStore.complete(completed.runId(), completed.version(), completed.output());
+				// One at a time, as each also wakes the parent.
+				this.wakeups.finish(completed.runId(),
+						() -> this.support.template().update(this.complete, parameters) == 1);
 			}
 			else {
-				plain.add(new MapSqlParameterSource("runId", completed.runId()).addValue("version", completed.version())
-					.addValue("output", completed.output(), Types.VARCHAR));
+				plain.add(parameters);
 			}
 		}
 		if (!plain.isEmpty()) {

@@ -55,8 +55,8 @@ public class JdbcEventWaitStore implements EventWaitStore {
 			UPDATE bj_runs
 			SET status = 'WAITING', wake_at = ${now + timeoutMillis}, lease_owner = NULL, lease_until = NULL,
 					error = NULL
-			WHERE run_id = :runId AND version = :version AND status IN ('QUEUED', 'RUNNING')
-			""";
+			WHERE %s
+			""".formatted(RunSql.FENCE);
 
 	private static final String INSERT_WAIT = """
 			INSERT INTO bj_event_waits (run_id, step_id, event_name, match_path, match_value, created_at, expires_at,
@@ -81,10 +81,6 @@ public class JdbcEventWaitStore implements EventWaitStore {
 	private static final String COUNT_RESOLVED = """
 			SELECT COUNT(*) FROM bj_event_waits
 			WHERE run_id = :runId AND step_id = :stepId AND resolved_event IS NOT NULL
-			""";
-
-	private static final String WAKE_WAITING = """
-			UPDATE bj_runs SET status = 'SLEEPING', wake_at = ${now} WHERE run_id = :runId AND status = 'WAITING'
 			""";
 
 	private static final String FIND = """
@@ -126,6 +122,8 @@ public class JdbcEventWaitStore implements EventWaitStore {
 
 	private final JdbcStoreSupport support;
 
+	private final RunWakeups wakeups;
+
 	private final EventLog eventLog;
 
 	private final String insertWait;
@@ -151,6 +149,7 @@ public class JdbcEventWaitStore implements EventWaitStore {
 			PlatformTransactionManager transactionManager, EventLog eventLog) {
 		Assert.notNull(eventLog, "'eventLog' must not be null");
 		this.support = new JdbcStoreSupport(dataSource, dialect, transactionManager);
+		this.wakeups = new RunWakeups(this.support);
 		this.eventLog = eventLog;
 		this.insertWait = dialect.insertIgnoringDuplicates(dialect.render(INSERT_WAIT));
 	}
@@ -232,7 +231,7 @@ public class JdbcEventWaitStore implements EventWaitStore {
 			.query(Integer.class)
 			.single();
 		if (resolved > 0) {
-			wake(runId);
+			this.wakeups.wake(runId);
 		}
 		return new Parking(true, null);
 	}
@@ -342,17 +341,13 @@ public class JdbcEventWaitStore implements EventWaitStore {
 						.param("stepId", wait[1])
 						.param("eventJson", JdbcStoreSupport.storable(event.eventJson()), Types.VARCHAR)
 						.update();
-					wake(wait[0]);
+					this.wakeups.wake(wait[0]);
 					resolved++;
 				}
 			}
 			return new Resolution(resolved, pending);
 		});
 		return (resolution != null) ? resolution : new Resolution(0, 0);
-	}
-
-	private void wake(String runId) {
-		this.support.jdbc().sql(this.support.render(WAKE_WAITING)).param("runId", runId).update();
 	}
 
 	private EventWait mapWait(ResultSet rs, int row) throws SQLException {

@@ -1,14 +1,11 @@
 package dev.backgroundjobs.jdbc;
 
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
-import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -26,7 +23,6 @@ import dev.backgroundjobs.store.RunStore;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.dao.DuplicateKeyException;
-import org.springframework.jdbc.core.RowCallbackHandler;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.SqlParameterSource;
 import org.springframework.jdbc.core.simple.JdbcClient.StatementSpec;
@@ -37,17 +33,14 @@ import org.springframework.util.Assert;
 /**
  * {@link RunStore} on a relational database through {@code JdbcClient}.
  * <p>
- * Fenced writes also require the run to be {@link RunStatus#QUEUED} or
- * {@link RunStatus#RUNNING}, so a late duplicate of a finished execution cannot revive
- * it. This class is longer than most because it holds every run statement in one place:
- * finishing a run and waking the parent that invoked it share one transaction.
+ * This class holds the writes: inserts, leases and state transitions. Reads go to
+ * {@link JdbcRunQueries}. Fenced writes match {@link RunSql#FENCE}, which also requires
+ * the run to be {@link RunStatus#QUEUED} or {@link RunStatus#RUNNING}, so a late
+ * duplicate of a finished execution cannot revive it. Completion is a checkpoint, written
+ * by {@link JdbcCheckpointStore}; failing or cancelling a run wakes the parent that
+ * invoked it through {@link RunWakeups}, in the same transaction.
  */
 public class JdbcRunStore implements RunStore {
-
-	private static final String RUN_COLUMNS = """
-			run_id, function_id, event_id, event_name, event_data, event_time, status, attempt, version, \
-			handler_failures, lease_owner, lease_until, wake_at, output, error, created_at, started_at, finished_at, \
-			trace_context""";
 
 	private static final String INSERT_RUN_COLUMNS = """
 			INSERT INTO bj_runs (run_id, function_id, event_id, event_name, event_data, event_time, status, attempt,
@@ -78,32 +71,20 @@ public class JdbcRunStore implements RunStore {
 			VALUES (:runId, :parentRunId, :parentStepId, ${now})
 			""";
 
-	private static final String SELECT_PARENT = "SELECT parent_run_id FROM bj_invocations WHERE child_run_id = :runId";
-
-	private static final String LOCK_RUN = "SELECT run_id FROM bj_runs WHERE run_id = :runId FOR UPDATE";
-
 	private static final String AWAIT = """
 			UPDATE bj_runs
 			SET status = 'WAITING', wake_at = NULL, lease_owner = NULL, lease_until = NULL, error = NULL
-			WHERE run_id = :runId AND version = :version AND status IN ('QUEUED', 'RUNNING')
-			""";
+			WHERE %s
+			""".formatted(RunSql.FENCE);
 
 	private static final String COUNT_FINISHED = """
 			SELECT COUNT(*) FROM bj_runs WHERE run_id = :runId AND status IN ('COMPLETED', 'FAILED', 'CANCELLED')
 			""";
 
-	private static final String WAKE_WAITING = """
-			UPDATE bj_runs SET status = 'SLEEPING', wake_at = ${now} WHERE run_id = :runId AND status = 'WAITING'
-			""";
-
-	private static final String FIND_RUN = "SELECT " + RUN_COLUMNS + " FROM bj_runs WHERE run_id = :runId";
-
-	private static final String FIND_RUNS_BY_ID = "SELECT " + RUN_COLUMNS + " FROM bj_runs WHERE run_id IN (:runIds)";
-
 	private static final String START = """
 			UPDATE bj_runs SET status = 'RUNNING', attempt = attempt + 1, started_at = COALESCE(started_at, ${now})
-			WHERE run_id = :runId AND version = :version AND status IN ('QUEUED', 'RUNNING')
-			""";
+			WHERE %s
+			""".formatted(RunSql.FENCE);
 
 	private static final String SELECT_DUE_SLEEPING = """
 			SELECT run_id FROM bj_runs
@@ -123,11 +104,11 @@ public class JdbcRunStore implements RunStore {
 
 	private static final String SELECT_EXPIRED_LEASES = """
 			SELECT run_id FROM bj_runs
-			WHERE status IN ('QUEUED', 'RUNNING') AND lease_until <= ${now} AND function_id IN (:functionIds)
+			WHERE %s AND lease_until <= ${now} AND function_id IN (:functionIds)
 			ORDER BY lease_until
 			LIMIT :limit
 			FOR UPDATE SKIP LOCKED
-			""";
+			""".formatted(RunSql.HELD);
 
 	private static final String CLAIM = """
 			UPDATE bj_runs
@@ -138,15 +119,15 @@ public class JdbcRunStore implements RunStore {
 
 	private static final String SELECT_LEASED = """
 			SELECT run_id FROM bj_runs
-			WHERE lease_owner = :owner AND status IN ('QUEUED', 'RUNNING')
+			WHERE lease_owner = :owner AND %s
 			FOR UPDATE SKIP LOCKED
-			""";
+			""".formatted(RunSql.HELD);
 
 	private static final String SELECT_HELD = """
 			SELECT run_id FROM bj_runs
-			WHERE run_id IN (:runIds) AND lease_owner = :owner AND status IN ('QUEUED', 'RUNNING')
+			WHERE run_id IN (:runIds) AND lease_owner = :owner AND %s
 			FOR UPDATE SKIP LOCKED
-			""";
+			""".formatted(RunSql.HELD);
 
 	private static final String EXTEND_LEASES = """
 			UPDATE bj_runs SET lease_until = ${now + leaseMillis}
@@ -157,15 +138,6 @@ public class JdbcRunStore implements RunStore {
 			UPDATE bj_runs SET lease_owner = NULL, lease_until = ${now}
 			WHERE run_id IN (:runIds) AND lease_owner = :owner
 			""";
-
-	static final String COMPLETE = """
-			UPDATE bj_runs
-			SET status = 'COMPLETED', output = :output, lease_owner = NULL, lease_until = NULL, wake_at = NULL,
-					finished_at = ${now}
-			WHERE run_id = :runId AND version = :version AND status IN ('QUEUED', 'RUNNING')
-			""";
-
-	private static final String OLDEST_CREATED = "SELECT MIN(created_at) AS oldest FROM bj_runs WHERE status = :status";
 
 	private static final String DELETE_EVENT_WAITS = "DELETE FROM bj_event_waits WHERE run_id = :runId";
 
@@ -180,15 +152,15 @@ public class JdbcRunStore implements RunStore {
 			UPDATE bj_runs
 			SET status = 'SLEEPING', wake_at = ${now + delayMillis}, lease_owner = NULL, lease_until = NULL,
 					error = :error, handler_failures = :handlerFailures
-			WHERE run_id = :runId AND version = :version AND status IN ('QUEUED', 'RUNNING')
-			""";
+			WHERE %s
+			""".formatted(RunSql.FENCE);
 
 	private static final String FAIL = """
 			UPDATE bj_runs
 			SET status = 'FAILED', error = :error, lease_owner = NULL, lease_until = NULL, wake_at = NULL,
 					finished_at = ${now}
-			WHERE run_id = :runId AND version = :version AND status IN ('QUEUED', 'RUNNING')
-			""";
+			WHERE %s
+			""".formatted(RunSql.FENCE);
 
 	private static final String DELETE_DEAD_LETTER = "DELETE FROM bj_dead_letters WHERE id = :runId";
 
@@ -209,31 +181,16 @@ public class JdbcRunStore implements RunStore {
 
 	private static final String DELETE_FAILED_STEPS = "DELETE FROM bj_steps WHERE run_id = :runId AND status = 'FAILED'";
 
-	private static final String FIND_RUNS = "SELECT " + RUN_COLUMNS + " FROM bj_runs WHERE 1 = 1";
-
-	private static final String STATUS_FILTER = " AND status = :status";
-
-	private static final String FUNCTION_FILTER = " AND function_id = :functionId";
-
-	private static final String BEFORE_FILTER = " AND (created_at < :beforeCreatedAt"
-			+ " OR (created_at = :beforeCreatedAt AND run_id < :before))";
-
-	private static final String NEWEST_FIRST = " ORDER BY created_at DESC, run_id DESC LIMIT :limit";
-
-	private static final String SELECT_CREATED_AT = "SELECT created_at FROM bj_runs WHERE run_id = :runId";
-
-	private static final String LATEST_EVENT_TIME = """
-			SELECT MAX(event_time) AS latest FROM bj_runs WHERE function_id = :functionId AND event_name = :eventName
-			""";
-
-	private static final String COUNT_BY_STATUS = "SELECT status, COUNT(*) AS runs FROM bj_runs GROUP BY status";
-
 	/**
 	 * Longest run id, function id, event id, event name and lease owner the schema holds.
 	 */
 	public static final int MAX_ID_LENGTH = 255;
 
 	private final JdbcStoreSupport support;
+
+	private final JdbcRunQueries queries;
+
+	private final RunWakeups wakeups;
 
 	private final String insertRun;
 
@@ -268,6 +225,8 @@ public class JdbcRunStore implements RunStore {
 	 */
 	public JdbcRunStore(DataSource dataSource, DatabaseDialect dialect, PlatformTransactionManager transactionManager) {
 		this.support = new JdbcStoreSupport(dataSource, dialect, transactionManager);
+		this.queries = new JdbcRunQueries(this.support);
+		this.wakeups = new RunWakeups(this.support);
 		this.insertRun = dialect.insertIgnoringDuplicates(dialect.render(INSERT_RUN));
 		this.insertChildRun = dialect.insertIgnoringDuplicates(dialect.render(INSERT_CHILD_RUN));
 		this.insertInvocation = dialect.insertIgnoringDuplicates(dialect.render(INSERT_INVOCATION));
@@ -365,11 +324,6 @@ public class JdbcRunStore implements RunStore {
 	}
 
 	@Override
-	public @Nullable RunRecord find(String runId) {
-		return this.support.jdbc().sql(FIND_RUN).param("runId", runId).query(this::mapRun).optional().orElse(null);
-	}
-
-	@Override
 	public boolean start(String runId, long version) {
 		return fenced(START, runId, version).update() == 1;
 	}
@@ -400,7 +354,7 @@ public class JdbcRunStore implements RunStore {
 				.param("leaseMillis", lease.toMillis())
 				.param("runIds", runIds)
 				.update();
-			return findAll(runIds);
+			return this.queries.findAll(runIds);
 		});
 		return (claimed != null) ? claimed : List.of();
 	}
@@ -462,37 +416,6 @@ public class JdbcRunStore implements RunStore {
 	}
 
 	@Override
-	public boolean complete(String runId, long version, @Nullable String output) {
-		Boolean completed = this.support.transactions()
-			.execute((status) -> finish(runId,
-					() -> fenced(COMPLETE, runId, version).param("output", output, Types.VARCHAR).update() == 1));
-		return Boolean.TRUE.equals(completed);
-	}
-
-	/**
-	 * Runs the statement that finishes a run and, when a parent waits for it, makes the
-	 * parent due. The parent's row is locked first, as {@link #awaitChild} locks it by
-	 * updating it before it reads the child, so whichever runs second sees the other's
-	 * write.
-	 */
-	private boolean finish(String runId, Supplier<Boolean> update) {
-		String parent = this.support.jdbc()
-			.sql(SELECT_PARENT)
-			.param("runId", runId)
-			.query(String.class)
-			.optional()
-			.orElse(null);
-		if (parent != null) {
-			this.support.jdbc().sql(LOCK_RUN).param("runId", parent).query(String.class).list();
-		}
-		boolean finished = update.get();
-		if (finished && parent != null) {
-			this.support.jdbc().sql(this.support.render(WAKE_WAITING)).param("runId", parent).update();
-		}
-		return finished;
-	}
-
-	@Override
 	public boolean insertChild(NewRun run, String parentRunId, String parentStepId) {
 		validate(run);
 		Boolean inserted = this.support.transactions().execute((status) -> {
@@ -527,7 +450,7 @@ public class JdbcRunStore implements RunStore {
 				.query(Integer.class)
 				.single();
 			if (finished > 0) {
-				this.support.jdbc().sql(this.support.render(WAKE_WAITING)).param("runId", runId).update();
+				this.wakeups.wake(runId);
 			}
 			return true;
 		});
@@ -535,21 +458,12 @@ public class JdbcRunStore implements RunStore {
 	}
 
 	@Override
-	public @Nullable Instant oldestCreatedAt(RunStatus status) {
-		List<@Nullable Instant> oldest = this.support.jdbc()
-			.sql(OLDEST_CREATED)
-			.param("status", status.name())
-			.query((rs, row) -> this.support.getInstant(rs, "oldest"))
-			.list();
-		return oldest.isEmpty() ? null : oldest.get(0);
-	}
-
-	@Override
 	public boolean cancel(String runId) {
-		// Like completion, cancellation wakes a parent waiting for this run, and an open
+		// Like completion and failure, cancellation wakes a parent waiting for this run,
+		// and an open
 		// wait for an event must not resolve a run that no longer runs.
 		Boolean cancelled = this.support.transactions().execute((status) -> {
-			if (!finish(runId,
+			if (!this.wakeups.finish(runId,
 					() -> this.support.jdbc().sql(this.support.render(CANCEL)).param("runId", runId).update() == 1)) {
 				return false;
 			}
@@ -571,7 +485,7 @@ public class JdbcRunStore implements RunStore {
 	public boolean fail(String runId, long version, @Nullable String stepId, String error) {
 		String storedError = JdbcStoreSupport.storable(error);
 		Boolean failed = this.support.transactions().execute((status) -> {
-			if (!finish(runId,
+			if (!this.wakeups.finish(runId,
 					() -> fenced(FAIL, runId, version).param("error", storedError, Types.VARCHAR).update() == 1)) {
 				return false;
 			}
@@ -603,89 +517,42 @@ public class JdbcRunStore implements RunStore {
 			}
 			this.support.jdbc().sql(DELETE_FAILED_STEPS).param("runId", runId).update();
 			this.support.jdbc().sql(DELETE_DEAD_LETTER).param("runId", runId).update();
-			return find(runId);
+			return this.queries.find(runId);
 		});
 	}
 
 	@Override
-	public List<RunRecord> findRuns(RunQuery query) {
-		Assert.notNull(query, "'query' must not be null");
-		if (query.limit() <= 0) {
-			return List.of();
-		}
-		StringBuilder sql = new StringBuilder(FIND_RUNS);
-		MapSqlParameterSource parameters = new MapSqlParameterSource("limit", query.limit());
-		if (query.status() != null) {
-			sql.append(STATUS_FILTER);
-			parameters.addValue("status", query.status().name());
-		}
-		if (query.functionId() != null) {
-			sql.append(FUNCTION_FILTER);
-			parameters.addValue("functionId", query.functionId());
-		}
-		if (query.before() != null) {
-			Object beforeCreatedAt = this.support.jdbc()
-				.sql(SELECT_CREATED_AT)
-				.param("runId", query.before())
-				.query((rs, row) -> this.support.bind(this.support.getRequiredInstant(rs, "created_at")))
-				.optional()
-				.orElse(null);
-			if (beforeCreatedAt == null) {
-				return List.of();
-			}
-			sql.append(BEFORE_FILTER);
-			parameters.addValue("before", query.before()).addValue("beforeCreatedAt", beforeCreatedAt);
-		}
-		sql.append(NEWEST_FIRST);
-		return this.support.jdbc().sql(sql.toString()).paramSource(parameters).query(this::mapRun).list();
-	}
-
-	@Override
-	public Map<RunStatus, Long> countByStatus() {
-		Map<RunStatus, Long> counts = new EnumMap<>(RunStatus.class);
-		RowCallbackHandler count = (rs) -> counts.put(RunStatus.valueOf(rs.getString("status")), rs.getLong("runs"));
-		this.support.jdbc().sql(COUNT_BY_STATUS).query(count);
-		return counts;
+	public @Nullable RunRecord find(String runId) {
+		return this.queries.find(runId);
 	}
 
 	@Override
 	public List<RunRecord> findAll(Collection<String> runIds) {
-		if (runIds.isEmpty()) {
-			return List.of();
-		}
-		List<RunRecord> runs = new ArrayList<>(runIds.size());
-		List<String> ids = List.copyOf(new LinkedHashSet<>(runIds));
-		for (List<String> chunk : JdbcStoreSupport.chunks(ids, JdbcStoreSupport.MAX_LIST_SIZE)) {
-			runs.addAll(this.support.jdbc().sql(FIND_RUNS_BY_ID).param("runIds", chunk).query(this::mapRun).list());
-		}
-		return runs;
+		return this.queries.findAll(runIds);
+	}
+
+	@Override
+	public List<RunRecord> findRuns(RunQuery query) {
+		return this.queries.findRuns(query);
+	}
+
+	@Override
+	public Map<RunStatus, Long> countByStatus() {
+		return this.queries.countByStatus();
+	}
+
+	@Override
+	public @Nullable Instant oldestCreatedAt(RunStatus status) {
+		return this.queries.oldestCreatedAt(status);
 	}
 
 	@Override
 	public @Nullable Instant latestEventTime(String functionId, String eventName) {
-		// MAX over the (function_id, event_name, event_time) index reads one entry.
-		List<Instant> latest = this.support.jdbc()
-			.sql(LATEST_EVENT_TIME)
-			.param("functionId", functionId)
-			.param("eventName", eventName)
-			.query((rs, row) -> this.support.getInstant(rs, "latest"))
-			.list();
-		return latest.isEmpty() ? null : latest.get(0);
+		return this.queries.latestEventTime(functionId, eventName);
 	}
 
 	private StatementSpec fenced(String sql, String runId, long version) {
 		return this.support.jdbc().sql(this.support.render(sql)).param("runId", runId).param("version", version);
-	}
-
-	private RunRecord mapRun(ResultSet rs, int row) throws SQLException {
-		return new RunRecord(rs.getString("run_id"), rs.getString("function_id"), rs.getString("event_id"),
-				rs.getString("event_name"), rs.getString("event_data"),
-				this.support.getRequiredInstant(rs, "event_time"), RunStatus.valueOf(rs.getString("status")),
-				rs.getInt("attempt"), rs.getLong("version"), rs.getInt("handler_failures"), rs.getString("lease_owner"),
-				this.support.getInstant(rs, "lease_until"), this.support.getInstant(rs, "wake_at"),
-				rs.getString("output"), rs.getString("error"), this.support.getRequiredInstant(rs, "created_at"),
-				this.support.getInstant(rs, "started_at"), this.support.getInstant(rs, "finished_at"),
-				rs.getString("trace_context"));
 	}
 
 }

@@ -37,7 +37,9 @@ public sealed interface Checkpoint {
 	}
 
 	/**
-	 * Marks the run completed, as {@link RunStore#complete} does.
+	 * Marks the run {@link dev.backgroundjobs.RunStatus#COMPLETED COMPLETED} with its
+	 * output and clears its lease. A parent run waiting for it is made due in the same
+	 * transaction (see {@link RunStore#awaitChild}).
 	 *
 	 * @param runId the run id
 	 * @param version the run version the writer holds

@@ -4,7 +4,9 @@ import java.util.List;
 
 /**
  * Writes the checkpoints of many runs in one transaction (group commit), so that the cost
- * of a commit is shared by every run that reached a checkpoint at about the same time.
+ * of a commit is shared by every run that reached a checkpoint at about the same time. It
+ * is the only way steps are saved and runs completed, so every such write is fenced and
+ * batched the same way.
  */
 public interface CheckpointStore {
 

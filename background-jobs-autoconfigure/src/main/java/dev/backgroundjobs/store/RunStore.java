@@ -16,7 +16,8 @@ import org.jspecify.annotations.Nullable;
  * agree on when a lease has expired. Methods that take a {@code version} are fenced: they
  * change the run only while its version still equals the given one, and return
  * {@code false} otherwise, so a worker that lost its lease cannot overwrite a newer
- * attempt.
+ * attempt. A run is completed through {@link CheckpointStore#write}, with a
+ * {@link Checkpoint.RunCompleted}.
  */
 public interface RunStore {
 
@@ -86,15 +87,6 @@ public interface RunStore {
 	 * @return how many leases were released
 	 */
 	int releaseLeases(String owner);
-
-	/**
-	 * Marks a run {@link RunStatus#COMPLETED} with its output and clears its lease.
-	 * @param runId the run id
-	 * @param version the version the caller holds
-	 * @param output the output as JSON, or {@code null}
-	 * @return whether the run was updated
-	 */
-	boolean complete(String runId, long version, @Nullable String output);
 
 	/**
 	 * Parks a run as {@link RunStatus#SLEEPING} until {@code delay} from now (database
@@ -194,10 +186,11 @@ public interface RunStore {
 	/**
 	 * Parks a run as {@link RunStatus#WAITING} until a child run it invoked finishes,
 	 * clearing its lease. When the child run has already finished, the run is made due at
-	 * once instead. A child run reaching {@link RunStatus#COMPLETED} or
-	 * {@link RunStatus#FAILED} through {@link #complete} or {@link #fail} makes its
-	 * waiting parent due ({@link RunStatus#SLEEPING} with a wake time of now) in the same
-	 * transaction, so no wake-up is lost whichever finishes first.
+	 * once instead. A child run reaching {@link RunStatus#COMPLETED} (a
+	 * {@link Checkpoint.RunCompleted}), {@link RunStatus#FAILED} ({@link #fail}) or
+	 * {@link RunStatus#CANCELLED} ({@link #cancel}) makes its waiting parent due
+	 * ({@link RunStatus#SLEEPING} with a wake time of now) in the same transaction, so no
+	 * wake-up is lost whichever finishes first.
 	 * @param runId the waiting run
 	 * @param version the version the caller holds
 	 * @param childRunId the child run

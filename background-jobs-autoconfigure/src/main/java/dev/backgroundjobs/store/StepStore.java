@@ -3,7 +3,8 @@ package dev.backgroundjobs.store;
 import java.util.List;
 
 /**
- * Stores the steps of runs.
+ * Reads the stored steps of runs. Steps are written only as checkpoints, through
+ * {@link CheckpointStore#write}, which fences them on the run's version.
  */
 public interface StepStore {
 
@@ -13,15 +14,5 @@ public interface StepStore {
 	 * @return the steps
 	 */
 	List<StepRecord> findSteps(String runId);
-
-	/**
-	 * Inserts or replaces a step, fenced by the run's version: the write happens only
-	 * while the run's version equals {@code version}, in the same transaction that checks
-	 * it, so it cannot interleave with another instance claiming the run.
-	 * @param step the step
-	 * @param version the run version the caller holds
-	 * @return whether the step was written
-	 */
-	boolean saveStep(StepRecord step, long version);
 
 }

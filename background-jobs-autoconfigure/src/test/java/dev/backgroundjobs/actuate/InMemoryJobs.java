@@ -192,11 +192,6 @@ final class InMemoryJobs {
 		}
 
 		@Override
-		public boolean complete(String runId, long version, @Nullable String output) {
-			throw new UnsupportedOperationException();
-		}
-
-		@Override
 		public boolean park(String runId, long version, Duration delay, @Nullable String error, int handlerFailures) {
 			throw new UnsupportedOperationException();
 		}
@@ -249,11 +244,6 @@ final class InMemoryJobs {
 		@Override
 		public List<StepRecord> findSteps(String runId) {
 			return this.steps.getOrDefault(runId, List.of());
-		}
-
-		@Override
-		public boolean saveStep(StepRecord step, long version) {
-			throw new UnsupportedOperationException();
 		}
 
 	}

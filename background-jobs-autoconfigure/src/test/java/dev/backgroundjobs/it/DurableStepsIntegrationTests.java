@@ -11,14 +11,19 @@ import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.Future;
 
+import javax.sql.DataSource;
+
 import dev.backgroundjobs.EventPublisher;
 import dev.backgroundjobs.RunStatus;
 import dev.backgroundjobs.function.InvalidEventHandlerException;
+import dev.backgroundjobs.jdbc.DatabaseDialect;
+import dev.backgroundjobs.jdbc.JdbcCheckpointStore;
 import dev.backgroundjobs.jdbc.JdbcRunStore;
 import dev.backgroundjobs.kafka.EventHeaders;
 import dev.backgroundjobs.kafka.EventWaitConsumer;
 import dev.backgroundjobs.kafka.FunctionConsumers;
 import dev.backgroundjobs.kafka.TopicNames;
+import dev.backgroundjobs.store.Checkpoint;
 import dev.backgroundjobs.store.DeadLetterRecord;
 import dev.backgroundjobs.store.DeadLetterStore;
 import dev.backgroundjobs.store.NewRun;
@@ -46,6 +51,7 @@ import org.junit.jupiter.api.Test;
 
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 
 import static dev.backgroundjobs.it.RunAwait.awaitStatus;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -318,11 +324,14 @@ class DurableStepsIntegrationTests {
 
 	private Instant recordPastHourlyRun() {
 		Instant tick = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(3));
-		JdbcRunStore store = new JdbcRunStore(this.database.dataSource());
+		DataSource dataSource = this.database.dataSource();
+		JdbcRunStore store = new JdbcRunStore(dataSource);
+		JdbcCheckpointStore checkpoints = new JdbcCheckpointStore(dataSource, DatabaseDialect.from(dataSource),
+				new DataSourceTransactionManager(dataSource));
 		NewRun run = NewRun.forEvent("hourly", "cron:hourly:" + tick, "cron/hourly", "{\"tick\":\"" + tick + "\"}",
 				tick, null);
 		assertThat(store.insertLeased(List.of(run), "gone", Duration.ofMinutes(1))).hasSize(1);
-		assertThat(store.complete(run.runId(), 1, null)).isTrue();
+		assertThat(checkpoints.write(List.of(new Checkpoint.RunCompleted(run.runId(), 1, null)))).containsExactly(true);
 		return tick;
 	}
 

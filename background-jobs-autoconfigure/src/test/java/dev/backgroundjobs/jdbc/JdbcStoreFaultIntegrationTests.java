@@ -111,7 +111,7 @@ class JdbcStoreFaultIntegrationTests {
 			this.runs = new JdbcRunStore(dataSource, dialect);
 			this.steps = new JdbcStepStore(dataSource, dialect);
 			this.checkpoints = new JdbcCheckpointStore(dataSource, dialect,
-					new DataSourceTransactionManager(dataSource), this.runs);
+					new DataSourceTransactionManager(dataSource));
 			this.deadLetters = new JdbcDeadLetterStore(dataSource, dialect);
 		}
 

@@ -33,6 +33,7 @@ import dev.backgroundjobs.store.RunRecord;
 import dev.backgroundjobs.store.StepRecord;
 import dev.backgroundjobs.store.StepStatus;
 import dev.backgroundjobs.testsupport.TestDatabases;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -167,7 +168,7 @@ class JdbcStoreIntegrationTests {
 			this.steps = new JdbcStepStore(this.dataSource, dialect);
 			this.deadLetters = new JdbcDeadLetterStore(this.dataSource);
 			this.checkpoints = new JdbcCheckpointStore(this.dataSource, dialect,
-					new DataSourceTransactionManager(this.dataSource), this.runs);
+					new DataSourceTransactionManager(this.dataSource));
 		}
 
 		@Test
@@ -270,10 +271,10 @@ class JdbcStoreIntegrationTests {
 				.containsExactly(2L);
 			RunRecord claimed = this.runs.find("run-1");
 			assertThat(this.runs.start("run-1", 1)).isFalse();
-			assertThat(this.runs.complete("run-1", 1, "\"done\"")).isFalse();
+			assertThat(complete("run-1", 1, "\"done\"")).isFalse();
 			assertThat(this.runs.park("run-1", 1, Duration.ofSeconds(5), "boom", 1)).isFalse();
 			assertThat(this.runs.fail("run-1", 1, "step", "boom")).isFalse();
-			assertThat(this.steps.saveStep(step("run-1", "step", StepStatus.COMPLETED, "1"), 1)).isFalse();
+			assertThat(saveStep(step("run-1", "step", StepStatus.COMPLETED, "1"), 1)).isFalse();
 			assertThat(this.runs.find("run-1")).isEqualTo(claimed);
 			assertThat(this.steps.findSteps("run-1")).isEmpty();
 			assertThat(this.deadLetters.count()).isZero();
@@ -283,18 +284,18 @@ class JdbcStoreIntegrationTests {
 		@Test
 		void fencedWritesOfAFinishedRunChangeNothing() {
 			insert("run-1", LONG_LEASE);
-			assertThat(this.runs.complete("run-1", 1, "\"done\"")).isTrue();
+			assertThat(complete("run-1", 1, "\"done\"")).isTrue();
 			assertThat(this.runs.start("run-1", 1)).isFalse();
 			assertThat(this.runs.park("run-1", 1, Duration.ZERO, null, 0)).isFalse();
-			assertThat(this.steps.saveStep(step("run-1", "step", StepStatus.COMPLETED, "1"), 1)).isFalse();
+			assertThat(saveStep(step("run-1", "step", StepStatus.COMPLETED, "1"), 1)).isFalse();
 			assertThat(this.runs.find("run-1").status()).isEqualTo(RunStatus.COMPLETED);
 		}
 
 		@Test
-		void completeStoresTheOutputAndClearsTheLease() {
+		void completionStoresTheOutputAndClearsTheLease() {
 			insert("run-1", LONG_LEASE);
 			this.runs.start("run-1", 1);
-			assertThat(this.runs.complete("run-1", 1, "\"done\"")).isTrue();
+			assertThat(complete("run-1", 1, "\"done\"")).isTrue();
 			RunRecord record = this.runs.find("run-1");
 			assertThat(record.status()).isEqualTo(RunStatus.COMPLETED);
 			assertThat(record.output()).isEqualTo("\"done\"");
@@ -328,7 +329,7 @@ class JdbcStoreIntegrationTests {
 			insert("sleeping", LONG_LEASE);
 			this.runs.park("sleeping", 1, Duration.ofHours(1), null, 0);
 			insert("completed", EXPIRED_LEASE);
-			this.runs.complete("completed", 1, null);
+			complete("completed", 1, null);
 			insert("running-expired", EXPIRED_LEASE);
 			this.runs.start("running-expired", 1);
 			expireLeases();
@@ -416,7 +417,7 @@ class JdbcStoreIntegrationTests {
 			insert("mine-running", Duration.ofSeconds(30));
 			this.runs.start("mine-running", 1);
 			insert("mine-done", Duration.ofSeconds(30));
-			this.runs.complete("mine-done", 1, null);
+			complete("mine-done", 1, null);
 			insert("mine-not-held", Duration.ofSeconds(30));
 			this.runs.insertLeased(List.of(newRun("theirs", "fn", "theirs")), "owner-b", Duration.ofSeconds(30));
 			assertThat(this.runs.extendLeases("owner-a", List.of("mine", "mine-running", "mine-done", "theirs"),
@@ -485,7 +486,7 @@ class JdbcStoreIntegrationTests {
 			expireLeases();
 			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, true)).extracting(RunRecord::runId)
 				.containsExactly("taken-over");
-			this.runs.complete("finished", 1, null);
+			complete("finished", 1, null);
 			queued("cancelled");
 			this.runs.cancel("cancelled");
 			List<Boolean> written = this.checkpoints
@@ -581,8 +582,8 @@ class JdbcStoreIntegrationTests {
 		@Test
 		void replayKeepsCompletedStepsAndRemovesFailedOnes() {
 			insert("run-1", LONG_LEASE);
-			this.steps.saveStep(step("run-1", "fetch", StepStatus.COMPLETED, "{\"id\":1}"), 1);
-			this.steps.saveStep(step("run-1", "charge", StepStatus.FAILED, null), 1);
+			saveStep(step("run-1", "fetch", StepStatus.COMPLETED, "{\"id\":1}"), 1);
+			saveStep(step("run-1", "charge", StepStatus.FAILED, null), 1);
 			this.runs.park("run-1", 1, Duration.ZERO, "declined", 3);
 			this.runs.claimDue("owner-a", LONG_LEASE, 1, ALL_FUNCTIONS, true);
 			this.runs.start("run-1", 2);
@@ -601,7 +602,7 @@ class JdbcStoreIntegrationTests {
 			assertThat(this.steps.findSteps("run-1")).extracting(StepRecord::stepId).containsExactly("fetch");
 			assertThat(this.deadLetters.find("run-1")).isNull();
 			assertThat(this.deadLetters.count()).isZero();
-			assertThat(this.steps.saveStep(step("run-1", "charge", StepStatus.COMPLETED, "true"), 3)).isTrue();
+			assertThat(saveStep(step("run-1", "charge", StepStatus.COMPLETED, "true"), 3)).isTrue();
 		}
 
 		@Test
@@ -628,7 +629,7 @@ class JdbcStoreIntegrationTests {
 			assertThat(this.runs.find("sleeping").wakeAt()).isNull();
 			assertThat(this.runs.start("queued", 1)).isFalse();
 			assertThat(this.runs.start("queued", 2)).isFalse();
-			assertThat(this.steps.saveStep(step("queued", "fetch", StepStatus.COMPLETED, "1"), 2)).isFalse();
+			assertThat(saveStep(step("queued", "fetch", StepStatus.COMPLETED, "1"), 2)).isFalse();
 		}
 
 		@Test
@@ -646,7 +647,7 @@ class JdbcStoreIntegrationTests {
 			insert("running", LONG_LEASE);
 			this.runs.start("running", 1);
 			insert("completed", LONG_LEASE);
-			this.runs.complete("completed", 1, null);
+			complete("completed", 1, null);
 			assertThat(this.runs.cancel("running")).isFalse();
 			assertThat(this.runs.cancel("completed")).isFalse();
 			assertThat(this.runs.cancel("unknown")).isFalse();
@@ -655,19 +656,19 @@ class JdbcStoreIntegrationTests {
 		}
 
 		@Test
-		void saveStepInsertsAndThenReplacesAStep() {
+		void savedStepIsInsertedAndThenReplaced() {
 			insert("run-1", LONG_LEASE);
 			Instant start = Instant.parse("2025-01-01T10:00:00.123456Z");
 			StepRecord failed = new StepRecord("run-1", "charge", StepStatus.FAILED, 1, null, "timeout", start,
 					start.plusMillis(5));
 			StepRecord first = new StepRecord("run-1", "fetch", StepStatus.COMPLETED, 1, "{\"id\":1}", null,
 					start.minusSeconds(1), start.minusMillis(1));
-			assertThat(this.steps.saveStep(failed, 1)).isTrue();
-			assertThat(this.steps.saveStep(first, 1)).isTrue();
+			assertThat(saveStep(failed, 1)).isTrue();
+			assertThat(saveStep(first, 1)).isTrue();
 			assertThat(this.steps.findSteps("run-1")).containsExactly(first, failed);
 			StepRecord completed = new StepRecord("run-1", "charge", StepStatus.COMPLETED, 2, "\"ok\"", null,
 					start.plusSeconds(2), start.plusSeconds(3));
-			assertThat(this.steps.saveStep(completed, 1)).isTrue();
+			assertThat(saveStep(completed, 1)).isTrue();
 			assertThat(this.steps.findSteps("run-1")).containsExactly(first, completed);
 			assertThat(this.steps.findSteps("unknown")).isEmpty();
 		}
@@ -740,7 +741,7 @@ class JdbcStoreIntegrationTests {
 						LONG_LEASE);
 				StepRecord step = new StepRecord("run-1", "step", StepStatus.COMPLETED, 1, null, null, eventTime,
 						eventTime.plusMillis(1));
-				this.steps.saveStep(step, 1);
+				saveStep(step, 1);
 				TimeZone.setDefault(TimeZone.getTimeZone("America/Los_Angeles"));
 				RunRecord record = this.runs.find("run-1");
 				assertThat(record.eventTime()).isEqualTo(eventTime);
@@ -813,7 +814,7 @@ class JdbcStoreIntegrationTests {
 			assertThat(this.runs.find("parent").status()).isEqualTo(RunStatus.WAITING);
 			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, true)).extracting(RunRecord::runId)
 				.containsExactly("child");
-			assertThat(this.runs.complete("child", 2, "\"done\"")).isTrue();
+			assertThat(complete("child", 2, "\"done\"")).isTrue();
 			RunRecord parent = this.runs.find("parent");
 			assertThat(parent.status()).isEqualTo(RunStatus.SLEEPING);
 			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, true)).extracting(RunRecord::runId)
@@ -844,7 +845,7 @@ class JdbcStoreIntegrationTests {
 			insert("parent", LONG_LEASE);
 			this.runs.insertChild(newRun("child", "fn", "invoke:parent:call"), "parent", "call");
 			this.runs.claimDue("owner-b", LONG_LEASE, 10, List.of("fn"), true);
-			this.runs.complete("child", 2, null);
+			complete("child", 2, null);
 			assertThat(this.runs.awaitChild("parent", 1, "child")).isTrue();
 			assertThat(this.runs.find("parent").status()).isEqualTo(RunStatus.SLEEPING);
 			assertThat(this.runs.awaitChild("parent", 1, "child")).isFalse();
@@ -852,6 +853,28 @@ class JdbcStoreIntegrationTests {
 
 		private NewRun timedRun(String runId, String functionId, String eventName, Instant eventTime) {
 			return new NewRun(runId, functionId, "event-" + runId, eventName, "{}", eventTime, null);
+		}
+
+		/**
+		 * Saves a step as the engine does, through the checkpoint store, and returns
+		 * whether the fence let it through.
+		 */
+		private boolean saveStep(StepRecord step, long version) {
+			return write(new Checkpoint.StepSaved(step, version));
+		}
+
+		/**
+		 * Completes a run as the engine does, through the checkpoint store, and returns
+		 * whether the fence let it through.
+		 */
+		private boolean complete(String runId, long version, @Nullable String output) {
+			return write(new Checkpoint.RunCompleted(runId, version, output));
+		}
+
+		private boolean write(Checkpoint checkpoint) {
+			List<Boolean> written = this.checkpoints.write(List.of(checkpoint));
+			assertThat(written).hasSize(1);
+			return written.get(0);
 		}
 
 		private void insert(String runId, Duration lease) {
