@@ -1,0 +1,190 @@
+package dev.backgroundjobs.jdbc;
+
+import java.sql.Types;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import dev.backgroundjobs.store.NewRun;
+import dev.backgroundjobs.store.RunStore;
+
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
+import org.springframework.jdbc.core.namedparam.SqlParameterSource;
+import org.springframework.util.Assert;
+
+/**
+ * Records new runs for {@link JdbcRunStore}: runs of events, inserted leased and started,
+ * and child runs with their link to the invoking run. Kept apart because inserting many
+ * runs at once, exactly once each across concurrent instances, takes dialect-specific
+ * statements of its own.
+ */
+final class JdbcRunInserts {
+
+	private static final String INSERT_RUN_COLUMNS = """
+			INSERT INTO bj_runs (run_id, function_id, event_id, event_name, event_data, event_time, status, attempt,
+					version, handler_failures, lease_owner, lease_until, created_at, started_at, trace_context)
+			VALUES\s""";
+
+	private static final String INSERT_RUN_VALUES = """
+			(:runId%1$s, :functionId%1$s, :eventId%1$s, :eventName%1$s, :eventData%1$s, :eventTime%1$s, 'RUNNING', 1, 1, 0,
+					:owner, ${now + leaseMillis}, ${now}, ${now}, :traceContext%1$s)""";
+
+	private static final String INSERT_RUN = INSERT_RUN_COLUMNS + INSERT_RUN_VALUES.formatted("");
+
+	/**
+	 * The parameters of {@link #INSERT_RUN_VALUES} that differ from row to row.
+	 */
+	private static final List<String> INSERT_RUN_ROW_PARAMETERS = List.of("runId", "functionId", "eventId", "eventName",
+			"eventData", "eventTime", "traceContext");
+
+	private static final String INSERT_CHILD_RUN = """
+			INSERT INTO bj_runs (run_id, function_id, event_id, event_name, event_data, event_time, status, attempt,
+					version, handler_failures, lease_owner, lease_until, created_at)
+			VALUES (:runId, :functionId, :eventId, :eventName, :eventData, :eventTime, 'QUEUED', 0, 1, 0, NULL,
+					${now}, ${now})
+			""";
+
+	private static final String INSERT_INVOCATION = """
+			INSERT INTO bj_invocations (child_run_id, parent_run_id, parent_step_id, created_at)
+			VALUES (:runId, :parentRunId, :parentStepId, ${now})
+			""";
+
+	private final JdbcStoreSupport support;
+
+	private final String insertRun;
+
+	private final String insertChildRun;
+
+	private final String insertInvocation;
+
+	JdbcRunInserts(JdbcStoreSupport support) {
+		DatabaseDialect dialect = support.dialect();
+		this.support = support;
+		this.insertRun = dialect.insertIgnoringDuplicates(dialect.render(INSERT_RUN));
+		this.insertChildRun = dialect.insertIgnoringDuplicates(dialect.render(INSERT_CHILD_RUN));
+		this.insertInvocation = dialect.insertIgnoringDuplicates(dialect.render(INSERT_INVOCATION));
+	}
+
+	/**
+	 * See {@link RunStore#insertLeased}.
+	 */
+	List<String> insertLeased(List<NewRun> runs, String owner, Duration lease) {
+		Assert.notNull(runs, "'runs' must not be null");
+		Assert.hasText(owner, "'owner' must not be empty");
+		Assert.notNull(lease, "'lease' must not be null");
+		if (runs.isEmpty()) {
+			return List.of();
+		}
+		runs.forEach(JdbcRunInserts::validate);
+		// A consistent insert order across instances stops two batches that share events
+		// from deadlocking on each other's unique-key locks.
+		List<NewRun> ordered = runs.stream()
+			.sorted(Comparator.comparing(NewRun::functionId).thenComparing(NewRun::eventId))
+			.toList();
+		if (this.support.dialect().supportsInsertReturning()) {
+			return insertReturningInserted(runs, ordered, owner, lease);
+		}
+		// Each row's own update count says whether this transaction inserted it: a
+		// concurrent transaction inserting the same run (another consumer thread of this
+		// instance, with the same owner) makes the insert wait for its outcome and then
+		// skip the row, so exactly one of them counts it. Reading the rows back cannot
+		// tell the two apart.
+		List<String> inserted = this.support.transactions().execute((status) -> {
+			List<String> mine = new ArrayList<>();
+			for (NewRun run : ordered) {
+				if (insertIgnoringDuplicate(this.insertRun, insertParameters(run, owner, lease))) {
+					mine.add(run.runId());
+				}
+			}
+			return mine;
+		});
+		Set<String> mine = (inserted != null) ? new HashSet<>(inserted) : new HashSet<>();
+		return runs.stream().map(NewRun::runId).filter(mine::remove).toList();
+	}
+
+	/**
+	 * Inserts the runs with one multi-row statement that returns the ids it inserted: one
+	 * round trip and no explicit transaction, for the latency between an event's arrival
+	 * and its handler's start.
+	 */
+	private List<String> insertReturningInserted(List<NewRun> runs, List<NewRun> ordered, String owner,
+			Duration lease) {
+		Set<String> inserted = new HashSet<>();
+		for (List<NewRun> chunk : JdbcStoreSupport.chunks(ordered, JdbcStoreSupport.MAX_LIST_SIZE)) {
+			StringBuilder sql = new StringBuilder(INSERT_RUN_COLUMNS);
+			MapSqlParameterSource parameters = new MapSqlParameterSource("owner", owner).addValue("leaseMillis",
+					lease.toMillis());
+			for (int i = 0; i < chunk.size(); i++) {
+				sql.append((i > 0) ? ", " : "").append(INSERT_RUN_VALUES.formatted(i));
+				MapSqlParameterSource row = insertParameters(chunk.get(i), owner, lease);
+				for (String name : INSERT_RUN_ROW_PARAMETERS) {
+					parameters.addValue(name + i, row.getValue(name), row.getSqlType(name));
+				}
+			}
+			sql.append(" ON CONFLICT DO NOTHING RETURNING run_id");
+			inserted.addAll(this.support.jdbc()
+				.sql(this.support.render(sql.toString()))
+				.paramSource(parameters)
+				.query(String.class)
+				.list());
+		}
+		return runs.stream().map(NewRun::runId).filter(inserted::remove).toList();
+	}
+
+	private MapSqlParameterSource insertParameters(NewRun run, String owner, Duration lease) {
+		return new MapSqlParameterSource().addValue("runId", run.runId())
+			.addValue("functionId", JdbcStoreSupport.storable(run.functionId()))
+			.addValue("eventId", JdbcStoreSupport.storable(run.eventId()))
+			.addValue("eventName", JdbcStoreSupport.storable(run.eventName()))
+			.addValue("eventData", run.eventData(), Types.VARCHAR)
+			.addValue("eventTime", this.support.bind(run.eventTime()))
+			.addValue("owner", owner)
+			.addValue("leaseMillis", lease.toMillis())
+			.addValue("traceContext", run.traceContext(), Types.VARCHAR);
+	}
+
+	private static void validate(NewRun run) {
+		Assert.notNull(run, "'runs' must not contain null");
+		checkLength(run, "run id", run.runId());
+		checkLength(run, "function id", run.functionId());
+		checkLength(run, "event id", run.eventId());
+		checkLength(run, "event name", run.eventName());
+	}
+
+	private static void checkLength(NewRun run, String what, String value) {
+		if (value.length() > JdbcRunStore.MAX_ID_LENGTH) {
+			throw new IllegalArgumentException("The " + what + " of run '" + run.runId() + "' of function '"
+					+ run.functionId() + "' is longer than " + JdbcRunStore.MAX_ID_LENGTH + " characters");
+		}
+	}
+
+	/**
+	 * See {@link RunStore#insertChild}.
+	 */
+	boolean insertChild(NewRun run, String parentRunId, String parentStepId) {
+		validate(run);
+		Boolean inserted = this.support.transactions().execute((status) -> {
+			boolean fresh = insertIgnoringDuplicate(this.insertChildRun, insertParameters(run, "", Duration.ZERO));
+			insertIgnoringDuplicate(this.insertInvocation,
+					new MapSqlParameterSource("runId", run.runId()).addValue("parentRunId", parentRunId)
+						.addValue("parentStepId", parentStepId));
+			return fresh;
+		});
+		return Boolean.TRUE.equals(inserted);
+	}
+
+	private boolean insertIgnoringDuplicate(String sql, SqlParameterSource parameters) {
+		try {
+			return this.support.template().update(sql, parameters) == 1;
+		}
+		catch (DuplicateKeyException ex) {
+			// Recorded already: skip, as insert-ignore does on the other databases
+			return false;
+		}
+	}
+
+}

@@ -1,0 +1,178 @@
+package dev.backgroundjobs.jdbc;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Supplier;
+
+import dev.backgroundjobs.store.RunRecord;
+import dev.backgroundjobs.store.RunStore;
+
+import org.springframework.util.Assert;
+
+/**
+ * The leases of {@link JdbcRunStore}: claiming due runs, extending the leases of held
+ * runs and releasing them. Kept apart because they share one locking discipline: each
+ * locks the rows it changes first and skips rows another transaction holds, so claimers
+ * never take the same run and heartbeats never wait on a checkpoint batch.
+ */
+final class JdbcRunLeases {
+
+	private static final String SELECT_DUE_SLEEPING = """
+			SELECT run_id FROM bj_runs
+			WHERE status = 'SLEEPING' AND wake_at <= ${now} AND function_id IN (:functionIds)
+			ORDER BY wake_at
+			LIMIT :limit
+			FOR UPDATE SKIP LOCKED
+			""";
+
+	private static final String SELECT_DUE_WAITING = """
+			SELECT run_id FROM bj_runs
+			WHERE status = 'WAITING' AND wake_at <= ${now} AND function_id IN (:functionIds)
+			ORDER BY wake_at
+			LIMIT :limit
+			FOR UPDATE SKIP LOCKED
+			""";
+
+	private static final String SELECT_EXPIRED_LEASES = """
+			SELECT run_id FROM bj_runs
+			WHERE %s AND lease_until <= ${now} AND function_id IN (:functionIds)
+			ORDER BY lease_until
+			LIMIT :limit
+			FOR UPDATE SKIP LOCKED
+			""".formatted(RunSql.HELD);
+
+	private static final String CLAIM = """
+			UPDATE bj_runs
+			SET status = 'QUEUED', version = version + 1, lease_owner = :owner, lease_until = ${now + leaseMillis},
+					wake_at = NULL
+			WHERE run_id IN (:runIds)
+			""";
+
+	private static final String SELECT_LEASED = """
+			SELECT run_id FROM bj_runs
+			WHERE lease_owner = :owner AND %s
+			FOR UPDATE SKIP LOCKED
+			""".formatted(RunSql.HELD);
+
+	private static final String SELECT_HELD = """
+			SELECT run_id FROM bj_runs
+			WHERE run_id IN (:runIds) AND lease_owner = :owner AND %s
+			FOR UPDATE SKIP LOCKED
+			""".formatted(RunSql.HELD);
+
+	private static final String EXTEND_LEASES = """
+			UPDATE bj_runs SET lease_until = ${now + leaseMillis}
+			WHERE run_id IN (:runIds) AND lease_owner = :owner
+			""";
+
+	private static final String RELEASE_LEASES = """
+			UPDATE bj_runs SET lease_owner = NULL, lease_until = ${now}
+			WHERE run_id IN (:runIds) AND lease_owner = :owner
+			""";
+
+	private final JdbcStoreSupport support;
+
+	private final JdbcRunQueries queries;
+
+	JdbcRunLeases(JdbcStoreSupport support, JdbcRunQueries queries) {
+		this.support = support;
+		this.queries = queries;
+	}
+
+	/**
+	 * See {@link RunStore#claimDue}.
+	 */
+	List<RunRecord> claimDue(String owner, Duration lease, int limit, Collection<String> functionIds,
+			boolean takeOverExpiredLeases) {
+		Assert.hasText(owner, "'owner' must not be empty");
+		if (limit <= 0 || functionIds.isEmpty()) {
+			return List.of();
+		}
+		List<RunRecord> claimed = this.support.transactions().execute((status) -> {
+			// Three queries rather than one OR, so that each is a range scan of its
+			// index.
+			Set<String> runIds = new LinkedHashSet<>(lockDue(SELECT_DUE_SLEEPING, limit, functionIds));
+			if (runIds.size() < limit) {
+				runIds.addAll(lockDue(SELECT_DUE_WAITING, limit - runIds.size(), functionIds));
+			}
+			if (takeOverExpiredLeases && runIds.size() < limit) {
+				runIds.addAll(lockDue(SELECT_EXPIRED_LEASES, limit - runIds.size(), functionIds));
+			}
+			if (runIds.isEmpty()) {
+				return List.<RunRecord>of();
+			}
+			this.support.jdbc()
+				.sql(this.support.render(CLAIM))
+				.param("owner", owner)
+				.param("leaseMillis", lease.toMillis())
+				.param("runIds", runIds)
+				.update();
+			return this.queries.findAll(runIds);
+		});
+		return (claimed != null) ? claimed : List.of();
+	}
+
+	private List<String> lockDue(String sql, int limit, Collection<String> functionIds) {
+		return this.support.jdbc()
+			.sql(this.support.render(sql))
+			.param("limit", limit)
+			.param("functionIds", functionIds)
+			.query(String.class)
+			.list();
+	}
+
+	/**
+	 * See {@link RunStore#extendLeases}.
+	 */
+	int extendLeases(String owner, Collection<String> runIds, Duration lease) {
+		Assert.hasText(owner, "'owner' must not be empty");
+		Assert.notNull(runIds, "'runIds' must not be null");
+		int count = 0;
+		for (List<String> chunk : JdbcStoreSupport.chunks(List.copyOf(new LinkedHashSet<>(runIds)),
+				JdbcStoreSupport.MAX_LIST_SIZE)) {
+			count += updateLeased(owner, EXTEND_LEASES, lease,
+					() -> this.support.jdbc()
+						.sql(SELECT_HELD)
+						.param("owner", owner)
+						.param("runIds", chunk)
+						.query(String.class)
+						.list());
+		}
+		return count;
+	}
+
+	/**
+	 * See {@link RunStore#releaseLeases}.
+	 */
+	int releaseLeases(String owner) {
+		return updateLeased(owner, RELEASE_LEASES, Duration.ZERO,
+				() -> this.support.jdbc().sql(SELECT_LEASED).param("owner", owner).query(String.class).list());
+	}
+
+	/**
+	 * Updates the runs leased to an owner that a locking query selects, skipping rows
+	 * another transaction holds (a checkpoint batch locks its runs in id order; an
+	 * unordered update of the same rows could deadlock with it). A skipped run keeps its
+	 * lease until the next heartbeat.
+	 */
+	private int updateLeased(String owner, String update, Duration lease, Supplier<List<String>> lockLeased) {
+		Integer updated = this.support.transactions().execute((status) -> {
+			List<String> runIds = lockLeased.get();
+			int count = 0;
+			for (List<String> chunk : JdbcStoreSupport.chunks(runIds, JdbcStoreSupport.MAX_LIST_SIZE)) {
+				count += this.support.jdbc()
+					.sql(this.support.render(update))
+					.param("owner", owner)
+					.param("leaseMillis", lease.toMillis())
+					.param("runIds", chunk)
+					.update();
+			}
+			return count;
+		});
+		return (updated != null) ? updated : 0;
+	}
+
+}
