@@ -16,6 +16,7 @@ import dev.backgroundjobs.kafka.FunctionConsumers;
 import dev.backgroundjobs.kafka.KafkaEventLog;
 import dev.backgroundjobs.kafka.KafkaEventPublisher;
 import dev.backgroundjobs.kafka.ProducerWarmUp;
+import dev.backgroundjobs.kafka.SharedAdminClient;
 import dev.backgroundjobs.kafka.TopicNames;
 import dev.backgroundjobs.kafka.TopicProvisioner;
 import dev.backgroundjobs.store.DeadLetterStore;
@@ -120,12 +121,19 @@ class BackgroundJobsKafkaConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	TopicProvisioner backgroundJobsTopicProvisioner(ObjectProvider<KafkaAdmin> kafkaAdmin,
-			KafkaProperties kafkaProperties, BackgroundJobsProperties properties) {
+	SharedAdminClient backgroundJobsAdminClient(ObjectProvider<KafkaAdmin> kafkaAdmin,
+			KafkaProperties kafkaProperties) {
+		return new SharedAdminClient(
+				kafkaAdmin.getIfUnique(() -> new KafkaAdmin(kafkaProperties.buildAdminProperties())));
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	TopicProvisioner backgroundJobsTopicProvisioner(SharedAdminClient adminClient,
+			BackgroundJobsProperties properties) {
 		BackgroundJobsProperties.Kafka kafka = properties.getKafka();
 		Assert.isTrue(kafka.getPartitions() > 0, "background-jobs.kafka.partitions must be positive");
-		return new TopicProvisioner(admin(kafkaAdmin, kafkaProperties), kafka.getPartitions(),
-				kafka.getReplicationFactor());
+		return new TopicProvisioner(adminClient, kafka.getPartitions(), kafka.getReplicationFactor());
 	}
 
 	@Bean
@@ -148,24 +156,15 @@ class BackgroundJobsKafkaConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	EventLog backgroundJobsEventLog(ObjectProvider<KafkaAdmin> kafkaAdmin, KafkaProperties kafkaProperties,
-			TopicNames topics, BackgroundJobsProperties properties) {
-		return new KafkaEventLog(admin(kafkaAdmin, kafkaProperties), topics, properties.getKafka().getSendTimeout());
+	EventLog backgroundJobsEventLog(SharedAdminClient adminClient, TopicNames topics,
+			BackgroundJobsProperties properties) {
+		return new KafkaEventLog(adminClient, topics, properties.getKafka().getSendTimeout());
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
-	BrokerConnectivity backgroundJobsBrokerConnectivity(ObjectProvider<KafkaAdmin> kafkaAdmin,
-			KafkaProperties kafkaProperties) {
-		return new BrokerConnectivity(admin(kafkaAdmin, kafkaProperties));
-	}
-
-	/**
-	 * Returns Boot's {@code KafkaAdmin}, or one built from {@code spring.kafka.*} when
-	 * the application has none.
-	 */
-	private static KafkaAdmin admin(ObjectProvider<KafkaAdmin> kafkaAdmin, KafkaProperties kafkaProperties) {
-		return kafkaAdmin.getIfUnique(() -> new KafkaAdmin(kafkaProperties.buildAdminProperties()));
+	BrokerConnectivity backgroundJobsBrokerConnectivity(SharedAdminClient adminClient) {
+		return new BrokerConnectivity(adminClient);
 	}
 
 	@Bean

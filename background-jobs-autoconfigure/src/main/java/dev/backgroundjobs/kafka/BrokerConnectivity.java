@@ -3,23 +3,20 @@ package dev.backgroundjobs.kafka;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
-
-import org.springframework.kafka.core.KafkaAdmin;
 
 /**
  * Checks that the Kafka cluster answers.
  */
 public final class BrokerConnectivity {
 
-	private final KafkaAdmin admin;
+	private final SharedAdminClient admin;
 
 	/**
 	 * Creates a check.
-	 * @param admin provides the admin client configuration
+	 * @param admin the admin client
 	 */
-	public BrokerConnectivity(KafkaAdmin admin) {
+	public BrokerConnectivity(SharedAdminClient admin) {
 		this.admin = admin;
 	}
 
@@ -30,10 +27,8 @@ public final class BrokerConnectivity {
 	 * @throws Exception if the cluster does not answer in time
 	 */
 	public String clusterId(Duration timeout) throws Exception {
-		try (Admin client = Admin.create(this.admin.getConfigurationProperties())) {
-			DescribeClusterOptions options = new DescribeClusterOptions().timeoutMs((int) timeout.toMillis());
-			return client.describeCluster(options).clusterId().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-		}
+		DescribeClusterOptions options = new DescribeClusterOptions().timeoutMs((int) timeout.toMillis());
+		return this.admin.get().describeCluster(options).clusterId().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
 	}
 
 }

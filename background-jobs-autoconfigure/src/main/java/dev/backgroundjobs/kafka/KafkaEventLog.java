@@ -19,32 +19,26 @@ import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
-import org.jspecify.annotations.Nullable;
-
-import org.springframework.beans.factory.DisposableBean;
-import org.springframework.kafka.core.KafkaAdmin;
 
 /**
  * {@link EventLog} of the event topics: the latest offsets of every partition of an
  * event's topic, read with one admin client shared by all workers.
  */
-public final class KafkaEventLog implements EventLog, DisposableBean {
+public final class KafkaEventLog implements EventLog {
 
-	private final KafkaAdmin admin;
+	private final SharedAdminClient admin;
 
 	private final TopicNames topics;
 
 	private final Duration timeout;
 
-	private @Nullable Admin client;
-
 	/**
 	 * Creates the log.
-	 * @param admin provides the admin client configuration
+	 * @param admin the admin client
 	 * @param topics names the event topics
 	 * @param timeout how long to wait for the broker's answer
 	 */
-	public KafkaEventLog(KafkaAdmin admin, TopicNames topics, Duration timeout) {
+	public KafkaEventLog(SharedAdminClient admin, TopicNames topics, Duration timeout) {
 		this.admin = admin;
 		this.topics = topics;
 		this.timeout = timeout;
@@ -53,7 +47,7 @@ public final class KafkaEventLog implements EventLog, DisposableBean {
 	@Override
 	public EventLogPosition end(String eventName) {
 		String topic = this.topics.forEvent(eventName);
-		Admin client = client();
+		Admin client = this.admin.get();
 		int millis = (int) this.timeout.toMillis();
 		try {
 			TopicDescription description = client
@@ -92,21 +86,6 @@ public final class KafkaEventLog implements EventLog, DisposableBean {
 	private BrokerUnavailableException unavailable(String eventName, String topic, Throwable cause) {
 		return new BrokerUnavailableException("Could not read where the log of event '" + eventName + "' (topic '"
 				+ topic + "') ends within " + this.timeout.toMillis() + " ms: " + cause, cause);
-	}
-
-	private synchronized Admin client() {
-		if (this.client == null) {
-			this.client = Admin.create(this.admin.getConfigurationProperties());
-		}
-		return this.client;
-	}
-
-	@Override
-	public synchronized void destroy() {
-		if (this.client != null) {
-			this.client.close(Duration.ofSeconds(5));
-			this.client = null;
-		}
 	}
 
 }

@@ -29,7 +29,6 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.core.log.LogAccessor;
-import org.springframework.kafka.core.KafkaAdmin;
 
 /**
  * Creates topics that do not exist yet, with the configured partitions and replication.
@@ -38,11 +37,9 @@ import org.springframework.kafka.core.KafkaAdmin;
  * <p>
  * Each topic is checked by one caller at a time (a single flight): concurrent sends of a
  * new event wait for the first one's check instead of each asking the broker. All checks
- * share one admin client, created on first use: creating and closing a client per call
- * serialises on the Kafka client's global registration locks and, under load, made sends
- * miss their deadline.
+ * go through the {@link SharedAdminClient}.
  */
-public final class TopicProvisioner implements AutoCloseable {
+public final class TopicProvisioner {
 
 	private static final LogAccessor logger = new LogAccessor(TopicProvisioner.class);
 
@@ -50,7 +47,7 @@ public final class TopicProvisioner implements AutoCloseable {
 
 	private static final long LEADER_POLL_MILLIS = 20;
 
-	private final KafkaAdmin admin;
+	private final SharedAdminClient admin;
 
 	private final int partitions;
 
@@ -60,17 +57,13 @@ public final class TopicProvisioner implements AutoCloseable {
 
 	private final Map<String, CompletableFuture<Void>> inFlight = new ConcurrentHashMap<>();
 
-	private @Nullable Admin client;
-
-	private boolean closed;
-
 	/**
 	 * Creates a provisioner.
-	 * @param admin provides the admin client configuration
+	 * @param admin the admin client
 	 * @param partitions partitions of new topics
 	 * @param replicationFactor replication of new topics, or -1 for the broker's default
 	 */
-	public TopicProvisioner(KafkaAdmin admin, int partitions, short replicationFactor) {
+	public TopicProvisioner(SharedAdminClient admin, int partitions, short replicationFactor) {
 		this.admin = admin;
 		this.partitions = partitions;
 		this.replicationFactor = replicationFactor;
@@ -158,31 +151,13 @@ public final class TopicProvisioner implements AutoCloseable {
 		}
 	}
 
-	/**
-	 * Closes the shared admin client.
-	 */
-	@Override
-	public synchronized void close() {
-		this.closed = true;
-		if (this.client != null) {
-			this.client.close(Duration.ofSeconds(5));
-			this.client = null;
+	private Admin client(Collection<String> topics) {
+		try {
+			return this.admin.get();
 		}
-	}
-
-	private synchronized Admin client(Collection<String> topics) {
-		if (this.closed) {
-			throw new BackgroundJobsException("Could not create topics " + topics + ": the application is stopping");
+		catch (BackgroundJobsException ex) {
+			throw new BackgroundJobsException("Could not create topics " + topics + ": " + ex.getMessage(), ex);
 		}
-		if (this.client == null) {
-			try {
-				this.client = Admin.create(this.admin.getConfigurationProperties());
-			}
-			catch (KafkaException ex) {
-				throw new BackgroundJobsException("Could not create topics " + topics + ": " + ex.getMessage(), ex);
-			}
-		}
-		return this.client;
 	}
 
 	private void createMissing(Collection<String> topics, long deadlineNanos) {

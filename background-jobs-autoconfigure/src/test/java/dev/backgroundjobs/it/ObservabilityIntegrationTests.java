@@ -8,6 +8,7 @@ import dev.backgroundjobs.EventPublisher;
 import dev.backgroundjobs.RunStatus;
 import dev.backgroundjobs.actuate.BackgroundJobsHealthIndicator;
 import dev.backgroundjobs.kafka.BrokerConnectivity;
+import dev.backgroundjobs.kafka.SharedAdminClient;
 import dev.backgroundjobs.store.DeadLetterStore;
 import dev.backgroundjobs.store.RunStore;
 import dev.backgroundjobs.testsupport.TestDatabases;
@@ -133,11 +134,17 @@ class ObservabilityIntegrationTests {
 		ConfigurableApplicationContext app = this.cluster.start();
 		KafkaAdmin unreachable = new KafkaAdmin(Map.of("bootstrap.servers", "127.0.0.1:1", "request.timeout.ms", "1000",
 				"default.api.timeout.ms", "1000"));
+		SharedAdminClient adminClient = new SharedAdminClient(unreachable);
 		BackgroundJobsHealthIndicator indicator = new BackgroundJobsHealthIndicator(app.getBean(RunStore.class),
-				app.getBean(DeadLetterStore.class), new BrokerConnectivity(unreachable), java.time.Clock.systemUTC());
-		Health health = indicator.health(true);
-		assertThat(health.getStatus()).isEqualTo(Status.DOWN);
-		assertThat(health.getDetails()).containsKey("kafka");
+				app.getBean(DeadLetterStore.class), new BrokerConnectivity(adminClient), java.time.Clock.systemUTC());
+		try {
+			Health health = indicator.health(true);
+			assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+			assertThat(health.getDetails()).containsKey("kafka");
+		}
+		finally {
+			adminClient.destroy();
+		}
 	}
 
 	private static SimpleSpan span(List<SimpleSpan> spans, String name) {

@@ -73,6 +73,8 @@ class EventWaitListenerIntegrationTests {
 
 	private KafkaEventLog eventLog;
 
+	private SharedAdminClient adminClient;
+
 	private KafkaProducer<String, byte[]> producer;
 
 	private volatile Function<String, EventLogPosition> onEnd = (name) -> this.eventLog.end(name);
@@ -93,8 +95,9 @@ class EventWaitListenerIntegrationTests {
 		jdbc.sql("DELETE FROM bj_event_waits").update();
 		jdbc.sql("DELETE FROM bj_runs").update();
 		this.runs = new JdbcRunStore(dataSource, DatabaseDialect.POSTGRESQL);
-		this.eventLog = new KafkaEventLog(new KafkaAdmin(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap)),
-				topics, Duration.ofSeconds(10));
+		this.adminClient = new SharedAdminClient(
+				new KafkaAdmin(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap)));
+		this.eventLog = new KafkaEventLog(this.adminClient, topics, Duration.ofSeconds(10));
 		this.waits = new JdbcEventWaitStore(dataSource, DatabaseDialect.POSTGRESQL, (name) -> this.onEnd.apply(name));
 		this.listener = new EventWaitListener(this.waits,
 				new PayloadCodec(JsonMapper.builder().build(), DataSize.ofMegabytes(1)));
@@ -105,7 +108,7 @@ class EventWaitListenerIntegrationTests {
 	@AfterEach
 	void tearDown() {
 		this.producer.close();
-		this.eventLog.destroy();
+		this.adminClient.destroy();
 	}
 
 	@Test

@@ -29,11 +29,13 @@ class TopicProvisionerIntegrationTests {
 
 	private final AtomicInteger clientsCreated = new AtomicInteger();
 
-	private final TopicProvisioner provisioner = new TopicProvisioner(new CountingKafkaAdmin(), 2, (short) -1);
+	private final SharedAdminClient adminClient = new SharedAdminClient(new CountingKafkaAdmin());
+
+	private final TopicProvisioner provisioner = new TopicProvisioner(this.adminClient, 2, (short) -1);
 
 	@AfterEach
 	void close() {
-		this.provisioner.close();
+		this.adminClient.destroy();
 	}
 
 	@Test
