@@ -20,8 +20,6 @@ public interface RunOperations {
 	 * Cancels a run that is not executing: a {@link RunStatus#QUEUED},
 	 * {@link RunStatus#SLEEPING} or {@link RunStatus#WAITING} run becomes
 	 * {@link RunStatus#CANCELLED} and never resumes.
-	 * <p>
-	 * The default implementation throws {@link UnsupportedOperationException}, so that
 	 * @param runId the run id
 	 * @return the run's new status
 	 * @throws RunNotFoundException if no run has that id
