@@ -1,6 +1,7 @@
 package dev.backgroundjobs.jdbc;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -9,6 +10,7 @@ import java.util.function.Supplier;
 
 import dev.backgroundjobs.store.RunRecord;
 import dev.backgroundjobs.store.RunStore;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.util.Assert;
 
@@ -38,7 +40,7 @@ final class JdbcRunLeases {
 
 	private static final String SELECT_EXPIRED_LEASES = """
 			SELECT run_id FROM bj_runs
-			WHERE %s AND lease_until <= ${now} AND function_id IN (:functionIds)
+			WHERE %s AND lease_until <= :expiredBefore AND function_id IN (:functionIds)
 			ORDER BY lease_until
 			LIMIT :limit
 			FOR UPDATE SKIP LOCKED
@@ -86,7 +88,7 @@ final class JdbcRunLeases {
 	 * See {@link RunStore#claimDue}.
 	 */
 	List<RunRecord> claimDue(String owner, Duration lease, int limit, Collection<String> functionIds,
-			boolean takeOverExpiredLeases) {
+			@Nullable Instant takeOverLeasesExpiredBefore) {
 		Assert.hasText(owner, "'owner' must not be empty");
 		if (limit <= 0 || functionIds.isEmpty()) {
 			return List.of();
@@ -98,8 +100,14 @@ final class JdbcRunLeases {
 			if (runIds.size() < limit) {
 				runIds.addAll(lockDue(SELECT_DUE_WAITING, limit - runIds.size(), functionIds));
 			}
-			if (takeOverExpiredLeases && runIds.size() < limit) {
-				runIds.addAll(lockDue(SELECT_EXPIRED_LEASES, limit - runIds.size(), functionIds));
+			if (takeOverLeasesExpiredBefore != null && runIds.size() < limit) {
+				runIds.addAll(this.support.jdbc()
+					.sql(this.support.render(SELECT_EXPIRED_LEASES))
+					.param("expiredBefore", this.support.bind(takeOverLeasesExpiredBefore))
+					.param("limit", limit - runIds.size())
+					.param("functionIds", functionIds)
+					.query(String.class)
+					.list());
 			}
 			if (runIds.isEmpty()) {
 				return List.<RunRecord>of();

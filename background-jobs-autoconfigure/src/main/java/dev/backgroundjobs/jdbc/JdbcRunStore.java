@@ -157,8 +157,8 @@ public class JdbcRunStore implements RunStore {
 
 	@Override
 	public List<RunRecord> claimDue(String owner, Duration lease, int limit, Collection<String> functionIds,
-			boolean takeOverExpiredLeases) {
-		return this.leases.claimDue(owner, lease, limit, functionIds, takeOverExpiredLeases);
+			@Nullable Instant takeOverLeasesExpiredBefore) {
+		return this.leases.claimDue(owner, lease, limit, functionIds, takeOverLeasesExpiredBefore);
 	}
 
 	@Override

@@ -78,9 +78,10 @@ public final class DueWorkPoller {
 				if (limit <= 0) {
 					return total;
 				}
+				long started = System.nanoTime();
 				List<RunRecord> claimed = this.runStore.claimDue(this.instanceId, this.lease, limit, functionIds,
-						this.takeoverHold.allowsTakeover());
-				this.takeoverHold.reached();
+						this.takeoverHold.takeoverCutoff());
+				this.takeoverHold.reached(Duration.ofNanos(System.nanoTime() - started));
 				for (RunRecord run : claimed) {
 					logger.debug(() -> "Claimed due run " + run.runId() + " of function '" + run.functionId() + "'");
 					this.dispatcher.dispatch(run, false);

@@ -61,10 +61,13 @@ public final class LeaseKeeper {
 	public int heartbeatNow() {
 		try {
 			Set<String> held = this.heldRuns.runIds();
-			int extended = held.isEmpty() ? 0 : this.runStore.extendLeases(this.instanceId, held, this.lease);
-			if (!held.isEmpty()) {
-				this.takeoverHold.reached();
+			if (held.isEmpty()) {
+				this.failures.succeeded();
+				return 0;
 			}
+			long started = System.nanoTime();
+			int extended = this.runStore.extendLeases(this.instanceId, held, this.lease);
+			this.takeoverHold.reached(Duration.ofNanos(System.nanoTime() - started));
 			this.failures.succeeded();
 			logger.trace(() -> "Extended " + extended + " of " + held.size() + " held leases");
 			return extended;

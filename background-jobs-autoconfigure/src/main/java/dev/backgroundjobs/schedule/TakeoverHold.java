@@ -5,13 +5,14 @@ import java.time.Duration;
 import java.time.Instant;
 
 import dev.backgroundjobs.engine.Faults;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.core.log.LogAccessor;
 import org.springframework.util.Assert;
 
 /**
- * Holds back the takeover of expired leases while this instance cannot reach the
- * database, and for one lease length after it reaches it again.
+ * Holds back the takeover of expired leases after this instance could not reach the
+ * database, for one lease length after it reaches it again.
  * <p>
  * When the database is down for everyone, no instance can renew its leases, so they all
  * lapse although their runs are still executing and waiting to checkpoint. Taking those
@@ -20,6 +21,12 @@ import org.springframework.util.Assert;
  * with its next heartbeats first; only runs of instances that died meanwhile are taken
  * over, one lease length later than usual. Sleeping and waiting runs that fall due are
  * claimed as usual.
+ * <p>
+ * An outage does not always show as a failure: a call may wait for a free connection or
+ * hang on a connection whose packets are dropped, and succeed once the database answers.
+ * So a call that took more than half a lease counts as an outage too, and a claim takes
+ * over only leases that expired before it {@link #takeoverCutoff() decided} to take over,
+ * never ones that lapsed while its statement waited.
  * <p>
  * Fed by the lease heartbeat and the due-work poller, read by the poller; thread-safe.
  */
@@ -31,6 +38,8 @@ public final class TakeoverHold {
 
 	private final Duration hold;
 
+	private final Duration longestCall;
+
 	private boolean unreachable;
 
 	private Instant heldUntil = Instant.MIN;
@@ -38,14 +47,25 @@ public final class TakeoverHold {
 	/**
 	 * Creates a hold.
 	 * @param clock the engine's clock, in database time
-	 * @param hold how long takeovers stay held after the database is reached again: the
-	 * lease length
+	 * @param lease the lease length: how long takeovers stay held after an outage, and
+	 * twice the longest call that is not taken for one
 	 */
-	public TakeoverHold(Clock clock, Duration hold) {
+	public TakeoverHold(Clock clock, Duration lease) {
 		Assert.notNull(clock, "'clock' must not be null");
-		Assert.isTrue(!hold.isNegative(), "'hold' must not be negative");
+		Assert.isTrue(!lease.isNegative() && !lease.isZero(), "'lease' must be positive");
 		this.clock = clock;
-		this.hold = hold;
+		this.hold = lease;
+		this.longestCall = lease.dividedBy(2);
+	}
+
+	/**
+	 * Returns the instant before which an expired lease may be taken over now, or
+	 * {@code null} while takeovers are held back.
+	 * @return the cutoff, the current time, or {@code null}
+	 */
+	public synchronized @Nullable Instant takeoverCutoff() {
+		Instant now = this.clock.instant();
+		return (this.unreachable || now.isBefore(this.heldUntil)) ? null : now;
 	}
 
 	/**
@@ -61,23 +81,16 @@ public final class TakeoverHold {
 
 	/**
 	 * Records a database call of a background loop that succeeded.
+	 * @param took how long the call took, waiting for a connection included
 	 */
-	public synchronized void reached() {
-		if (this.unreachable) {
+	public synchronized void reached(Duration took) {
+		if (this.unreachable || took.compareTo(this.longestCall) > 0) {
+			Instant now = this.clock.instant();
 			this.unreachable = false;
-			this.heldUntil = this.clock.instant().plus(this.hold);
+			this.heldUntil = now.plus(this.hold);
 			logger.info(() -> "Database reachable again; expired leases are taken over from " + this.heldUntil
 					+ ", after their owners have had a lease length to renew them");
 		}
-	}
-
-	/**
-	 * Whether runs whose lease expired may be taken over now.
-	 * @return {@code false} while the database is unreachable and for one lease length
-	 * after
-	 */
-	public synchronized boolean allowsTakeover() {
-		return !this.unreachable && !this.clock.instant().isBefore(this.heldUntil);
 	}
 
 }

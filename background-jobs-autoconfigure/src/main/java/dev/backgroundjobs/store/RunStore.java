@@ -52,21 +52,24 @@ public interface RunStore {
 	/**
 	 * Claims runs that are due: {@link RunStatus#SLEEPING} runs whose wake time has come,
 	 * {@link RunStatus#WAITING} runs whose wait timed out, and {@link RunStatus#QUEUED}
-	 * or {@link RunStatus#RUNNING} runs whose lease expired. Each claimed run becomes
-	 * {@link RunStatus#QUEUED}, leased to {@code owner}, with its version incremented.
-	 * Rows locked by another claimer are skipped. Only runs of the given functions are
-	 * claimed, so an instance never takes a run it cannot execute (during a rolling
-	 * update, or when another application shares the tables).
+	 * or {@link RunStatus#RUNNING} runs whose lease expired before a given instant. Each
+	 * claimed run becomes {@link RunStatus#QUEUED}, leased to {@code owner}, with its
+	 * version incremented. Rows locked by another claimer are skipped. Only runs of the
+	 * given functions are claimed, so an instance never takes a run it cannot execute
+	 * (during a rolling update, or when another application shares the tables).
 	 * @param owner the claiming instance
 	 * @param lease how long the lease lasts
 	 * @param limit the maximum number of runs to claim
 	 * @param functionIds the functions this instance can execute
-	 * @param takeOverExpiredLeases whether runs whose lease expired are claimed too;
-	 * {@code false} claims only sleeping and waiting runs that are due
+	 * @param takeOverLeasesExpiredBefore runs whose lease expired before this instant (in
+	 * database time) are claimed too; {@code null} claims only sleeping and waiting runs
+	 * that are due. The caller passes the time it decided to take over, not the time the
+	 * statement runs: a claim held up by an unreachable database must not take leases
+	 * that lapsed while it waited
 	 * @return the claimed runs, with their new version
 	 */
 	List<RunRecord> claimDue(String owner, Duration lease, int limit, Collection<String> functionIds,
-			boolean takeOverExpiredLeases);
+			@Nullable Instant takeOverLeasesExpiredBefore);
 
 	/**
 	 * Extends the leases of the given runs, each only while it is queued or running and

@@ -177,7 +177,7 @@ final class InMemoryJobs {
 
 		@Override
 		public List<RunRecord> claimDue(String owner, Duration lease, int limit, Collection<String> functionIds,
-				boolean takeOverExpiredLeases) {
+				@Nullable Instant takeOverLeasesExpiredBefore) {
 			throw new UnsupportedOperationException();
 		}
 

@@ -228,7 +228,8 @@ class JdbcEventWaitStoreIntegrationTests {
 		void waitingRunIsClaimedWhenItsWaitTimesOut() {
 			insert("run-1");
 			await("run-1", Duration.ZERO);
-			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, List.of("fn"), true)).extracting(RunRecord::runId)
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, List.of("fn"), Instant.now()))
+				.extracting(RunRecord::runId)
 				.containsExactly("run-1");
 		}
 

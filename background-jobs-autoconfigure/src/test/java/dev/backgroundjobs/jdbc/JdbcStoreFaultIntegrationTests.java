@@ -193,7 +193,7 @@ class JdbcStoreFaultIntegrationTests {
 		private RunRecord awaitClaimed(String owner, String runId, Duration lease) {
 			List<RunRecord> claimed = new ArrayList<>();
 			await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> {
-				this.runs.claimDue(owner, lease, 10, ALL_FUNCTIONS, true)
+				this.runs.claimDue(owner, lease, 10, ALL_FUNCTIONS, Instant.now())
 					.stream()
 					.filter((run) -> run.runId().equals(runId))
 					.forEach(claimed::add);

@@ -266,7 +266,7 @@ class JdbcStoreIntegrationTests {
 		void fencedWritesWithAStaleVersionChangeNothing() throws InterruptedException {
 			insert("run-1", EXPIRED_LEASE);
 			expireLeases();
-			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, true))
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, Instant.now()))
 				.extracting(RunRecord::version)
 				.containsExactly(2L);
 			RunRecord claimed = this.runs.find("run-1");
@@ -317,7 +317,7 @@ class JdbcStoreIntegrationTests {
 			assertThat(record.leaseUntil()).isNull();
 			assertThat(record.error()).isEqualTo("boom");
 			assertThat(record.handlerFailures()).isEqualTo(2);
-			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, true)).isEmpty();
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, Instant.now())).isEmpty();
 		}
 
 		@Test
@@ -333,7 +333,7 @@ class JdbcStoreIntegrationTests {
 			insert("running-expired", EXPIRED_LEASE);
 			this.runs.start("running-expired", 1);
 			expireLeases();
-			List<RunRecord> claimed = this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, true);
+			List<RunRecord> claimed = this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, Instant.now());
 			assertThat(claimed).extracting(RunRecord::runId)
 				.containsExactlyInAnyOrder("expired", "due", "running-expired");
 			assertThat(claimed).allSatisfy((run) -> {
@@ -343,7 +343,18 @@ class JdbcStoreIntegrationTests {
 				assertThat(run.leaseUntil()).isAfter(run.createdAt().plus(LONG_LEASE).minusSeconds(60));
 				assertThat(run.wakeAt()).isNull();
 			});
-			assertThat(this.runs.claimDue("owner-c", LONG_LEASE, 10, ALL_FUNCTIONS, true)).isEmpty();
+			assertThat(this.runs.claimDue("owner-c", LONG_LEASE, 10, ALL_FUNCTIONS, Instant.now())).isEmpty();
+		}
+
+		@Test
+		void claimDueTakesOverOnlyLeasesThatExpiredBeforeTheCutoff() throws InterruptedException {
+			Instant beforeExpiry = Instant.now().minusSeconds(60);
+			insert("expired", EXPIRED_LEASE);
+			expireLeases();
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, beforeExpiry)).isEmpty();
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, Instant.now()))
+				.extracting(RunRecord::runId)
+				.containsExactly("expired");
 		}
 
 		@Test
@@ -352,7 +363,7 @@ class JdbcStoreIntegrationTests {
 			insert("due", LONG_LEASE);
 			this.runs.park("due", 1, Duration.ZERO, null, 0);
 			expireLeases();
-			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, false)).extracting(RunRecord::runId)
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, null)).extracting(RunRecord::runId)
 				.containsExactly("due");
 			assertThat(this.runs.find("expired")).satisfies((run) -> {
 				assertThat(run.version()).isEqualTo(1);
@@ -365,9 +376,10 @@ class JdbcStoreIntegrationTests {
 			this.runs.insertLeased(List.of(newRun("mine", "fn", "event-1"), newRun("theirs", "other-fn", "event-1")),
 					"owner-a", EXPIRED_LEASE);
 			expireLeases();
-			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, List.of("fn"), true)).extracting(RunRecord::runId)
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, List.of("fn"), Instant.now()))
+				.extracting(RunRecord::runId)
 				.containsExactly("mine");
-			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, List.of(), true)).isEmpty();
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, List.of(), Instant.now())).isEmpty();
 		}
 
 		@Test
@@ -376,9 +388,9 @@ class JdbcStoreIntegrationTests {
 				insert("run-" + i, EXPIRED_LEASE);
 			}
 			expireLeases();
-			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 3, ALL_FUNCTIONS, true)).hasSize(3);
-			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 3, ALL_FUNCTIONS, true)).hasSize(2);
-			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 0, ALL_FUNCTIONS, true)).isEmpty();
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 3, ALL_FUNCTIONS, Instant.now())).hasSize(3);
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 3, ALL_FUNCTIONS, Instant.now())).hasSize(2);
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 0, ALL_FUNCTIONS, Instant.now())).isEmpty();
 		}
 
 		@Test
@@ -398,7 +410,7 @@ class JdbcStoreIntegrationTests {
 					List<String> claimed = new ArrayList<>();
 					List<RunRecord> batchClaimed;
 					do {
-						batchClaimed = this.runs.claimDue(owner, LONG_LEASE, 4, ALL_FUNCTIONS, true);
+						batchClaimed = this.runs.claimDue(owner, LONG_LEASE, 4, ALL_FUNCTIONS, Instant.now());
 						batchClaimed.forEach((run) -> claimed.add(run.runId()));
 					}
 					while (!batchClaimed.isEmpty());
@@ -484,7 +496,8 @@ class JdbcStoreIntegrationTests {
 			insert("finished", LONG_LEASE);
 			insert("cancelled", LONG_LEASE);
 			expireLeases();
-			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, true)).extracting(RunRecord::runId)
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, Instant.now()))
+				.extracting(RunRecord::runId)
 				.containsExactly("taken-over");
 			complete("finished", 1, null);
 			queued("cancelled");
@@ -509,7 +522,8 @@ class JdbcStoreIntegrationTests {
 			insert("plain", LONG_LEASE);
 			this.runs.insertChild(newRun("child", "fn", "invoke:parent:call"), "parent", "call");
 			assertThat(this.runs.awaitChild("parent", 1, "child")).isTrue();
-			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, true)).extracting(RunRecord::runId)
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, Instant.now()))
+				.extracting(RunRecord::runId)
 				.containsExactly("child");
 			assertThat(this.checkpoints.write(List.of(new Checkpoint.RunCompleted("child", 2, "\"done\""),
 					new Checkpoint.RunCompleted("plain", 1, null))))
@@ -517,7 +531,8 @@ class JdbcStoreIntegrationTests {
 			assertThat(this.runs.find("child").status()).isEqualTo(RunStatus.COMPLETED);
 			assertThat(this.runs.find("plain").status()).isEqualTo(RunStatus.COMPLETED);
 			assertThat(this.runs.find("parent").status()).isEqualTo(RunStatus.SLEEPING);
-			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, true)).extracting(RunRecord::runId)
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, Instant.now()))
+				.extracting(RunRecord::runId)
 				.containsExactly("parent");
 		}
 
@@ -540,7 +555,8 @@ class JdbcStoreIntegrationTests {
 			this.runs.insertLeased(List.of(newRun("theirs", "fn", "theirs")), "owner-b", LONG_LEASE);
 			assertThat(this.runs.releaseLeases("owner-a")).isEqualTo(2);
 			assertThat(this.runs.find("mine").leaseOwner()).isNull();
-			assertThat(this.runs.claimDue("owner-c", LONG_LEASE, 10, ALL_FUNCTIONS, true)).extracting(RunRecord::runId)
+			assertThat(this.runs.claimDue("owner-c", LONG_LEASE, 10, ALL_FUNCTIONS, Instant.now()))
+				.extracting(RunRecord::runId)
 				.containsExactlyInAnyOrder("mine", "mine-running");
 			assertThat(this.runs.find("theirs").leaseOwner()).isEqualTo("owner-b");
 		}
@@ -585,7 +601,7 @@ class JdbcStoreIntegrationTests {
 			saveStep(step("run-1", "fetch", StepStatus.COMPLETED, "{\"id\":1}"), 1);
 			saveStep(step("run-1", "charge", StepStatus.FAILED, null), 1);
 			this.runs.park("run-1", 1, Duration.ZERO, "declined", 3);
-			this.runs.claimDue("owner-a", LONG_LEASE, 1, ALL_FUNCTIONS, true);
+			this.runs.claimDue("owner-a", LONG_LEASE, 1, ALL_FUNCTIONS, Instant.now());
 			this.runs.start("run-1", 2);
 			this.runs.fail("run-1", 2, "charge", "declined");
 			RunRecord replayed = this.runs.replay("run-1", "owner-b", LONG_LEASE);
@@ -802,7 +818,8 @@ class JdbcStoreIntegrationTests {
 			RunRecord record = this.runs.find("child");
 			assertThat(record.status()).isEqualTo(RunStatus.QUEUED);
 			assertThat(record.leaseOwner()).isNull();
-			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, true)).extracting(RunRecord::runId)
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, Instant.now()))
+				.extracting(RunRecord::runId)
 				.containsExactly("child");
 		}
 
@@ -812,12 +829,14 @@ class JdbcStoreIntegrationTests {
 			this.runs.insertChild(newRun("child", "fn", "invoke:parent:call"), "parent", "call");
 			assertThat(this.runs.awaitChild("parent", 1, "child")).isTrue();
 			assertThat(this.runs.find("parent").status()).isEqualTo(RunStatus.WAITING);
-			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, true)).extracting(RunRecord::runId)
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, Instant.now()))
+				.extracting(RunRecord::runId)
 				.containsExactly("child");
 			assertThat(complete("child", 2, "\"done\"")).isTrue();
 			RunRecord parent = this.runs.find("parent");
 			assertThat(parent.status()).isEqualTo(RunStatus.SLEEPING);
-			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, true)).extracting(RunRecord::runId)
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, Instant.now()))
+				.extracting(RunRecord::runId)
 				.containsExactly("parent");
 		}
 
@@ -835,7 +854,7 @@ class JdbcStoreIntegrationTests {
 			insert("parent", LONG_LEASE);
 			this.runs.insertChild(newRun("child", "fn", "invoke:parent:call"), "parent", "call");
 			this.runs.awaitChild("parent", 1, "child");
-			this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, true);
+			this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, Instant.now());
 			assertThat(this.runs.fail("child", 2, "step", "boom")).isTrue();
 			assertThat(this.runs.find("parent").status()).isEqualTo(RunStatus.SLEEPING);
 		}
@@ -844,7 +863,7 @@ class JdbcStoreIntegrationTests {
 		void awaitingAChildThatAlreadyFinishedMakesTheRunDueAtOnce() {
 			insert("parent", LONG_LEASE);
 			this.runs.insertChild(newRun("child", "fn", "invoke:parent:call"), "parent", "call");
-			this.runs.claimDue("owner-b", LONG_LEASE, 10, List.of("fn"), true);
+			this.runs.claimDue("owner-b", LONG_LEASE, 10, List.of("fn"), Instant.now());
 			complete("child", 2, null);
 			assertThat(this.runs.awaitChild("parent", 1, "child")).isTrue();
 			assertThat(this.runs.find("parent").status()).isEqualTo(RunStatus.SLEEPING);

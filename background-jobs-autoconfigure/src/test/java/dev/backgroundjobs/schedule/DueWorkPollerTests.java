@@ -12,6 +12,7 @@ import dev.backgroundjobs.engine.RunDispatcher;
 import dev.backgroundjobs.engine.RunExecutor;
 import dev.backgroundjobs.engine.WorkerPool;
 import dev.backgroundjobs.function.FunctionRegistry;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -53,6 +54,7 @@ class DueWorkPollerTests {
 	void expiredLeasesAreTakenOverWhenTheDatabaseWasReachableAllAlong() {
 		this.poller.pollNow();
 		assertThat(takeOverRequested()).isTrue();
+		assertThat(lastCutoff()).isEqualTo(this.clock.instant());
 	}
 
 	@Test
@@ -65,7 +67,7 @@ class DueWorkPollerTests {
 		});
 		this.poller.pollNow();
 		this.poller.pollNow();
-		assertThat(this.hold.allowsTakeover()).isFalse();
+		assertThat(this.hold.takeoverCutoff()).isNull();
 		this.poller.pollNow();
 		assertThat(takeOverRequested()).isFalse();
 		this.clock.advance(LEASE.minusMillis(1));
@@ -90,6 +92,19 @@ class DueWorkPollerTests {
 	}
 
 	@Test
+	void aCallThatHungForMoreThanHalfALeaseHoldsTakeoversBackLikeAFailure() {
+		this.hold.reached(LEASE.dividedBy(2));
+		assertThat(this.hold.takeoverCutoff()).isNotNull();
+		// Waited for a connection, or hung on a black-holed one, then succeeded.
+		this.hold.reached(LEASE.dividedBy(2).plusMillis(1));
+		this.poller.pollNow();
+		assertThat(takeOverRequested()).isFalse();
+		this.clock.advance(LEASE);
+		this.poller.pollNow();
+		assertThat(takeOverRequested()).isTrue();
+	}
+
+	@Test
 	void aFailedHeartbeatHoldsTakeoversBackToo() {
 		this.hold.failed(new CannotCreateTransactionException("Simulated outage: no connection"));
 		this.poller.pollNow();
@@ -100,8 +115,12 @@ class DueWorkPollerTests {
 	}
 
 	private boolean takeOverRequested() {
+		return lastCutoff() != null;
+	}
+
+	private @Nullable Instant lastCutoff() {
 		Object[] arguments = this.runs.lastArguments("claimDue");
-		return (Boolean) arguments[arguments.length - 1];
+		return (Instant) arguments[arguments.length - 1];
 	}
 
 }

@@ -12,7 +12,8 @@ import dev.backgroundjobs.faults.Snapshot.Run;
 
 /**
  * Checks the time-driven work of the fault app: cron ticks not run before their time,
- * sleeps not woken early, and waits resolved by an approval sent after they began.
+ * sleeps not woken early, and waits resolved by an approval sent after they began and
+ * surely before they timed out.
  */
 final class TimingChecks {
 
@@ -28,6 +29,13 @@ final class TimingChecks {
 	 * later than this margin surely came after the wait began.
 	 */
 	private static final Duration WAIT_START_MARGIN = Duration.ofSeconds(5);
+
+	/**
+	 * The timeout of the fault app's {@code waiter} ({@code faults.wait-timeout}). An
+	 * approval sent later than this after the wait began may rightly miss it: an outage
+	 * that delays the approver can make it so.
+	 */
+	static final Duration WAIT_TIMEOUT = Duration.ofSeconds(30);
 
 	private TimingChecks() {
 	}
@@ -63,7 +71,8 @@ final class TimingChecks {
 			.findFirst()
 			.flatMap((approver) -> first(snapshot, approver, "sending"));
 		if (waitBegan.isPresent() && sending.isPresent()
-				&& sending.get().isAfter(waitBegan.get().plus(WAIT_START_MARGIN))) {
+				&& sending.get().isAfter(waitBegan.get().plus(WAIT_START_MARGIN))
+				&& sending.get().isBefore(waitBegan.get().plus(WAIT_TIMEOUT))) {
 			verdict.timing("run " + waiter.runId() + " timed out although its approval was sent "
 					+ Duration.between(waitBegan.get(), sending.get()) + " after its wait began");
 		}
