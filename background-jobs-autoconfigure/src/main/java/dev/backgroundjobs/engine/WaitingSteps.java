@@ -32,6 +32,18 @@ final class WaitingSteps {
 
 	private static final LogAccessor logger = new LogAccessor(WaitingSteps.class);
 
+	/**
+	 * How soon a wait past its deadline looks again whether every event before the
+	 * deadline has been read.
+	 */
+	private static final Duration READ_THROUGH_RECHECK = Duration.ofSeconds(1);
+
+	/**
+	 * How long past its deadline a wait keeps waiting for the events before it to be
+	 * read; after that it times out anyway, with a warning.
+	 */
+	private static final Duration READ_THROUGH_PATIENCE = Duration.ofMinutes(1);
+
 	private final DefaultStep step;
 
 	private final RunScope scope;
@@ -105,6 +117,11 @@ final class WaitingSteps {
 			throw this.step.interrupt(new RunInterruption.AwaitEvent(stepId, event, wait.matchPath(), wait.matchValue(),
 					Duration.between(now, wait.expiresAt())));
 		}
+		if (wait.resolvedEvent() == null && !eventsBeforeDeadlineRead(stepId, wait, now)) {
+			// Its event may have reached the broker in time and not been read yet: look
+			// again shortly rather than time out. A resolution meanwhile is found then.
+			throw this.step.interrupt(new RunInterruption.Park(READ_THROUGH_RECHECK, null));
+		}
 		StepRecord received = new StepRecord(this.scope.runId(), stepId, StepStatus.COMPLETED, 1, wait.resolvedEvent(),
 				null, wait.createdAt(), now);
 		this.step.record(received);
@@ -113,6 +130,25 @@ final class WaitingSteps {
 			return null;
 		});
 		return receivedEvent(received, type);
+	}
+
+	/**
+	 * Whether a wait may time out: every event of its name that reached the broker before
+	 * its deadline has been read and matched. The reader lags after an outage, and an
+	 * event stored in time must still resolve the wait.
+	 */
+	private boolean eventsBeforeDeadlineRead(String stepId, EventWait wait, Instant now) {
+		Boolean read = this.step.database(stepId, () -> this.scope.waits().eventsReadThrough(wait));
+		if (Boolean.TRUE.equals(read)) {
+			return true;
+		}
+		if (now.isAfter(wait.expiresAt().plus(READ_THROUGH_PATIENCE))) {
+			logger.warn(() -> "Step '" + stepId + "' of " + this.scope.describe() + " times out although events '"
+					+ wait.eventName() + "' sent before its deadline " + wait.expiresAt() + " are still unread after "
+					+ READ_THROUGH_PATIENCE.toSeconds() + " s; is the event-wait consumer running?");
+			return true;
+		}
+		return false;
 	}
 
 	private <T> Optional<Event<T>> receivedEvent(StepRecord step, Class<T> type) {

@@ -286,6 +286,20 @@ public class JdbcEventWaitStore implements EventWaitStore {
 	}
 
 	@Override
+	public boolean eventsReadThrough(EventWait wait) {
+		String start = this.support.jdbc()
+			.sql(READ_START)
+			.param("runId", wait.runId())
+			.param("stepId", wait.stepId())
+			.query((rs, row) -> rs.getString("start_offsets"))
+			.optional()
+			.orElse(null);
+		// A wait that never got its start matches every event of the log.
+		EventLogPosition from = (start != null) ? EventLogPosition.parse(start) : EventLogPosition.START;
+		return this.eventLog.readThrough(wait.eventName(), from, wait.expiresAt());
+	}
+
+	@Override
 	public Map<String, EventLogPosition> earliestOpenWaitStarts() {
 		Map<String, EventLogPosition> starts = new LinkedHashMap<>();
 		this.support.jdbc().sql(OPEN_STARTS).query((rs) -> {

@@ -6,6 +6,7 @@ import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 import dev.backgroundjobs.store.RunRecord;
@@ -39,7 +40,7 @@ final class JdbcRunLeases {
 			""";
 
 	private static final String SELECT_EXPIRED_LEASES = """
-			SELECT run_id FROM bj_runs
+			SELECT run_id, lease_owner FROM bj_runs
 			WHERE %s AND lease_until <= :expiredBefore AND function_id IN (:functionIds)
 			ORDER BY lease_until
 			LIMIT :limit
@@ -88,7 +89,7 @@ final class JdbcRunLeases {
 	 * See {@link RunStore#claimDue}.
 	 */
 	List<RunRecord> claimDue(String owner, Duration lease, int limit, Collection<String> functionIds,
-			@Nullable Instant takeOverLeasesExpiredBefore) {
+			@Nullable Instant takeOverLeasesExpiredBefore, Predicate<String> heldByOwner) {
 		Assert.hasText(owner, "'owner' must not be empty");
 		if (limit <= 0 || functionIds.isEmpty()) {
 			return List.of();
@@ -106,8 +107,13 @@ final class JdbcRunLeases {
 					.param("expiredBefore", this.support.bind(takeOverLeasesExpiredBefore))
 					.param("limit", limit - runIds.size())
 					.param("functionIds", functionIds)
-					.query(String.class)
-					.list());
+					.query((rs,
+							row) -> owner.equals(rs.getString("lease_owner"))
+									&& heldByOwner.test(rs.getString("run_id")) ? "" : rs.getString("run_id"))
+					.list()
+					.stream()
+					.filter((runId) -> !runId.isEmpty())
+					.toList());
 			}
 			if (runIds.isEmpty()) {
 				return List.<RunRecord>of();

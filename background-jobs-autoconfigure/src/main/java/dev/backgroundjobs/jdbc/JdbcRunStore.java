@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 import javax.sql.DataSource;
 
@@ -157,8 +158,8 @@ public class JdbcRunStore implements RunStore {
 
 	@Override
 	public List<RunRecord> claimDue(String owner, Duration lease, int limit, Collection<String> functionIds,
-			@Nullable Instant takeOverLeasesExpiredBefore) {
-		return this.leases.claimDue(owner, lease, limit, functionIds, takeOverLeasesExpiredBefore);
+			@Nullable Instant takeOverLeasesExpiredBefore, Predicate<String> heldByOwner) {
+		return this.leases.claimDue(owner, lease, limit, functionIds, takeOverLeasesExpiredBefore, heldByOwner);
 	}
 
 	@Override

@@ -1,6 +1,7 @@
 package dev.backgroundjobs.kafka;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,10 +14,12 @@ import dev.backgroundjobs.store.EventLog;
 import dev.backgroundjobs.store.EventLogPosition;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.DescribeTopicsOptions;
+import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
@@ -47,24 +50,9 @@ public final class KafkaEventLog implements EventLog {
 	@Override
 	public EventLogPosition end(String eventName) {
 		String topic = this.topics.forEvent(eventName);
-		Admin client = this.admin.get();
-		int millis = (int) this.timeout.toMillis();
 		try {
-			TopicDescription description = client
-				.describeTopics(List.of(topic), new DescribeTopicsOptions().timeoutMs(millis))
-				.allTopicNames()
-				.get(millis, TimeUnit.MILLISECONDS)
-				.get(topic);
-			Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-			description.partitions()
-				.forEach((partition) -> latest.put(new TopicPartition(topic, partition.partition()),
-						OffsetSpec.latest()));
-			Map<TopicPartition, ListOffsetsResultInfo> offsets = client
-				.listOffsets(latest, new ListOffsetsOptions().timeoutMs(millis))
-				.all()
-				.get(millis, TimeUnit.MILLISECONDS);
 			Map<Integer, Long> end = new HashMap<>();
-			offsets.forEach((partition, info) -> end.put(partition.partition(), info.offset()));
+			offsets(topic, OffsetSpec.latest()).forEach((partition, offset) -> end.put(partition.partition(), offset));
 			return new EventLogPosition(end);
 		}
 		catch (ExecutionException ex) {
@@ -72,20 +60,96 @@ public final class KafkaEventLog implements EventLog {
 				// No event of that name was ever published: every event comes later.
 				return EventLogPosition.START;
 			}
-			throw unavailable(eventName, topic, ex.getCause());
+			throw unavailable("Could not read where the log of event '" + eventName + "' (topic '" + topic + "') ends",
+					ex.getCause());
 		}
 		catch (TimeoutException ex) {
-			throw unavailable(eventName, topic, ex);
+			throw unavailable("Could not read where the log of event '" + eventName + "' (topic '" + topic + "') ends",
+					ex);
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
-			throw unavailable(eventName, topic, ex);
+			throw unavailable("Could not read where the log of event '" + eventName + "' (topic '" + topic + "') ends",
+					ex);
 		}
 	}
 
-	private BrokerUnavailableException unavailable(String eventName, String topic, Throwable cause) {
-		return new BrokerUnavailableException("Could not read where the log of event '" + eventName + "' (topic '"
-				+ topic + "') ends within " + this.timeout.toMillis() + " ms: " + cause, cause);
+	/**
+	 * Compares, in each partition, the offset of the first event stored at or after the
+	 * time (or the end of the log when there is none) with the wait consumer's committed
+	 * offset, unless no event between the start and that offset exists. Events carry
+	 * their publisher's timestamp, so an event from a publisher whose clock runs ahead
+	 * may count as later than it was: such a wait can still time out with it unread, as
+	 * before this check.
+	 */
+	@Override
+	public boolean readThrough(String eventName, EventLogPosition from, Instant time) {
+		String topic = this.topics.forEvent(eventName);
+		try {
+			Map<TopicPartition, Long> needed = offsets(topic, OffsetSpec.forTimestamp(time.toEpochMilli()));
+			if (needed.containsValue(-1L)) {
+				// No event at or after the time in some partitions: all of theirs came
+				// before.
+				Map<TopicPartition, Long> end = offsets(topic, OffsetSpec.latest());
+				needed.replaceAll((partition, offset) -> (offset >= 0) ? offset : end.get(partition));
+			}
+			Map<TopicPartition, OffsetAndMetadata> committed = this.admin.get()
+				.listConsumerGroupOffsets(this.topics.groupFor(EventWaitConsumer.GROUP_SUFFIX),
+						new ListConsumerGroupOffsetsOptions().timeoutMs(millis()))
+				.partitionsToOffsetAndMetadata()
+				.get(millis(), TimeUnit.MILLISECONDS);
+			return needed.entrySet().stream().allMatch((entry) -> {
+				long start = from.offsets().getOrDefault(entry.getKey().partition(), 0L);
+				OffsetAndMetadata read = committed.get(entry.getKey());
+				long readOffset = Math.max(start, (read != null) ? read.offset() : 0);
+				return readOffset >= entry.getValue();
+			});
+		}
+		catch (ExecutionException ex) {
+			if (ex.getCause() instanceof UnknownTopicOrPartitionException) {
+				return true;
+			}
+			throw unavailable(
+					"Could not tell whether every event '" + eventName + "' before " + time + " has been read",
+					ex.getCause());
+		}
+		catch (TimeoutException ex) {
+			throw unavailable(
+					"Could not tell whether every event '" + eventName + "' before " + time + " has been read", ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw unavailable(
+					"Could not tell whether every event '" + eventName + "' before " + time + " has been read", ex);
+		}
+	}
+
+	private Map<TopicPartition, Long> offsets(String topic, OffsetSpec spec)
+			throws InterruptedException, ExecutionException, TimeoutException {
+		Admin client = this.admin.get();
+		TopicDescription description = client
+			.describeTopics(List.of(topic), new DescribeTopicsOptions().timeoutMs(millis()))
+			.allTopicNames()
+			.get(millis(), TimeUnit.MILLISECONDS)
+			.get(topic);
+		Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+		description.partitions()
+			.forEach((partition) -> request.put(new TopicPartition(topic, partition.partition()), spec));
+		Map<TopicPartition, ListOffsetsResultInfo> offsets = client
+			.listOffsets(request, new ListOffsetsOptions().timeoutMs(millis()))
+			.all()
+			.get(millis(), TimeUnit.MILLISECONDS);
+		Map<TopicPartition, Long> result = new HashMap<>();
+		offsets.forEach((partition, info) -> result.put(partition, info.offset()));
+		return result;
+	}
+
+	private int millis() {
+		return (int) this.timeout.toMillis();
+	}
+
+	private BrokerUnavailableException unavailable(String what, Throwable cause) {
+		return new BrokerUnavailableException(what + " within " + this.timeout.toMillis() + " ms: " + cause, cause);
 	}
 
 }

@@ -166,8 +166,10 @@ public final class KafkaEventPublisher implements EventPublisher {
 	}
 
 	private BrokerUnavailableException unavailable(String id, String name, Throwable cause) {
-		return new BrokerUnavailableException("Broker did not acknowledge event " + id + " '" + name + "' within "
-				+ this.sendTimeout.toMillis() + " ms (background-jobs.kafka.send-timeout): " + cause.getMessage(),
+		return new BrokerUnavailableException(
+				"Broker did not acknowledge event " + id + " '" + name + "' within " + this.sendTimeout.toMillis()
+						+ " ms (background-jobs.kafka.send-timeout): "
+						+ ((cause.getMessage() != null) ? cause.getMessage() : cause.getClass().getSimpleName()),
 				cause);
 	}
 

@@ -80,7 +80,7 @@ public final class DueWorkPoller {
 				}
 				long started = System.nanoTime();
 				List<RunRecord> claimed = this.runStore.claimDue(this.instanceId, this.lease, limit, functionIds,
-						this.takeoverHold.takeoverCutoff());
+						this.takeoverHold.takeoverCutoff(), this.dispatcher.heldRuns()::contains);
 				this.takeoverHold.reached(Duration.ofNanos(System.nanoTime() - started));
 				for (RunRecord run : claimed) {
 					logger.debug(() -> "Claimed due run " + run.runId() + " of function '" + run.functionId() + "'");

@@ -1,6 +1,7 @@
 package dev.backgroundjobs.schedule;
 
 import java.time.Duration;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -11,6 +12,7 @@ import org.jspecify.annotations.Nullable;
 
 import org.springframework.context.SmartLifecycle;
 import org.springframework.core.log.LogAccessor;
+import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
 
 /**
  * Starts and stops the engine's background loops: lease heartbeats, the due-work poller
@@ -20,7 +22,9 @@ import org.springframework.core.log.LogAccessor;
  * <p>
  * Every loop survives whatever it throws: each catches and logs its failures at a
  * throttled rate, and the scheduled task around it catches anything left, so one database
- * blip or one bug cannot stop heartbeats, polls or ticks for good.
+ * blip or one bug cannot stop heartbeats, polls or ticks for good. Heartbeats run on a
+ * thread of their own, started here: a slow poll or tick must not delay them until leases
+ * lapse under runs that are still executing.
  */
 public final class EngineLifecycle implements SmartLifecycle {
 
@@ -44,6 +48,8 @@ public final class EngineLifecycle implements SmartLifecycle {
 	private final ScheduledExecutorService scheduler;
 
 	private final Settings settings;
+
+	private @Nullable ScheduledExecutorService heartbeatThread;
 
 	private @Nullable ScheduledFuture<?> heartbeats;
 
@@ -83,7 +89,11 @@ public final class EngineLifecycle implements SmartLifecycle {
 		}
 		long heartbeat = this.settings.heartbeatInterval().toMillis();
 		long poll = this.settings.pollInterval().toMillis();
-		this.heartbeats = this.scheduler.scheduleWithFixedDelay(guarded(this.leaseKeeper::heartbeatNow), heartbeat,
+		CustomizableThreadFactory heartbeatThreads = new CustomizableThreadFactory("background-jobs-lease-keeper-");
+		heartbeatThreads.setDaemon(true);
+		ScheduledExecutorService heartbeatThread = Executors.newSingleThreadScheduledExecutor(heartbeatThreads);
+		this.heartbeatThread = heartbeatThread;
+		this.heartbeats = heartbeatThread.scheduleWithFixedDelay(guarded(this.leaseKeeper::heartbeatNow), heartbeat,
 				heartbeat, TimeUnit.MILLISECONDS);
 		this.polls = this.scheduler.scheduleWithFixedDelay(guarded(this.poller::pollNow), 0, poll,
 				TimeUnit.MILLISECONDS);
@@ -99,12 +109,15 @@ public final class EngineLifecycle implements SmartLifecycle {
 			return;
 		}
 		this.running = false;
-		stopLoops();
+		stopClaiming();
+		// Heartbeats go on while runs drain: a run that takes longer than a lease to
+		// finish must not be taken over (and its step run again) meanwhile.
 		boolean drained = this.pool.shutdown(this.settings.shutdownTimeout());
 		if (!drained) {
 			logger.warn(() -> "Runs still in flight after " + this.settings.shutdownTimeout().toMillis()
 					+ " ms (background-jobs.shutdown-timeout); interrupting them");
 		}
+		stopHeartbeats();
 		try {
 			int released = this.runStore.releaseLeases(this.settings.instanceId());
 			if (released > 0) {
@@ -118,8 +131,14 @@ public final class EngineLifecycle implements SmartLifecycle {
 		// Let a poll or heartbeat in progress finish: interrupting JDBC breaks
 		// connections.
 		this.scheduler.shutdown();
+		if (this.heartbeatThread != null) {
+			this.heartbeatThread.shutdown();
+		}
 		try {
 			this.scheduler.awaitTermination(5, TimeUnit.SECONDS);
+			if (this.heartbeatThread != null) {
+				this.heartbeatThread.awaitTermination(5, TimeUnit.SECONDS);
+			}
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
@@ -133,13 +152,17 @@ public final class EngineLifecycle implements SmartLifecycle {
 	 * Meant for failover tests.
 	 */
 	public synchronized void halt() {
-		stopLoops();
+		stopClaiming();
+		stopHeartbeats();
 	}
 
-	private void stopLoops() {
+	private void stopHeartbeats() {
 		if (this.heartbeats != null) {
 			this.heartbeats.cancel(false);
 		}
+	}
+
+	private void stopClaiming() {
 		if (this.polls != null) {
 			this.polls.cancel(false);
 		}

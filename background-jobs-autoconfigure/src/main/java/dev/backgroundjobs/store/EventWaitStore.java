@@ -105,6 +105,15 @@ public interface EventWaitStore {
 	Map<String, EventLogPosition> earliestOpenWaitStarts();
 
 	/**
+	 * Returns whether every event that could resolve a wait, from its start until its
+	 * deadline, has been read and matched against the waits, so that the wait may be
+	 * called timed out (see {@link EventLog#readThrough}).
+	 * @param wait the wait, past its deadline
+	 * @return whether every such event has been read
+	 */
+	boolean eventsReadThrough(EventWait wait);
+
+	/**
 	 * An event read from the broker, and where it is in the log of its name.
 	 *
 	 * @param eventName the event name

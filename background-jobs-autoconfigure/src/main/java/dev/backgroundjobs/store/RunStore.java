@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 import dev.backgroundjobs.RunStatus;
 import org.jspecify.annotations.Nullable;
@@ -66,10 +67,14 @@ public interface RunStore {
 	 * that are due. The caller passes the time it decided to take over, not the time the
 	 * statement runs: a claim held up by an unreachable database must not take leases
 	 * that lapsed while it waited
+	 * @param heldByOwner whether {@code owner} is still executing or holding a run: such
+	 * a run of its own is not taken over even if its lease expired (its heartbeat was
+	 * late), since that would run its current step a second time; runs of its own that it
+	 * no longer holds (orphans) are taken over like any other
 	 * @return the claimed runs, with their new version
 	 */
 	List<RunRecord> claimDue(String owner, Duration lease, int limit, Collection<String> functionIds,
-			@Nullable Instant takeOverLeasesExpiredBefore);
+			@Nullable Instant takeOverLeasesExpiredBefore, Predicate<String> heldByOwner);
 
 	/**
 	 * Extends the leases of the given runs, each only while it is queued or running and

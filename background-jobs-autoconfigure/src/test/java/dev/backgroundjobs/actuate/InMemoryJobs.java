@@ -8,11 +8,11 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Set;
-import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
 
@@ -177,7 +177,7 @@ final class InMemoryJobs {
 
 		@Override
 		public List<RunRecord> claimDue(String owner, Duration lease, int limit, Collection<String> functionIds,
-				@Nullable Instant takeOverLeasesExpiredBefore) {
+				@Nullable Instant takeOverLeasesExpiredBefore, java.util.function.Predicate<String> heldByOwner) {
 			throw new UnsupportedOperationException();
 		}
 
@@ -381,6 +381,11 @@ final class InMemoryJobs {
 
 		@Override
 		public Map<String, EventLogPosition> earliestOpenWaitStarts() {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
+		public boolean eventsReadThrough(EventWait wait) {
 			throw new UnsupportedOperationException();
 		}
 

@@ -222,6 +222,24 @@ class BackgroundJobsIntegrationTests {
 	}
 
 	@Test
+	void gracefulStopKeepsRenewingLeasesWhileItsRunsFinish() throws Exception {
+		this.cluster.with("background-jobs.lease.duration", "2s")
+			.with("background-jobs.lease.heartbeat-interval", "500ms")
+			.with("background-jobs.poller.interval", "100ms")
+			.with("background-jobs.shutdown-timeout", "30s");
+		ConfigurableApplicationContext first = this.cluster.start();
+		ConfigurableApplicationContext second = this.cluster.start();
+		second.getBean(FunctionConsumers.class).stop();
+		String eventId = publisher(first).send("test/slow", new Job("doc-10", 0, 6_000));
+		await().atMost(TIMEOUT).until(() -> this.cluster.probe.count(eventId, "slow") == 1);
+		// Draining takes three leases: the second instance must not take the run over.
+		first.close();
+		RunRecord run = awaitStatus(second, "slow", eventId, RunStatus.COMPLETED);
+		assertThat(run.version()).isOne();
+		assertThat(this.cluster.probe.count(eventId, "slow")).isOne();
+	}
+
+	@Test
 	void cleanShutdownHandsUnfinishedRunsOverAtOnce() throws Exception {
 		this.cluster.with("background-jobs.lease.duration", "5m").with("background-jobs.shutdown-timeout", "200ms");
 		ConfigurableApplicationContext first = this.cluster.start();

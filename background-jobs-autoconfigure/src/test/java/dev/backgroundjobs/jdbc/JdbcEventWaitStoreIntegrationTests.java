@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 import javax.sql.DataSource;
 
@@ -40,6 +41,8 @@ import static org.assertj.core.api.Assertions.within;
  * wait begins at a position in the event's log, and only events at or past it resolve it.
  */
 class JdbcEventWaitStoreIntegrationTests {
+
+	private static final Predicate<String> NOT_HELD = (runId) -> false;
 
 	private static final String SCHEMA = "bj_wait_tests";
 
@@ -228,7 +231,7 @@ class JdbcEventWaitStoreIntegrationTests {
 		void waitingRunIsClaimedWhenItsWaitTimesOut() {
 			insert("run-1");
 			await("run-1", Duration.ZERO);
-			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, List.of("fn"), Instant.now()))
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, List.of("fn"), Instant.now(), NOT_HELD))
 				.extracting(RunRecord::runId)
 				.containsExactly("run-1");
 		}

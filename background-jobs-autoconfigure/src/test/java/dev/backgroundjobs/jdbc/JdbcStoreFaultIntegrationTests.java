@@ -15,6 +15,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 import javax.sql.DataSource;
 
@@ -42,6 +43,8 @@ import static org.awaitility.Awaitility.await;
  * against every supported database.
  */
 class JdbcStoreFaultIntegrationTests {
+
+	private static final Predicate<String> NOT_HELD = (runId) -> false;
 
 	private static final String SCHEMA = "bj_store_fault_tests";
 
@@ -193,7 +196,7 @@ class JdbcStoreFaultIntegrationTests {
 		private RunRecord awaitClaimed(String owner, String runId, Duration lease) {
 			List<RunRecord> claimed = new ArrayList<>();
 			await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> {
-				this.runs.claimDue(owner, lease, 10, ALL_FUNCTIONS, Instant.now())
+				this.runs.claimDue(owner, lease, 10, ALL_FUNCTIONS, Instant.now(), NOT_HELD)
 					.stream()
 					.filter((run) -> run.runId().equals(runId))
 					.forEach(claimed::add);

@@ -19,6 +19,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 import javax.sql.DataSource;
 
@@ -53,6 +54,8 @@ import static org.assertj.core.api.Assertions.within;
  * database.
  */
 class JdbcStoreIntegrationTests {
+
+	private static final Predicate<String> NOT_HELD = (runId) -> false;
 
 	private static final String SCHEMA = "bj_store_tests";
 
@@ -266,7 +269,7 @@ class JdbcStoreIntegrationTests {
 		void fencedWritesWithAStaleVersionChangeNothing() throws InterruptedException {
 			insert("run-1", EXPIRED_LEASE);
 			expireLeases();
-			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, Instant.now()))
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, Instant.now(), NOT_HELD))
 				.extracting(RunRecord::version)
 				.containsExactly(2L);
 			RunRecord claimed = this.runs.find("run-1");
@@ -317,7 +320,7 @@ class JdbcStoreIntegrationTests {
 			assertThat(record.leaseUntil()).isNull();
 			assertThat(record.error()).isEqualTo("boom");
 			assertThat(record.handlerFailures()).isEqualTo(2);
-			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, Instant.now())).isEmpty();
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, Instant.now(), NOT_HELD)).isEmpty();
 		}
 
 		@Test
@@ -333,7 +336,8 @@ class JdbcStoreIntegrationTests {
 			insert("running-expired", EXPIRED_LEASE);
 			this.runs.start("running-expired", 1);
 			expireLeases();
-			List<RunRecord> claimed = this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, Instant.now());
+			List<RunRecord> claimed = this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, Instant.now(),
+					NOT_HELD);
 			assertThat(claimed).extracting(RunRecord::runId)
 				.containsExactlyInAnyOrder("expired", "due", "running-expired");
 			assertThat(claimed).allSatisfy((run) -> {
@@ -343,7 +347,7 @@ class JdbcStoreIntegrationTests {
 				assertThat(run.leaseUntil()).isAfter(run.createdAt().plus(LONG_LEASE).minusSeconds(60));
 				assertThat(run.wakeAt()).isNull();
 			});
-			assertThat(this.runs.claimDue("owner-c", LONG_LEASE, 10, ALL_FUNCTIONS, Instant.now())).isEmpty();
+			assertThat(this.runs.claimDue("owner-c", LONG_LEASE, 10, ALL_FUNCTIONS, Instant.now(), NOT_HELD)).isEmpty();
 		}
 
 		@Test
@@ -351,10 +355,25 @@ class JdbcStoreIntegrationTests {
 			Instant beforeExpiry = Instant.now().minusSeconds(60);
 			insert("expired", EXPIRED_LEASE);
 			expireLeases();
-			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, beforeExpiry)).isEmpty();
-			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, Instant.now()))
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, beforeExpiry, NOT_HELD)).isEmpty();
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, Instant.now(), NOT_HELD))
 				.extracting(RunRecord::runId)
 				.containsExactly("expired");
+		}
+
+		@Test
+		void claimDueLeavesExpiredRunsTheirOwnerStillHoldsToItButTakesItsOrphans() throws InterruptedException {
+			insert("still-held", EXPIRED_LEASE);
+			insert("orphan", EXPIRED_LEASE);
+			expireLeases();
+			assertThat(
+					this.runs.claimDue("owner-a", LONG_LEASE, 10, ALL_FUNCTIONS, Instant.now(), "still-held"::equals))
+				.extracting(RunRecord::runId)
+				.containsExactly("orphan");
+			assertThat(
+					this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, Instant.now(), "still-held"::equals))
+				.extracting(RunRecord::runId)
+				.containsExactly("still-held");
 		}
 
 		@Test
@@ -363,7 +382,8 @@ class JdbcStoreIntegrationTests {
 			insert("due", LONG_LEASE);
 			this.runs.park("due", 1, Duration.ZERO, null, 0);
 			expireLeases();
-			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, null)).extracting(RunRecord::runId)
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, null, NOT_HELD))
+				.extracting(RunRecord::runId)
 				.containsExactly("due");
 			assertThat(this.runs.find("expired")).satisfies((run) -> {
 				assertThat(run.version()).isEqualTo(1);
@@ -376,10 +396,10 @@ class JdbcStoreIntegrationTests {
 			this.runs.insertLeased(List.of(newRun("mine", "fn", "event-1"), newRun("theirs", "other-fn", "event-1")),
 					"owner-a", EXPIRED_LEASE);
 			expireLeases();
-			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, List.of("fn"), Instant.now()))
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, List.of("fn"), Instant.now(), NOT_HELD))
 				.extracting(RunRecord::runId)
 				.containsExactly("mine");
-			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, List.of(), Instant.now())).isEmpty();
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, List.of(), Instant.now(), NOT_HELD)).isEmpty();
 		}
 
 		@Test
@@ -388,9 +408,9 @@ class JdbcStoreIntegrationTests {
 				insert("run-" + i, EXPIRED_LEASE);
 			}
 			expireLeases();
-			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 3, ALL_FUNCTIONS, Instant.now())).hasSize(3);
-			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 3, ALL_FUNCTIONS, Instant.now())).hasSize(2);
-			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 0, ALL_FUNCTIONS, Instant.now())).isEmpty();
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 3, ALL_FUNCTIONS, Instant.now(), NOT_HELD)).hasSize(3);
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 3, ALL_FUNCTIONS, Instant.now(), NOT_HELD)).hasSize(2);
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 0, ALL_FUNCTIONS, Instant.now(), NOT_HELD)).isEmpty();
 		}
 
 		@Test
@@ -410,7 +430,7 @@ class JdbcStoreIntegrationTests {
 					List<String> claimed = new ArrayList<>();
 					List<RunRecord> batchClaimed;
 					do {
-						batchClaimed = this.runs.claimDue(owner, LONG_LEASE, 4, ALL_FUNCTIONS, Instant.now());
+						batchClaimed = this.runs.claimDue(owner, LONG_LEASE, 4, ALL_FUNCTIONS, Instant.now(), NOT_HELD);
 						batchClaimed.forEach((run) -> claimed.add(run.runId()));
 					}
 					while (!batchClaimed.isEmpty());
@@ -496,7 +516,7 @@ class JdbcStoreIntegrationTests {
 			insert("finished", LONG_LEASE);
 			insert("cancelled", LONG_LEASE);
 			expireLeases();
-			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, Instant.now()))
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, Instant.now(), NOT_HELD))
 				.extracting(RunRecord::runId)
 				.containsExactly("taken-over");
 			complete("finished", 1, null);
@@ -522,7 +542,7 @@ class JdbcStoreIntegrationTests {
 			insert("plain", LONG_LEASE);
 			this.runs.insertChild(newRun("child", "fn", "invoke:parent:call"), "parent", "call");
 			assertThat(this.runs.awaitChild("parent", 1, "child")).isTrue();
-			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, Instant.now()))
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, Instant.now(), NOT_HELD))
 				.extracting(RunRecord::runId)
 				.containsExactly("child");
 			assertThat(this.checkpoints.write(List.of(new Checkpoint.RunCompleted("child", 2, "\"done\""),
@@ -531,7 +551,7 @@ class JdbcStoreIntegrationTests {
 			assertThat(this.runs.find("child").status()).isEqualTo(RunStatus.COMPLETED);
 			assertThat(this.runs.find("plain").status()).isEqualTo(RunStatus.COMPLETED);
 			assertThat(this.runs.find("parent").status()).isEqualTo(RunStatus.SLEEPING);
-			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, Instant.now()))
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, Instant.now(), NOT_HELD))
 				.extracting(RunRecord::runId)
 				.containsExactly("parent");
 		}
@@ -555,7 +575,7 @@ class JdbcStoreIntegrationTests {
 			this.runs.insertLeased(List.of(newRun("theirs", "fn", "theirs")), "owner-b", LONG_LEASE);
 			assertThat(this.runs.releaseLeases("owner-a")).isEqualTo(2);
 			assertThat(this.runs.find("mine").leaseOwner()).isNull();
-			assertThat(this.runs.claimDue("owner-c", LONG_LEASE, 10, ALL_FUNCTIONS, Instant.now()))
+			assertThat(this.runs.claimDue("owner-c", LONG_LEASE, 10, ALL_FUNCTIONS, Instant.now(), NOT_HELD))
 				.extracting(RunRecord::runId)
 				.containsExactlyInAnyOrder("mine", "mine-running");
 			assertThat(this.runs.find("theirs").leaseOwner()).isEqualTo("owner-b");
@@ -601,7 +621,7 @@ class JdbcStoreIntegrationTests {
 			saveStep(step("run-1", "fetch", StepStatus.COMPLETED, "{\"id\":1}"), 1);
 			saveStep(step("run-1", "charge", StepStatus.FAILED, null), 1);
 			this.runs.park("run-1", 1, Duration.ZERO, "declined", 3);
-			this.runs.claimDue("owner-a", LONG_LEASE, 1, ALL_FUNCTIONS, Instant.now());
+			this.runs.claimDue("owner-a", LONG_LEASE, 1, ALL_FUNCTIONS, Instant.now(), NOT_HELD);
 			this.runs.start("run-1", 2);
 			this.runs.fail("run-1", 2, "charge", "declined");
 			RunRecord replayed = this.runs.replay("run-1", "owner-b", LONG_LEASE);
@@ -818,7 +838,7 @@ class JdbcStoreIntegrationTests {
 			RunRecord record = this.runs.find("child");
 			assertThat(record.status()).isEqualTo(RunStatus.QUEUED);
 			assertThat(record.leaseOwner()).isNull();
-			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, Instant.now()))
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, Instant.now(), NOT_HELD))
 				.extracting(RunRecord::runId)
 				.containsExactly("child");
 		}
@@ -829,13 +849,13 @@ class JdbcStoreIntegrationTests {
 			this.runs.insertChild(newRun("child", "fn", "invoke:parent:call"), "parent", "call");
 			assertThat(this.runs.awaitChild("parent", 1, "child")).isTrue();
 			assertThat(this.runs.find("parent").status()).isEqualTo(RunStatus.WAITING);
-			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, Instant.now()))
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, Instant.now(), NOT_HELD))
 				.extracting(RunRecord::runId)
 				.containsExactly("child");
 			assertThat(complete("child", 2, "\"done\"")).isTrue();
 			RunRecord parent = this.runs.find("parent");
 			assertThat(parent.status()).isEqualTo(RunStatus.SLEEPING);
-			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, Instant.now()))
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, Instant.now(), NOT_HELD))
 				.extracting(RunRecord::runId)
 				.containsExactly("parent");
 		}
@@ -854,7 +874,7 @@ class JdbcStoreIntegrationTests {
 			insert("parent", LONG_LEASE);
 			this.runs.insertChild(newRun("child", "fn", "invoke:parent:call"), "parent", "call");
 			this.runs.awaitChild("parent", 1, "child");
-			this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, Instant.now());
+			this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, Instant.now(), NOT_HELD);
 			assertThat(this.runs.fail("child", 2, "step", "boom")).isTrue();
 			assertThat(this.runs.find("parent").status()).isEqualTo(RunStatus.SLEEPING);
 		}
@@ -863,7 +883,7 @@ class JdbcStoreIntegrationTests {
 		void awaitingAChildThatAlreadyFinishedMakesTheRunDueAtOnce() {
 			insert("parent", LONG_LEASE);
 			this.runs.insertChild(newRun("child", "fn", "invoke:parent:call"), "parent", "call");
-			this.runs.claimDue("owner-b", LONG_LEASE, 10, List.of("fn"), Instant.now());
+			this.runs.claimDue("owner-b", LONG_LEASE, 10, List.of("fn"), Instant.now(), NOT_HELD);
 			complete("child", 2, null);
 			assertThat(this.runs.awaitChild("parent", 1, "child")).isTrue();
 			assertThat(this.runs.find("parent").status()).isEqualTo(RunStatus.SLEEPING);

@@ -22,6 +22,7 @@ import dev.backgroundjobs.jdbc.JdbcEventWaitStore;
 import dev.backgroundjobs.jdbc.JdbcRunStore;
 import dev.backgroundjobs.json.PayloadCodec;
 import dev.backgroundjobs.store.EventLogPosition;
+import dev.backgroundjobs.store.EventWait;
 import dev.backgroundjobs.store.EventWaitStore;
 import dev.backgroundjobs.store.NewRun;
 import dev.backgroundjobs.testsupport.TestDatabases;
@@ -316,6 +317,11 @@ class EventWaitListenerIntegrationTests {
 		@Override
 		public Map<String, EventLogPosition> earliestOpenWaitStarts() {
 			return this.delegate.earliestOpenWaitStarts();
+		}
+
+		@Override
+		public boolean eventsReadThrough(EventWait wait) {
+			return this.delegate.eventsReadThrough(wait);
 		}
 
 	}
