@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -29,11 +30,15 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
  */
 public final class KafkaEventLog implements EventLog {
 
+	private static final Duration PARTITION_COUNT_TTL = Duration.ofMinutes(1);
+
 	private final SharedAdminClient admin;
 
 	private final TopicNames topics;
 
 	private final Duration timeout;
+
+	private final Map<String, PartitionCount> partitionCounts = new ConcurrentHashMap<>();
 
 	/**
 	 * Creates the log.
@@ -127,14 +132,10 @@ public final class KafkaEventLog implements EventLog {
 	private Map<TopicPartition, Long> offsets(String topic, OffsetSpec spec)
 			throws InterruptedException, ExecutionException, TimeoutException {
 		Admin client = this.admin.get();
-		TopicDescription description = client
-			.describeTopics(List.of(topic), new DescribeTopicsOptions().timeoutMs(millis()))
-			.allTopicNames()
-			.get(millis(), TimeUnit.MILLISECONDS)
-			.get(topic);
 		Map<TopicPartition, OffsetSpec> request = new HashMap<>();
-		description.partitions()
-			.forEach((partition) -> request.put(new TopicPartition(topic, partition.partition()), spec));
+		for (int partition = 0; partition < partitions(client, topic); partition++) {
+			request.put(new TopicPartition(topic, partition), spec);
+		}
 		Map<TopicPartition, ListOffsetsResultInfo> offsets = client
 			.listOffsets(request, new ListOffsetsOptions().timeoutMs(millis()))
 			.all()
@@ -142,6 +143,33 @@ public final class KafkaEventLog implements EventLog {
 		Map<TopicPartition, Long> result = new HashMap<>();
 		offsets.forEach((partition, info) -> result.put(partition, info.offset()));
 		return result;
+	}
+
+	/**
+	 * Returns how many partitions a topic has, asking the broker at most once a minute
+	 * per topic: after an outage every waiting run asks at once, and a round trip saved
+	 * per call is what keeps them within the timeout. A partition added meanwhile is
+	 * missed for up to a minute, so its events count as later than a wait's start.
+	 */
+	private int partitions(Admin client, String topic)
+			throws InterruptedException, ExecutionException, TimeoutException {
+		long now = System.nanoTime();
+		PartitionCount cached = this.partitionCounts.get(topic);
+		if (cached != null && now - cached.readAtNanos() < PARTITION_COUNT_TTL.toNanos()) {
+			return cached.count();
+		}
+		TopicDescription description = client
+			.describeTopics(List.of(topic), new DescribeTopicsOptions().timeoutMs(millis()))
+			.allTopicNames()
+			.get(millis(), TimeUnit.MILLISECONDS)
+			.get(topic);
+		int count = description.partitions().size();
+		this.partitionCounts.put(topic, new PartitionCount(count, now));
+		return count;
+	}
+
+	private record PartitionCount(int count, long readAtNanos) {
+
 	}
 
 	private int millis() {
