@@ -4,10 +4,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 import javax.sql.DataSource;
 
 import dev.backgroundjobs.EventPublisher;
+import dev.backgroundjobs.kafka.FunctionConsumers;
 
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -37,6 +41,12 @@ public final class BackgroundJobsContender implements Contender {
 
 	private final JdbcClient jdbc;
 
+	private final FunctionConsumers consumers;
+
+	private final AtomicInteger acceptTargets = new AtomicInteger();
+
+	private volatile String acceptedEvent = "bench.accepted";
+
 	/**
 	 * Starts background-jobs.
 	 * @param infrastructure the broker and database
@@ -57,6 +67,7 @@ public final class BackgroundJobsContender implements Contender {
 				: this.worker;
 		this.publisher = this.publisherContext.getBean(EventPublisher.class);
 		this.jdbc = JdbcClient.create(this.worker.getBean(DataSource.class));
+		this.consumers = this.worker.getBean(FunctionConsumers.class);
 		clear();
 	}
 
@@ -82,7 +93,12 @@ public final class BackgroundJobsContender implements Contender {
 	@Override
 	public void accept() {
 		// No function listens to this event: only the durable send is measured.
-		this.publisher.send("bench.accepted", new Ping(System.nanoTime()));
+		this.publisher.send(this.acceptedEvent, new Ping(System.nanoTime()));
+	}
+
+	@Override
+	public void beforeFirstAccept() {
+		this.acceptedEvent = "bench.accepted-" + this.acceptTargets.incrementAndGet();
 	}
 
 	@Override
@@ -108,6 +124,27 @@ public final class BackgroundJobsContender implements Contender {
 	 */
 	public long parked() {
 		return this.jdbc.sql("SELECT COUNT(*) FROM bj_runs WHERE status = 'SLEEPING'").query(Long.class).single();
+	}
+
+	/**
+	 * Stops the function consumers, so that events stay on their topics; the engine keeps
+	 * running.
+	 */
+	@Override
+	public void stopWorkers() {
+		// Offsets are committed every 200 ms: waiting longer than that before stopping
+		// keeps the records of the workload before from being delivered again.
+		LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(500));
+		this.consumers.stop();
+	}
+
+	/**
+	 * Starts the function consumers: each joins its group again and reads from the
+	 * committed offsets.
+	 */
+	@Override
+	public void startWorkers() {
+		this.consumers.start();
 	}
 
 	@Override

@@ -24,7 +24,7 @@ public final class Benchmark {
 	/**
 	 * The systems, in column order.
 	 */
-	public static final List<String> SYSTEMS = List.of(BACKGROUND_JOBS, "JobRunr", "db-scheduler");
+	public static final List<String> SYSTEMS = List.of(BACKGROUND_JOBS, "JobRunr", "db-scheduler", "DBOS");
 
 	private final BenchmarkSettings settings;
 
@@ -75,6 +75,9 @@ public final class Benchmark {
 		if (this.systems.contains("db-scheduler")) {
 			runAll(workloads, () -> new DbSchedulerContender(infrastructure, probe));
 		}
+		if (this.systems.contains("DBOS")) {
+			runAll(workloads, () -> new DbosContender(infrastructure, probe));
+		}
 		return results;
 	}
 
@@ -104,8 +107,8 @@ public final class Benchmark {
 			for (int i = 0; i < this.settings.repeat(); i++) {
 				progress(contender.name() + ": repetition " + (i + 1));
 				workloads.publishLatency(contender);
-				workloads.throughput(contender, WorkKind.ONE_STEP);
-				workloads.throughput(contender, WorkKind.THREE_STEPS);
+				workloads.submitAndDrain(contender, WorkKind.ONE_STEP);
+				workloads.submitAndDrain(contender, WorkKind.THREE_STEPS);
 				workloads.pickup(contender, "");
 			}
 			return null;

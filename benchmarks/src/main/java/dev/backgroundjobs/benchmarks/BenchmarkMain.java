@@ -16,7 +16,7 @@ import com.sun.management.OperatingSystemMXBean;
  * file.
  * <p>
  * Arguments: {@code --repeat=N} (default 3), {@code --smoke} (tiny counts, one
- * repetition), {@code --systems=background-jobs,JobRunr,db-scheduler} and
+ * repetition), {@code --systems=background-jobs,JobRunr,db-scheduler,DBOS} and
  * {@code --output=PATH} (default {@code target/bench-results.md}). System properties
  * {@code bench.jdbc.url}, {@code bench.jdbc.username} and {@code bench.jdbc.password}
  * choose the database.

@@ -1,25 +1,26 @@
 package dev.backgroundjobs.benchmarks;
 
 import java.time.Duration;
+import java.util.List;
 
 /**
  * The sizes of the workloads and how often each one is repeated.
  *
  * @param repeat how many times each workload runs for each system
- * @param publishCount W1: sends per thread count
- * @param publishThreads W1: the multi-threaded variant's thread count
- * @param oneStepCount W2: events to the one-step function
- * @param threeStepCount W3: events to the three-step function
- * @param submitThreads W2 and W3: threads that publish the events
+ * @param publishCount W1: sends per thread count, divided among the threads
+ * @param publishThreads W1: the thread counts it runs with, one after the other
+ * @param oneStepCount W2: events to the one-step function, the backlog drained
+ * @param threeStepCount W3: events to the three-step function, the backlog drained
+ * @param submitThreads W2 and W3: threads that submit the backlog
  * @param pickupRate W4: events per second
  * @param pickupDuration W4: how long events are published
  * @param parkedCount W5: runs parked in a durable sleep at once
  * @param jdbcDuration how long each plain-JDBC insert measurement runs
  * @param timeout the longest any one workload may take
  */
-public record BenchmarkSettings(int repeat, int publishCount, int publishThreads, int oneStepCount, int threeStepCount,
-		int submitThreads, int pickupRate, Duration pickupDuration, int parkedCount, Duration jdbcDuration,
-		Duration timeout) {
+public record BenchmarkSettings(int repeat, int publishCount, List<Integer> publishThreads, int oneStepCount,
+		int threeStepCount, int submitThreads, int pickupRate, Duration pickupDuration, int parkedCount,
+		Duration jdbcDuration, Duration timeout) {
 
 	/**
 	 * The sizes the workloads are defined with (see {@code benchmarks/README.md}).
@@ -27,8 +28,8 @@ public record BenchmarkSettings(int repeat, int publishCount, int publishThreads
 	 * @return the settings
 	 */
 	public static BenchmarkSettings full(int repeat) {
-		return new BenchmarkSettings(repeat, 10_000, 8, 20_000, 5_000, 8, 100, Duration.ofSeconds(30), 10_000,
-				Duration.ofSeconds(3), Duration.ofMinutes(5));
+		return new BenchmarkSettings(repeat, 10_000, List.of(1, 8, 32), 20_000, 5_000, 8, 100, Duration.ofSeconds(30),
+				10_000, Duration.ofSeconds(3), Duration.ofMinutes(5));
 	}
 
 	/**
@@ -36,8 +37,8 @@ public record BenchmarkSettings(int repeat, int publishCount, int publishThreads
 	 * @return the settings
 	 */
 	public static BenchmarkSettings smoke() {
-		return new BenchmarkSettings(1, 20, 2, 40, 20, 2, 50, Duration.ofMillis(400), 20, Duration.ofMillis(200),
-				Duration.ofMinutes(1));
+		return new BenchmarkSettings(1, 64, List.of(1, 8, 32), 40, 20, 2, 50, Duration.ofMillis(400), 20,
+				Duration.ofMillis(200), Duration.ofMinutes(1));
 	}
 
 	/**

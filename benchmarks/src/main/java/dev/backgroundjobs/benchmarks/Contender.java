@@ -18,12 +18,31 @@ public interface Contender extends AutoCloseable {
 	void accept();
 
 	/**
+	 * Makes the next {@link #accept()} the first to its destination, as the first one of
+	 * a new application would be. Only background-jobs has something to create: a new
+	 * event, whose topic the first send creates.
+	 */
+	default void beforeFirstAccept() {
+	}
+
+	/**
 	 * Durably submits one unit of work of the given kind, to run now.
 	 * @param kind the kind of work
 	 * @param sentNanos {@link System#nanoTime()} when submitting began, passed to the
 	 * handler
 	 */
 	void submit(WorkKind kind, long sentNanos);
+
+	/**
+	 * Stops taking work: what is submitted from now on waits in the store until
+	 * {@link #startWorkers()}. Work already taken may finish.
+	 */
+	void stopWorkers();
+
+	/**
+	 * Starts taking work again after {@link #stopWorkers()}; does nothing while running.
+	 */
+	void startWorkers();
 
 	/**
 	 * Counts units of work in the store that have not reached their final successful

@@ -7,8 +7,11 @@ import java.util.UUID;
 import javax.sql.DataSource;
 
 import com.github.kagkarlsson.scheduler.Scheduler;
+import com.github.kagkarlsson.scheduler.SchedulerClient;
 import com.github.kagkarlsson.scheduler.task.helper.OneTimeTask;
 import com.github.kagkarlsson.scheduler.task.helper.Tasks;
+
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
 
@@ -72,7 +75,11 @@ public final class DbSchedulerContender implements Contender {
 
 	private final OneTimeTask<Long> pickup;
 
-	private final Scheduler scheduler;
+	private final DataSource dataSource;
+
+	private final SchedulerClient client;
+
+	private @Nullable Scheduler scheduler;
 
 	/**
 	 * Creates the tables and starts the scheduler.
@@ -80,8 +87,8 @@ public final class DbSchedulerContender implements Contender {
 	 * @param probe receives what the tasks report
 	 */
 	public DbSchedulerContender(Infrastructure infrastructure, Probe probe) {
-		DataSource dataSource = infrastructure.dataSource(SCHEMA, 10);
-		this.jdbc = JdbcClient.create(dataSource);
+		this.dataSource = infrastructure.dataSource(SCHEMA, 10);
+		this.jdbc = JdbcClient.create(this.dataSource);
 		this.jdbc.sql(CREATE_TABLE).update();
 		this.jdbc.sql("CREATE INDEX IF NOT EXISTS execution_time_idx ON scheduled_tasks (execution_time)").update();
 		this.jdbc.sql("CREATE INDEX IF NOT EXISTS last_heartbeat_idx ON scheduled_tasks (last_heartbeat)").update();
@@ -101,12 +108,12 @@ public final class DbSchedulerContender implements Contender {
 			probe.started(instance.getData());
 			probe.finished();
 		});
-		this.scheduler = Scheduler.create(dataSource, this.accepted, this.oneStep, this.threeSteps, this.pickup)
-			.threads(THREADS)
-			.pollingInterval(POLLING_INTERVAL)
-			.pollUsingLockAndFetch(0.5, 1.0)
+		// Submits go through a client of their own, which works whether or not a
+		// scheduler runs; a scheduler schedules through the same kind of client.
+		this.client = SchedulerClient.Builder
+			.create(this.dataSource, this.accepted, this.oneStep, this.threeSteps, this.pickup)
 			.build();
-		this.scheduler.start();
+		startWorkers();
 	}
 
 	@Override
@@ -116,7 +123,7 @@ public final class DbSchedulerContender implements Contender {
 
 	@Override
 	public void accept() {
-		this.scheduler.schedule(this.accepted.instance(UUID.randomUUID().toString(), System.nanoTime()),
+		this.client.schedule(this.accepted.instance(UUID.randomUUID().toString(), System.nanoTime()),
 				Instant.now().plusSeconds(3600));
 	}
 
@@ -127,7 +134,33 @@ public final class DbSchedulerContender implements Contender {
 			case THREE_STEPS -> this.threeSteps;
 			case PICKUP -> this.pickup;
 		};
-		this.scheduler.schedule(task.instance(UUID.randomUUID().toString(), sentNanos), Instant.now());
+		this.client.schedule(task.instance(UUID.randomUUID().toString(), sentNanos), Instant.now());
+	}
+
+	@Override
+	public synchronized void stopWorkers() {
+		if (this.scheduler != null) {
+			this.scheduler.stop();
+			this.scheduler = null;
+		}
+	}
+
+	/**
+	 * Starts a new scheduler: a stopped one cannot be started again.
+	 */
+	@Override
+	public synchronized void startWorkers() {
+		if (this.scheduler != null) {
+			return;
+		}
+		Scheduler scheduler = Scheduler
+			.create(this.dataSource, this.accepted, this.oneStep, this.threeSteps, this.pickup)
+			.threads(THREADS)
+			.pollingInterval(POLLING_INTERVAL)
+			.pollUsingLockAndFetch(0.5, 1.0)
+			.build();
+		scheduler.start();
+		this.scheduler = scheduler;
 	}
 
 	@Override
@@ -143,7 +176,7 @@ public final class DbSchedulerContender implements Contender {
 
 	@Override
 	public void close() {
-		this.scheduler.stop();
+		stopWorkers();
 	}
 
 }

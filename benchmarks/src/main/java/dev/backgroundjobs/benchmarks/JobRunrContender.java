@@ -6,8 +6,10 @@ import java.time.Instant;
 import javax.sql.DataSource;
 
 import org.jobrunr.configuration.JobRunr;
+import org.jobrunr.configuration.JobRunrConfiguration.JobRunrConfigurationResult;
 import org.jobrunr.jobs.context.JobContext;
 import org.jobrunr.scheduling.JobScheduler;
+import org.jobrunr.server.BackgroundJobServer;
 import org.jobrunr.server.BackgroundJobServerConfiguration;
 import org.jobrunr.server.JobActivator;
 import org.jobrunr.storage.sql.postgres.PostgresStorageProvider;
@@ -35,6 +37,8 @@ public final class JobRunrContender implements Contender {
 
 	private final JdbcClient jdbc;
 
+	private final BackgroundJobServer server;
+
 	/**
 	 * Starts JobRunr with a background job server.
 	 * @param infrastructure the database
@@ -44,14 +48,15 @@ public final class JobRunrContender implements Contender {
 		DataSource dataSource = infrastructure.dataSource(SCHEMA, 10);
 		JobRunrJobs jobs = new JobRunrJobs(probe);
 		this.jdbc = JdbcClient.create(dataSource);
-		this.scheduler = JobRunr.configure()
+		JobRunrConfigurationResult jobRunr = JobRunr.configure()
 			.useJsonMapper(new Jackson3JsonMapper())
 			.useJobActivator(activator(jobs))
 			.useStorageProvider(new PostgresStorageProvider(dataSource))
 			.useBackgroundJobServer(BackgroundJobServerConfiguration.usingStandardBackgroundJobServerConfiguration()
 				.andPollInterval(POLL_INTERVAL))
-			.initialize()
-			.getJobScheduler();
+			.initialize();
+		this.scheduler = jobRunr.getJobScheduler();
+		this.server = jobRunr.getBackgroundJobServer();
 		clear();
 	}
 
@@ -86,6 +91,19 @@ public final class JobRunrContender implements Contender {
 				this.scheduler.<JobRunrJobs>enqueue((jobs) -> jobs.threeSteps(sentNanos, JobContext.Null));
 			case PICKUP -> this.scheduler.<JobRunrJobs>enqueue((jobs) -> jobs.pickup(sentNanos));
 		}
+	}
+
+	/**
+	 * Pauses the background job server's processing; enqueued jobs wait in their table.
+	 */
+	@Override
+	public void stopWorkers() {
+		this.server.pauseProcessing();
+	}
+
+	@Override
+	public void startWorkers() {
+		this.server.resumeProcessing();
 	}
 
 	@Override

@@ -1,6 +1,6 @@
 /**
- * Benchmarks of background-jobs against JobRunr and db-scheduler on a real KRaft broker
- * and PostgreSQL.
+ * Benchmarks of background-jobs against JobRunr, db-scheduler and DBOS Transact on a real
+ * KRaft broker and PostgreSQL.
  */
 @NullMarked
 package dev.backgroundjobs.benchmarks;

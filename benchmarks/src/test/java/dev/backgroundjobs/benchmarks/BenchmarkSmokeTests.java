@@ -27,8 +27,12 @@ class BenchmarkSmokeTests {
 		assertThat(benchmark.failures()).isEmpty();
 		assertThat(results.isComplete()).isTrue();
 		for (String system : Benchmark.SYSTEMS) {
-			assertThat(results.median("W2 one-step runs/s", system)).isPositive();
-			assertThat(results.median("W3 checkpoints/s", system)).isPositive();
+			assertThat(results.median("W1 first submit ms (new destination)", system)).isPositive();
+			assertThat(results.median("W1 publish p99 ms, 32 threads", system)).isPositive();
+			assertThat(results.median("W2 submits/s, workers stopped", system)).isPositive();
+			assertThat(results.median("W2 drain runs/s, backlog ready", system)).isPositive();
+			assertThat(results.median("W3 submits/s, workers stopped", system)).isPositive();
+			assertThat(results.median("W3 drain checkpoints/s", system)).isPositive();
 			assertThat(results.median("W4 pickup p50 ms", system)).isPositive();
 		}
 		assertThat(results.toMarkdown()).contains("| W1 publish p50 ms, 1 thread |");
