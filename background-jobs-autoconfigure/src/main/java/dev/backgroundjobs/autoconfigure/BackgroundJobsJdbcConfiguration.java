@@ -52,8 +52,10 @@ class BackgroundJobsJdbcConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	CheckpointStore backgroundJobsCheckpointStore(DataSource dataSource, DatabaseDialect dialect) {
-		return new JdbcCheckpointStore(dataSource, dialect, new DataSourceTransactionManager(dataSource));
+	CheckpointStore backgroundJobsCheckpointStore(DataSource dataSource, DatabaseDialect dialect,
+			BackgroundJobsProperties properties) {
+		return new JdbcCheckpointStore(dataSource, dialect, new DataSourceTransactionManager(dataSource),
+				properties.getLease().getDuration());
 	}
 
 	@Bean

@@ -1,6 +1,7 @@
 package dev.backgroundjobs.jdbc;
 
 import java.sql.Types;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -13,6 +14,7 @@ import javax.sql.DataSource;
 import dev.backgroundjobs.store.Checkpoint;
 import dev.backgroundjobs.store.CheckpointStore;
 import dev.backgroundjobs.store.StepRecord;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.SqlParameterSource;
@@ -65,6 +67,12 @@ public class JdbcCheckpointStore implements CheckpointStore {
 			SELECT child_run_id FROM bj_invocations WHERE child_run_id IN (:runIds)
 			""";
 
+	private static final String RENEW_LEASES = """
+			UPDATE bj_runs SET lease_until = ${now + leaseMillis} WHERE run_id IN (:runIds)
+			""";
+
+	private final @Nullable Duration lease;
+
 	private final JdbcStoreSupport support;
 
 	private final RunWakeups wakeups;
@@ -81,6 +89,24 @@ public class JdbcCheckpointStore implements CheckpointStore {
 	 */
 	public JdbcCheckpointStore(DataSource dataSource, DatabaseDialect dialect,
 			PlatformTransactionManager transactionManager) {
+		this(dataSource, dialect, transactionManager, null);
+	}
+
+	/**
+	 * Creates a store whose step checkpoints also renew their runs' leases.
+	 * <p>
+	 * A checkpoint proves its run's owner alive, and it locks the run's row until it
+	 * commits, while lease heartbeats skip locked rows. Under load a batch can hold its
+	 * rows for seconds; renewing the leases in the batch means a run that checkpoints is
+	 * never found expired, and taken over, the moment its batch commits.
+	 * @param dataSource the data source
+	 * @param dialect the dialect of the database
+	 * @param transactionManager the transaction manager of the data source
+	 * @param lease how long a lease lasts, or {@code null} to leave leases alone
+	 */
+	public JdbcCheckpointStore(DataSource dataSource, DatabaseDialect dialect,
+			PlatformTransactionManager transactionManager, @Nullable Duration lease) {
+		this.lease = lease;
 		this.support = new JdbcStoreSupport(dataSource, dialect, transactionManager);
 		this.wakeups = new RunWakeups(this.support);
 		this.upsertStep = dialect.upsert(STEPS_TABLE, STEP_KEY, STEP_COLUMNS);
@@ -123,12 +149,25 @@ public class JdbcCheckpointStore implements CheckpointStore {
 			}
 			if (!steps.isEmpty()) {
 				this.support.template().batchUpdate(this.upsertStep, steps.toArray(SqlParameterSource[]::new));
+				renewLeases(steps);
 			}
 			complete(completions);
 			return results;
 		});
 		Assert.state(written != null, "A checkpoint transaction returns its results");
 		return written;
+	}
+
+	// The rows are locked and their versions checked: each belongs to this writer's run.
+	private void renewLeases(List<SqlParameterSource> steps) {
+		if (this.lease == null) {
+			return;
+		}
+		this.support.jdbc()
+			.sql(this.support.render(RENEW_LEASES))
+			.param("leaseMillis", this.lease.toMillis())
+			.param("runIds", steps.stream().map((step) -> step.getValue("run_id")).toList())
+			.update();
 	}
 
 	private SqlParameterSource stepParameters(StepRecord step) {

@@ -140,6 +140,8 @@ class JdbcStoreIntegrationTests {
 
 		JdbcCheckpointStore checkpoints;
 
+		JdbcCheckpointStore leaseRenewingCheckpoints;
+
 		DataSource dataSource;
 
 		private int sequence;
@@ -172,6 +174,8 @@ class JdbcStoreIntegrationTests {
 			this.deadLetters = new JdbcDeadLetterStore(this.dataSource);
 			this.checkpoints = new JdbcCheckpointStore(this.dataSource, dialect,
 					new DataSourceTransactionManager(this.dataSource));
+			this.leaseRenewingCheckpoints = new JdbcCheckpointStore(this.dataSource, dialect,
+					new DataSourceTransactionManager(this.dataSource), LONG_LEASE);
 		}
 
 		@Test
@@ -374,6 +378,19 @@ class JdbcStoreIntegrationTests {
 					this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, Instant.now(), "still-held"::equals))
 				.extracting(RunRecord::runId)
 				.containsExactly("still-held");
+		}
+
+		@Test
+		void aStepCheckpointRenewsTheLeaseOfItsRunSoItIsNotTakenOver() throws InterruptedException {
+			insert("checkpointing", EXPIRED_LEASE);
+			insert("idle", EXPIRED_LEASE);
+			expireLeases();
+			assertThat(this.leaseRenewingCheckpoints
+				.write(List.of(new Checkpoint.StepSaved(step("checkpointing", "one", StepStatus.COMPLETED, "1"), 1))))
+				.containsExactly(true);
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, Instant.now(), NOT_HELD))
+				.extracting(RunRecord::runId)
+				.containsExactly("idle");
 		}
 
 		@Test
