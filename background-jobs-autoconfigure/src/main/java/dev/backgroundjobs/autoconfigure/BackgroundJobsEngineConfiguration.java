@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
@@ -29,6 +28,7 @@ import dev.backgroundjobs.schedule.DatabaseClock;
 import dev.backgroundjobs.schedule.DatabaseClockSynchronizer;
 import dev.backgroundjobs.schedule.DueWorkPoller;
 import dev.backgroundjobs.schedule.EngineLifecycle;
+import dev.backgroundjobs.schedule.EngineScheduler;
 import dev.backgroundjobs.schedule.LeaseKeeper;
 import dev.backgroundjobs.schedule.TakeoverHold;
 import dev.backgroundjobs.jdbc.JdbcCheckpointStore;
@@ -41,8 +41,10 @@ import io.micrometer.observation.ObservationRegistry;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.thread.Threading;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 import org.springframework.core.task.SimpleAsyncTaskExecutor;
 import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
 import org.springframework.util.Assert;
@@ -54,14 +56,14 @@ import org.springframework.util.Assert;
 @Configuration(proxyBeanMethods = false)
 class BackgroundJobsEngineConfiguration {
 
-	private static final boolean VIRTUAL_THREADS = Runtime.version().feature() >= 21;
-
 	@Bean
 	@ConditionalOnMissingBean
-	WorkerPool backgroundJobsWorkerPool(BackgroundJobsProperties properties) {
+	WorkerPool backgroundJobsWorkerPool(BackgroundJobsProperties properties, Environment environment) {
 		BackgroundJobsProperties.Worker worker = properties.getWorker();
 		Executor executor;
-		if (VIRTUAL_THREADS) {
+		// As Boot's own executors: virtual threads when spring.threads.virtual.enabled is
+		// set on Java 21 or later.
+		if (Threading.VIRTUAL.isActive(environment)) {
 			SimpleAsyncTaskExecutor virtual = new SimpleAsyncTaskExecutor("background-jobs-worker-");
 			virtual.setVirtualThreads(true);
 			executor = virtual;
@@ -78,23 +80,21 @@ class BackgroundJobsEngineConfiguration {
 		return new WorkerPool(executor, worker.getConcurrency(), worker.getQueueCapacity());
 	}
 
-	@Bean(destroyMethod = "shutdownNow")
+	@Bean
 	@ConditionalOnMissingBean(name = "backgroundJobsScheduler")
-	ScheduledExecutorService backgroundJobsScheduler() {
-		CustomizableThreadFactory threads = new CustomizableThreadFactory("background-jobs-scheduler-");
-		threads.setDaemon(true);
-		return Executors.newSingleThreadScheduledExecutor(threads);
+	EngineScheduler backgroundJobsScheduler() {
+		return new EngineScheduler();
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
 	DatabaseClockSynchronizer backgroundJobsDatabaseClock(ObjectProvider<Clock> clock, DatabaseTime databaseTime,
-			ScheduledExecutorService backgroundJobsScheduler) {
+			EngineScheduler backgroundJobsScheduler) {
 		// The application's clock (or the JVM's) is corrected to the database's, so that
 		// cron ticks, sleeps and wait timeouts agree across instances whose clocks
 		// differ.
 		DatabaseClock databaseClock = new DatabaseClock(clock.getIfUnique(Clock::systemUTC), databaseTime);
-		return new DatabaseClockSynchronizer(databaseClock, backgroundJobsScheduler,
+		return new DatabaseClockSynchronizer(databaseClock, backgroundJobsScheduler.executor(),
 				DatabaseClockSynchronizer.DEFAULT_INTERVAL);
 	}
 
@@ -147,8 +147,8 @@ class BackgroundJobsEngineConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	RunDispatcher backgroundJobsRunDispatcher(WorkerPool pool, RunExecutor executor,
-			ScheduledExecutorService backgroundJobsScheduler, EngineSettings settings) {
-		return new RunDispatcher(pool, executor, backgroundJobsScheduler, settings.infrastructureBackoff());
+			EngineScheduler backgroundJobsScheduler, EngineSettings settings) {
+		return new RunDispatcher(pool, executor, backgroundJobsScheduler.executor(), settings.infrastructureBackoff());
 	}
 
 	@Bean
@@ -194,9 +194,9 @@ class BackgroundJobsEngineConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	EngineLifecycle backgroundJobsEngineLifecycle(LeaseKeeper leaseKeeper, DueWorkPoller poller, CronTicker ticker,
-			WorkerPool pool, RunStore runStore, ScheduledExecutorService backgroundJobsScheduler, InstanceId instanceId,
+			WorkerPool pool, RunStore runStore, EngineScheduler backgroundJobsScheduler, InstanceId instanceId,
 			BackgroundJobsProperties properties) {
-		return new EngineLifecycle(leaseKeeper, poller, ticker, pool, runStore, backgroundJobsScheduler,
+		return new EngineLifecycle(leaseKeeper, poller, ticker, pool, runStore, backgroundJobsScheduler.executor(),
 				new EngineLifecycle.Settings(instanceId.value(), properties.getLease().getHeartbeatInterval(),
 						properties.getPoller().getInterval(), properties.getShutdownTimeout()));
 	}

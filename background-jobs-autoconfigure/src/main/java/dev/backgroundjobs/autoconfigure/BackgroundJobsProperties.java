@@ -201,10 +201,10 @@ public class BackgroundJobsProperties {
 	public static class Worker {
 
 		/**
-		 * Runs executed at once by this instance. Workers are virtual threads on Java 21
-		 * and later (platform threads that end when idle before), and hold no database
-		 * connection while a handler runs, so a high value is cheap for I/O-bound
-		 * handlers.
+		 * Runs executed at once by this instance. Workers are virtual threads when
+		 * spring.threads.virtual.enabled is true on Java 21 or later (platform threads
+		 * that end when idle otherwise), and hold no database connection while a handler
+		 * runs, so a high value is cheap for I/O-bound handlers.
 		 */
 		private int concurrency = 256;
 
