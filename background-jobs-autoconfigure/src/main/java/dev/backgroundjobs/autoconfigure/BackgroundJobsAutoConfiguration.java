@@ -10,6 +10,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -27,6 +28,7 @@ import org.springframework.kafka.core.KafkaTemplate;
 		"org.springframework.boot.jdbc.autoconfigure.DataSourceTransactionManagerAutoConfiguration",
 		"org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration" })
 @ConditionalOnClass({ KafkaTemplate.class, org.springframework.jdbc.core.simple.JdbcClient.class })
+@ConditionalOnBooleanProperty(name = "background-jobs.enabled", matchIfMissing = true)
 @EnableConfigurationProperties({ BackgroundJobsProperties.class, BackgroundJobsJdbcProperties.class })
 @Import({ BackgroundJobsJdbcConfiguration.class, BackgroundJobsEngineConfiguration.class,
 		BackgroundJobsKafkaConfiguration.class })

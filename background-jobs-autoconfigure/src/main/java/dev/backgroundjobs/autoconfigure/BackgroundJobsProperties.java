@@ -25,6 +25,13 @@ public class BackgroundJobsProperties {
 	public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
 
 	/**
+	 * Whether to run background-jobs: functions, consumers, the engine, the endpoint,
+	 * health and metrics. When false, no bean of the starter is created, so nothing that
+	 * injects an EventPublisher can start.
+	 */
+	private boolean enabled = true;
+
+	/**
 	 * Id of this instance, the owner of the leases it takes. Must be unique among running
 	 * instances; generated when not set.
 	 */
@@ -53,6 +60,14 @@ public class BackgroundJobsProperties {
 	private final Kafka kafka = new Kafka();
 
 	private final Cron cron = new Cron();
+
+	public boolean isEnabled() {
+		return this.enabled;
+	}
+
+	public void setEnabled(boolean enabled) {
+		this.enabled = enabled;
+	}
 
 	public @Nullable String getInstanceId() {
 		return this.instanceId;
