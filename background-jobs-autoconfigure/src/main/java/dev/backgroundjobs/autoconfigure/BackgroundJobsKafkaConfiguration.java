@@ -133,7 +133,8 @@ class BackgroundJobsKafkaConfiguration {
 			BackgroundJobsProperties properties) {
 		BackgroundJobsProperties.Kafka kafka = properties.getKafka();
 		Assert.isTrue(kafka.getPartitions() > 0, "background-jobs.kafka.partitions must be positive");
-		return new TopicProvisioner(adminClient, kafka.getPartitions(), kafka.getReplicationFactor());
+		return new TopicProvisioner(adminClient, kafka.getPartitions(), kafka.getReplicationFactor(),
+				kafka.isCreateTopics());
 	}
 
 	@Bean

@@ -377,6 +377,14 @@ public class BackgroundJobsProperties {
 		private @Nullable String groupPrefix;
 
 		/**
+		 * Whether to create missing topics. Set it to false where the application may not
+		 * create topics (no CreateTopics permission): every event topic and the
+		 * dead-letter topic must then exist, and a send to a missing one fails after
+		 * send-timeout.
+		 */
+		private boolean createTopics = true;
+
+		/**
 		 * Partitions of topics created at start-up. Parallelism of a function across
 		 * instances is bounded by its topic's partitions.
 		 */
@@ -426,6 +434,14 @@ public class BackgroundJobsProperties {
 
 		public void setGroupPrefix(@Nullable String groupPrefix) {
 			this.groupPrefix = groupPrefix;
+		}
+
+		public boolean isCreateTopics() {
+			return this.createTopics;
+		}
+
+		public void setCreateTopics(boolean createTopics) {
+			this.createTopics = createTopics;
 		}
 
 		public int getPartitions() {

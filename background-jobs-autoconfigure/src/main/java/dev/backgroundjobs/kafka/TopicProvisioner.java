@@ -53,6 +53,8 @@ public final class TopicProvisioner {
 
 	private final short replicationFactor;
 
+	private final boolean createTopics;
+
 	private final Set<String> ensured = ConcurrentHashMap.newKeySet();
 
 	private final Map<String, CompletableFuture<Void>> inFlight = new ConcurrentHashMap<>();
@@ -64,6 +66,20 @@ public final class TopicProvisioner {
 	 * @param replicationFactor replication of new topics, or -1 for the broker's default
 	 */
 	public TopicProvisioner(SharedAdminClient admin, int partitions, short replicationFactor) {
+		this(admin, partitions, replicationFactor, true);
+	}
+
+	/**
+	 * Creates a provisioner that may be told never to create topics, for clusters where
+	 * the application lacks the permission: the topics must then exist, and no admin call
+	 * is made for them.
+	 * @param admin the admin client
+	 * @param partitions partitions of new topics
+	 * @param replicationFactor replication of new topics, or -1 for the broker's default
+	 * @param createTopics whether missing topics are created
+	 */
+	public TopicProvisioner(SharedAdminClient admin, int partitions, short replicationFactor, boolean createTopics) {
+		this.createTopics = createTopics;
 		this.admin = admin;
 		this.partitions = partitions;
 		this.replicationFactor = replicationFactor;
@@ -85,12 +101,13 @@ public final class TopicProvisioner {
 	 * Creates the topics that are missing, with every broker call bounded by a deadline.
 	 * @param topics the topic names
 	 * @param deadlineNanos the {@link System#nanoTime()} by which to give up
-	 * @return whether the broker was asked (so the topics were not known to exist)
+	 * @return whether the broker was asked (so the topics were not known to exist);
+	 * always {@code false} when topics are not created
 	 * @throws BrokerUnavailableException if the broker does not answer by the deadline
 	 * @throws BackgroundJobsException if the broker refuses
 	 */
 	public boolean ensureTopics(Collection<String> topics, long deadlineNanos) {
-		if (this.ensured.containsAll(topics)) {
+		if (!this.createTopics || this.ensured.containsAll(topics)) {
 			return false;
 		}
 		CompletableFuture<Void> mine = new CompletableFuture<>();

@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.backgroundjobs.testsupport.TestKafka;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -64,6 +65,25 @@ class TopicProvisionerIntegrationTests {
 		this.provisioner.ensureTopics(Set.of("provisioner-" + UUID.randomUUID()));
 		assertThat(this.clientsCreated).hasValue(1);
 		assertThat(this.provisioner.ensureTopics(Set.of(topic), System.nanoTime())).isFalse();
+	}
+
+	@Test
+	void withTopicCreationOffNothingIsCreatedAndNoAdminClientIsBuilt() throws Exception {
+		SharedAdminClient otherAdminClient = new SharedAdminClient(new CountingKafkaAdmin());
+		try {
+			TopicProvisioner readOnly = new TopicProvisioner(otherAdminClient, 2, (short) -1, false);
+			String topic = "provisioner-" + UUID.randomUUID();
+			assertThat(readOnly.ensureTopics(Set.of(topic), System.nanoTime() + Duration.ofSeconds(30).toNanos()))
+				.isFalse();
+			assertThat(this.clientsCreated).hasValue(0);
+			try (Admin admin = Admin
+				.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers()))) {
+				assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS)).doesNotContain(topic);
+			}
+		}
+		finally {
+			otherAdminClient.destroy();
+		}
 	}
 
 	/**
