@@ -109,7 +109,10 @@ class BackgroundJobsKafkaConfiguration {
 		config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
 		// Offsets are committed by the container once a poll's runs are recorded.
 		config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-		config.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+		// A new group reads its topics from the start, whatever the application's own
+		// consumers use: "latest" would skip every event sent before the group's first
+		// commit.
+		config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
 		// A consumer that dies without leaving its group holds its partitions until its
 		// session times out: the broker's minimum instead of the client's 45 s default,
 		// so events on a crashed instance's partitions wait seconds, not a minute.
