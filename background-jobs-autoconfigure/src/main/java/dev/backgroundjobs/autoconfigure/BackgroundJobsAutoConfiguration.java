@@ -1,5 +1,7 @@
 package dev.backgroundjobs.autoconfigure;
 
+import javax.sql.DataSource;
+
 import dev.backgroundjobs.EventHandler;
 import dev.backgroundjobs.engine.InstanceId;
 import dev.backgroundjobs.function.EventHandlerAnnotationBeanPostProcessor;
@@ -12,6 +14,7 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
@@ -22,6 +25,11 @@ import org.springframework.kafka.core.KafkaTemplate;
 /**
  * Auto-configuration for background-jobs: discovers {@link EventHandler} functions and
  * runs them over Kafka with checkpoints in the application's {@code DataSource}.
+ * <p>
+ * Backs off, as Boot's own JDBC auto-configurations do, without Kafka or JDBC on the
+ * classpath and without a single (or primary) {@code DataSource}; Boot's failure analysis
+ * then names the condition that did not match wherever an {@code EventPublisher} is
+ * injected.
  */
 @AutoConfiguration(afterName = { "org.springframework.boot.kafka.autoconfigure.KafkaAutoConfiguration",
 		"org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration",
@@ -29,6 +37,7 @@ import org.springframework.kafka.core.KafkaTemplate;
 		"org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration" })
 @ConditionalOnClass({ KafkaTemplate.class, org.springframework.jdbc.core.simple.JdbcClient.class })
 @ConditionalOnBooleanProperty(name = "background-jobs.enabled", matchIfMissing = true)
+@ConditionalOnSingleCandidate(DataSource.class)
 @EnableConfigurationProperties({ BackgroundJobsProperties.class, BackgroundJobsJdbcProperties.class })
 @Import({ BackgroundJobsJdbcConfiguration.class, BackgroundJobsEngineConfiguration.class,
 		BackgroundJobsKafkaConfiguration.class })

@@ -1,11 +1,18 @@
 package dev.backgroundjobs.autoconfigure;
 
+import javax.sql.DataSource;
+
 import dev.backgroundjobs.EventPublisher;
 import dev.backgroundjobs.function.FunctionRegistry;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.datasource.DriverManagerDataSource;
+import org.springframework.kafka.core.KafkaTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -31,8 +38,57 @@ class BackgroundJobsAutoConfigurationTests {
 	}
 
 	@Test
+	void withoutADataSourceTheStarterBacksOff() {
+		this.contextRunner.run((context) -> assertThat(context).hasNotFailed()
+			.doesNotHaveBean(EventPublisher.class)
+			.doesNotHaveBean(FunctionRegistry.class));
+	}
+
+	@Test
+	void withTwoDataSourcesAndNoPrimaryTheStarterBacksOff() {
+		this.contextRunner.withUserConfiguration(TwoDataSources.class)
+			.run((context) -> assertThat(context).hasNotFailed()
+				.doesNotHaveBean(EventPublisher.class)
+				.doesNotHaveBean(FunctionRegistry.class));
+	}
+
+	@Test
+	void withoutKafkaOnTheClasspathTheStarterBacksOff() {
+		this.contextRunner.withClassLoader(new FilteredClassLoader(KafkaTemplate.class))
+			.withUserConfiguration(OneDataSource.class)
+			.run((context) -> assertThat(context).hasNotFailed()
+				.doesNotHaveBean(EventPublisher.class)
+				.doesNotHaveBean(FunctionRegistry.class));
+	}
+
+	@Test
 	void enabledIsTheDefault() {
 		assertThat(new BackgroundJobsProperties().isEnabled()).isTrue();
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class OneDataSource {
+
+		@Bean
+		DataSource dataSource() {
+			return new DriverManagerDataSource("jdbc:h2:mem:one");
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class TwoDataSources {
+
+		@Bean
+		DataSource first() {
+			return new DriverManagerDataSource("jdbc:h2:mem:first");
+		}
+
+		@Bean
+		DataSource second() {
+			return new DriverManagerDataSource("jdbc:h2:mem:second");
+		}
+
 	}
 
 }
