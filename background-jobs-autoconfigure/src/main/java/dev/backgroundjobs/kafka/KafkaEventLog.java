@@ -55,6 +55,7 @@ public final class KafkaEventLog implements EventLog {
 	@Override
 	public EventLogPosition end(String eventName) {
 		String topic = this.topics.forEvent(eventName);
+		String failure = "Could not read where the log of event '" + eventName + "' (topic '" + topic + "') ends";
 		try {
 			Map<Integer, Long> end = new HashMap<>();
 			offsets(topic, OffsetSpec.latest()).forEach((partition, offset) -> end.put(partition.partition(), offset));
@@ -65,17 +66,14 @@ public final class KafkaEventLog implements EventLog {
 				// No event of that name was ever published: every event comes later.
 				return EventLogPosition.START;
 			}
-			throw unavailable("Could not read where the log of event '" + eventName + "' (topic '" + topic + "') ends",
-					ex.getCause());
+			throw unavailable(failure, ex.getCause());
 		}
 		catch (TimeoutException ex) {
-			throw unavailable("Could not read where the log of event '" + eventName + "' (topic '" + topic + "') ends",
-					ex);
+			throw unavailable(failure, ex);
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
-			throw unavailable("Could not read where the log of event '" + eventName + "' (topic '" + topic + "') ends",
-					ex);
+			throw unavailable(failure, ex);
 		}
 	}
 
@@ -90,6 +88,7 @@ public final class KafkaEventLog implements EventLog {
 	@Override
 	public boolean readThrough(String eventName, EventLogPosition from, Instant time) {
 		String topic = this.topics.forEvent(eventName);
+		String failure = "Could not tell whether every event '" + eventName + "' before " + time + " has been read";
 		try {
 			Map<TopicPartition, Long> needed = offsets(topic, OffsetSpec.forTimestamp(time.toEpochMilli()));
 			if (needed.containsValue(-1L)) {
@@ -114,18 +113,14 @@ public final class KafkaEventLog implements EventLog {
 			if (ex.getCause() instanceof UnknownTopicOrPartitionException) {
 				return true;
 			}
-			throw unavailable(
-					"Could not tell whether every event '" + eventName + "' before " + time + " has been read",
-					ex.getCause());
+			throw unavailable(failure, ex.getCause());
 		}
 		catch (TimeoutException ex) {
-			throw unavailable(
-					"Could not tell whether every event '" + eventName + "' before " + time + " has been read", ex);
+			throw unavailable(failure, ex);
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
-			throw unavailable(
-					"Could not tell whether every event '" + eventName + "' before " + time + " has been read", ex);
+			throw unavailable(failure, ex);
 		}
 	}
 
