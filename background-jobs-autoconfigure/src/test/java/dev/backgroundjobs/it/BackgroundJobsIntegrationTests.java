@@ -28,6 +28,7 @@ import dev.backgroundjobs.store.StepRecord;
 import dev.backgroundjobs.store.StepStatus;
 import dev.backgroundjobs.store.StepStore;
 import dev.backgroundjobs.testsupport.TestDatabases;
+import dev.backgroundjobs.testsupport.RawRecords;
 import dev.backgroundjobs.testsupport.TestKafka;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -261,7 +262,7 @@ class BackgroundJobsIntegrationTests {
 	void poisonRecordBecomesADeadLetterAndLaterRecordsAreProcessed() throws Exception {
 		ConfigurableApplicationContext app = this.cluster.start();
 		String topic = app.getBean(TopicNames.class).forEvent("test/three");
-		try (KafkaProducer<String, byte[]> producer = rawProducer()) {
+		try (KafkaProducer<String, byte[]> producer = RawRecords.producer()) {
 			ProducerRecord<String, byte[]> poison = new ProducerRecord<>(topic, 0, "poison-key",
 					"{not json".getBytes());
 			poison.headers().add(EventHeaders.ID, "poison-1".getBytes());
@@ -334,14 +335,6 @@ class BackgroundJobsIntegrationTests {
 
 	private static List<RunRecord> runsOf(ConfigurableApplicationContext context, String functionId) {
 		return context.getBean(RunStore.class).findRuns(new RunQuery(null, functionId, null, 10_000));
-	}
-
-	private static KafkaProducer<String, byte[]> rawProducer() {
-		Properties config = new Properties();
-		config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers());
-		config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
-		config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
-		return new KafkaProducer<>(config);
 	}
 
 	private static List<ConsumerRecord<String, byte[]>> consumeAll(String topic, int atLeast) {

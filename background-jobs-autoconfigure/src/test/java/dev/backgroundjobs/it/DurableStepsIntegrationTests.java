@@ -33,6 +33,7 @@ import dev.backgroundjobs.store.RunStore;
 import dev.backgroundjobs.store.StepRecord;
 import dev.backgroundjobs.store.StepStore;
 import dev.backgroundjobs.testsupport.TestDatabases;
+import dev.backgroundjobs.testsupport.RawRecords;
 import dev.backgroundjobs.testsupport.TestKafka;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -358,21 +359,17 @@ class DurableStepsIntegrationTests {
 	}
 
 	private static void publishNaps(String topic, int count, Instant wakeAt) throws Exception {
-		try (KafkaProducer<String, byte[]> producer = rawProducer()) {
-			List<Future<RecordMetadata>> sent = new ArrayList<>();
-			for (int i = 0; i < count; i++) {
-				String id = UUID.randomUUID().toString();
-				ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, id,
-						("{\"millis\":0,\"until\":\"" + wakeAt + "\"}").getBytes());
-				record.headers().add(EventHeaders.ID, id.getBytes());
-				record.headers().add(EventHeaders.NAME, "test/nap".getBytes());
-				record.headers().add(EventHeaders.TIMESTAMP, Instant.now().toString().getBytes());
-				sent.add(producer.send(record));
-			}
-			for (Future<RecordMetadata> future : sent) {
-				future.get();
-			}
+		List<ProducerRecord<String, byte[]>> naps = new ArrayList<>(count);
+		for (int i = 0; i < count; i++) {
+			String id = UUID.randomUUID().toString();
+			ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, id,
+					("{\"millis\":0,\"until\":\"" + wakeAt + "\"}").getBytes());
+			record.headers().add(EventHeaders.ID, id.getBytes());
+			record.headers().add(EventHeaders.NAME, "test/nap".getBytes());
+			record.headers().add(EventHeaders.TIMESTAMP, Instant.now().toString().getBytes());
+			naps.add(record);
 		}
+		RawRecords.sendAll(naps);
 	}
 
 	private static EventPublisher publisher(ConfigurableApplicationContext context) {
@@ -381,15 +378,6 @@ class DurableStepsIntegrationTests {
 
 	static List<RunRecord> runsOf(ConfigurableApplicationContext context, String functionId) {
 		return context.getBean(RunStore.class).findRuns(new RunQuery(null, functionId, null, 10_000));
-	}
-
-	private static KafkaProducer<String, byte[]> rawProducer() {
-		Properties config = new Properties();
-		config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers());
-		config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
-		config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
-		config.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-		return new KafkaProducer<>(config);
 	}
 
 	private static List<ConsumerRecord<String, byte[]>> consumeAll(String topic, Duration quietPeriod) {

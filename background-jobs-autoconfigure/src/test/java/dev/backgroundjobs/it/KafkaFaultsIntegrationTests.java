@@ -28,6 +28,7 @@ import dev.backgroundjobs.store.DeadLetterStore;
 import dev.backgroundjobs.store.RunRecord;
 import dev.backgroundjobs.store.RunStore;
 import dev.backgroundjobs.testsupport.TestDatabases;
+import dev.backgroundjobs.testsupport.RawRecords;
 import dev.backgroundjobs.testsupport.TestKafka;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -181,7 +182,7 @@ class KafkaFaultsIntegrationTests {
 		ConfigurableApplicationContext app = start();
 		String topic = app.getBean(TopicNames.class).forEvent("kafka/intake");
 		String deadLetterTopic = app.getBean(TopicNames.class).deadLetters();
-		try (KafkaProducer<String, byte[]> producer = rawProducer()) {
+		try (KafkaProducer<String, byte[]> producer = RawRecords.producer()) {
 			producer.send(record(topic, "nul-payload", null, "\u0000{not json".getBytes(StandardCharsets.UTF_8))).get();
 			producer.send(record(topic, "nul\u0000id", null, "{}".getBytes(StandardCharsets.UTF_8))).get();
 			producer.send(record(topic, "far-future", "+300000-01-01T00:00:00Z", "{}".getBytes(StandardCharsets.UTF_8)))
@@ -229,7 +230,7 @@ class KafkaFaultsIntegrationTests {
 		ConfigurableApplicationContext first = start();
 		TopicNames topics = first.getBean(TopicNames.class);
 		String topic = topics.forEvent("kafka/intake");
-		try (KafkaProducer<String, byte[]> producer = rawProducer()) {
+		try (KafkaProducer<String, byte[]> producer = RawRecords.producer()) {
 			producer.send(record(topic, "poison-twice", null, "{not json".getBytes(StandardCharsets.UTF_8))).get();
 		}
 		DeadLetterStore deadLetters = first.getBean(DeadLetterStore.class);
@@ -244,7 +245,7 @@ class KafkaFaultsIntegrationTests {
 				.until(() -> admin.deleteConsumerGroups(List.of(group)).all().get(10, TimeUnit.SECONDS) == null);
 		}
 		ConfigurableApplicationContext second = start();
-		try (KafkaProducer<String, byte[]> producer = rawProducer()) {
+		try (KafkaProducer<String, byte[]> producer = RawRecords.producer()) {
 			producer
 				.send(record(topic, "after-redelivery", Instant.now().toString(),
 						"{\"key\":\"after\",\"failTimes\":0,\"sleepMillis\":0}".getBytes(StandardCharsets.UTF_8)))
@@ -341,14 +342,6 @@ class KafkaFaultsIntegrationTests {
 	private static String header(ConsumerRecord<String, byte[]> record, String key) {
 		Header header = record.headers().lastHeader(key);
 		return (header != null) ? new String(header.value(), StandardCharsets.UTF_8) : null;
-	}
-
-	private static KafkaProducer<String, byte[]> rawProducer() {
-		Properties config = new Properties();
-		config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers());
-		config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
-		config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
-		return new KafkaProducer<>(config);
 	}
 
 	/**
