@@ -133,6 +133,7 @@ public class JdbcCheckpointStore implements CheckpointStore {
 			Map<String, Long> versions = lockRuns(runIds);
 			List<Boolean> results = new ArrayList<>(batch.size());
 			List<SqlParameterSource> steps = new ArrayList<>();
+			List<Object> renewed = new ArrayList<>();
 			List<Checkpoint.RunCompleted> completions = new ArrayList<>();
 			for (Checkpoint checkpoint : batch) {
 				boolean current = Long.valueOf(checkpoint.version()).equals(versions.get(checkpoint.runId()));
@@ -142,15 +143,19 @@ public class JdbcCheckpointStore implements CheckpointStore {
 				}
 				if (checkpoint instanceof Checkpoint.StepSaved saved) {
 					steps.add(stepParameters(saved.step()));
+					renewed.add(saved.runId());
 				}
 				else if (checkpoint instanceof Checkpoint.RunCompleted completed) {
+					if (completed.lastStep() != null) {
+						steps.add(stepParameters(completed.lastStep()));
+					}
 					completions.add(completed);
 				}
 			}
 			if (!steps.isEmpty()) {
 				this.support.template().batchUpdate(this.upsertStep, steps.toArray(SqlParameterSource[]::new));
-				renewLeases(steps);
 			}
+			renewLeases(renewed);
 			complete(completions);
 			return results;
 		});
@@ -159,14 +164,15 @@ public class JdbcCheckpointStore implements CheckpointStore {
 	}
 
 	// The rows are locked and their versions checked: each belongs to this writer's run.
-	private void renewLeases(List<SqlParameterSource> steps) {
-		if (this.lease == null) {
+	// Runs being completed are left out: their completion clears the lease.
+	private void renewLeases(List<Object> runIds) {
+		if (this.lease == null || runIds.isEmpty()) {
 			return;
 		}
 		this.support.jdbc()
 			.sql(this.support.render(RENEW_LEASES))
 			.param("leaseMillis", this.lease.toMillis())
-			.param("runIds", steps.stream().map((step) -> step.getValue("run_id")).toList())
+			.param("runIds", runIds)
 			.update();
 	}
 

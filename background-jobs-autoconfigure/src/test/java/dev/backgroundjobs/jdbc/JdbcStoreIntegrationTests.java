@@ -527,6 +527,29 @@ class JdbcStoreIntegrationTests {
 		}
 
 		@Test
+		void completionWithItsLastStepWritesBothOrNeither() throws InterruptedException {
+			insert("held", LONG_LEASE);
+			insert("taken-over", EXPIRED_LEASE);
+			expireLeases();
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, Instant.now(), NOT_HELD))
+				.extracting(RunRecord::runId)
+				.containsExactly("taken-over");
+			StepRecord last = step("held", "last", StepStatus.COMPLETED, "3");
+			StepRecord stale = step("taken-over", "last", StepStatus.COMPLETED, "3");
+			List<Boolean> written = this.checkpoints
+				.write(List.of(new Checkpoint.RunCompleted("held", 1, "\"done\"", last),
+						new Checkpoint.RunCompleted("taken-over", 1, "\"stale\"", stale)));
+			assertThat(written).containsExactly(true, false);
+			assertThat(this.steps.findSteps("held")).containsExactly(last);
+			RunRecord completed = this.runs.find("held");
+			assertThat(completed.status()).isEqualTo(RunStatus.COMPLETED);
+			assertThat(completed.output()).isEqualTo("\"done\"");
+			assertThat(completed.leaseOwner()).isNull();
+			assertThat(this.steps.findSteps("taken-over")).isEmpty();
+			assertThat(this.runs.find("taken-over").status()).isNotEqualTo(RunStatus.COMPLETED);
+		}
+
+		@Test
 		void checkpointBatchWritesOnlyTheCheckpointsWhoseRunIsStillHeld() throws InterruptedException {
 			insert("current", LONG_LEASE);
 			insert("taken-over", EXPIRED_LEASE);
