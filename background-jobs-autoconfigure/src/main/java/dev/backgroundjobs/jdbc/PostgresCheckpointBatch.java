@@ -8,7 +8,9 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
+import dev.backgroundjobs.RunStatus;
 import dev.backgroundjobs.store.Checkpoint;
 import dev.backgroundjobs.store.StepRecord;
 import org.jspecify.annotations.Nullable;
@@ -28,14 +30,18 @@ import org.springframework.util.Assert;
  */
 final class PostgresCheckpointBatch {
 
+	// Looked up by primary key alone: with the status in the condition, the generic plan
+	// of a prepared statement also scans the status index, which holds every running run.
 	private static final String LOCK_RUNS = """
-			SELECT r.run_id, r.version,
+			SELECT r.run_id, r.version, r.status,
 					EXISTS (SELECT 1 FROM bj_invocations i WHERE i.child_run_id = r.run_id) AS child
 			FROM bj_runs r
-			WHERE r.run_id = ANY(?) AND r.%s
+			WHERE r.run_id = ANY(?)
 			ORDER BY r.run_id
 			FOR UPDATE OF r
-			""".formatted(RunSql.HELD);
+			""";
+
+	private static final Set<String> HELD_STATUSES = Set.of(RunStatus.QUEUED.name(), RunStatus.RUNNING.name());
 
 	// Each row is named once in at most one of the three data-modifying parts: a run is
 	// either renewed (it saved a step) or completed.
@@ -72,9 +78,9 @@ final class PostgresCheckpointBatch {
 	}
 
 	/**
-	 * Locks the rows of the runs that are still held, in run id order.
+	 * Locks the rows of the runs, in run id order.
 	 * @param runIds the runs
-	 * @return the locked runs by id
+	 * @return the runs that are still held ({@link RunSql#HELD}), by id
 	 */
 	Map<String, LockedRun> lock(Collection<String> runIds) {
 		return execute((connection) -> {
@@ -83,7 +89,9 @@ final class PostgresCheckpointBatch {
 				statement.setArray(1, connection.createArrayOf("varchar", runIds.toArray()));
 				try (ResultSet rows = statement.executeQuery()) {
 					while (rows.next()) {
-						locked.put(rows.getString(1), new LockedRun(rows.getLong(2), rows.getBoolean(3)));
+						if (HELD_STATUSES.contains(rows.getString(3))) {
+							locked.put(rows.getString(1), new LockedRun(rows.getLong(2), rows.getBoolean(4)));
+						}
 					}
 				}
 			}
