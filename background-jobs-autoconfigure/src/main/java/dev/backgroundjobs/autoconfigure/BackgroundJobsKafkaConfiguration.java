@@ -26,15 +26,14 @@ import dev.backgroundjobs.store.RunStore;
 import io.micrometer.observation.ObservationRegistry;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.boot.kafka.autoconfigure.DefaultKafkaConsumerFactoryCustomizer;
+import org.springframework.boot.kafka.autoconfigure.DefaultKafkaProducerFactoryCustomizer;
+import org.springframework.boot.kafka.autoconfigure.KafkaConnectionDetails;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -55,6 +54,14 @@ import org.springframework.util.backoff.ExponentialBackOff;
  * consumer factories are our own (raw bytes, durable settings) so the application's own
  * Kafka beans are left untouched; they are not default autowire candidates, so they never
  * make the application's injection points ambiguous.
+ * <p>
+ * The clients are built as Spring Boot's {@code KafkaAutoConfiguration} builds its own:
+ * from {@code spring.kafka.*}, then the {@link KafkaConnectionDetails} (bootstrap
+ * servers, security protocol and SSL bundle of each client type, so a service connection
+ * or {@code spring.kafka.ssl.bundle} applies), then the application's
+ * {@link DefaultKafkaProducerFactoryCustomizer}s and
+ * {@link DefaultKafkaConsumerFactoryCustomizer}s. The settings that durability depends on
+ * ({@link KafkaClientSettings}) are applied last and always win.
  */
 @Configuration(proxyBeanMethods = false)
 class BackgroundJobsKafkaConfiguration {
@@ -77,21 +84,26 @@ class BackgroundJobsKafkaConfiguration {
 	@Bean(defaultCandidate = false)
 	@ConditionalOnMissingBean(name = "backgroundJobsProducerFactory")
 	ProducerFactory<String, byte[]> backgroundJobsProducerFactory(KafkaProperties kafkaProperties,
+			KafkaConnectionDetails connectionDetails, ObjectProvider<DefaultKafkaProducerFactoryCustomizer> customizers,
 			BackgroundJobsProperties properties) {
 		Map<String, Object> config = kafkaProperties.buildProducerProperties();
-		config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
-		config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
-		// An event is durable once send returns: every in-sync replica has it, exactly
-		// once.
-		config.put(ProducerConfig.ACKS_CONFIG, "all");
-		config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+		KafkaClientSettings.applyConnectionDetails(config, connectionDetails.getProducer());
 		// send blocks the caller until acknowledged, so batching delay is pure latency.
 		config.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 0);
+		// Not transactional: send is acknowledged on its own.
 		config.remove(ProducerConfig.TRANSACTIONAL_ID_CONFIG);
-		// send waits for a topic's metadata inside its timeout, not for the producer's
-		// default of a minute.
-		config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, properties.getKafka().getSendTimeout().toMillis());
-		return new DefaultKafkaProducerFactory<>(config);
+		DefaultKafkaProducerFactory<String, byte[]> factory = new DefaultKafkaProducerFactory<>(config);
+		customizers.orderedStream().forEach((customizer) -> customizer.customize(factory));
+		// After the customizers, which may change any setting: what durability depends on
+		// wins.
+		factory.updateConfigs(KafkaClientSettings.durableProducer(properties.getKafka().getSendTimeout()));
+		if (factory.transactionCapable()) {
+			throw new IllegalStateException("A DefaultKafkaProducerFactoryCustomizer made the background-jobs "
+					+ "producer transactional (transaction id prefix '" + factory.getTransactionIdPrefix()
+					+ "'): EventPublisher.send cannot work then. Set spring.kafka.producer.transaction-id-prefix "
+					+ "instead, which applies to Spring Boot's producer only");
+		}
+		return factory;
 	}
 
 	@Bean(defaultCandidate = false)
@@ -103,31 +115,32 @@ class BackgroundJobsKafkaConfiguration {
 
 	@Bean(defaultCandidate = false)
 	@ConditionalOnMissingBean(name = "backgroundJobsConsumerFactory")
-	ConsumerFactory<String, byte[]> backgroundJobsConsumerFactory(KafkaProperties kafkaProperties) {
+	ConsumerFactory<String, byte[]> backgroundJobsConsumerFactory(KafkaProperties kafkaProperties,
+			KafkaConnectionDetails connectionDetails,
+			ObjectProvider<DefaultKafkaConsumerFactoryCustomizer> customizers) {
 		Map<String, Object> config = kafkaProperties.buildConsumerProperties();
-		config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
-		config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-		// Offsets are committed by the container once a poll's runs are recorded.
-		config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-		// A new group reads its topics from the start, whatever the application's own
-		// consumers use: "latest" would skip every event sent before the group's first
-		// commit.
-		config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+		KafkaClientSettings.applyConnectionDetails(config, connectionDetails.getConsumer());
 		// A consumer that dies without leaving its group holds its partitions until its
 		// session times out: the broker's minimum instead of the client's 45 s default,
 		// so events on a crashed instance's partitions wait seconds, not a minute.
 		config.putIfAbsent(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, DEFAULT_SESSION_TIMEOUT_MS);
 		config.putIfAbsent(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, DEFAULT_SESSION_TIMEOUT_MS / 3);
-		config.remove(ConsumerConfig.GROUP_ID_CONFIG);
-		return new DefaultKafkaConsumerFactory<>(config);
+		DefaultKafkaConsumerFactory<String, byte[]> factory = new DefaultKafkaConsumerFactory<>(config);
+		customizers.orderedStream().forEach((customizer) -> customizer.customize(factory));
+		factory.updateConfigs(KafkaClientSettings.durableConsumer());
+		factory.removeConfig(ConsumerConfig.GROUP_ID_CONFIG);
+		return factory;
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
-	SharedAdminClient backgroundJobsAdminClient(ObjectProvider<KafkaAdmin> kafkaAdmin,
-			KafkaProperties kafkaProperties) {
-		return new SharedAdminClient(
-				kafkaAdmin.getIfUnique(() -> new KafkaAdmin(kafkaProperties.buildAdminProperties())));
+	SharedAdminClient backgroundJobsAdminClient(KafkaProperties kafkaProperties,
+			KafkaConnectionDetails connectionDetails) {
+		// The same cluster as the producer and consumers, whatever admin beans the
+		// application has.
+		Map<String, Object> config = kafkaProperties.buildAdminProperties();
+		KafkaClientSettings.applyConnectionDetails(config, connectionDetails.getAdmin());
+		return new SharedAdminClient(new KafkaAdmin(config));
 	}
 
 	@Bean
