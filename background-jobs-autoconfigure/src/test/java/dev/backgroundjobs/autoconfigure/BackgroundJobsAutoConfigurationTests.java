@@ -4,9 +4,12 @@ import javax.sql.DataSource;
 
 import dev.backgroundjobs.EventPublisher;
 import dev.backgroundjobs.function.FunctionRegistry;
+import org.apache.kafka.clients.producer.KafkaProducer;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.jdbc.init.DatabaseInitializationProperties;
+import org.springframework.boot.kafka.autoconfigure.KafkaConnectionDetails;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
@@ -55,6 +58,33 @@ class BackgroundJobsAutoConfigurationTests {
 	@Test
 	void withoutKafkaOnTheClasspathTheStarterBacksOff() {
 		this.contextRunner.withClassLoader(new FilteredClassLoader(KafkaTemplate.class))
+			.withUserConfiguration(OneDataSource.class)
+			.run((context) -> assertThat(context).hasNotFailed()
+				.doesNotHaveBean(EventPublisher.class)
+				.doesNotHaveBean(FunctionRegistry.class));
+	}
+
+	@Test
+	void withoutTheKafkaClientsOnTheClasspathTheStarterBacksOff() {
+		this.contextRunner.withClassLoader(new FilteredClassLoader(KafkaProducer.class))
+			.withUserConfiguration(OneDataSource.class)
+			.run((context) -> assertThat(context).hasNotFailed()
+				.doesNotHaveBean(EventPublisher.class)
+				.doesNotHaveBean(FunctionRegistry.class));
+	}
+
+	@Test
+	void withoutSpringBootsKafkaSupportOnTheClasspathTheStarterBacksOff() {
+		this.contextRunner.withClassLoader(new FilteredClassLoader(KafkaConnectionDetails.class))
+			.withUserConfiguration(OneDataSource.class)
+			.run((context) -> assertThat(context).hasNotFailed()
+				.doesNotHaveBean(EventPublisher.class)
+				.doesNotHaveBean(FunctionRegistry.class));
+	}
+
+	@Test
+	void withoutSpringBootsJdbcSupportOnTheClasspathTheStarterBacksOff() {
+		this.contextRunner.withClassLoader(new FilteredClassLoader(DatabaseInitializationProperties.class))
 			.withUserConfiguration(OneDataSource.class)
 			.run((context) -> assertThat(context).hasNotFailed()
 				.doesNotHaveBean(EventPublisher.class)
