@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Map;
 
 import dev.backgroundjobs.EventPublisher;
+import dev.backgroundjobs.engine.EngineSettings;
 import dev.backgroundjobs.engine.InstanceId;
 import dev.backgroundjobs.engine.RunDispatcher;
 import dev.backgroundjobs.function.FunctionRegistry;
@@ -30,7 +31,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
-import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.boot.kafka.autoconfigure.DefaultKafkaConsumerFactoryCustomizer;
 import org.springframework.boot.kafka.autoconfigure.DefaultKafkaProducerFactoryCustomizer;
 import org.springframework.boot.kafka.autoconfigure.KafkaConnectionDetails;
@@ -45,7 +45,6 @@ import org.springframework.kafka.core.KafkaAdmin;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.core.ProducerFactory;
 import org.springframework.kafka.listener.DefaultErrorHandler;
-import org.springframework.util.Assert;
 import org.springframework.util.backoff.ExponentialBackOff;
 
 /**
@@ -148,7 +147,6 @@ class BackgroundJobsKafkaConfiguration {
 	TopicProvisioner backgroundJobsTopicProvisioner(SharedAdminClient adminClient,
 			BackgroundJobsProperties properties) {
 		BackgroundJobsProperties.Kafka kafka = properties.getKafka();
-		Assert.isTrue(kafka.getPartitions() > 0, "background-jobs.kafka.partitions must be positive");
 		return new TopicProvisioner(adminClient, kafka.getPartitions(), kafka.getReplicationFactor(),
 				kafka.isCreateTopics());
 	}
@@ -158,9 +156,9 @@ class BackgroundJobsKafkaConfiguration {
 	KafkaEventPublisher backgroundJobsEventPublisher(
 			@Qualifier("backgroundJobsKafkaTemplate") KafkaTemplate<String, byte[]> template, PayloadCodec codec,
 			TopicNames topics, TopicProvisioner provisioner, BackgroundJobsProperties properties,
-			ObjectProvider<ObservationRegistry> observationRegistry) {
+			ObjectProvider<ObservationRegistry> observationRegistry, EngineSettings settings) {
 		return new KafkaEventPublisher(template, codec, topics, provisioner, properties.getKafka().getSendTimeout(),
-				observationRegistry.getIfUnique(() -> ObservationRegistry.NOOP));
+				observationRegistry.getIfUnique(() -> ObservationRegistry.NOOP), settings.clock());
 	}
 
 	@Bean
@@ -196,12 +194,8 @@ class BackgroundJobsKafkaConfiguration {
 	@ConditionalOnMissingBean
 	DeadLetterRelay backgroundJobsDeadLetterRelay(DeadLetterStore deadLetterStore,
 			DeadLetterPublisher deadLetterPublisher, BackgroundJobsProperties properties) {
-		Duration interval = properties.getKafka().getDeadLetterRelayInterval();
-		if (interval == null || (interval.isNegative() || interval.isZero())) {
-			throw new InvalidConfigurationPropertyValueException("background-jobs.kafka.dead-letter-relay-interval",
-					interval, "must be positive");
-		}
-		return new DeadLetterRelay(deadLetterStore, deadLetterPublisher, interval);
+		return new DeadLetterRelay(deadLetterStore, deadLetterPublisher,
+				properties.getKafka().getDeadLetterRelayInterval());
 	}
 
 	@Bean
@@ -210,7 +204,7 @@ class BackgroundJobsKafkaConfiguration {
 			@Qualifier("backgroundJobsConsumerFactory") ConsumerFactory<String, byte[]> consumerFactory,
 			TopicNames topics, TopicProvisioner provisioner, RunStore runStore, DeadLetterStore deadLetterStore,
 			DeadLetterRelay deadLetterRelay, RunDispatcher dispatcher, PayloadCodec codec, InstanceId instanceId,
-			BackgroundJobsProperties properties) {
+			BackgroundJobsProperties properties, EngineSettings engineSettings) {
 		// The intake throws only transient failures (a permanent one dead-letters the
 		// record that causes it): retry the poll forever, backing off, without committing
 		// offsets, so nothing is lost or spends retries.
@@ -220,18 +214,20 @@ class BackgroundJobsKafkaConfiguration {
 				Duration.ofSeconds(1), properties.getLease().getDuration(), new DefaultErrorHandler(backOff));
 		return new FunctionConsumers(functions, consumerFactory, topics, provisioner, settings,
 				new FunctionConsumers.Collaborators(runStore, deadLetterStore, deadLetterRelay, dispatcher, codec,
-						instanceId.value()));
+						instanceId.value(), engineSettings.clock()));
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
 	EventWaitConsumer backgroundJobsEventWaitConsumer(
 			@Qualifier("backgroundJobsConsumerFactory") ConsumerFactory<String, byte[]> consumerFactory,
-			TopicNames topics, EventWaitStore waits, PayloadCodec codec, BackgroundJobsProperties properties) {
+			TopicNames topics, EventWaitStore waits, PayloadCodec codec, BackgroundJobsProperties properties,
+			EngineSettings settings) {
 		ExponentialBackOff backOff = new ExponentialBackOff(500, 2);
 		backOff.setMaxInterval(Duration.ofSeconds(30).toMillis());
 		return new EventWaitConsumer(consumerFactory, topics, waits, codec, new DefaultErrorHandler(backOff),
-				new EventWaitConsumer.Settings(Duration.ofSeconds(1), properties.getKafka().getEventWaitIdleTimeout()));
+				new EventWaitConsumer.Settings(Duration.ofSeconds(1), properties.getKafka().getEventWaitIdleTimeout(),
+						settings.clock()));
 	}
 
 }
