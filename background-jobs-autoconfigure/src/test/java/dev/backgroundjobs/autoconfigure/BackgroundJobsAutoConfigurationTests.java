@@ -12,6 +12,9 @@ import javax.sql.DataSource;
 
 import dev.backgroundjobs.EventPublisher;
 import dev.backgroundjobs.RunOperations;
+import dev.backgroundjobs.actuate.BackgroundJobsHealthIndicator;
+import dev.backgroundjobs.actuate.RunCountGauges;
+import dev.backgroundjobs.actuate.RunMetrics;
 import dev.backgroundjobs.engine.InstanceId;
 import dev.backgroundjobs.engine.RunLog;
 import dev.backgroundjobs.function.FunctionRegistry;
@@ -29,6 +32,8 @@ import dev.backgroundjobs.store.EventWaitStore;
 import dev.backgroundjobs.store.RunStore;
 import dev.backgroundjobs.store.StepStore;
 import dev.backgroundjobs.testsupport.TestDatabases;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -37,6 +42,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.jdbc.init.DatabaseInitializationProperties;
 import org.springframework.boot.kafka.autoconfigure.KafkaAutoConfiguration;
 import org.springframework.boot.kafka.autoconfigure.KafkaConnectionDetails;
@@ -87,6 +94,62 @@ class BackgroundJobsAutoConfigurationTests {
 				assertThat(context).hasNotFailed();
 				assertThat(context.getBean(FirstLifecycle.class).threadsAtStart).isEmpty();
 			});
+	}
+
+	@Test
+	void healthIndicatorIsCreatedWithSpringBootHealth() {
+		this.contextRunner.withUserConfiguration(OneDataSource.class)
+			.run((context) -> assertThat(context).hasSingleBean(BackgroundJobsHealthIndicator.class));
+	}
+
+	@Test
+	void healthIndicatorIsNotCreatedWithoutSpringBootHealth() {
+		this.contextRunner.withClassLoader(new FilteredClassLoader(HealthIndicator.class))
+			.withUserConfiguration(OneDataSource.class)
+			.run((context) -> assertThat(context).hasNotFailed()
+				.hasSingleBean(EventPublisher.class)
+				.doesNotHaveBean(BackgroundJobsHealthIndicator.class));
+	}
+
+	@Test
+	void healthIndicatorIsNotCreatedWhenDisabled() {
+		this.contextRunner.withUserConfiguration(OneDataSource.class)
+			.withPropertyValues("management.health.jobs.enabled=false")
+			.run((context) -> assertThat(context).doesNotHaveBean(BackgroundJobsHealthIndicator.class));
+	}
+
+	@Test
+	void healthIndicatorBacksOffWhenTheApplicationDefinesOneOfTheSameName() {
+		this.contextRunner.withUserConfiguration(OneDataSource.class)
+			.withBean("jobsHealthIndicator", HealthIndicator.class, () -> () -> Health.up().build())
+			.run((context) -> assertThat(context).doesNotHaveBean(BackgroundJobsHealthIndicator.class)
+				.hasBean("jobsHealthIndicator"));
+	}
+
+	@Test
+	void metricsAreCreatedWithAMeterRegistry() {
+		this.contextRunner.withUserConfiguration(OneDataSource.class)
+			.withBean(MeterRegistry.class, SimpleMeterRegistry::new)
+			.run((context) -> assertThat(context).hasSingleBean(RunMetrics.class).hasSingleBean(RunCountGauges.class));
+	}
+
+	@Test
+	void metricsAreNotCreatedWithoutMicrometer() {
+		this.contextRunner.withClassLoader(new FilteredClassLoader(MeterRegistry.class))
+			.withUserConfiguration(OneDataSource.class)
+			.run((context) -> assertThat(context).hasNotFailed()
+				.hasSingleBean(EventPublisher.class)
+				.doesNotHaveBean(RunMetrics.class)
+				.doesNotHaveBean(RunCountGauges.class));
+	}
+
+	@Test
+	void metricsBackOffWhenTheApplicationDefinesThem() {
+		MeterRegistry registry = new SimpleMeterRegistry();
+		this.contextRunner.withUserConfiguration(OneDataSource.class)
+			.withBean(MeterRegistry.class, () -> registry)
+			.withBean("userRunMetrics", RunMetrics.class, () -> new RunMetrics(registry))
+			.run((context) -> assertThat(context.getBeansOfType(RunMetrics.class)).containsOnlyKeys("userRunMetrics"));
 	}
 
 	@ParameterizedTest(name = "{0}")
