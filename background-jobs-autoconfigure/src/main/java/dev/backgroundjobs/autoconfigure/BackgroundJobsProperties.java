@@ -146,8 +146,7 @@ public class BackgroundJobsProperties implements Validator {
 		checks.check(retry.getMaxRetries() >= 0, "retry.maxRetries", "must not be negative");
 		checks.positive(retry.getInitialInterval(), "retry.initialInterval");
 		checks.check(retry.getMultiplier() >= 1, "retry.multiplier", "must be at least 1");
-		checks.check(retry.getMaxInterval().compareTo(retry.getInitialInterval()) >= 0, "retry.maxInterval",
-				"must not be shorter than " + PREFIX + "retry.initial-interval (" + retry.getInitialInterval() + ")");
+		checks.positive(retry.getMaxInterval(), "retry.maxInterval");
 		checks.check(retry.getJitter() >= 0 && retry.getJitter() < 1, "retry.jitter", "must be at least 0 and below 1");
 		checks.notNegative(retry.getParkThreshold(), "retry.parkThreshold");
 		Worker worker = properties.getWorker();

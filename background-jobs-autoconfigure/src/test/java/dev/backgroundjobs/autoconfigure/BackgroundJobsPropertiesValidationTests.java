@@ -34,7 +34,7 @@ class BackgroundJobsPropertiesValidationTests {
 			retry.max-retries             | -1
 			retry.initial-interval        | 0s
 			retry.multiplier              | 0.5
-			retry.max-interval            | 100ms
+			retry.max-interval            | 0s
 			retry.jitter                  | 1
 			retry.park-threshold          | -1s
 			worker.concurrency            | 0
