@@ -1,6 +1,7 @@
 package dev.backgroundjobs.kafka;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -63,6 +64,8 @@ public final class KafkaEventPublisher implements EventPublisher {
 
 	private final ObservationRegistry observations;
 
+	private final Clock clock;
+
 	/**
 	 * Creates a publisher.
 	 * @param template the template, configured for durable sends
@@ -72,10 +75,12 @@ public final class KafkaEventPublisher implements EventPublisher {
 	 * @param sendTimeout how long a publication may take in all
 	 * @param observations observes publications and propagates the trace context in the
 	 * record headers
+	 * @param clock the engine's clock, which stamps events sent by name and data
 	 */
 	public KafkaEventPublisher(KafkaTemplate<String, byte[]> template, PayloadCodec codec, TopicNames topics,
-			TopicProvisioner provisioner, Duration sendTimeout, ObservationRegistry observations) {
+			TopicProvisioner provisioner, Duration sendTimeout, ObservationRegistry observations, Clock clock) {
 		this.observations = observations;
+		this.clock = clock;
 		this.template = template;
 		this.codec = codec;
 		this.topics = topics;
@@ -87,7 +92,7 @@ public final class KafkaEventPublisher implements EventPublisher {
 	public String send(String name, Object data) {
 		Assert.isTrue(name != null && !name.isBlank(), "Event name must not be null or blank");
 		Assert.notNull(data, () -> "Data of event '" + name + "' must not be null");
-		return publish(UUID.randomUUID().toString(), name, data, Instant.now());
+		return publish(UUID.randomUUID().toString(), name, data, this.clock.instant());
 	}
 
 	@Override
