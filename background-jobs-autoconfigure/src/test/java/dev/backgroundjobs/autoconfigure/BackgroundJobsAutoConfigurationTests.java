@@ -271,10 +271,8 @@ class BackgroundJobsAutoConfigurationTests {
 		public void start() {
 			for (Thread thread : Thread.getAllStackTraces().keySet()) {
 				String name = thread.getName();
-				// The checkpoint writers are being moved to a lifecycle of their own
-				// separately.
-				if (!this.before.contains(thread) && (name.startsWith("background-jobs-") || name.startsWith("kafka-"))
-						&& !name.startsWith("background-jobs-checkpoints-")) {
+				if (!this.before.contains(thread)
+						&& (name.startsWith("background-jobs-") || name.startsWith("kafka-"))) {
 					this.threadsAtStart.add(name);
 				}
 			}
