@@ -1,5 +1,7 @@
 package dev.backgroundjobs.benchmarks;
 
+import java.util.ArrayList;
+
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -10,6 +12,7 @@ import java.util.concurrent.locks.LockSupport;
 
 import javax.sql.DataSource;
 
+import dev.backgroundjobs.Event;
 import dev.backgroundjobs.EventPublisher;
 import dev.backgroundjobs.kafka.FunctionConsumers;
 
@@ -109,6 +112,16 @@ public final class BackgroundJobsContender implements Contender {
 			case PICKUP -> BenchFunctions.PICKUP;
 		};
 		this.publisher.send(event, new Ping(sentNanos));
+	}
+
+	@Override
+	public boolean submitBatch(int count, long sentNanos) {
+		List<Event<Ping>> events = new ArrayList<>(count);
+		for (int i = 0; i < count; i++) {
+			events.add(Event.of(BenchFunctions.ONE_STEP, new Ping(sentNanos)));
+		}
+		this.publisher.sendAll(events);
+		return true;
 	}
 
 	/**

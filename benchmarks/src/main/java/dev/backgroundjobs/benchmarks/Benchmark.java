@@ -108,6 +108,7 @@ public final class Benchmark {
 				progress(contender.name() + ": repetition " + (i + 1));
 				workloads.publishLatency(contender);
 				workloads.submitAndDrain(contender, WorkKind.ONE_STEP);
+				workloads.batchSubmit(contender);
 				workloads.submitAndDrain(contender, WorkKind.THREE_STEPS);
 				workloads.pickup(contender, "");
 			}

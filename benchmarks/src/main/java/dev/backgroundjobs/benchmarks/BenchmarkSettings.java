@@ -42,6 +42,15 @@ public record BenchmarkSettings(int repeat, int publishCount, List<Integer> publ
 	}
 
 	/**
+	 * Returns how many units of work one call of a batch API submits: 500, or a quarter
+	 * of the W2 backlog when that is smaller.
+	 * @return the batch size
+	 */
+	public int batchSize() {
+		return Math.min(500, Math.max(1, this.oneStepCount / 4));
+	}
+
+	/**
 	 * Returns the number of events W4 publishes.
 	 * @return the event count
 	 */

@@ -34,6 +34,18 @@ public interface Contender extends AutoCloseable {
 	void submit(WorkKind kind, long sentNanos);
 
 	/**
+	 * Submits several one-step units of work through the system's own batch API, durably,
+	 * in one call.
+	 * @param count how many
+	 * @param sentNanos the submit time of each
+	 * @return whether the system has a batch API; {@code false} if it has none and
+	 * nothing was submitted
+	 */
+	default boolean submitBatch(int count, long sentNanos) {
+		return false;
+	}
+
+	/**
 	 * Stops taking work: what is submitted from now on waits in the store until
 	 * {@link #startWorkers()}. Work already taken may finish.
 	 */

@@ -2,12 +2,15 @@ package dev.backgroundjobs.benchmarks;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 
 import javax.sql.DataSource;
 
 import com.github.kagkarlsson.scheduler.Scheduler;
 import com.github.kagkarlsson.scheduler.SchedulerClient;
+import com.github.kagkarlsson.scheduler.task.TaskInstance;
 import com.github.kagkarlsson.scheduler.task.helper.OneTimeTask;
 import com.github.kagkarlsson.scheduler.task.helper.Tasks;
 
@@ -135,6 +138,16 @@ public final class DbSchedulerContender implements Contender {
 			case PICKUP -> this.pickup;
 		};
 		this.client.schedule(task.instance(UUID.randomUUID().toString(), sentNanos), Instant.now());
+	}
+
+	@Override
+	public boolean submitBatch(int count, long sentNanos) {
+		List<TaskInstance<?>> instances = new ArrayList<>(count);
+		for (int i = 0; i < count; i++) {
+			instances.add(this.oneStep.instance(UUID.randomUUID().toString(), sentNanos));
+		}
+		this.client.scheduleBatch(instances, Instant.now());
+		return true;
 	}
 
 	@Override

@@ -1,5 +1,7 @@
 package dev.backgroundjobs.benchmarks;
 
+import java.util.stream.Stream;
+
 import java.time.Duration;
 import java.time.Instant;
 
@@ -91,6 +93,13 @@ public final class JobRunrContender implements Contender {
 				this.scheduler.<JobRunrJobs>enqueue((jobs) -> jobs.threeSteps(sentNanos, JobContext.Null));
 			case PICKUP -> this.scheduler.<JobRunrJobs>enqueue((jobs) -> jobs.pickup(sentNanos));
 		}
+	}
+
+	@Override
+	public boolean submitBatch(int count, long sentNanos) {
+		this.scheduler.<JobRunrJobs, Long>enqueue(Stream.generate(() -> sentNanos).limit(count),
+				(jobs, sent) -> jobs.oneStep(sent));
+		return true;
 	}
 
 	/**

@@ -127,6 +127,42 @@ public final class Workloads {
 	}
 
 	/**
+	 * W2 through the batch API: with the workers stopped, one thread submits the W2
+	 * backlog in batches of {@link BenchmarkSettings#batchSize()} through the system's
+	 * own batch call; then the workers drain it. Systems without a batch API get no row.
+	 * @param contender the system
+	 */
+	public void batchSubmit(Contender contender) {
+		int count = this.settings.oneStepCount();
+		int batch = this.settings.batchSize();
+		contender.clear();
+		this.probe.reset(0);
+		contender.stopWorkers();
+		try {
+			long start = System.nanoTime();
+			int submitted = 0;
+			while (submitted < count) {
+				int size = Math.min(batch, count - submitted);
+				if (!contender.submitBatch(size, System.nanoTime())) {
+					return;
+				}
+				submitted += size;
+			}
+			double seconds = (System.nanoTime() - start) / 1e9;
+			System.out.printf("[bench] %s batch API: submitted %d in %.2f s%n", contender.name(), submitted, seconds);
+			this.results.add("W2 submits/s, batch API, 1 thread, batches of " + batch, true, contender.name(),
+					submitted / seconds);
+			long drainStart = System.nanoTime();
+			contender.startWorkers();
+			awaitCompletion(contender, submitted, drainStart);
+		}
+		finally {
+			contender.startWorkers();
+			contender.clear();
+		}
+	}
+
+	/**
 	 * W4: publishes at a steady rate from one thread and records the time from the start
 	 * of each publish to the start of its handler.
 	 * @param contender the system
