@@ -31,7 +31,7 @@ import org.springframework.util.Assert;
  * {@code ${now}} for the database's current time, and {@code ${now + name}} for the
  * current time plus the number of milliseconds bound to the named parameter
  * {@code :name}. Every dialect supports {@code LIMIT} and {@code FOR UPDATE SKIP LOCKED}
- * (H2 2.2+, PostgreSQL 9.5+, MariaDB 10.6+, MySQL 8.0+).
+ * (H2 2.2+, PostgreSQL 9.6+, MariaDB 10.6+, MySQL 8.0+).
  */
 public enum DatabaseDialect {
 
