@@ -38,9 +38,10 @@ import org.springframework.kafka.core.KafkaTemplate;
 @ConditionalOnClass({ KafkaTemplate.class, org.springframework.jdbc.core.simple.JdbcClient.class })
 @ConditionalOnBooleanProperty(name = "background-jobs.enabled", matchIfMissing = true)
 @ConditionalOnSingleCandidate(DataSource.class)
-@EnableConfigurationProperties({ BackgroundJobsProperties.class, BackgroundJobsJdbcProperties.class })
+@EnableConfigurationProperties({ BackgroundJobsProperties.class, BackgroundJobsJdbcProperties.class,
+		BackgroundJobsRetentionProperties.class })
 @Import({ BackgroundJobsJdbcConfiguration.class, BackgroundJobsEngineConfiguration.class,
-		BackgroundJobsKafkaConfiguration.class })
+		BackgroundJobsKafkaConfiguration.class, BackgroundJobsRetentionConfiguration.class })
 public final class BackgroundJobsAutoConfiguration {
 
 	BackgroundJobsAutoConfiguration() {
