@@ -6,6 +6,7 @@ import dev.backgroundjobs.jdbc.DatabaseDialect;
 import dev.backgroundjobs.jdbc.JdbcDatabaseTime;
 import dev.backgroundjobs.jdbc.JdbcDeadLetterStore;
 import dev.backgroundjobs.jdbc.JdbcEventWaitStore;
+import dev.backgroundjobs.jdbc.JdbcRetentionStore;
 import dev.backgroundjobs.jdbc.JdbcCheckpointStore;
 import dev.backgroundjobs.jdbc.JdbcRunStore;
 import dev.backgroundjobs.jdbc.JdbcStepStore;
@@ -14,6 +15,7 @@ import dev.backgroundjobs.store.DeadLetterStore;
 import dev.backgroundjobs.store.EventLog;
 import dev.backgroundjobs.store.EventWaitStore;
 import dev.backgroundjobs.store.CheckpointStore;
+import dev.backgroundjobs.store.RetentionStore;
 import dev.backgroundjobs.store.RunStore;
 import dev.backgroundjobs.store.StepStore;
 
@@ -25,7 +27,7 @@ import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 
 /**
  * The JDBC store of runs, steps and dead letters in the application's {@code DataSource},
- * and its schema initializer.
+ * its retention and its schema initializer.
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnSingleCandidate(DataSource.class)
@@ -74,6 +76,12 @@ class BackgroundJobsJdbcConfiguration {
 	@ConditionalOnMissingBean
 	DeadLetterStore backgroundJobsDeadLetterStore(DataSource dataSource, DatabaseDialect dialect) {
 		return new JdbcDeadLetterStore(dataSource, dialect);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	RetentionStore backgroundJobsRetentionStore(DataSource dataSource, DatabaseDialect dialect) {
+		return new JdbcRetentionStore(dataSource, dialect);
 	}
 
 	@Bean

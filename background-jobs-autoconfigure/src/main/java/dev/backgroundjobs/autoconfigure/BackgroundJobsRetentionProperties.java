@@ -3,14 +3,27 @@ package dev.backgroundjobs.autoconfigure;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 
+import org.jspecify.annotations.Nullable;
+
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.convert.DurationUnit;
+import org.springframework.validation.Errors;
+import org.springframework.validation.Validator;
 
 /**
  * Configuration properties for the retention of finished runs and dead letters.
+ * <p>
+ * The properties validate themselves when they are bound (Spring Boot applies a
+ * properties object that is a {@link Validator}), so a bad value fails the start-up with
+ * Boot's report naming the property.
  */
 @ConfigurationProperties("background-jobs.retention")
-public class BackgroundJobsRetentionProperties {
+public class BackgroundJobsRetentionProperties implements Validator {
+
+	/**
+	 * Largest batch size: the ids of a batch are bound in {@code IN} lists.
+	 */
+	public static final int MAX_BATCH_SIZE = 1000;
 
 	/**
 	 * Default age of completed runs.
@@ -103,6 +116,29 @@ public class BackgroundJobsRetentionProperties {
 
 	public void setInterval(Duration interval) {
 		this.interval = interval;
+	}
+
+	@Override
+	public boolean supports(Class<?> type) {
+		return BackgroundJobsRetentionProperties.class.isAssignableFrom(type);
+	}
+
+	@Override
+	public void validate(Object target, Errors errors) {
+		BackgroundJobsRetentionProperties properties = (BackgroundJobsRetentionProperties) target;
+		positive(errors, properties.getCompletedRuns(), "completedRuns", "completed-runs");
+		positive(errors, properties.getFailedRuns(), "failedRuns", "failed-runs");
+		positive(errors, properties.getInterval(), "interval", "interval");
+		if (properties.getBatchSize() < 1 || properties.getBatchSize() > MAX_BATCH_SIZE) {
+			errors.rejectValue("batchSize", "invalid",
+					"background-jobs.retention.batch-size must be between 1 and " + MAX_BATCH_SIZE);
+		}
+	}
+
+	private static void positive(Errors errors, @Nullable Duration duration, String field, String property) {
+		if (duration == null || duration.isNegative() || duration.isZero()) {
+			errors.rejectValue(field, "invalid", "background-jobs.retention." + property + " must be positive");
+		}
 	}
 
 }

@@ -5,6 +5,7 @@ import java.time.Duration;
 import javax.sql.DataSource;
 
 import dev.backgroundjobs.jdbc.DatabaseDialect;
+import dev.backgroundjobs.jdbc.JdbcRetentionStore;
 import dev.backgroundjobs.schedule.RetentionCleaner;
 import dev.backgroundjobs.store.RetentionStore;
 import dev.backgroundjobs.testsupport.TestDatabases;
@@ -56,6 +57,20 @@ class BackgroundJobsRetentionPropertiesTests {
 	}
 
 	@Test
+	void theLargestBatchSizeIsTheStoresLargest() {
+		assertThat(BackgroundJobsRetentionProperties.MAX_BATCH_SIZE).isEqualTo(JdbcRetentionStore.MAX_BATCH_SIZE);
+	}
+
+	@Test
+	void aZeroAgeFailsStartUpNamingTheProperty() {
+		this.contextRunner.withPropertyValues("background-jobs.retention.completed-runs=0")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("background-jobs.retention.completed-runs must be positive"));
+	}
+
+	@Test
 	void batchSizeAboveTheLimitFailsStartUp() {
 		this.contextRunner.withPropertyValues("background-jobs.retention.batch-size=5000")
 			.run((context) -> assertThat(context).hasFailed()
@@ -74,8 +89,8 @@ class BackgroundJobsRetentionPropertiesTests {
 		}
 
 		@Bean
-		DatabaseDialect databaseDialect() {
-			return DatabaseDialect.H2;
+		RetentionStore retentionStore(DataSource dataSource) {
+			return new JdbcRetentionStore(dataSource, DatabaseDialect.H2);
 		}
 
 	}
