@@ -1,7 +1,5 @@
 package dev.backgroundjobs.jdbc;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
@@ -10,26 +8,20 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.zip.CRC32;
 
 import javax.sql.DataSource;
 
 import org.jspecify.annotations.Nullable;
 
-import org.springframework.core.io.Resource;
 import org.springframework.core.io.support.EncodedResource;
-import org.springframework.core.io.support.PathMatchingResourcePatternResolver;
 import org.springframework.core.log.LogAccessor;
 import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.jdbc.datasource.init.ScriptUtils;
 import org.springframework.util.Assert;
-import org.springframework.util.FileCopyUtils;
 
 /**
  * Brings the background-jobs tables to the newest schema version: applies the versioned
@@ -72,8 +64,6 @@ public class SchemaMigrator {
 	public static final String VERSION_TABLE = "bj_schema_version";
 
 	private static final LogAccessor logger = new LogAccessor(SchemaMigrator.class);
-
-	private static final Pattern SCRIPT_NAME = Pattern.compile("V(\\d+)__(\\w+)\\.sql");
 
 	// "bj_schem" in ASCII: the key of PostgreSQL's advisory lock.
 	private static final long POSTGRESQL_LOCK_KEY = 7091585512441931117L;
@@ -135,12 +125,12 @@ public class SchemaMigrator {
 	 * reached or a script fails
 	 */
 	public List<Integer> migrate() {
-		List<Script> scripts = scripts();
+		List<SchemaScript> scripts = SchemaScript.load(this.location);
 		try (Connection connection = this.dataSource.getConnection()) {
-			return switch (this.dialect) {
-				case POSTGRESQL -> migrateInOneTransaction(connection, scripts);
-				case MARIADB, MYSQL -> migrateHoldingNamedLock(connection, scripts);
-				case H2 -> migrateHoldingRowZero(connection, scripts);
+			return switch (this.dialect.migrationLock()) {
+				case TRANSACTION_ADVISORY_LOCK -> migrateInOneTransaction(connection, scripts);
+				case NAMED_SESSION_LOCK -> migrateHoldingNamedLock(connection, scripts);
+				case LOCKED_ROW -> migrateHoldingRowZero(connection, scripts);
 			};
 		}
 		catch (SQLException ex) {
@@ -149,35 +139,8 @@ public class SchemaMigrator {
 		}
 	}
 
-	/**
-	 * Returns the scripts of this migrator's location, in version order.
-	 * @return the scripts
-	 */
-	List<Script> scripts() {
-		try {
-			Resource[] resources = new PathMatchingResourcePatternResolver().getResources(this.location + "/V*__*.sql");
-			Map<Integer, Script> scripts = new LinkedHashMap<>();
-			for (Resource resource : resources) {
-				String name = resource.getFilename();
-				Matcher matcher = SCRIPT_NAME.matcher((name != null) ? name : "");
-				if (!matcher.matches()) {
-					continue;
-				}
-				int version = Integer.parseInt(matcher.group(1));
-				Script script = new Script(version, matcher.group(2).replace('_', ' '), name, resource,
-						checksum(resource));
-				Script previous = scripts.put(version, script);
-				Assert.state(previous == null, () -> "Two scripts of version " + version + " in " + this.location);
-			}
-			Assert.state(!scripts.isEmpty(), () -> "No background-jobs schema scripts in " + this.location);
-			return scripts.values().stream().sorted(Comparator.comparingInt(Script::version)).toList();
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException("Could not read the background-jobs schema scripts in " + this.location, ex);
-		}
-	}
-
-	private List<Integer> migrateInOneTransaction(Connection connection, List<Script> scripts) throws SQLException {
+	private List<Integer> migrateInOneTransaction(Connection connection, List<SchemaScript> scripts)
+			throws SQLException {
 		boolean autoCommit = connection.getAutoCommit();
 		connection.setAutoCommit(false);
 		try {
@@ -196,7 +159,8 @@ public class SchemaMigrator {
 		}
 	}
 
-	private List<Integer> migrateHoldingNamedLock(Connection connection, List<Script> scripts) throws SQLException {
+	private List<Integer> migrateHoldingNamedLock(Connection connection, List<SchemaScript> scripts)
+			throws SQLException {
 		Long locked = queryLong(connection,
 				"SELECT GET_LOCK(" + MYSQL_LOCK_NAME + ", " + MYSQL_LOCK_TIMEOUT_SECONDS + ")");
 		if (locked == null || locked != 1) {
@@ -212,7 +176,7 @@ public class SchemaMigrator {
 		}
 	}
 
-	private List<Integer> migrateHoldingRowZero(Connection connection, List<Script> scripts) throws SQLException {
+	private List<Integer> migrateHoldingRowZero(Connection connection, List<SchemaScript> scripts) throws SQLException {
 		createVersionTable(connection);
 		try (Connection lock = this.dataSource.getConnection()) {
 			boolean autoCommit = lock.getAutoCommit();
@@ -236,10 +200,9 @@ public class SchemaMigrator {
 				insertVersion(connection, 0, "schema history", VERSION_TABLE, 0, "HISTORY");
 			}
 			catch (SQLException ex) {
-				// H2 only, where a concurrent migrator may insert it first: no lock is
-				// held
-				// yet.
-				if (this.dialect != DatabaseDialect.H2 || !"23505".equals(ex.getSQLState())) {
+				// Where row 0 is the lock, a concurrent migrator may insert it first.
+				if (this.dialect.migrationLock() != DatabaseDialect.MigrationLock.LOCKED_ROW
+						|| !"23505".equals(ex.getSQLState())) {
 					throw ex;
 				}
 			}
@@ -247,33 +210,26 @@ public class SchemaMigrator {
 	}
 
 	private String versionTableDefinition() {
-		String columns = """
-				version INTEGER NOT NULL,
-				description VARCHAR(200) NOT NULL,
-				script VARCHAR(1000) NOT NULL,
-				checksum BIGINT NOT NULL,
-				kind VARCHAR(16) NOT NULL,
-				installed_at %s NOT NULL,
-				CONSTRAINT bj_schema_version_pk PRIMARY KEY (version)""";
-		return switch (this.dialect) {
-			case POSTGRESQL ->
-				"CREATE TABLE IF NOT EXISTS " + VERSION_TABLE + " (" + columns.formatted("TIMESTAMPTZ") + ")";
-			case H2 -> "CREATE TABLE IF NOT EXISTS " + VERSION_TABLE + " ("
-					+ columns.formatted("TIMESTAMP(6) WITH TIME ZONE") + ")";
-			case MARIADB, MYSQL ->
-				"CREATE TABLE IF NOT EXISTS " + VERSION_TABLE + " (" + columns.formatted("DATETIME(6)")
-						+ ") ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin";
-		};
+		return """
+				CREATE TABLE IF NOT EXISTS %s (
+					version INTEGER NOT NULL,
+					description VARCHAR(200) NOT NULL,
+					script VARCHAR(1000) NOT NULL,
+					checksum BIGINT NOT NULL,
+					kind VARCHAR(16) NOT NULL,
+					installed_at %s NOT NULL,
+					CONSTRAINT bj_schema_version_pk PRIMARY KEY (version)
+				)%s""".formatted(VERSION_TABLE, this.dialect.timestampType(), this.dialect.tableOptions());
 	}
 
-	private List<Integer> applyPending(Connection connection, List<Script> scripts) throws SQLException {
+	private List<Integer> applyPending(Connection connection, List<SchemaScript> scripts) throws SQLException {
 		Map<Integer, Long> applied = applied(connection);
 		boolean unversioned = applied.isEmpty() && hasEarlierTables(connection);
 		if (unversioned) {
 			logger.info("Found background-jobs tables without a schema version: recording them as version 1");
 		}
 		List<Integer> versions = new ArrayList<>();
-		for (Script script : scripts) {
+		for (SchemaScript script : scripts) {
 			Long checksum = applied.get(script.version());
 			if (checksum != null) {
 				if (checksum != script.checksum()) {
@@ -314,7 +270,7 @@ public class SchemaMigrator {
 	private boolean hasEarlierTables(Connection connection) throws SQLException {
 		DatabaseMetaData metaData = connection.getMetaData();
 		for (String table : EARLIER_TABLES) {
-			for (String name : List.of(table, table.toUpperCase(java.util.Locale.ROOT))) {
+			for (String name : List.of(table, table.toUpperCase(Locale.ROOT))) {
 				try (ResultSet rs = metaData.getTables(connection.getCatalog(), connection.getSchema(), name,
 						new String[] { "TABLE", "BASE TABLE" })) {
 					if (rs.next()) {
@@ -352,27 +308,6 @@ public class SchemaMigrator {
 			long value = rs.getLong(1);
 			return rs.wasNull() ? null : value;
 		}
-	}
-
-	private static long checksum(Resource resource) throws IOException {
-		String text = FileCopyUtils
-			.copyToString(new java.io.InputStreamReader(resource.getInputStream(), StandardCharsets.UTF_8));
-		CRC32 crc = new CRC32();
-		crc.update(text.replace("\r\n", "\n").getBytes(StandardCharsets.UTF_8));
-		return crc.getValue();
-	}
-
-	/**
-	 * A versioned script.
-	 *
-	 * @param version the version
-	 * @param description the description, from the file name
-	 * @param name the file name
-	 * @param resource the file
-	 * @param checksum the CRC-32 of its text
-	 */
-	record Script(int version, String description, String name, Resource resource, long checksum) {
-
 	}
 
 }
