@@ -63,6 +63,11 @@ public class JobsEndpoint {
 	 */
 	public static final int MAX_LIMIT = 500;
 
+	/**
+	 * What a value that is not shown is replaced with.
+	 */
+	public static final String HIDDEN = "******";
+
 	private final FunctionRegistry functions;
 
 	private final RunStore runStore;
@@ -144,30 +149,35 @@ public class JobsEndpoint {
 	/**
 	 * Returns a run with its event, output and steps.
 	 * @param runId the run id
+	 * @param showValues whether to show the event's payload, outputs, errors and awaited
+	 * match values, or {@value #HIDDEN} instead
 	 * @return the run, or {@code null} if no run has that id
 	 */
-	public @Nullable RunDescriptor run(String runId) {
+	public @Nullable RunDescriptor run(String runId, boolean showValues) {
 		RunRecord run = this.runStore.find(runId);
 		if (run == null) {
 			return null;
 		}
-		EventDescriptor event = new EventDescriptor(run.eventId(), run.eventName(), tree(run.eventData()),
-				run.eventTime());
+		EventDescriptor event = new EventDescriptor(run.eventId(), run.eventName(),
+				showValues ? tree(run.eventData()) : hiddenTree(), run.eventTime());
 		boolean parked = run.status() == RunStatus.SLEEPING || run.status() == RunStatus.WAITING;
-		List<StepDescriptor> steps = this.stepStore.findSteps(runId).stream().map(this::step).toList();
+		List<StepDescriptor> steps = this.stepStore.findSteps(runId)
+			.stream()
+			.map((step) -> step(step, showValues))
+			.toList();
 		return new RunDescriptor(run.runId(), run.functionId(), run.status(), run.attempt(), event,
-				treeOrNull(run.output()), run.error(), run.createdAt(), run.startedAt(), run.finishedAt(),
-				parked ? run.wakeAt() : null, run.leaseOwner(), steps, awaiting(run));
+				treeOrNull(run.output(), showValues), text(run.error(), showValues), run.createdAt(), run.startedAt(),
+				run.finishedAt(), parked ? run.wakeAt() : null, run.leaseOwner(), steps, awaiting(run, showValues));
 	}
 
-	private List<WaitDescriptor> awaiting(RunRecord run) {
+	private List<WaitDescriptor> awaiting(RunRecord run, boolean showValues) {
 		if (run.status() != RunStatus.WAITING) {
 			return List.of();
 		}
 		return this.waits.findByRun(run.runId())
 			.stream()
-			.map((wait) -> new WaitDescriptor(wait.stepId(), wait.eventName(), wait.matchPath(), wait.matchValue(),
-					wait.createdAt(), wait.expiresAt()))
+			.map((wait) -> new WaitDescriptor(wait.stepId(), wait.eventName(), wait.matchPath(),
+					showValues ? wait.matchValue() : HIDDEN, wait.createdAt(), wait.expiresAt()))
 			.toList();
 	}
 
@@ -175,13 +185,15 @@ public class JobsEndpoint {
 	 * Lists dead letters, newest first.
 	 * @param limit the largest number of dead letters to list, from 1 to
 	 * {@link #MAX_LIMIT}
+	 * @param showValues whether to show errors and the bytes of poison records, or
+	 * {@value #HIDDEN} instead
 	 * @return the dead letters and how many there are in all
 	 */
-	public DeadLettersDescriptor deadLetters(int limit) {
+	public DeadLettersDescriptor deadLetters(int limit, boolean showValues) {
 		Assert.isTrue(limit >= 1 && limit <= MAX_LIMIT, () -> "'limit' must be between 1 and " + MAX_LIMIT);
 		List<DeadLetterDescriptor> deadLetters = this.deadLetterStore.findAll(limit)
 			.stream()
-			.map(DeadLetterDescriptor::of)
+			.map((deadLetter) -> DeadLetterDescriptor.of(deadLetter, showValues))
 			.toList();
 		return new DeadLettersDescriptor(this.deadLetterStore.count(), deadLetters);
 	}
@@ -216,14 +228,25 @@ public class JobsEndpoint {
 		}
 	}
 
-	private StepDescriptor step(StepRecord step) {
+	private StepDescriptor step(StepRecord step, boolean showValues) {
 		long durationMillis = Duration.between(step.startedAt(), step.finishedAt()).toMillis();
-		return new StepDescriptor(step.stepId(), step.status(), step.attempts(), treeOrNull(step.output()),
-				step.error(), step.startedAt(), step.finishedAt(), durationMillis);
+		return new StepDescriptor(step.stepId(), step.status(), step.attempts(), treeOrNull(step.output(), showValues),
+				text(step.error(), showValues), step.startedAt(), step.finishedAt(), durationMillis);
 	}
 
-	private @Nullable JsonNode treeOrNull(@Nullable String json) {
-		return (json != null) ? tree(json) : null;
+	private @Nullable JsonNode treeOrNull(@Nullable String json, boolean showValues) {
+		if (json == null) {
+			return null;
+		}
+		return showValues ? tree(json) : hiddenTree();
+	}
+
+	private JsonNode hiddenTree() {
+		return this.mapper.getNodeFactory().stringNode(HIDDEN);
+	}
+
+	private static @Nullable String text(@Nullable String value, boolean showValues) {
+		return (value != null && !showValues) ? HIDDEN : value;
 	}
 
 	private JsonNode tree(String json) {
@@ -401,13 +424,14 @@ public class JobsEndpoint {
 	public record DeadLetterDescriptor(String id, @Nullable String runId, String functionId, @Nullable String stepId,
 			String error, Instant createdAt, @Nullable PoisonRecordDescriptor record) {
 
-		static DeadLetterDescriptor of(DeadLetterRecord deadLetter) {
+		static DeadLetterDescriptor of(DeadLetterRecord deadLetter, boolean showValues) {
 			PoisonRecordDescriptor record = (deadLetter.topic() != null)
 					? new PoisonRecordDescriptor(deadLetter.topic(), deadLetter.partition(), deadLetter.offset(),
-							BytesDescriptor.of(deadLetter.rawKey()), BytesDescriptor.of(deadLetter.rawValue()))
+							BytesDescriptor.of(deadLetter.rawKey(), showValues),
+							BytesDescriptor.of(deadLetter.rawValue(), showValues))
 					: null;
 			return new DeadLetterDescriptor(deadLetter.id(), deadLetter.runId(), deadLetter.functionId(),
-					deadLetter.stepId(), deadLetter.error(), deadLetter.createdAt(), record);
+					deadLetter.stepId(), showValues ? deadLetter.error() : HIDDEN, deadLetter.createdAt(), record);
 		}
 
 	}
@@ -434,9 +458,12 @@ public class JobsEndpoint {
 	 */
 	public record BytesDescriptor(String encoding, String data) {
 
-		static @Nullable BytesDescriptor of(byte @Nullable [] bytes) {
+		static @Nullable BytesDescriptor of(byte @Nullable [] bytes, boolean showValues) {
 			if (bytes == null) {
 				return null;
+			}
+			if (!showValues) {
+				return new BytesDescriptor("utf-8", HIDDEN);
 			}
 			try {
 				String text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();

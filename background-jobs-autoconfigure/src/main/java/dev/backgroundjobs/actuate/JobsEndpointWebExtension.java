@@ -2,6 +2,7 @@ package dev.backgroundjobs.actuate;
 
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -11,6 +12,8 @@ import dev.backgroundjobs.RunStatus;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.actuate.endpoint.OperationResponseBody;
+import org.springframework.boot.actuate.endpoint.SecurityContext;
+import org.springframework.boot.actuate.endpoint.Show;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Selector;
 import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
@@ -27,6 +30,11 @@ import org.springframework.util.StringUtils;
  * {@code /jobs/runs/{runId}/cancel} are selectors too, checked here. Unknown paths and
  * runs answer 404, malformed run ids and filters 400, and operations that do not apply to
  * a run's status 409. Error bodies are {@link MessageDescriptor}s.
+ * <p>
+ * Payloads, outputs, errors and the bytes of poison records are shown following
+ * {@link Show}, as in Spring Boot's {@code env} endpoint: by default only to
+ * authenticated users (with one of the roles, if any are set), and replaced with
+ * {@value JobsEndpoint#HIDDEN} for others.
  */
 @EndpointWebExtension(endpoint = JobsEndpoint.class)
 public class JobsEndpointWebExtension {
@@ -45,18 +53,31 @@ public class JobsEndpointWebExtension {
 
 	private final JobsEndpoint delegate;
 
+	private final Show showValues;
+
+	private final Set<String> roles;
+
 	/**
 	 * Creates an extension.
 	 * @param delegate the endpoint
+	 * @param showValues when to show payloads, outputs and errors
+	 * @param roles roles that authorize a user to see them; any authenticated user when
+	 * empty
 	 */
-	public JobsEndpointWebExtension(JobsEndpoint delegate) {
+	public JobsEndpointWebExtension(JobsEndpoint delegate, Show showValues, Set<String> roles) {
 		Assert.notNull(delegate, "'delegate' must not be null");
+		Assert.notNull(showValues, "'showValues' must not be null");
+		Assert.notNull(roles, "'roles' must not be null");
 		this.delegate = delegate;
+		this.showValues = showValues;
+		this.roles = Set.copyOf(roles);
 	}
 
 	/**
 	 * Lists runs ({@code GET /jobs/runs}) or dead letters
 	 * ({@code GET /jobs/dead-letters}), newest first.
+	 * @param securityContext the user, who may or may not be shown the errors of dead
+	 * letters
 	 * @param collection {@code runs} or {@code dead-letters}
 	 * @param status only runs with this status, if set
 	 * @param function only runs of this function, if set
@@ -66,8 +87,8 @@ public class JobsEndpointWebExtension {
 	 * @return the runs or dead letters, or 400 or 404
 	 */
 	@ReadOperation
-	public WebEndpointResponse<OperationResponseBody> list(@Selector String collection, @Nullable String status,
-			@Nullable String function, @Nullable Integer limit, @Nullable String before) {
+	public WebEndpointResponse<OperationResponseBody> list(SecurityContext securityContext, @Selector String collection,
+			@Nullable String status, @Nullable String function, @Nullable Integer limit, @Nullable String before) {
 		try {
 			if (RUNS.equals(collection)) {
 				return ok(this.delegate.runs(status(status), nullIfBlank(function), limit(limit), cursor(before)));
@@ -77,7 +98,7 @@ public class JobsEndpointWebExtension {
 					throw new BadRequestException(
 							"Dead letters can only be limited, not filtered by status, function or before");
 				}
-				return ok(this.delegate.deadLetters(limit(limit)));
+				return ok(this.delegate.deadLetters(limit(limit), showValues(securityContext)));
 			}
 			return unknownPath();
 		}
@@ -88,13 +109,17 @@ public class JobsEndpointWebExtension {
 
 	/**
 	 * Returns a run with its event, output and steps ({@code GET /jobs/runs/{runId}}).
+	 * @param securityContext the user, who may or may not be shown payloads, outputs and
+	 * errors
 	 * @param collection {@code runs}
 	 * @param runId the run id
 	 * @return the run, or 400 or 404
 	 */
 	@ReadOperation
-	public WebEndpointResponse<OperationResponseBody> run(@Selector String collection, @Selector String runId) {
-		return RUNS.equals(collection) ? onRun(runId, this.delegate::run) : unknownPath();
+	public WebEndpointResponse<OperationResponseBody> run(SecurityContext securityContext, @Selector String collection,
+			@Selector String runId) {
+		boolean showValues = showValues(securityContext);
+		return RUNS.equals(collection) ? onRun(runId, (id) -> this.delegate.run(id, showValues)) : unknownPath();
 	}
 
 	/**
@@ -119,6 +144,10 @@ public class JobsEndpointWebExtension {
 	public WebEndpointResponse<OperationResponseBody> cancel(@Selector String collection, @Selector String runId,
 			@Selector String action) {
 		return (RUNS.equals(collection) && CANCEL.equals(action)) ? onRun(runId, this.delegate::cancel) : unknownPath();
+	}
+
+	private boolean showValues(SecurityContext securityContext) {
+		return this.showValues.isShown(securityContext, this.roles);
 	}
 
 	private WebEndpointResponse<OperationResponseBody> onRun(String runId,

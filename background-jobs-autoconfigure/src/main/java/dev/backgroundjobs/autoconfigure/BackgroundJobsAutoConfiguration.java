@@ -1,43 +1,50 @@
 package dev.backgroundjobs.autoconfigure;
 
-import javax.sql.DataSource;
-
+import dev.backgroundjobs.BackgroundJobsDataSource;
 import dev.backgroundjobs.EventHandler;
 import dev.backgroundjobs.engine.InstanceId;
 import dev.backgroundjobs.function.EventHandlerAnnotationBeanPostProcessor;
 import dev.backgroundjobs.function.FunctionRegistrar;
 import dev.backgroundjobs.function.FunctionRegistry;
 import dev.backgroundjobs.json.PayloadCodec;
+import org.apache.kafka.clients.producer.KafkaProducer;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.jdbc.init.DatabaseInitializationProperties;
+import org.springframework.boot.kafka.autoconfigure.KafkaConnectionDetails;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Import;
 import org.springframework.core.env.Environment;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.kafka.core.KafkaTemplate;
 
 /**
  * Auto-configuration for background-jobs: discovers {@link EventHandler} functions and
  * runs them over Kafka with checkpoints in the application's {@code DataSource}.
  * <p>
- * Backs off, as Boot's own JDBC auto-configurations do, without Kafka or JDBC on the
- * classpath and without a single (or primary) {@code DataSource}; Boot's failure analysis
- * then names the condition that did not match wherever an {@code EventPublisher} is
- * injected.
+ * The tables live in the {@code DataSource} qualified with
+ * {@link BackgroundJobsDataSource @BackgroundJobsDataSource}, or else in the
+ * application's single or primary one. Backs off, as Boot's own JDBC auto-configurations
+ * do, without Kafka (spring-kafka, kafka-clients, Boot's Kafka support) or JDBC (Boot's
+ * JDBC support) on the classpath, and without a {@code DataSource} it can choose (none,
+ * or several with none primary or qualified); Boot's failure analysis then names the
+ * condition that did not match wherever an {@code EventPublisher} is injected.
  */
 @AutoConfiguration(afterName = { "org.springframework.boot.kafka.autoconfigure.KafkaAutoConfiguration",
 		"org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration",
 		"org.springframework.boot.jdbc.autoconfigure.DataSourceTransactionManagerAutoConfiguration",
 		"org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration" })
-@ConditionalOnClass({ KafkaTemplate.class, org.springframework.jdbc.core.simple.JdbcClient.class })
+@ConditionalOnClass({ KafkaTemplate.class, KafkaProducer.class, KafkaConnectionDetails.class, JdbcClient.class,
+		DatabaseInitializationProperties.class })
 @ConditionalOnBooleanProperty(name = "background-jobs.enabled", matchIfMissing = true)
-@ConditionalOnSingleCandidate(DataSource.class)
+@Conditional(OnBackgroundJobsDataSourceCondition.class)
 @EnableConfigurationProperties({ BackgroundJobsProperties.class, BackgroundJobsJdbcProperties.class,
 		BackgroundJobsRetentionProperties.class })
 @Import({ BackgroundJobsJdbcConfiguration.class, BackgroundJobsEngineConfiguration.class,

@@ -17,6 +17,7 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 
 /**
@@ -25,11 +26,14 @@ import org.springframework.context.annotation.Bean;
  * <p>
  * Access is controlled like any Actuator endpoint, with
  * {@code management.endpoints.web.exposure.include} and
- * {@code management.endpoint.jobs.access}.
+ * {@code management.endpoint.jobs.access}. Payloads, outputs and errors are shown
+ * following {@code management.endpoint.jobs.show-values} and
+ * {@code management.endpoint.jobs.roles}, as Spring Boot's {@code env} endpoint does.
  */
 @AutoConfiguration(after = BackgroundJobsAutoConfiguration.class)
 @ConditionalOnClass({ Endpoint.class, ConditionalOnAvailableEndpoint.class })
 @ConditionalOnAvailableEndpoint(JobsEndpoint.class)
+@EnableConfigurationProperties(JobsEndpointProperties.class)
 public final class BackgroundJobsEndpointAutoConfiguration {
 
 	BackgroundJobsEndpointAutoConfiguration() {
@@ -48,8 +52,8 @@ public final class BackgroundJobsEndpointAutoConfiguration {
 	@ConditionalOnMissingBean
 	@ConditionalOnBean(JobsEndpoint.class)
 	@ConditionalOnAvailableEndpoint(exposure = EndpointExposure.WEB)
-	JobsEndpointWebExtension jobsEndpointWebExtension(JobsEndpoint jobsEndpoint) {
-		return new JobsEndpointWebExtension(jobsEndpoint);
+	JobsEndpointWebExtension jobsEndpointWebExtension(JobsEndpoint jobsEndpoint, JobsEndpointProperties properties) {
+		return new JobsEndpointWebExtension(jobsEndpoint, properties.getShowValues(), properties.getRoles());
 	}
 
 }

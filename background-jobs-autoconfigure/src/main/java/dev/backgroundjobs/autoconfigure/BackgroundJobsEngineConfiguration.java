@@ -47,7 +47,6 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
 import org.springframework.core.task.SimpleAsyncTaskExecutor;
 import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
-import org.springframework.util.Assert;
 
 /**
  * The run engine: worker pool, executor, dispatcher, lease heartbeats, the due-work
@@ -103,7 +102,6 @@ class BackgroundJobsEngineConfiguration {
 	EngineSettings backgroundJobsEngineSettings(BackgroundJobsProperties properties,
 			DatabaseClockSynchronizer databaseClock) {
 		BackgroundJobsProperties.Retry retry = properties.getRetry();
-		Assert.isTrue(retry.getMaxRetries() >= 0, "background-jobs.retry.max-retries must not be negative");
 		RetryBackoff backoff = new RetryBackoff(retry.getInitialInterval(), retry.getMultiplier(),
 				retry.getMaxInterval(), retry.getJitter());
 		RetryBackoff infrastructure = new RetryBackoff(Duration.ofSeconds(1), 2, Duration.ofSeconds(30), 0.5);
@@ -119,8 +117,8 @@ class BackgroundJobsEngineConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	RunLog backgroundJobsRunLog() {
-		return new RunLog();
+	RunLog backgroundJobsRunLog(EngineSettings settings) {
+		return new RunLog(settings.clock());
 	}
 
 	@Bean(destroyMethod = "close")
@@ -128,7 +126,6 @@ class BackgroundJobsEngineConfiguration {
 	CheckpointWriter backgroundJobsCheckpointWriter(CheckpointStore checkpointStore,
 			BackgroundJobsProperties properties) {
 		int writers = properties.getWorker().getCheckpointWriters();
-		Assert.isTrue(writers > 0, "background-jobs.worker.checkpoint-writers must be positive");
 		CustomizableThreadFactory threads = new CustomizableThreadFactory("background-jobs-checkpoints-");
 		threads.setDaemon(true);
 		return new CheckpointWriter(checkpointStore, writers, JdbcCheckpointStore.MAX_BATCH_SIZE, threads);
@@ -163,9 +160,6 @@ class BackgroundJobsEngineConfiguration {
 	LeaseKeeper backgroundJobsLeaseKeeper(RunStore runStore, RunDispatcher dispatcher, InstanceId instanceId,
 			BackgroundJobsProperties properties, TakeoverHold takeoverHold) {
 		BackgroundJobsProperties.Lease lease = properties.getLease();
-		Assert.isTrue(lease.getHeartbeatInterval().compareTo(lease.getDuration()) < 0,
-				"background-jobs.lease.heartbeat-interval (" + lease.getHeartbeatInterval()
-						+ ") must be shorter than background-jobs.lease.duration (" + lease.getDuration() + ")");
 		return new LeaseKeeper(runStore, dispatcher.heldRuns(), instanceId.value(), lease.getDuration(), takeoverHold);
 	}
 

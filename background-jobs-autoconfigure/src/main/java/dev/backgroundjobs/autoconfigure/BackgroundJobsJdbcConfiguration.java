@@ -2,6 +2,7 @@ package dev.backgroundjobs.autoconfigure;
 
 import javax.sql.DataSource;
 
+import dev.backgroundjobs.BackgroundJobsDataSource;
 import dev.backgroundjobs.jdbc.DatabaseDialect;
 import dev.backgroundjobs.jdbc.JdbcDatabaseTime;
 import dev.backgroundjobs.jdbc.JdbcDeadLetterStore;
@@ -19,76 +20,91 @@ import dev.backgroundjobs.store.RetentionStore;
 import dev.backgroundjobs.store.RunStore;
 import dev.backgroundjobs.store.StepStore;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.util.Assert;
 
 /**
- * The JDBC store of runs, steps and dead letters in the application's {@code DataSource},
- * its retention and its schema initializer.
+ * The JDBC store of runs, steps and dead letters, its retention and its schema
+ * initializer, in the {@code DataSource} qualified with {@link BackgroundJobsDataSource}
+ * or else the application's single or primary one. The stores write through a transaction
+ * manager of their own over that {@code DataSource}: the application's may be JPA's, over
+ * another {@code DataSource}, or absent, and is left alone.
  */
 @Configuration(proxyBeanMethods = false)
-@ConditionalOnSingleCandidate(DataSource.class)
+@Conditional(OnBackgroundJobsDataSourceCondition.class)
 class BackgroundJobsJdbcConfiguration {
 
-	@Bean
-	@ConditionalOnMissingBean
-	DatabaseDialect backgroundJobsDatabaseDialect(DataSource dataSource) {
-		return DatabaseDialect.from(dataSource);
+	private final DataSource dataSource;
+
+	private final DataSourceTransactionManager transactionManager;
+
+	BackgroundJobsJdbcConfiguration(@BackgroundJobsDataSource ObjectProvider<DataSource> qualifiedDataSource,
+			ObjectProvider<DataSource> dataSources) {
+		DataSource dataSource = qualifiedDataSource.getIfAvailable(dataSources::getIfUnique);
+		Assert.state(dataSource != null, "No single, primary or @BackgroundJobsDataSource DataSource");
+		this.dataSource = dataSource;
+		this.transactionManager = new DataSourceTransactionManager(dataSource);
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
-	RunStore backgroundJobsRunStore(DataSource dataSource, DatabaseDialect dialect) {
-		// A transaction manager of our own: the application's may be JPA's or absent.
-		return new JdbcRunStore(dataSource, dialect, new DataSourceTransactionManager(dataSource));
+	DatabaseDialect backgroundJobsDatabaseDialect() {
+		return DatabaseDialect.from(this.dataSource);
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
-	StepStore backgroundJobsStepStore(DataSource dataSource, DatabaseDialect dialect) {
-		return new JdbcStepStore(dataSource, dialect);
+	RunStore backgroundJobsRunStore(DatabaseDialect dialect) {
+		return new JdbcRunStore(this.dataSource, dialect, this.transactionManager);
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
-	CheckpointStore backgroundJobsCheckpointStore(DataSource dataSource, DatabaseDialect dialect,
-			BackgroundJobsProperties properties) {
-		return new JdbcCheckpointStore(dataSource, dialect, new DataSourceTransactionManager(dataSource),
+	StepStore backgroundJobsStepStore(DatabaseDialect dialect) {
+		return new JdbcStepStore(this.dataSource, dialect);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	CheckpointStore backgroundJobsCheckpointStore(DatabaseDialect dialect, BackgroundJobsProperties properties) {
+		return new JdbcCheckpointStore(this.dataSource, dialect, this.transactionManager,
 				properties.getLease().getDuration());
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
-	EventWaitStore backgroundJobsEventWaitStore(DataSource dataSource, DatabaseDialect dialect, EventLog eventLog) {
-		return new JdbcEventWaitStore(dataSource, dialect, new DataSourceTransactionManager(dataSource), eventLog);
+	EventWaitStore backgroundJobsEventWaitStore(DatabaseDialect dialect, EventLog eventLog) {
+		return new JdbcEventWaitStore(this.dataSource, dialect, this.transactionManager, eventLog);
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
-	DatabaseTime backgroundJobsDatabaseTime(DataSource dataSource, DatabaseDialect dialect) {
-		return new JdbcDatabaseTime(dataSource, dialect);
+	DatabaseTime backgroundJobsDatabaseTime(DatabaseDialect dialect) {
+		return new JdbcDatabaseTime(this.dataSource, dialect);
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
-	DeadLetterStore backgroundJobsDeadLetterStore(DataSource dataSource, DatabaseDialect dialect) {
-		return new JdbcDeadLetterStore(dataSource, dialect);
+	DeadLetterStore backgroundJobsDeadLetterStore(DatabaseDialect dialect) {
+		return new JdbcDeadLetterStore(this.dataSource, dialect);
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
-	RetentionStore backgroundJobsRetentionStore(DataSource dataSource, DatabaseDialect dialect) {
-		return new JdbcRetentionStore(dataSource, dialect);
+	RetentionStore backgroundJobsRetentionStore(DatabaseDialect dialect) {
+		return new JdbcRetentionStore(this.dataSource, dialect, this.transactionManager);
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
 	BackgroundJobsDataSourceScriptDatabaseInitializer backgroundJobsDataSourceScriptDatabaseInitializer(
-			DataSource dataSource, BackgroundJobsJdbcProperties properties) {
-		return new BackgroundJobsDataSourceScriptDatabaseInitializer(dataSource, properties);
+			BackgroundJobsJdbcProperties properties) {
+		return new BackgroundJobsDataSourceScriptDatabaseInitializer(this.dataSource, properties);
 	}
 
 }

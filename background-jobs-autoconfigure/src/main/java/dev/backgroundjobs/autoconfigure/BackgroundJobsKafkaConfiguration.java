@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Map;
 
 import dev.backgroundjobs.EventPublisher;
+import dev.backgroundjobs.engine.EngineSettings;
 import dev.backgroundjobs.engine.InstanceId;
 import dev.backgroundjobs.engine.RunDispatcher;
 import dev.backgroundjobs.function.FunctionRegistry;
@@ -26,15 +27,13 @@ import dev.backgroundjobs.store.RunStore;
 import io.micrometer.observation.ObservationRegistry;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
-import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.boot.kafka.autoconfigure.DefaultKafkaConsumerFactoryCustomizer;
+import org.springframework.boot.kafka.autoconfigure.DefaultKafkaProducerFactoryCustomizer;
+import org.springframework.boot.kafka.autoconfigure.KafkaConnectionDetails;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -46,7 +45,6 @@ import org.springframework.kafka.core.KafkaAdmin;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.core.ProducerFactory;
 import org.springframework.kafka.listener.DefaultErrorHandler;
-import org.springframework.util.Assert;
 import org.springframework.util.backoff.ExponentialBackOff;
 
 /**
@@ -55,6 +53,14 @@ import org.springframework.util.backoff.ExponentialBackOff;
  * consumer factories are our own (raw bytes, durable settings) so the application's own
  * Kafka beans are left untouched; they are not default autowire candidates, so they never
  * make the application's injection points ambiguous.
+ * <p>
+ * The clients are built as Spring Boot's {@code KafkaAutoConfiguration} builds its own:
+ * from {@code spring.kafka.*}, then the {@link KafkaConnectionDetails} (bootstrap
+ * servers, security protocol and SSL bundle of each client type, so a service connection
+ * or {@code spring.kafka.ssl.bundle} applies), then the application's
+ * {@link DefaultKafkaProducerFactoryCustomizer}s and
+ * {@link DefaultKafkaConsumerFactoryCustomizer}s. The settings that durability depends on
+ * ({@link KafkaClientSettings}) are applied last and always win.
  */
 @Configuration(proxyBeanMethods = false)
 class BackgroundJobsKafkaConfiguration {
@@ -77,21 +83,26 @@ class BackgroundJobsKafkaConfiguration {
 	@Bean(defaultCandidate = false)
 	@ConditionalOnMissingBean(name = "backgroundJobsProducerFactory")
 	ProducerFactory<String, byte[]> backgroundJobsProducerFactory(KafkaProperties kafkaProperties,
+			KafkaConnectionDetails connectionDetails, ObjectProvider<DefaultKafkaProducerFactoryCustomizer> customizers,
 			BackgroundJobsProperties properties) {
 		Map<String, Object> config = kafkaProperties.buildProducerProperties();
-		config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
-		config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
-		// An event is durable once send returns: every in-sync replica has it, exactly
-		// once.
-		config.put(ProducerConfig.ACKS_CONFIG, "all");
-		config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+		KafkaClientSettings.applyConnectionDetails(config, connectionDetails.getProducer());
 		// send blocks the caller until acknowledged, so batching delay is pure latency.
 		config.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 0);
+		// Not transactional: send is acknowledged on its own.
 		config.remove(ProducerConfig.TRANSACTIONAL_ID_CONFIG);
-		// send waits for a topic's metadata inside its timeout, not for the producer's
-		// default of a minute.
-		config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, properties.getKafka().getSendTimeout().toMillis());
-		return new DefaultKafkaProducerFactory<>(config);
+		DefaultKafkaProducerFactory<String, byte[]> factory = new DefaultKafkaProducerFactory<>(config);
+		customizers.orderedStream().forEach((customizer) -> customizer.customize(factory));
+		// After the customizers, which may change any setting: what durability depends on
+		// wins.
+		factory.updateConfigs(KafkaClientSettings.durableProducer(properties.getKafka().getSendTimeout()));
+		if (factory.transactionCapable()) {
+			throw new IllegalStateException("A DefaultKafkaProducerFactoryCustomizer made the background-jobs "
+					+ "producer transactional (transaction id prefix '" + factory.getTransactionIdPrefix()
+					+ "'): EventPublisher.send cannot work then. Set spring.kafka.producer.transaction-id-prefix "
+					+ "instead, which applies to Spring Boot's producer only");
+		}
+		return factory;
 	}
 
 	@Bean(defaultCandidate = false)
@@ -103,31 +114,32 @@ class BackgroundJobsKafkaConfiguration {
 
 	@Bean(defaultCandidate = false)
 	@ConditionalOnMissingBean(name = "backgroundJobsConsumerFactory")
-	ConsumerFactory<String, byte[]> backgroundJobsConsumerFactory(KafkaProperties kafkaProperties) {
+	ConsumerFactory<String, byte[]> backgroundJobsConsumerFactory(KafkaProperties kafkaProperties,
+			KafkaConnectionDetails connectionDetails,
+			ObjectProvider<DefaultKafkaConsumerFactoryCustomizer> customizers) {
 		Map<String, Object> config = kafkaProperties.buildConsumerProperties();
-		config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
-		config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-		// Offsets are committed by the container once a poll's runs are recorded.
-		config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-		// A new group reads its topics from the start, whatever the application's own
-		// consumers use: "latest" would skip every event sent before the group's first
-		// commit.
-		config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+		KafkaClientSettings.applyConnectionDetails(config, connectionDetails.getConsumer());
 		// A consumer that dies without leaving its group holds its partitions until its
 		// session times out: the broker's minimum instead of the client's 45 s default,
 		// so events on a crashed instance's partitions wait seconds, not a minute.
 		config.putIfAbsent(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, DEFAULT_SESSION_TIMEOUT_MS);
 		config.putIfAbsent(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, DEFAULT_SESSION_TIMEOUT_MS / 3);
-		config.remove(ConsumerConfig.GROUP_ID_CONFIG);
-		return new DefaultKafkaConsumerFactory<>(config);
+		DefaultKafkaConsumerFactory<String, byte[]> factory = new DefaultKafkaConsumerFactory<>(config);
+		customizers.orderedStream().forEach((customizer) -> customizer.customize(factory));
+		factory.updateConfigs(KafkaClientSettings.durableConsumer());
+		factory.removeConfig(ConsumerConfig.GROUP_ID_CONFIG);
+		return factory;
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
-	SharedAdminClient backgroundJobsAdminClient(ObjectProvider<KafkaAdmin> kafkaAdmin,
-			KafkaProperties kafkaProperties) {
-		return new SharedAdminClient(
-				kafkaAdmin.getIfUnique(() -> new KafkaAdmin(kafkaProperties.buildAdminProperties())));
+	SharedAdminClient backgroundJobsAdminClient(KafkaProperties kafkaProperties,
+			KafkaConnectionDetails connectionDetails) {
+		// The same cluster as the producer and consumers, whatever admin beans the
+		// application has.
+		Map<String, Object> config = kafkaProperties.buildAdminProperties();
+		KafkaClientSettings.applyConnectionDetails(config, connectionDetails.getAdmin());
+		return new SharedAdminClient(new KafkaAdmin(config));
 	}
 
 	@Bean
@@ -135,7 +147,6 @@ class BackgroundJobsKafkaConfiguration {
 	TopicProvisioner backgroundJobsTopicProvisioner(SharedAdminClient adminClient,
 			BackgroundJobsProperties properties) {
 		BackgroundJobsProperties.Kafka kafka = properties.getKafka();
-		Assert.isTrue(kafka.getPartitions() > 0, "background-jobs.kafka.partitions must be positive");
 		return new TopicProvisioner(adminClient, kafka.getPartitions(), kafka.getReplicationFactor(),
 				kafka.isCreateTopics());
 	}
@@ -145,9 +156,9 @@ class BackgroundJobsKafkaConfiguration {
 	KafkaEventPublisher backgroundJobsEventPublisher(
 			@Qualifier("backgroundJobsKafkaTemplate") KafkaTemplate<String, byte[]> template, PayloadCodec codec,
 			TopicNames topics, TopicProvisioner provisioner, BackgroundJobsProperties properties,
-			ObjectProvider<ObservationRegistry> observationRegistry) {
+			ObjectProvider<ObservationRegistry> observationRegistry, EngineSettings settings) {
 		return new KafkaEventPublisher(template, codec, topics, provisioner, properties.getKafka().getSendTimeout(),
-				observationRegistry.getIfUnique(() -> ObservationRegistry.NOOP));
+				observationRegistry.getIfUnique(() -> ObservationRegistry.NOOP), settings.clock());
 	}
 
 	@Bean
@@ -183,12 +194,8 @@ class BackgroundJobsKafkaConfiguration {
 	@ConditionalOnMissingBean
 	DeadLetterRelay backgroundJobsDeadLetterRelay(DeadLetterStore deadLetterStore,
 			DeadLetterPublisher deadLetterPublisher, BackgroundJobsProperties properties) {
-		Duration interval = properties.getKafka().getDeadLetterRelayInterval();
-		if (interval == null || (interval.isNegative() || interval.isZero())) {
-			throw new InvalidConfigurationPropertyValueException("background-jobs.kafka.dead-letter-relay-interval",
-					interval, "must be positive");
-		}
-		return new DeadLetterRelay(deadLetterStore, deadLetterPublisher, interval);
+		return new DeadLetterRelay(deadLetterStore, deadLetterPublisher,
+				properties.getKafka().getDeadLetterRelayInterval());
 	}
 
 	@Bean
@@ -197,7 +204,7 @@ class BackgroundJobsKafkaConfiguration {
 			@Qualifier("backgroundJobsConsumerFactory") ConsumerFactory<String, byte[]> consumerFactory,
 			TopicNames topics, TopicProvisioner provisioner, RunStore runStore, DeadLetterStore deadLetterStore,
 			DeadLetterRelay deadLetterRelay, RunDispatcher dispatcher, PayloadCodec codec, InstanceId instanceId,
-			BackgroundJobsProperties properties) {
+			BackgroundJobsProperties properties, EngineSettings engineSettings) {
 		// The intake throws only transient failures (a permanent one dead-letters the
 		// record that causes it): retry the poll forever, backing off, without committing
 		// offsets, so nothing is lost or spends retries.
@@ -207,18 +214,20 @@ class BackgroundJobsKafkaConfiguration {
 				Duration.ofSeconds(1), properties.getLease().getDuration(), new DefaultErrorHandler(backOff));
 		return new FunctionConsumers(functions, consumerFactory, topics, provisioner, settings,
 				new FunctionConsumers.Collaborators(runStore, deadLetterStore, deadLetterRelay, dispatcher, codec,
-						instanceId.value()));
+						instanceId.value(), engineSettings.clock()));
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
 	EventWaitConsumer backgroundJobsEventWaitConsumer(
 			@Qualifier("backgroundJobsConsumerFactory") ConsumerFactory<String, byte[]> consumerFactory,
-			TopicNames topics, EventWaitStore waits, PayloadCodec codec, BackgroundJobsProperties properties) {
+			TopicNames topics, EventWaitStore waits, PayloadCodec codec, BackgroundJobsProperties properties,
+			EngineSettings settings) {
 		ExponentialBackOff backOff = new ExponentialBackOff(500, 2);
 		backOff.setMaxInterval(Duration.ofSeconds(30).toMillis());
 		return new EventWaitConsumer(consumerFactory, topics, waits, codec, new DefaultErrorHandler(backOff),
-				new EventWaitConsumer.Settings(Duration.ofSeconds(1), properties.getKafka().getEventWaitIdleTimeout()));
+				new EventWaitConsumer.Settings(Duration.ofSeconds(1), properties.getKafka().getEventWaitIdleTimeout(),
+						settings.clock()));
 	}
 
 }

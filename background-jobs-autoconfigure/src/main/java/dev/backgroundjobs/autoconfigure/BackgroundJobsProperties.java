@@ -1,18 +1,29 @@
 package dev.backgroundjobs.autoconfigure;
 
 import java.time.Duration;
+import java.util.Locale;
 
 import dev.backgroundjobs.schedule.CronTicker;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.StringUtils;
 import org.springframework.util.unit.DataSize;
+import org.springframework.validation.Errors;
+import org.springframework.validation.Validator;
 
 /**
  * Configuration properties for background-jobs.
+ * <p>
+ * The properties validate themselves when they are bound (Spring Boot applies a
+ * properties object that is a {@link Validator}), so a bad value fails the start-up with
+ * Boot's report naming the property, whether or not a Bean Validation provider is on the
+ * classpath.
  */
 @ConfigurationProperties("background-jobs")
-public class BackgroundJobsProperties {
+public class BackgroundJobsProperties implements Validator {
+
+	private static final String PREFIX = "background-jobs.";
 
 	/**
 	 * Default largest payload, step result or output, as JSON.
@@ -115,6 +126,76 @@ public class BackgroundJobsProperties {
 
 	public Cron getCron() {
 		return this.cron;
+	}
+
+	@Override
+	public boolean supports(Class<?> type) {
+		return BackgroundJobsProperties.class.isAssignableFrom(type);
+	}
+
+	@Override
+	public void validate(Object target, Errors errors) {
+		BackgroundJobsProperties properties = (BackgroundJobsProperties) target;
+		Checks checks = new Checks(errors);
+		checks.check(
+				properties.getMaxPayloadSize().toBytes() > 0
+						&& properties.getMaxPayloadSize().toBytes() <= Integer.MAX_VALUE,
+				"maxPayloadSize", "must be positive and at most 2GB");
+		checks.notNegative(properties.getShutdownTimeout(), "shutdownTimeout");
+		Retry retry = properties.getRetry();
+		checks.check(retry.getMaxRetries() >= 0, "retry.maxRetries", "must not be negative");
+		checks.positive(retry.getInitialInterval(), "retry.initialInterval");
+		checks.check(retry.getMultiplier() >= 1, "retry.multiplier", "must be at least 1");
+		checks.positive(retry.getMaxInterval(), "retry.maxInterval");
+		checks.check(retry.getJitter() >= 0 && retry.getJitter() < 1, "retry.jitter", "must be at least 0 and below 1");
+		checks.notNegative(retry.getParkThreshold(), "retry.parkThreshold");
+		Worker worker = properties.getWorker();
+		checks.check(worker.getConcurrency() > 0, "worker.concurrency", "must be positive");
+		checks.check(worker.getQueueCapacity() >= 0, "worker.queueCapacity", "must not be negative");
+		checks.check(worker.getCheckpointWriters() > 0, "worker.checkpointWriters", "must be positive");
+		Lease lease = properties.getLease();
+		checks.positive(lease.getDuration(), "lease.duration");
+		checks.positive(lease.getHeartbeatInterval(), "lease.heartbeatInterval");
+		checks.check(lease.getHeartbeatInterval().compareTo(lease.getDuration()) < 0, "lease.heartbeatInterval",
+				"must be shorter than " + PREFIX + "lease.duration (" + lease.getDuration() + ")");
+		Poller poller = properties.getPoller();
+		checks.positive(poller.getInterval(), "poller.interval");
+		checks.check(poller.getBatchSize() > 0, "poller.batchSize", "must be positive");
+		Kafka kafka = properties.getKafka();
+		checks.check(StringUtils.hasText(kafka.getTopicPrefix()), "kafka.topicPrefix", "must not be empty");
+		checks.check(kafka.getPartitions() > 0, "kafka.partitions", "must be positive");
+		checks.check(kafka.getReplicationFactor() == -1 || kafka.getReplicationFactor() > 0, "kafka.replicationFactor",
+				"must be positive, or -1 for the broker's default");
+		checks.check(kafka.getConcurrency() > 0, "kafka.concurrency", "must be positive");
+		checks.positive(kafka.getSendTimeout(), "kafka.sendTimeout");
+		checks.notNegative(kafka.getEventWaitIdleTimeout(), "kafka.eventWaitIdleTimeout");
+		checks.positive(kafka.getDeadLetterRelayInterval(), "kafka.deadLetterRelayInterval");
+	}
+
+	/**
+	 * Records a rejected value with a message naming its property, as Boot's report shows
+	 * the message beside the property.
+	 */
+	private record Checks(Errors errors) {
+
+		void check(boolean valid, String field, String reason) {
+			if (!valid) {
+				this.errors.rejectValue(field, "invalid", PREFIX + propertyName(field) + " " + reason);
+			}
+		}
+
+		void positive(@Nullable Duration duration, String field) {
+			check(duration != null && !duration.isNegative() && !duration.isZero(), field, "must be positive");
+		}
+
+		void notNegative(@Nullable Duration duration, String field) {
+			check(duration != null && !duration.isNegative(), field, "must not be negative");
+		}
+
+		private static String propertyName(String field) {
+			return field.replaceAll("([A-Z])", "-$1").toLowerCase(Locale.ROOT);
+		}
+
 	}
 
 	/**

@@ -46,12 +46,19 @@ public final class CheckpointWriter implements AutoCloseable {
 
 	private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
 
+	private final int writerThreads;
+
+	private final ThreadFactory threadFactory;
+
+	// Guarded by this; filled once, by the first write.
 	private final List<Thread> writers = new ArrayList<>();
+
+	private volatile boolean started;
 
 	private volatile boolean closed;
 
 	/**
-	 * Creates a writer and starts its threads.
+	 * Creates a writer. Its threads start with the first checkpoint.
 	 * @param store where checkpoints are written
 	 * @param writerThreads how many transactions may be in flight at once, each on its
 	 * own connection
@@ -62,13 +69,31 @@ public final class CheckpointWriter implements AutoCloseable {
 		Assert.notNull(store, "'store' must not be null");
 		Assert.isTrue(writerThreads > 0, "'writerThreads' must be positive");
 		Assert.isTrue(maxBatchSize > 0, "'maxBatchSize' must be positive");
+		Assert.notNull(threadFactory, "'threadFactory' must not be null");
 		this.store = store;
 		this.maxBatchSize = maxBatchSize;
-		for (int i = 0; i < writerThreads; i++) {
-			Thread writer = threadFactory.newThread(this::writeUntilClosed);
-			this.writers.add(writer);
-			writer.start();
+		this.writerThreads = writerThreads;
+		this.threadFactory = threadFactory;
+	}
+
+	private void startWriters() {
+		if (this.started) {
+			return;
 		}
+		synchronized (this) {
+			if (!this.started && !this.closed) {
+				for (int i = 0; i < this.writerThreads; i++) {
+					Thread writer = this.threadFactory.newThread(this::writeUntilClosed);
+					this.writers.add(writer);
+					writer.start();
+				}
+				this.started = true;
+			}
+		}
+	}
+
+	private synchronized List<Thread> writers() {
+		return List.copyOf(this.writers);
 	}
 
 	/**
@@ -86,6 +111,7 @@ public final class CheckpointWriter implements AutoCloseable {
 		if (this.closed) {
 			throw stopped(checkpoint);
 		}
+		startWriters();
 		Pending pending = new Pending(checkpoint, new CompletableFuture<>());
 		this.queue.add(pending);
 		try {
@@ -94,7 +120,7 @@ public final class CheckpointWriter implements AutoCloseable {
 					return pending.result().get(IDLE_POLL.toMillis(), TimeUnit.MILLISECONDS);
 				}
 				catch (TimeoutException ex) {
-					if (this.closed && this.writers.stream().noneMatch(Thread::isAlive) && !pending.result().isDone()) {
+					if (this.closed && writers().stream().noneMatch(Thread::isAlive) && !pending.result().isDone()) {
 						// Queued just as the writers stopped: nobody is left to write it.
 						throw stopped(checkpoint);
 					}
@@ -133,8 +159,10 @@ public final class CheckpointWriter implements AutoCloseable {
 	 */
 	@Override
 	public void close() {
-		this.closed = true;
-		for (Thread writer : this.writers) {
+		synchronized (this) {
+			this.closed = true;
+		}
+		for (Thread writer : writers()) {
 			try {
 				writer.join(IDLE_POLL.toMillis() * 10);
 			}

@@ -41,6 +41,11 @@ import org.springframework.util.Assert;
  * event id like any other duplicate event. Steps that wait for another run or for an
  * event are left to {@link WaitingSteps}.
  * <p>
+ * A completed step's checkpoint is deferred until the next step begins or the handler
+ * ends, so that the last step of a run is written in the same commit as the run's
+ * completion. The window in which a crash runs a finished step again grows only by the
+ * handler's own code between steps, which every retry runs again anyway.
+ * <p>
  * Outages never spend a step's retries: a checkpoint that fails transiently (see
  * {@link Faults#isTransient}), at any point of its transaction, and a sent event that
  * fails because the broker is unavailable abandon the execution, which resumes from its
@@ -71,6 +76,14 @@ final class DefaultStep implements Step {
 	private boolean inStep;
 
 	private @Nullable RunInterruption interruption;
+
+	/**
+	 * A completed step whose checkpoint is not written yet: it is written before the next
+	 * step begins, before the run parks or fails, or with the run's completion, in one
+	 * commit. Until then only the handler's own code between steps runs, which a retry
+	 * runs again anyway.
+	 */
+	private @Nullable StepRecord unwritten;
 
 	private final WaitingSteps waiting;
 
@@ -272,6 +285,7 @@ final class DefaultStep implements Step {
 		if (this.interruption != null) {
 			throw this.interruption;
 		}
+		writeUnwritten();
 		return uniqueId(requestedId);
 	}
 
@@ -336,7 +350,7 @@ final class DefaultStep implements Step {
 			Instant finished = this.scope.clock().instant();
 			StepRecord completed = new StepRecord(this.scope.runId(), stepId, StepStatus.COMPLETED, attempts, output,
 					null, started, finished);
-			save(completed);
+			this.unwritten = completed;
 			this.stored.put(stepId, completed);
 			this.scope.listener()
 				.stepCompleted(this.scope.run(), stepId, attempts, Duration.between(started, finished));
@@ -379,54 +393,95 @@ final class DefaultStep implements Step {
 	 * worker).
 	 */
 	private void save(StepRecord step) {
+		if (!write(new Checkpoint.StepSaved(step, this.scope.version()), "step '" + step.stepId() + "'",
+				step.stepId())) {
+			throw new RunInterruption.LeaseLost("Lost the lease of " + this.scope.describe()
+					+ " before checkpointing step '" + step.stepId() + "'; another instance owns the run now");
+		}
+	}
+
+	/**
+	 * Writes the checkpoint of the last completed step, if it was deferred.
+	 * @throws RunInterruption if it cannot be written
+	 */
+	void writeUnwritten() {
+		StepRecord step = this.unwritten;
+		if (step != null) {
+			this.unwritten = null;
+			interruptible(() -> save(step));
+		}
+	}
+
+	/**
+	 * Records the run's completion, with the deferred checkpoint of its last step, in one
+	 * commit, retrying transient failures as a step checkpoint does: giving up would run
+	 * the last step's body again.
+	 * @param output the handler's result as JSON, or {@code null}
+	 * @return whether it was written; {@code false} if the lease was lost
+	 * @throws RunInterruption if it cannot be written
+	 */
+	boolean complete(@Nullable String output) {
+		StepRecord last = this.unwritten;
+		this.unwritten = null;
+		String stepId = (last != null) ? last.stepId() : null;
+		String what = (last != null) ? "step '" + stepId + "' with the completion" : "the completion";
+		return write(new Checkpoint.RunCompleted(this.scope.runId(), this.scope.version(), output, last), what, stepId);
+	}
+
+	/**
+	 * Writes a checkpoint. A transient failure (database unreachable, pool exhausted,
+	 * commit outcome unknown) is retried here for as long as it lasts, with the result
+	 * kept in memory: giving up would run the step's body again on the next execution.
+	 * Meanwhile the run stays held, so its lease is renewed whenever the database
+	 * answers. Retrying is safe: the write is fenced by the version and an upsert, so a
+	 * commit that did happen is only repeated, and a run another instance took over is
+	 * found out. The retries end when the checkpoint is written, the lease is lost, the
+	 * failure is permanent, or the engine stops (which interrupts the worker).
+	 */
+	private boolean write(Checkpoint checkpoint, String what, @Nullable String stepId) {
 		long started = System.nanoTime();
 		long backoffMillis = CHECKPOINT_RETRY_INITIAL.toMillis();
 		boolean warned = false;
 		while (true) {
 			boolean written;
 			try {
-				written = this.scope.checkpoints().write(new Checkpoint.StepSaved(step, this.scope.version()));
+				written = this.scope.checkpoints().write(checkpoint);
 			}
 			catch (RuntimeException ex) {
 				if (!Faults.isTransient(ex)) {
-					throw storeFailure("checkpoint step '" + step.stepId() + "' of " + this.scope.describe(),
-							step.stepId(), ex);
+					throw storeFailure("checkpoint " + what + " of " + this.scope.describe(), stepId, ex);
 				}
 				if (!warned && System.nanoTime() - started > CHECKPOINT_RETRY_QUIET.toNanos()) {
 					warned = true;
 					logger.warn(ex,
-							() -> "Still retrying the checkpoint of step '" + step.stepId() + "' of "
-									+ this.scope.describe() + " after " + CHECKPOINT_RETRY_QUIET.toSeconds()
+							() -> "Still retrying the checkpoint of " + what + " of " + this.scope.describe()
+									+ " after " + CHECKPOINT_RETRY_QUIET.toSeconds()
 									+ " s; its result is kept until the database answers");
 				}
 				else {
-					logger.debug(ex, () -> "Retrying the checkpoint of step '" + step.stepId() + "' of "
-							+ this.scope.describe() + " after a transient failure");
+					logger.debug(ex, () -> "Retrying the checkpoint of " + what + " of " + this.scope.describe()
+							+ " after a transient failure");
 				}
-				pauseBeforeRetry(step, backoffMillis, ex);
+				pauseBeforeRetry(what, backoffMillis, ex);
 				backoffMillis = Math.min(backoffMillis * 2, CHECKPOINT_RETRY_MAX.toMillis());
 				continue;
 			}
-			if (!written) {
-				throw new RunInterruption.LeaseLost("Lost the lease of " + this.scope.describe()
-						+ " before checkpointing step '" + step.stepId() + "'; another instance owns the run now");
-			}
 			if (warned) {
-				logger.info(() -> "Checkpointed step '" + step.stepId() + "' of " + this.scope.describe() + " after "
+				logger.info(() -> "Checkpointed " + what + " of " + this.scope.describe() + " after "
 						+ Duration.ofNanos(System.nanoTime() - started).toSeconds() + " s of retries");
 			}
-			return;
+			return written;
 		}
 	}
 
-	private void pauseBeforeRetry(StepRecord step, long millis, RuntimeException failure) {
+	private void pauseBeforeRetry(String what, long millis, RuntimeException failure) {
 		try {
 			Thread.sleep(millis);
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
-			throw new RunInterruption.Abandoned("Interrupted while retrying the checkpoint of step '" + step.stepId()
-					+ "' of " + this.scope.describe() + "; the run resumes from its last checkpoint", failure);
+			throw new RunInterruption.Abandoned("Interrupted while retrying the checkpoint of " + what + " of "
+					+ this.scope.describe() + "; the run resumes from its last checkpoint", failure);
 		}
 	}
 
@@ -434,7 +489,7 @@ final class DefaultStep implements Step {
 	 * Turns a failed write into the interruption that stops the run: an abandoned
 	 * execution when the failure is transient, a failed run when it is permanent.
 	 */
-	private static RunInterruption storeFailure(String action, String stepId, RuntimeException failure) {
+	private static RunInterruption storeFailure(String action, @Nullable String stepId, RuntimeException failure) {
 		if (Faults.isTransient(failure)) {
 			return new RunInterruption.Abandoned(
 					"Could not " + action + "; the run resumes from its last checkpoint without spending a retry",

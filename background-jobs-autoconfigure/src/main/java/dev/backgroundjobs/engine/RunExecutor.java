@@ -161,43 +161,80 @@ public final class RunExecutor {
 			output = function.invoker().invoke(new Invocation(context, step, event));
 		}
 		catch (RunInterruption ex) {
-			handle(run, ex);
+			if (writeUnwrittenStep(run, step)) {
+				handle(run, ex);
+			}
 			return;
 		}
 		catch (StepFailedException ex) {
 			observation.error(ex);
-			fail(run, ex.getStepId(), ErrorSummary.of(ex));
+			if (writeUnwrittenStep(run, step)) {
+				fail(run, ex.getStepId(), ErrorSummary.of(ex));
+			}
 			return;
 		}
 		catch (PayloadException ex) {
 			// The event cannot be read as the handler's type: retrying cannot fix that.
 			observation.error(ex);
-			fail(run, null, ErrorSummary.of(ex));
+			if (writeUnwrittenStep(run, step)) {
+				fail(run, null, ErrorSummary.of(ex));
+			}
 			return;
 		}
 		catch (Throwable ex) {
 			observation.error(ex);
-			handlerFailed(run, function, ex);
+			if (writeUnwrittenStep(run, step)) {
+				handlerFailed(run, function, ex);
+			}
 			return;
 		}
 		RunInterruption swallowed = step.interruption();
 		if (swallowed != null) {
-			handle(run, swallowed);
+			if (writeUnwrittenStep(run, step)) {
+				handle(run, swallowed);
+			}
 			return;
 		}
-		complete(run, output, scope, started);
+		complete(run, output, scope, step, started);
 	}
 
-	private void complete(RunRecord run, @Nullable Object output, RunScope scope, Instant started) {
+	/**
+	 * Writes the checkpoint of a completed step the handler returned or failed after, so
+	 * that parking or failing the run keeps it.
+	 * @return whether the run's outcome may be recorded; {@code false} if the write
+	 * stopped the run, which is then handled
+	 */
+	private boolean writeUnwrittenStep(RunRecord run, DefaultStep step) {
+		try {
+			step.writeUnwritten();
+			return true;
+		}
+		catch (RunInterruption ex) {
+			handle(run, ex);
+			return false;
+		}
+	}
+
+	private void complete(RunRecord run, @Nullable Object output, RunScope scope, DefaultStep step, Instant started) {
 		String json;
 		try {
 			json = (output != null) ? this.codec.encode(output, "output of " + scope.describe()) : null;
 		}
 		catch (PayloadException ex) {
-			fail(run, null, ErrorSummary.of(ex));
+			if (writeUnwrittenStep(run, step)) {
+				fail(run, null, ErrorSummary.of(ex));
+			}
 			return;
 		}
-		if (!this.checkpoints.write(new Checkpoint.RunCompleted(run.runId(), run.version(), json))) {
+		boolean written;
+		try {
+			written = step.complete(json);
+		}
+		catch (RunInterruption ex) {
+			handle(run, ex);
+			return;
+		}
+		if (!written) {
 			logger.warn(() -> "Lost the lease of " + scope.describe() + " before recording its completion");
 			return;
 		}

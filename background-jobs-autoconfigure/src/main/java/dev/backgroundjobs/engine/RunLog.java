@@ -1,12 +1,13 @@
 package dev.backgroundjobs.engine;
 
+import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 
 import dev.backgroundjobs.store.RunRecord;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.core.log.LogAccessor;
+import org.springframework.util.Assert;
 
 /**
  * Logs one line when a run starts, completes, retries a step or fails, under the category
@@ -17,6 +18,17 @@ import org.springframework.core.log.LogAccessor;
 public final class RunLog implements RunLifecycleListener {
 
 	private static final LogAccessor logger = new LogAccessor("dev.backgroundjobs.runs");
+
+	private final Clock clock;
+
+	/**
+	 * Creates the log.
+	 * @param clock the engine's clock, for the time a retry is due
+	 */
+	public RunLog(Clock clock) {
+		Assert.notNull(clock, "'clock' must not be null");
+		this.clock = clock;
+	}
 
 	@Override
 	public void runStarted(RunRecord run, int attempt) {
@@ -41,7 +53,7 @@ public final class RunLog implements RunLifecycleListener {
 	public void stepRetrying(RunRecord run, String stepId, int attempt, Duration delay, Throwable failure) {
 		logger.warn(() -> "Step '" + stepId + "' of run " + run.runId() + " of function '" + run.functionId()
 				+ "' failed (attempt " + attempt + "), retrying in " + delay.toMillis() + " ms at about "
-				+ Instant.now().plus(delay) + ": " + failure);
+				+ this.clock.instant().plus(delay) + ": " + failure);
 	}
 
 	private static String firstLine(String text) {

@@ -24,7 +24,8 @@ import org.springframework.util.Assert;
 /**
  * {@link CheckpointStore} on a relational database: one transaction per batch, whatever
  * its size, made of a locking read of the batch's runs, one batched upsert of the steps
- * and one batched update of the completions.
+ * and one batched update of the completions. On PostgreSQL the batch is bound as arrays
+ * and written by one statement after the locking read ({@link PostgresCheckpointBatch}).
  * <p>
  * The locking read takes the rows in run id order and holds them until commit, so a claim
  * (which increments the version) cannot slip in between the fence check and the write;
@@ -81,6 +82,10 @@ public class JdbcCheckpointStore implements CheckpointStore {
 
 	private final String complete;
 
+	private final String renewLeases;
+
+	private final @Nullable PostgresCheckpointBatch arrays;
+
 	/**
 	 * Creates a store.
 	 * @param dataSource the data source
@@ -111,6 +116,8 @@ public class JdbcCheckpointStore implements CheckpointStore {
 		this.wakeups = new RunWakeups(this.support);
 		this.upsertStep = dialect.upsert(STEPS_TABLE, STEP_KEY, STEP_COLUMNS);
 		this.complete = dialect.render(COMPLETE);
+		this.renewLeases = dialect.render(RENEW_LEASES);
+		this.arrays = (dialect == DatabaseDialect.POSTGRESQL) ? new PostgresCheckpointBatch(this.support) : null;
 	}
 
 	@Override
@@ -129,10 +136,14 @@ public class JdbcCheckpointStore implements CheckpointStore {
 			Assert.isTrue(runIds.add(checkpoint.runId()),
 					() -> "At most one checkpoint per run per batch; run " + checkpoint.runId() + " has several");
 		}
+		if (this.arrays != null) {
+			return writeBatch(batch, runIds, this.arrays);
+		}
 		List<Boolean> written = this.support.transactions().execute((status) -> {
 			Map<String, Long> versions = lockRuns(runIds);
 			List<Boolean> results = new ArrayList<>(batch.size());
 			List<SqlParameterSource> steps = new ArrayList<>();
+			List<Object> renewed = new ArrayList<>();
 			List<Checkpoint.RunCompleted> completions = new ArrayList<>();
 			for (Checkpoint checkpoint : batch) {
 				boolean current = Long.valueOf(checkpoint.version()).equals(versions.get(checkpoint.runId()));
@@ -142,15 +153,19 @@ public class JdbcCheckpointStore implements CheckpointStore {
 				}
 				if (checkpoint instanceof Checkpoint.StepSaved saved) {
 					steps.add(stepParameters(saved.step()));
+					renewed.add(saved.runId());
 				}
 				else if (checkpoint instanceof Checkpoint.RunCompleted completed) {
+					if (completed.lastStep() != null) {
+						steps.add(stepParameters(completed.lastStep()));
+					}
 					completions.add(completed);
 				}
 			}
 			if (!steps.isEmpty()) {
 				this.support.template().batchUpdate(this.upsertStep, steps.toArray(SqlParameterSource[]::new));
-				renewLeases(steps);
 			}
+			renewLeases(renewed);
 			complete(completions);
 			return results;
 		});
@@ -159,14 +174,57 @@ public class JdbcCheckpointStore implements CheckpointStore {
 	}
 
 	// The rows are locked and their versions checked: each belongs to this writer's run.
-	private void renewLeases(List<SqlParameterSource> steps) {
-		if (this.lease == null) {
+	private List<Boolean> writeBatch(List<Checkpoint> batch, Set<String> runIds, PostgresCheckpointBatch arrays) {
+		List<Boolean> written = this.support.transactions().execute((status) -> {
+			Map<String, PostgresCheckpointBatch.LockedRun> locked = arrays.lock(runIds);
+			List<Boolean> results = new ArrayList<>(batch.size());
+			List<StepRecord> steps = new ArrayList<>();
+			List<String> renewed = new ArrayList<>();
+			List<Checkpoint.RunCompleted> completions = new ArrayList<>();
+			List<Checkpoint.RunCompleted> childCompletions = new ArrayList<>();
+			for (Checkpoint checkpoint : batch) {
+				PostgresCheckpointBatch.LockedRun run = locked.get(checkpoint.runId());
+				boolean current = run != null && run.version() == checkpoint.version();
+				results.add(current);
+				if (!current) {
+					continue;
+				}
+				if (checkpoint instanceof Checkpoint.StepSaved saved) {
+					steps.add(saved.step());
+					renewed.add(saved.runId());
+				}
+				else if (checkpoint instanceof Checkpoint.RunCompleted completed) {
+					if (completed.lastStep() != null) {
+						steps.add(completed.lastStep());
+					}
+					(run.child() ? childCompletions : completions).add(completed);
+				}
+			}
+			arrays.write(steps, renewed, completions, this.lease);
+			childCompletions.forEach(this::completeChild);
+			return results;
+		});
+		Assert.state(written != null, "A checkpoint transaction returns its results");
+		return written;
+	}
+
+	// One at a time, as each also wakes the parent.
+	private void completeChild(Checkpoint.RunCompleted completed) {
+		SqlParameterSource parameters = new MapSqlParameterSource("runId", completed.runId())
+			.addValue("version", completed.version())
+			.addValue("output", completed.output(), Types.VARCHAR);
+		this.wakeups.finish(completed.runId(), () -> this.support.template().update(this.complete, parameters) == 1);
+	}
+
+	// Runs being completed are left out: their completion clears the lease.
+	private void renewLeases(List<Object> runIds) {
+		if (this.lease == null || runIds.isEmpty()) {
 			return;
 		}
 		this.support.jdbc()
-			.sql(this.support.render(RENEW_LEASES))
+			.sql(this.renewLeases)
 			.param("leaseMillis", this.lease.toMillis())
-			.param("runIds", steps.stream().map((step) -> step.getValue("run_id")).toList())
+			.param("runIds", runIds)
 			.update();
 	}
 
@@ -201,16 +259,12 @@ public class JdbcCheckpointStore implements CheckpointStore {
 			.list());
 		List<SqlParameterSource> plain = new ArrayList<>();
 		for (Checkpoint.RunCompleted completed : completions) {
-			SqlParameterSource parameters = new MapSqlParameterSource("runId", completed.runId())
-				.addValue("version", completed.version())
-				.addValue("output", completed.output(), Types.VARCHAR);
 			if (children.contains(completed.runId())) {
-				// One at a time, as each also wakes the parent.
-				this.wakeups.finish(completed.runId(),
-						() -> this.support.template().update(this.complete, parameters) == 1);
+				completeChild(completed);
 			}
 			else {
-				plain.add(parameters);
+				plain.add(new MapSqlParameterSource("runId", completed.runId()).addValue("version", completed.version())
+					.addValue("output", completed.output(), Types.VARCHAR));
 			}
 		}
 		if (!plain.isEmpty()) {

@@ -1,5 +1,6 @@
 package dev.backgroundjobs.kafka;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -153,7 +154,7 @@ public final class EventWaitConsumer implements SmartLifecycle {
 			if (this.checks == null) {
 				return;
 			}
-			Instant now = Instant.now();
+			Instant now = this.settings.clock().instant();
 			if (oldest != null) {
 				this.lastOpenWaitSeen = now;
 				if (this.container == null) {
@@ -212,8 +213,9 @@ public final class EventWaitConsumer implements SmartLifecycle {
 	 * waits for the container to start
 	 * @param idleTimeout how long the container keeps running after the last open wait
 	 * was resolved
+	 * @param clock measures the idle time
 	 */
-	public record Settings(Duration checkInterval, Duration idleTimeout) {
+	public record Settings(Duration checkInterval, Duration idleTimeout, Clock clock) {
 
 	}
 

@@ -1,5 +1,6 @@
 package dev.backgroundjobs.kafka;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -293,9 +294,10 @@ public final class FunctionConsumers implements SmartLifecycle {
 	 * @param dispatcher dispatches new runs
 	 * @param codec checks payloads
 	 * @param instanceId this instance's id, the lease owner
+	 * @param clock the engine's clock, for the times of new runs and poison records
 	 */
 	public record Collaborators(RunStore runStore, DeadLetterStore deadLetterStore, DeadLetterRelay deadLetterRelay,
-			RunDispatcher dispatcher, PayloadCodec codec, String instanceId) {
+			RunDispatcher dispatcher, PayloadCodec codec, String instanceId, Clock clock) {
 
 	}
 

@@ -1,8 +1,12 @@
 package dev.backgroundjobs.kafka;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -60,6 +64,8 @@ public final class KafkaEventPublisher implements EventPublisher {
 
 	private final ObservationRegistry observations;
 
+	private final Clock clock;
+
 	/**
 	 * Creates a publisher.
 	 * @param template the template, configured for durable sends
@@ -69,10 +75,12 @@ public final class KafkaEventPublisher implements EventPublisher {
 	 * @param sendTimeout how long a publication may take in all
 	 * @param observations observes publications and propagates the trace context in the
 	 * record headers
+	 * @param clock the engine's clock, which stamps events sent by name and data
 	 */
 	public KafkaEventPublisher(KafkaTemplate<String, byte[]> template, PayloadCodec codec, TopicNames topics,
-			TopicProvisioner provisioner, Duration sendTimeout, ObservationRegistry observations) {
+			TopicProvisioner provisioner, Duration sendTimeout, ObservationRegistry observations, Clock clock) {
 		this.observations = observations;
+		this.clock = clock;
 		this.template = template;
 		this.codec = codec;
 		this.topics = topics;
@@ -84,7 +92,7 @@ public final class KafkaEventPublisher implements EventPublisher {
 	public String send(String name, Object data) {
 		Assert.isTrue(name != null && !name.isBlank(), "Event name must not be null or blank");
 		Assert.notNull(data, () -> "Data of event '" + name + "' must not be null");
-		return publish(UUID.randomUUID().toString(), name, data, Instant.now());
+		return publish(UUID.randomUUID().toString(), name, data, this.clock.instant());
 	}
 
 	@Override
@@ -93,11 +101,155 @@ public final class KafkaEventPublisher implements EventPublisher {
 		return publish(event.id(), event.name(), event.data(), event.timestamp());
 	}
 
-	private String publish(String id, String name, Object data, Instant timestamp) {
+	@Override
+	public List<String> sendAll(List<? extends Event<?>> events) {
+		Assert.notNull(events, "Events must not be null");
+		List<ProducerRecord<String, byte[]>> records = new ArrayList<>(events.size());
+		Set<String> topics = new LinkedHashSet<>();
+		for (int i = 0; i < events.size(); i++) {
+			Event<?> event = events.get(i);
+			int index = i;
+			Assert.notNull(event, () -> "Event " + index + " of the batch must not be null");
+			ProducerRecord<String, byte[]> record = record(event.id(), event.name(), event.data(), event.timestamp());
+			records.add(record);
+			topics.add(record.topic());
+		}
+		if (records.isEmpty()) {
+			return List.of();
+		}
+		long deadline = System.nanoTime() + this.sendTimeout.toNanos();
+		boolean provisioned;
+		try {
+			provisioned = this.provisioner.ensureTopics(topics, deadline);
+		}
+		catch (BrokerUnavailableException ex) {
+			throw batchUnavailable(records.size(), records.size(), ex);
+		}
+		List<Observation> observations = new ArrayList<>(records.size());
+		for (int i = 0; i < records.size(); i++) {
+			Event<?> event = events.get(i);
+			observations.add(startObservation(records.get(i), event.id(), event.name()));
+		}
+		List<CompletableFuture<?>> sent = sendEach(records, observations, provisioned);
+		return awaitAll(events, sent, deadline);
+	}
+
+	/**
+	 * Hands every record to the producer without waiting. For a topic the producer has
+	 * never written to, it blocks until it has the metadata, so then the records are
+	 * handed over on a thread of their own.
+	 */
+	private List<CompletableFuture<?>> sendEach(List<ProducerRecord<String, byte[]>> records,
+			List<Observation> observations, boolean provisioned) {
+		if (!provisioned) {
+			List<CompletableFuture<?>> sent = new ArrayList<>(records.size());
+			for (int i = 0; i < records.size(); i++) {
+				sent.add(sendObserved(records.get(i), observations.get(i)));
+			}
+			return sent;
+		}
+		CompletableFuture<List<CompletableFuture<?>>> handedOver = CompletableFuture
+			.supplyAsync(() -> sendEach(records, observations, false), (task) -> {
+				Thread thread = new Thread(task, "background-jobs-first-send");
+				thread.setDaemon(true);
+				thread.start();
+			});
+		List<CompletableFuture<?>> sent = new ArrayList<>(records.size());
+		for (int i = 0; i < records.size(); i++) {
+			int index = i;
+			sent.add(handedOver.thenCompose((futures) -> futures.get(index)));
+		}
+		return sent;
+	}
+
+	private CompletableFuture<?> sendObserved(ProducerRecord<String, byte[]> record, Observation observation) {
+		try (Observation.Scope scope = observation.openScope()) {
+			return this.template.send(record).whenComplete((result, failure) -> {
+				if (failure != null) {
+					observation.error(failure);
+				}
+				observation.stop();
+			});
+		}
+		catch (RuntimeException ex) {
+			observation.error(ex);
+			observation.stop();
+			return CompletableFuture.failedFuture(ex);
+		}
+	}
+
+	// A record not acknowledged in time ends its observation when the producer gives up
+	// on it (delivery.timeout.ms).
+	private List<String> awaitAll(List<? extends Event<?>> events, List<CompletableFuture<?>> sent, long deadline) {
+		List<String> ids = new ArrayList<>(events.size());
+		int failed = 0;
+		Throwable firstFailure = null;
+		for (int i = 0; i < sent.size(); i++) {
+			String id = events.get(i).id();
+			ids.add(id);
+			try {
+				sent.get(i).get(remainingMillis(deadline), TimeUnit.MILLISECONDS);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				throw new BackgroundJobsException("Interrupted while publishing a batch of " + events.size()
+						+ " events; sending the same events again is safe", ex);
+			}
+			catch (ExecutionException | TimeoutException ex) {
+				failed++;
+				if (firstFailure == null) {
+					firstFailure = (ex instanceof ExecutionException) ? ex.getCause() : ex;
+				}
+			}
+		}
+		if (firstFailure != null) {
+			if (firstFailure instanceof TimeoutException || isBrokerUnavailable(firstFailure)) {
+				throw batchUnavailable(failed, events.size(), firstFailure);
+			}
+			throw new BackgroundJobsException("Broker did not accept " + failed + " of " + events.size() + " events: "
+					+ firstFailure.getMessage() + "; sending the same events again is safe", firstFailure);
+		}
+		logger.trace(() -> "Published a batch of " + events.size() + " events");
+		return ids;
+	}
+
+	private BrokerUnavailableException batchUnavailable(int failed, int total, Throwable cause) {
+		return new BrokerUnavailableException("Broker did not acknowledge " + failed + " of " + total
+				+ " events within " + this.sendTimeout.toMillis() + " ms (background-jobs.kafka.send-timeout): "
+				+ ((cause.getMessage() != null) ? cause.getMessage() : cause.getClass().getSimpleName())
+				+ "; sending the same events again is safe", cause);
+	}
+
+	/**
+	 * Validates and serialises an event into its record, so that bad input fails before
+	 * anything is sent.
+	 */
+	private ProducerRecord<String, byte[]> record(String id, String name, Object data, Instant timestamp) {
 		Assert.isTrue(id.length() <= 255, () -> "Id of event '" + name + "' is longer than 255 characters");
 		Assert.isTrue(id.indexOf('\u0000') < 0, () -> "Id of event '" + name + "' contains U+0000");
 		byte[] payload = this.codec.encodeToBytes(data, "data of event '" + name + "'");
-		String topic = this.topics.forEvent(name);
+		ProducerRecord<String, byte[]> record = new ProducerRecord<>(this.topics.forEvent(name), id, payload);
+		EventHeaders.write(record.headers(), id, name, timestamp);
+		return record;
+	}
+
+	private Observation startObservation(ProducerRecord<String, byte[]> record, String id, String name) {
+		SenderContext<ProducerRecord<String, byte[]>> context = new SenderContext<>((carrier, key, value) -> {
+			carrier.headers().remove(key);
+			carrier.headers().add(key, value.getBytes(StandardCharsets.UTF_8));
+		});
+		context.setCarrier(record);
+		context.setRemoteServiceName("kafka");
+		return Observation.createNotStarted(PUBLISH_OBSERVATION, () -> context, this.observations)
+			.contextualName("publish " + name)
+			.lowCardinalityKeyValue("event", name)
+			.highCardinalityKeyValue("event.id", id)
+			.start();
+	}
+
+	private String publish(String id, String name, Object data, Instant timestamp) {
+		ProducerRecord<String, byte[]> record = record(id, name, data, timestamp);
+		String topic = record.topic();
 		// One deadline for everything send may wait for: creating the topic, the
 		// producer's metadata and the acknowledgement.
 		long deadline = System.nanoTime() + this.sendTimeout.toNanos();
@@ -108,19 +260,7 @@ public final class KafkaEventPublisher implements EventPublisher {
 		catch (BrokerUnavailableException ex) {
 			throw unavailable(id, name, ex);
 		}
-		ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, id, payload);
-		EventHeaders.write(record.headers(), id, name, timestamp);
-		SenderContext<ProducerRecord<String, byte[]>> context = new SenderContext<>((carrier, key, value) -> {
-			carrier.headers().remove(key);
-			carrier.headers().add(key, value.getBytes(StandardCharsets.UTF_8));
-		});
-		context.setCarrier(record);
-		context.setRemoteServiceName("kafka");
-		Observation observation = Observation.createNotStarted(PUBLISH_OBSERVATION, () -> context, this.observations)
-			.contextualName("publish " + name)
-			.lowCardinalityKeyValue("event", name)
-			.highCardinalityKeyValue("event.id", id)
-			.start();
+		Observation observation = startObservation(record, id, name);
 		try (Observation.Scope scope = observation.openScope()) {
 			CompletableFuture<?> sent = provisioned ? sendOffThread(record) : this.template.send(record);
 			sent.get(remainingMillis(deadline), TimeUnit.MILLISECONDS);

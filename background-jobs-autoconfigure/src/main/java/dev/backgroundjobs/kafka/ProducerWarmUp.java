@@ -2,7 +2,7 @@ package dev.backgroundjobs.kafka;
 
 import java.util.Set;
 
-import org.springframework.beans.factory.SmartInitializingSingleton;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.core.log.LogAccessor;
 import org.springframework.kafka.core.KafkaTemplate;
 
@@ -10,10 +10,11 @@ import org.springframework.kafka.core.KafkaTemplate;
  * Connects the publishing producer to the broker once the application context is ready,
  * so that the first {@code send} of a request does not pay for creating the producer,
  * fetching metadata and opening the connection (hundreds of milliseconds). It runs on a
- * thread of its own and only logs a failure: an unreachable broker must not hold up
- * start-up, and {@code send} reports it to its caller anyway.
+ * thread of its own, started with the application's lifecycle, and only logs a failure:
+ * an unreachable broker must not hold up start-up, and {@code send} reports it to its
+ * caller anyway.
  */
-public final class ProducerWarmUp implements SmartInitializingSingleton {
+public final class ProducerWarmUp implements SmartLifecycle {
 
 	private static final LogAccessor logger = new LogAccessor(ProducerWarmUp.class);
 
@@ -22,6 +23,8 @@ public final class ProducerWarmUp implements SmartInitializingSingleton {
 	private final TopicProvisioner provisioner;
 
 	private final String topic;
+
+	private boolean running;
 
 	/**
 	 * Creates a warm-up.
@@ -37,10 +40,28 @@ public final class ProducerWarmUp implements SmartInitializingSingleton {
 	}
 
 	@Override
-	public void afterSingletonsInstantiated() {
+	public synchronized void start() {
+		if (this.running) {
+			return;
+		}
+		this.running = true;
 		Thread thread = new Thread(this::warmUp, "background-jobs-producer-warm-up");
 		thread.setDaemon(true);
 		thread.start();
+	}
+
+	/**
+	 * Marks the warm-up stopped; one in progress ends by itself within the producer's
+	 * send timeout.
+	 */
+	@Override
+	public synchronized void stop() {
+		this.running = false;
+	}
+
+	@Override
+	public synchronized boolean isRunning() {
+		return this.running;
 	}
 
 	/**

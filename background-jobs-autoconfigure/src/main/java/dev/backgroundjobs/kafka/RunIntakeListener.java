@@ -1,6 +1,7 @@
 package dev.backgroundjobs.kafka;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -58,6 +59,8 @@ final class RunIntakeListener implements BatchMessageListener<String, byte[]> {
 
 	private final String instanceId;
 
+	private final Clock clock;
+
 	private final Duration lease;
 
 	private final Runnable afterIntake;
@@ -72,6 +75,7 @@ final class RunIntakeListener implements BatchMessageListener<String, byte[]> {
 		this.dispatcher = collaborators.dispatcher();
 		this.codec = collaborators.codec();
 		this.instanceId = collaborators.instanceId();
+		this.clock = collaborators.clock();
 		this.lease = lease;
 		this.afterIntake = afterIntake;
 	}
@@ -143,7 +147,7 @@ final class RunIntakeListener implements BatchMessageListener<String, byte[]> {
 			logger.debug(() -> duplicates + " events for function '" + this.function.id()
 					+ "' already had runs; no new run started for them");
 		}
-		Instant now = Instant.now();
+		Instant now = this.clock.instant();
 		for (NewRun run : runs) {
 			if (inserted.contains(run.runId())) {
 				this.dispatcher.dispatch(run.asLeased(this.instanceId, now), true);
@@ -160,7 +164,7 @@ final class RunIntakeListener implements BatchMessageListener<String, byte[]> {
 		String key = record.key();
 		DeadLetterRecord deadLetter = new DeadLetterRecord(id, null, this.function.id(), null, reason, record.topic(),
 				record.partition(), record.offset(), (key != null) ? key.getBytes(StandardCharsets.UTF_8) : null,
-				record.value(), Instant.now(), headersOf(record));
+				record.value(), this.clock.instant(), headersOf(record));
 		if (this.deadLetterStore.savePoison(deadLetter)) {
 			logger.error(() -> "Record " + record.topic() + "-" + record.partition() + "@" + record.offset()
 					+ " cannot be read for function '" + this.function.id() + "' and is now dead letter " + id + ": "

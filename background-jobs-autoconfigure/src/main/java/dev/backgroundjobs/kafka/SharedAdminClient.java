@@ -1,6 +1,7 @@
 package dev.backgroundjobs.kafka;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.function.Function;
 
 import dev.backgroundjobs.BackgroundJobsException;
@@ -47,6 +48,14 @@ public final class SharedAdminClient implements DisposableBean {
 		Assert.notNull(admin, "'admin' must not be null");
 		this.admin = admin;
 		this.factory = factory;
+	}
+
+	/**
+	 * Returns the configuration the client is created with.
+	 * @return the admin client configuration
+	 */
+	public Map<String, Object> getConfigurationProperties() {
+		return this.admin.getConfigurationProperties();
 	}
 
 	/**

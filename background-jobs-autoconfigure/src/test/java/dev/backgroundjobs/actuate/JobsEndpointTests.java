@@ -154,7 +154,7 @@ class JobsEndpointTests {
 	void limitOutsideOneToFiveHundredIsRejected() {
 		assertThatIllegalArgumentException().isThrownBy(() -> this.endpoint.runs(null, null, 0, null));
 		assertThatIllegalArgumentException().isThrownBy(() -> this.endpoint.runs(null, null, 501, null));
-		assertThatIllegalArgumentException().isThrownBy(() -> this.endpoint.deadLetters(0));
+		assertThatIllegalArgumentException().isThrownBy(() -> this.endpoint.deadLetters(0, true));
 	}
 
 	@Test
@@ -162,7 +162,7 @@ class JobsEndpointTests {
 		RunRecord run = detailedRun(RunStatus.COMPLETED, "\"Processed doc-1\"");
 		this.jobs.steps.add(InMemoryJobs.step(run, "fetch", StepStatus.COMPLETED, "{\"id\":\"doc-1\"}", null, 0, 2));
 		this.jobs.steps.add(InMemoryJobs.step(run, "save", StepStatus.COMPLETED, null, null, 2, 5));
-		RunDescriptor descriptor = this.endpoint.run(run.runId());
+		RunDescriptor descriptor = this.endpoint.run(run.runId(), true);
 		assertThat(descriptor).isNotNull();
 		assertThat(descriptor.runId()).isEqualTo(run.runId());
 		assertThat(descriptor.functionId()).isEqualTo("process-document");
@@ -199,7 +199,7 @@ class JobsEndpointTests {
 	void runSerializesWithPayloadsAsJsonTreesAndTimesAsText() {
 		RunRecord run = detailedRun(RunStatus.COMPLETED, "{\"pages\":3}");
 		JsonMapper mapper = JsonMapper.builder().build();
-		JsonNode json = mapper.readTree(mapper.writeValueAsString(this.endpoint.run(run.runId())));
+		JsonNode json = mapper.readTree(mapper.writeValueAsString(this.endpoint.run(run.runId(), true)));
 		assertThat(json.get("event").get("data").get("documentId").asString()).isEqualTo("doc-1");
 		assertThat(json.get("output").get("pages").asInt()).isEqualTo(3);
 		assertThat(json.get("createdAt").asString()).isEqualTo("2026-03-01T10:00:01Z");
@@ -208,9 +208,59 @@ class JobsEndpointTests {
 	}
 
 	@Test
+	void runHidesPayloadsOutputsAndErrorsUnlessValuesAreShown() {
+		RunRecord run = detailedRun(RunStatus.WAITING, "\"Processed doc-1\"");
+		this.jobs.steps
+			.add(InMemoryJobs.step(run, "fetch", StepStatus.FAILED, "{\"id\":\"doc-1\"}", "java.io.IOException", 0, 2));
+		this.jobs.waits.add(new EventWait(run.runId(), "await-approval", "api/approved", "data.documentId", "\"doc-1\"",
+				T0, T0.plusSeconds(60), null));
+		RunDescriptor descriptor = this.endpoint.run(run.runId(), false);
+		assertThat(descriptor.event().id()).isEqualTo("event-1");
+		assertThat(descriptor.event().name()).isEqualTo("api/document.uploaded");
+		assertThat(descriptor.event().data().asString()).isEqualTo("******");
+		assertThat(descriptor.output().asString()).isEqualTo("******");
+		assertThat(descriptor.error()).isEqualTo("******");
+		assertThat(descriptor.steps()).singleElement().satisfies((step) -> {
+			assertThat(step.id()).isEqualTo("fetch");
+			assertThat(step.output().asString()).isEqualTo("******");
+			assertThat(step.error()).isEqualTo("******");
+		});
+		assertThat(descriptor.awaiting()).singleElement().satisfies((wait) -> {
+			assertThat(wait.matchPath()).isEqualTo("data.documentId");
+			assertThat(wait.matchValue()).isEqualTo("******");
+		});
+	}
+
+	@Test
+	void hiddenValuesThatAreAbsentStayAbsent() {
+		RunRecord run = this.jobs.addRun("a", RunStatus.QUEUED, 1);
+		RunDescriptor descriptor = this.endpoint.run(run.runId(), false);
+		assertThat(descriptor.output()).isNull();
+		assertThat(descriptor.error()).isNull();
+	}
+
+	@Test
+	void deadLettersHideErrorsAndRecordsUnlessValuesAreShown() {
+		RunRecord failed = this.jobs.addRun("a", RunStatus.FAILED, 1);
+		this.jobs.deadLetters.add(InMemoryJobs.failedRun(failed, "fetch", "java.io.IOException: gone", 2));
+		this.jobs.deadLetters
+			.add(InMemoryJobs.poison("b", "background-jobs.test.event", "{oops".getBytes(StandardCharsets.UTF_8), 3));
+		JobsEndpoint.DeadLettersDescriptor descriptor = this.endpoint.deadLetters(20, false);
+		assertThat(descriptor.deadLetters()).satisfiesExactly((poison) -> {
+			assertThat(poison.error()).isEqualTo("******");
+			assertThat(poison.record().topic()).isEqualTo("background-jobs.test.event");
+			assertThat(poison.record().key().data()).isEqualTo("******");
+			assertThat(poison.record().value().data()).isEqualTo("******");
+		}, (run) -> {
+			assertThat(run.stepId()).isEqualTo("fetch");
+			assertThat(run.error()).isEqualTo("******");
+		});
+	}
+
+	@Test
 	void payloadThatIsNotJsonIsShownAsText() {
 		RunRecord run = detailedRun(RunStatus.COMPLETED, "not json");
-		assertThat(this.endpoint.run(run.runId()).output().asString()).isEqualTo("not json");
+		assertThat(this.endpoint.run(run.runId(), true).output().asString()).isEqualTo("not json");
 	}
 
 	@Test
@@ -218,9 +268,9 @@ class JobsEndpointTests {
 		RunRecord sleeping = detailedRun(RunStatus.SLEEPING, null);
 		RunRecord waiting = detailedRun(RunStatus.WAITING, null);
 		RunRecord queued = detailedRun(RunStatus.QUEUED, null);
-		assertThat(this.endpoint.run(sleeping.runId()).wakeAt()).isEqualTo(T0.plusSeconds(60));
-		assertThat(this.endpoint.run(waiting.runId()).wakeAt()).isEqualTo(T0.plusSeconds(60));
-		assertThat(this.endpoint.run(queued.runId()).wakeAt()).isNull();
+		assertThat(this.endpoint.run(sleeping.runId(), true).wakeAt()).isEqualTo(T0.plusSeconds(60));
+		assertThat(this.endpoint.run(waiting.runId(), true).wakeAt()).isEqualTo(T0.plusSeconds(60));
+		assertThat(this.endpoint.run(queued.runId(), true).wakeAt()).isNull();
 	}
 
 	@Test
@@ -228,19 +278,19 @@ class JobsEndpointTests {
 		RunRecord waiting = detailedRun(RunStatus.WAITING, null);
 		this.jobs.waits.add(new EventWait(waiting.runId(), "await-approval", "api/approved", "data.documentId",
 				"\"doc-1\"", T0, T0.plusSeconds(60), null));
-		assertThat(this.endpoint.run(waiting.runId()).awaiting()).singleElement().satisfies((wait) -> {
+		assertThat(this.endpoint.run(waiting.runId(), true).awaiting()).singleElement().satisfies((wait) -> {
 			assertThat(wait.stepId()).isEqualTo("await-approval");
 			assertThat(wait.event()).isEqualTo("api/approved");
 			assertThat(wait.matchPath()).isEqualTo("data.documentId");
 			assertThat(wait.timeoutAt()).isEqualTo(T0.plusSeconds(60));
 		});
 		RunRecord sleeping = detailedRun(RunStatus.SLEEPING, null);
-		assertThat(this.endpoint.run(sleeping.runId()).awaiting()).isEmpty();
+		assertThat(this.endpoint.run(sleeping.runId(), true).awaiting()).isEmpty();
 	}
 
 	@Test
 	void unknownRunIsNull() {
-		assertThat(this.endpoint.run(UUID.randomUUID().toString())).isNull();
+		assertThat(this.endpoint.run(UUID.randomUUID().toString(), true)).isNull();
 	}
 
 	@Test
@@ -251,7 +301,7 @@ class JobsEndpointTests {
 			.add(InMemoryJobs.poison("b", "background-jobs.test.event", "{oops".getBytes(StandardCharsets.UTF_8), 3));
 		this.jobs.deadLetters
 			.add(InMemoryJobs.poison("b", "background-jobs.test.event", new byte[] { (byte) 0xC3, (byte) 0x28, 0 }, 4));
-		JobsEndpoint.DeadLettersDescriptor descriptor = this.endpoint.deadLetters(20);
+		JobsEndpoint.DeadLettersDescriptor descriptor = this.endpoint.deadLetters(20, true);
 		assertThat(descriptor.total()).isEqualTo(3);
 		assertThat(descriptor.deadLetters()).satisfiesExactly((binary) -> {
 			assertThat(binary.runId()).isNull();
@@ -286,7 +336,7 @@ class JobsEndpointTests {
 		for (int i = 0; i < 3; i++) {
 			this.jobs.deadLetters.add(InMemoryJobs.poison("a", "t", new byte[0], i));
 		}
-		JobsEndpoint.DeadLettersDescriptor descriptor = this.endpoint.deadLetters(2);
+		JobsEndpoint.DeadLettersDescriptor descriptor = this.endpoint.deadLetters(2, true);
 		assertThat(descriptor.total()).isEqualTo(3);
 		assertThat(descriptor.deadLetters()).extracting(DeadLetterDescriptor::createdAt)
 			.containsExactly(T0.plusSeconds(120), T0.plusSeconds(60));

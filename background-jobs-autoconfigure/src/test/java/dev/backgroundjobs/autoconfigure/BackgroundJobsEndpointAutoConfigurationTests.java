@@ -12,6 +12,7 @@ import dev.backgroundjobs.store.StepStore;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.json.JsonMapper;
 
+import org.springframework.boot.actuate.endpoint.Show;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.FilteredClassLoader;
@@ -37,6 +38,26 @@ class BackgroundJobsEndpointAutoConfigurationTests {
 		this.contextRunner.withPropertyValues("management.endpoints.web.exposure.include=jobs")
 			.run((context) -> assertThat(context).hasSingleBean(JobsEndpoint.class)
 				.hasSingleBean(JobsEndpointWebExtension.class));
+	}
+
+	@Test
+	void valuesAreShownWhenAuthorizedByDefault() {
+		this.contextRunner.withPropertyValues("management.endpoints.web.exposure.include=jobs")
+			.run((context) -> assertThat(context.getBean(JobsEndpointProperties.class)).satisfies((properties) -> {
+				assertThat(properties.getShowValues()).isEqualTo(Show.WHEN_AUTHORIZED);
+				assertThat(properties.getRoles()).isEmpty();
+			}));
+	}
+
+	@Test
+	void showValuesAndRolesAreBoundFromManagementEndpointJobs() {
+		this.contextRunner
+			.withPropertyValues("management.endpoints.web.exposure.include=jobs",
+					"management.endpoint.jobs.show-values=never", "management.endpoint.jobs.roles=OPERATOR,ADMIN")
+			.run((context) -> assertThat(context.getBean(JobsEndpointProperties.class)).satisfies((properties) -> {
+				assertThat(properties.getShowValues()).isEqualTo(Show.NEVER);
+				assertThat(properties.getRoles()).containsExactly("OPERATOR", "ADMIN");
+			}));
 	}
 
 	@Test

@@ -74,6 +74,21 @@ class CheckpointWriterTests {
 	}
 
 	@Test
+	void writerThreadsStartWithTheFirstCheckpointNotWithTheWriter() {
+		this.store.behaviour = (batch) -> Collections.nCopies(batch.size(), true);
+		AtomicInteger threads = new AtomicInteger();
+		CustomizableThreadFactory factory = new CustomizableThreadFactory("checkpoint-test-");
+		this.writer = new CheckpointWriter(this.store, 2, 100, (task) -> {
+			threads.incrementAndGet();
+			return factory.newThread(task);
+		});
+		assertThat(threads).hasValue(0);
+		assertThat(this.writer.write(step("run-1", 1))).isTrue();
+		assertThat(this.writer.write(step("run-2", 1))).isTrue();
+		assertThat(threads).hasValue(2);
+	}
+
+	@Test
 	void writeReturnsWhetherTheStoreWroteTheCheckpoint() {
 		this.store.behaviour = (batch) -> batch.stream().map((checkpoint) -> checkpoint.version() == 1).toList();
 		this.writer = writer(2);

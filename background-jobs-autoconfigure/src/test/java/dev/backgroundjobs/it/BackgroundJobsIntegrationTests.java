@@ -2,6 +2,7 @@ package dev.backgroundjobs.it;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -299,6 +300,46 @@ class BackgroundJobsIntegrationTests {
 			.withMessageContaining("over the limit of 1024")
 			.withMessageContaining("background-jobs.max-payload-size");
 		String marker = events.send("test/three", Job.simple("after-bad-input"));
+		awaitStatus(app, "three-steps", marker, RunStatus.COMPLETED);
+		assertThat(runsOf(app, "three-steps")).extracting(RunRecord::eventId).containsExactly(marker);
+	}
+
+	@Test
+	void sendAllPublishesEveryEventAndSendingTheSameBatchAgainStartsNoOtherRun() {
+		ConfigurableApplicationContext app = this.cluster.start();
+		EventPublisher events = publisher(app);
+		List<Event<Job>> batch = new ArrayList<>();
+		for (int i = 0; i < 40; i++) {
+			batch.add(Event.of("test/three", Job.simple("batch-" + i)).withId("batch-" + i));
+		}
+		// An event nobody listens to yet: its topic is created on the way.
+		batch.add(Event.of("test/batch-unheard", Job.simple("unheard")).withId("batch-unheard"));
+		List<String> expectedIds = batch.stream().map(Event::id).toList();
+		assertThat(events.sendAll(batch)).containsExactlyElementsOf(expectedIds);
+		await().atMost(TIMEOUT)
+			.until(() -> runsOf(app, "three-steps").stream()
+				.filter((run) -> run.status() == RunStatus.COMPLETED)
+				.count() == 40);
+		assertThat(events.sendAll(batch)).containsExactlyElementsOf(expectedIds);
+		String marker = events.send("test/three", Job.simple("after-batches"));
+		awaitStatus(app, "three-steps", marker, RunStatus.COMPLETED);
+		assertThat(runsOf(app, "three-steps")).hasSize(41);
+		assertThat(this.cluster.probe.count("batch-7", "a")).isOne();
+	}
+
+	@Test
+	void sendAllWithOneBadEventFailsNamingItAndSendsNothing() {
+		this.cluster.with("background-jobs.max-payload-size", "1KB");
+		ConfigurableApplicationContext app = this.cluster.start();
+		EventPublisher events = publisher(app);
+		List<Event<Job>> batch = List.of(Event.of("test/three", Job.simple("good")).withId("good-in-bad-batch"),
+				Event.of("test/three", new Job("x".repeat(2_000), 0, 0)).withId("too-large"));
+		assertThatIllegalArgumentException().isThrownBy(() -> events.sendAll(batch))
+			.withMessageContaining("test/three")
+			.withMessageContaining("over the limit of 1024");
+		assertThatIllegalArgumentException().isThrownBy(() -> events.sendAll(Arrays.asList(batch.get(0), null)))
+			.withMessageContaining("Event 1 of the batch");
+		String marker = events.send("test/three", Job.simple("after-bad-batch"));
 		awaitStatus(app, "three-steps", marker, RunStatus.COMPLETED);
 		assertThat(runsOf(app, "three-steps")).extracting(RunRecord::eventId).containsExactly(marker);
 	}

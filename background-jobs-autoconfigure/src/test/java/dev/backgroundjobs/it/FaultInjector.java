@@ -1,5 +1,7 @@
 package dev.backgroundjobs.it;
 
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
@@ -25,6 +27,8 @@ final class FaultInjector implements BeanPostProcessor {
 	private final Map<String, AtomicInteger> brokerOutages = new ConcurrentHashMap<>();
 
 	private final Map<String, Queue<RuntimeException>> checkpointFailures = new ConcurrentHashMap<>();
+
+	private final Map<String, List<Checkpoint>> writtenCheckpoints = new ConcurrentHashMap<>();
 
 	/**
 	 * Makes the next sends of events with the given name fail as if the broker were down.
@@ -65,6 +69,15 @@ final class FaultInjector implements BeanPostProcessor {
 		return (failures != null) ? failures.size() : 0;
 	}
 
+	/**
+	 * Returns the checkpoints of a run that the store wrote, in order.
+	 * @param runId the run id
+	 * @return the written checkpoints
+	 */
+	List<Checkpoint> writtenCheckpoints(String runId) {
+		return List.copyOf(this.writtenCheckpoints.getOrDefault(runId, List.of()));
+	}
+
 	@Override
 	public Object postProcessAfterInitialization(Object bean, String beanName) {
 		if (bean instanceof CheckpointStore store) {
@@ -76,7 +89,16 @@ final class FaultInjector implements BeanPostProcessor {
 						throw failure;
 					}
 				}
-				return store.write(checkpoints);
+				List<Boolean> written = store.write(checkpoints);
+				for (int i = 0; i < checkpoints.size(); i++) {
+					if (written.get(i)) {
+						this.writtenCheckpoints
+							.computeIfAbsent(checkpoints.get(i).runId(),
+									(runId) -> Collections.synchronizedList(new ArrayList<>()))
+							.add(checkpoints.get(i));
+					}
+				}
+				return written;
 			};
 		}
 		if (bean instanceof EventPublisher publisher) {

@@ -32,6 +32,16 @@ class FaultTestFunctions {
 		return sent;
 	}
 
+	@EventHandler(id = "fails-after-step", event = "test/fails-after-step", retries = 1)
+	String failsAfterStep(Event<Job> event, Step step) {
+		step.run("one", () -> this.probe.hit(event.id(), "one"));
+		this.probe.hit(event.id(), "handler");
+		if (this.probe.count(event.id(), "handler") <= event.data().failTimes()) {
+			throw new IllegalStateException("Simulated failure of the handler after its step");
+		}
+		return "done";
+	}
+
 	@EventHandler(id = "checkpointed", event = "test/checkpointed", retries = 0)
 	String checkpointed(Event<Job> event, Step step) {
 		step.run("one", () -> this.probe.hit(event.id(), "one"));

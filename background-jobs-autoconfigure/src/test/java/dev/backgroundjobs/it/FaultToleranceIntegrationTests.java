@@ -8,6 +8,7 @@ import dev.backgroundjobs.Event;
 import dev.backgroundjobs.EventPublisher;
 import dev.backgroundjobs.RunStatus;
 import dev.backgroundjobs.engine.InstanceId;
+import dev.backgroundjobs.store.Checkpoint;
 import dev.backgroundjobs.store.DeadLetterRecord;
 import dev.backgroundjobs.store.DeadLetterStore;
 import dev.backgroundjobs.store.NewRun;
@@ -107,6 +108,34 @@ class FaultToleranceIntegrationTests {
 		assertThat(this.cluster.probe.count(eventId, "one")).isOne();
 		assertThat(app.getBean(StepStore.class).findSteps(run.runId())).singleElement()
 			.satisfies((step) -> assertThat(step.attempts()).isOne());
+	}
+
+	@Test
+	void lastStepIsWrittenInTheSameCheckpointAsTheRunsCompletion() {
+		ConfigurableApplicationContext app = start();
+		String eventId = publisher(app).send("test/checkpointed", Job.simple("one-commit"));
+		RunRecord run = awaitStatus(app, "checkpointed", eventId, RunStatus.COMPLETED);
+		assertThat(app.getBean(FaultInjector.class).writtenCheckpoints(run.runId())).singleElement()
+			.isInstanceOfSatisfying(Checkpoint.RunCompleted.class, (completed) -> {
+				assertThat(completed.output()).isEqualTo("\"done\"");
+				assertThat(completed.lastStep()).isNotNull();
+				assertThat(completed.lastStep().stepId()).isEqualTo("one");
+			});
+		assertThat(app.getBean(StepStore.class).findSteps(run.runId())).singleElement()
+			.satisfies((step) -> assertThat(step.status()).isEqualTo(StepStatus.COMPLETED));
+	}
+
+	@Test
+	void handlerFailingAfterACompletedStepKeepsTheStepForItsRetry() {
+		ConfigurableApplicationContext app = start();
+		String eventId = publisher(app).send("test/fails-after-step", new Job("fails-after-step", 1, 0));
+		RunRecord run = awaitStatus(app, "fails-after-step", eventId, RunStatus.COMPLETED);
+		assertThat(this.cluster.probe.count(eventId, "handler")).isEqualTo(2);
+		assertThat(this.cluster.probe.count(eventId, "one")).isOne();
+		assertThat(run.handlerFailures()).isOne();
+		assertThat(app.getBean(FaultInjector.class).writtenCheckpoints(run.runId()))
+			.extracting((checkpoint) -> checkpoint.getClass().getSimpleName())
+			.containsExactly("StepSaved", "RunCompleted");
 	}
 
 	@Test

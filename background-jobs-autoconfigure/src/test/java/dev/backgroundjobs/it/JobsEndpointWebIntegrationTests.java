@@ -5,6 +5,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.security.Principal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -13,6 +14,9 @@ import dev.backgroundjobs.EventPublisher;
 import dev.backgroundjobs.RunStatus;
 import dev.backgroundjobs.store.RunRecord;
 import dev.backgroundjobs.testsupport.TestDatabases;
+import jakarta.servlet.Filter;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -20,7 +24,10 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -28,8 +35,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The {@code jobs} Actuator endpoint over real HTTP, against a real broker and
  * PostgreSQL. One application serves every test; each test makes the runs it reads.
+ * <p>
+ * Values are shown to users with the {@code OPERATOR} role. A servlet filter stands in
+ * for the application's security: it authenticates requests that name a user and roles in
+ * headers, and the Actuator reads the user and roles from the request as it does with
+ * Spring Security.
  */
 class JobsEndpointWebIntegrationTests {
+
+	private static final String USER = "X-Test-User";
+
+	private static final String ROLES = "X-Test-Roles";
 
 	private static final JsonMapper json = JsonMapper.builder().build();
 
@@ -47,8 +63,10 @@ class JobsEndpointWebIntegrationTests {
 		TestApplication.Cluster.clearTables(database.dataSource());
 		cluster = new TestApplication.Cluster(database.url(), database.username(), database.password())
 			.with("server.port", "0")
-			.with("management.endpoints.web.exposure.include", "jobs,health");
-		app = cluster.start(WebApplicationType.SERVLET);
+			.with("management.endpoints.web.exposure.include", "jobs,health")
+			.with("management.endpoint.jobs.show-values", "when-authorized")
+			.with("management.endpoint.jobs.roles", "OPERATOR");
+		app = cluster.start(WebApplicationType.SERVLET, HeaderAuthentication.class);
 		base = "http://localhost:" + app.getBean(Environment.class).getProperty("local.server.port") + "/actuator/jobs";
 	}
 
@@ -156,6 +174,40 @@ class JobsEndpointWebIntegrationTests {
 		assertThat(post("/runs/" + sleeping.runId() + "/cancel").status()).isEqualTo(409);
 	}
 
+	@Test
+	void valuesAreHiddenFromRequestsWithoutAUser() throws Exception {
+		RunRecord run = completed("three-steps", publish("test/three", new Job("hidden", 1, 0)));
+		JsonNode detail = send(request("/runs/" + run.runId()).GET().build()).body();
+		assertThat(detail.get("status").asString()).isEqualTo("COMPLETED");
+		assertThat(detail.get("event").get("name").asString()).isEqualTo("test/three");
+		assertThat(detail.get("event").get("data").asString()).isEqualTo("******");
+		assertThat(detail.get("output").asString()).isEqualTo("******");
+		assertThat(detail.get("steps").get(0).get("output").asString()).isEqualTo("******");
+	}
+
+	@Test
+	void valuesAreHiddenFromUsersWithoutTheRole() throws Exception {
+		RunRecord run = completed("three-steps", publish("test/three", new Job("no-role", 1, 0)));
+		JsonNode detail = send(
+				request("/runs/" + run.runId()).header(USER, "viewer").header(ROLES, "VIEWER").GET().build())
+			.body();
+		assertThat(detail.get("event").get("data").asString()).isEqualTo("******");
+		JsonNode shown = get("/runs/" + run.runId()).body();
+		assertThat(shown.get("event").get("data").get("key").asString()).isEqualTo("no-role");
+	}
+
+	@Test
+	void deadLetterErrorsAreHiddenFromRequestsWithoutAUser() throws Exception {
+		awaitStatus("flaky", publish("test/flaky", Job.simple("hidden-error")), RunStatus.FAILED);
+		JsonNode deadLetters = send(request("/dead-letters").GET().build()).body();
+		assertThat(deadLetters.get("deadLetters").size()).isPositive();
+		deadLetters.get("deadLetters")
+			.forEach((deadLetter) -> assertThat(deadLetter.get("error").asString()).isEqualTo("******"));
+		get("/dead-letters").body()
+			.get("deadLetters")
+			.forEach((deadLetter) -> assertThat(deadLetter.get("error").asString()).isNotEqualTo("******"));
+	}
+
 	private static String publish(String event, Job job) {
 		return app.getBean(EventPublisher.class).send(event, job);
 	}
@@ -178,11 +230,19 @@ class JobsEndpointWebIntegrationTests {
 	}
 
 	private static Response get(String path) throws IOException, InterruptedException {
-		return send(HttpRequest.newBuilder(URI.create(base + path)).GET().build());
+		return send(asOperator(request(path)).GET().build());
 	}
 
 	private static Response post(String path) throws IOException, InterruptedException {
-		return send(HttpRequest.newBuilder(URI.create(base + path)).POST(HttpRequest.BodyPublishers.noBody()).build());
+		return send(asOperator(request(path)).POST(HttpRequest.BodyPublishers.noBody()).build());
+	}
+
+	private static HttpRequest.Builder request(String path) {
+		return HttpRequest.newBuilder(URI.create(base + path));
+	}
+
+	private static HttpRequest.Builder asOperator(HttpRequest.Builder request) {
+		return request.header(USER, "operator").header(ROLES, "OPERATOR");
 	}
 
 	private static Response send(HttpRequest request) throws IOException, InterruptedException {
@@ -192,6 +252,42 @@ class JobsEndpointWebIntegrationTests {
 	}
 
 	private record Response(int status, JsonNode body) {
+
+	}
+
+	/**
+	 * Authenticates a request as the user and roles named in its headers, as a security
+	 * filter would.
+	 */
+	@Configuration(proxyBeanMethods = false)
+	static class HeaderAuthentication {
+
+		@Bean
+		FilterRegistrationBean<Filter> headerAuthenticationFilter() {
+			Filter filter = (request, response, chain) -> {
+				HttpServletRequest http = (HttpServletRequest) request;
+				String user = http.getHeader(USER);
+				if (user == null) {
+					chain.doFilter(request, response);
+					return;
+				}
+				List<String> roles = List.of(String.valueOf(http.getHeader(ROLES)).split(","));
+				chain.doFilter(new HttpServletRequestWrapper(http) {
+
+					@Override
+					public Principal getUserPrincipal() {
+						return () -> user;
+					}
+
+					@Override
+					public boolean isUserInRole(String role) {
+						return roles.contains(role);
+					}
+
+				}, response);
+			};
+			return new FilterRegistrationBean<>(filter);
+		}
 
 	}
 

@@ -527,6 +527,47 @@ class JdbcStoreIntegrationTests {
 		}
 
 		@Test
+		void checkpointBatchKeepsEveryCharacterOfOutputsAndErrors() {
+			insert("quoted", LONG_LEASE);
+			insert("failed", LONG_LEASE);
+			insert("done", LONG_LEASE);
+			Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+			StepRecord quoted = step("quoted", "say \"hi\", {then} \\ bye", StepStatus.COMPLETED,
+					"{\"text\":\"a,b {c} \\\"d\\\" NULL \\\\ é 😀\",\"none\":null}");
+			StepRecord failed = new StepRecord("failed", "NULL", StepStatus.FAILED, 3, null,
+					"java.lang.IllegalStateException: \"x\"\n\tat {y}, \\z", now, now);
+			List<Boolean> written = this.checkpoints.write(List.of(new Checkpoint.StepSaved(quoted, 1),
+					new Checkpoint.StepSaved(failed, 1), new Checkpoint.RunCompleted("done", 1, "\"{a},\\\"b\\\"\"")));
+			assertThat(written).containsExactly(true, true, true);
+			assertThat(this.steps.findSteps("quoted")).containsExactly(quoted);
+			assertThat(this.steps.findSteps("failed")).containsExactly(failed);
+			assertThat(this.runs.find("done").output()).isEqualTo("\"{a},\\\"b\\\"\"");
+		}
+
+		@Test
+		void completionWithItsLastStepWritesBothOrNeither() throws InterruptedException {
+			insert("held", LONG_LEASE);
+			insert("taken-over", EXPIRED_LEASE);
+			expireLeases();
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, Instant.now(), NOT_HELD))
+				.extracting(RunRecord::runId)
+				.containsExactly("taken-over");
+			StepRecord last = step("held", "last", StepStatus.COMPLETED, "3");
+			StepRecord stale = step("taken-over", "last", StepStatus.COMPLETED, "3");
+			List<Boolean> written = this.checkpoints
+				.write(List.of(new Checkpoint.RunCompleted("held", 1, "\"done\"", last),
+						new Checkpoint.RunCompleted("taken-over", 1, "\"stale\"", stale)));
+			assertThat(written).containsExactly(true, false);
+			assertThat(this.steps.findSteps("held")).containsExactly(last);
+			RunRecord completed = this.runs.find("held");
+			assertThat(completed.status()).isEqualTo(RunStatus.COMPLETED);
+			assertThat(completed.output()).isEqualTo("\"done\"");
+			assertThat(completed.leaseOwner()).isNull();
+			assertThat(this.steps.findSteps("taken-over")).isEmpty();
+			assertThat(this.runs.find("taken-over").status()).isNotEqualTo(RunStatus.COMPLETED);
+		}
+
+		@Test
 		void checkpointBatchWritesOnlyTheCheckpointsWhoseRunIsStillHeld() throws InterruptedException {
 			insert("current", LONG_LEASE);
 			insert("taken-over", EXPIRED_LEASE);

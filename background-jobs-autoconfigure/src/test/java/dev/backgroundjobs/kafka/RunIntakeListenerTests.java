@@ -2,8 +2,10 @@ package dev.backgroundjobs.kafka;
 
 import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -35,6 +37,8 @@ class RunIntakeListenerTests {
 
 	private static final String TOPIC = "jobs.test.event";
 
+	private static final Instant NOW = Instant.parse("2030-05-06T07:08:09Z");
+
 	private final List<List<String>> insertCalls = new ArrayList<>();
 
 	private final List<DeadLetterRecord> deadLetters = new ArrayList<>();
@@ -59,6 +63,16 @@ class RunIntakeListenerTests {
 			assertThat(RecordHeadersCodec.decode(deadLetter.rawHeaders()))
 				.anySatisfy((header) -> assertThat(header.key()).isEqualTo(EventHeaders.ID));
 		});
+	}
+
+	@Test
+	void deadLettersAreStampedWithTheInjectedClock() {
+		RunIntakeListener listener = listener((runs) -> {
+			throw new DataIntegrityViolationException("value out of range");
+		});
+		listener.onMessage(List.of(record(0, "bad")));
+		assertThat(this.deadLetters).singleElement()
+			.satisfies((deadLetter) -> assertThat(deadLetter.createdAt()).isEqualTo(NOW));
 	}
 
 	@Test
@@ -96,9 +110,8 @@ class RunIntakeListenerTests {
 		DeadLetterRelay relay = new DeadLetterRelay(store,
 				new DeadLetterPublisher(null, codec, runStore, new TopicNames("jobs", "app"), Duration.ofSeconds(1)),
 				Duration.ofSeconds(1));
-		return new RunIntakeListener(function,
-				new FunctionConsumers.Collaborators(runStore, store, relay, null, codec, "instance"),
-				Duration.ofMinutes(1), () -> {
+		return new RunIntakeListener(function, new FunctionConsumers.Collaborators(runStore, store, relay, null, codec,
+				"instance", Clock.fixed(NOW, ZoneOffset.UTC)), Duration.ofMinutes(1), () -> {
 				});
 	}
 

@@ -97,6 +97,17 @@ class SampleApplicationIntegrationTests {
 		assertThat(run.path("output").asString()).isEqualTo("approved");
 	}
 
+	@Test
+	void runPayloadsAreShownToTheOperatorOnly() throws Exception {
+		HttpResponse<String> upload = send(post("/api/documents",
+				"{\"title\": \"Private\", \"content\": \"Not for everyone.\", \"userId\": \"u-9\"}"));
+		String documentId = this.mapper.readTree(upload.body()).path("documentId").asString();
+		String runId = awaitRun("await-review", documentId, "WAITING").path("runId").asString();
+		JsonNode anonymous = this.mapper.readTree(send(get("/actuator/jobs/runs/" + runId)).body());
+		assertThat(anonymous.path("status").asString()).isEqualTo("WAITING");
+		assertThat(anonymous.path("event").path("data").asString()).isEqualTo("******");
+	}
+
 	private JsonNode awaitRun(String functionId, String documentId, String status) throws Exception {
 		long deadline = System.nanoTime() + SUMMARY_TIMEOUT.toNanos();
 		while (System.nanoTime() < deadline) {
@@ -106,7 +117,7 @@ class SampleApplicationIntegrationTests {
 				.path("runs");
 			for (JsonNode summary : runs) {
 				JsonNode run = this.mapper
-					.readTree(send(get("/actuator/jobs/runs/" + summary.path("runId").asString())).body());
+					.readTree(send(asOperator(get("/actuator/jobs/runs/" + summary.path("runId").asString()))).body());
 				if (documentId.equals(run.path("event").path("data").path("documentId").asString())) {
 					return run;
 				}

@@ -14,10 +14,17 @@ import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.MapPropertySource;
 import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
 import org.springframework.util.Assert;
+import org.springframework.util.ClassUtils;
 
 /**
  * Starts a real Kafka broker in this JVM when the application sets no
  * {@code spring.kafka.bootstrap-servers}, so that the sample runs with no set-up.
+ * <p>
+ * The broker is a development convenience: it comes from {@code spring-kafka-test}, an
+ * optional dependency of the sample that {@code ./mvnw spring-boot:run} and the tests put
+ * on the classpath and the packaged jar leaves out, so a deployed sample carries no Kafka
+ * server or Scala jars. Without it on the classpath nothing is started, and the
+ * application connects to {@code spring.kafka.bootstrap-servers} as any other would.
  * <p>
  * The initializer runs before the context is refreshed, so the broker is up and
  * {@code spring.kafka.bootstrap-servers} points at it before any auto-configuration reads
@@ -44,6 +51,8 @@ public class EmbeddedKafkaInitializer implements ApplicationContextInitializer<C
 
 	static final String PARTITIONS = "sample.kafka.embedded.partitions";
 
+	private static final String BROKER_CLASS = "org.springframework.kafka.test.EmbeddedKafkaKraftBroker";
+
 	private static final int DEFAULT_PARTITIONS = 3;
 
 	private static final String PROPERTY_SOURCE_NAME = "embeddedKafka";
@@ -57,34 +66,52 @@ public class EmbeddedKafkaInitializer implements ApplicationContextInitializer<C
 		if (binder.bind(BOOTSTRAP_SERVERS, Bindable.listOf(String.class)).isBound()) {
 			return;
 		}
+		if (!ClassUtils.isPresent(BROKER_CLASS, context.getClassLoader())) {
+			logger.warn("No " + BOOTSTRAP_SERVERS + " is set and no in-process broker is on the classpath "
+					+ "(spring-kafka-test, which only development runs have): set " + BOOTSTRAP_SERVERS);
+			return;
+		}
 		int port = binder.bind(PORT, Integer.class).orElse(0);
 		int partitions = binder.bind(PARTITIONS, Integer.class).orElse(DEFAULT_PARTITIONS);
-		EmbeddedKafkaKraftBroker broker = new EmbeddedKafkaKraftBroker(1, partitions).kafkaPorts(port);
-		// The broker writes its address to a system property, by default
-		// spring.kafka.bootstrap-servers, and never clears it. That would point every
-		// later
-		// context in this JVM (the next test's, say) at this broker, even once it is
-		// gone.
-		// The address goes to this context's environment instead, below.
-		broker.brokerListProperty(EMBEDDED_BOOTSTRAP_SERVERS);
-		broker.afterPropertiesSet();
-		register(context, broker);
-		String bootstrapServers = broker.getBrokersAsString();
+		String bootstrapServers = Broker.start(context, port, partitions);
 		environment.getPropertySources()
 			.addLast(new MapPropertySource(PROPERTY_SOURCE_NAME, Map.of(BOOTSTRAP_SERVERS, bootstrapServers)));
 		logger.info("Started an in-process Kafka broker at " + bootstrapServers + "; set " + BOOTSTRAP_SERVERS
 				+ " to use your own");
 	}
 
-	private void register(ConfigurableApplicationContext context, EmbeddedKafkaKraftBroker broker) {
-		Assert.state(context.getBeanFactory() instanceof DefaultListableBeanFactory,
-				"Expected a DefaultListableBeanFactory to register the embedded Kafka broker");
-		DefaultListableBeanFactory beanFactory = (DefaultListableBeanFactory) context.getBeanFactory();
-		beanFactory.registerSingleton(BEAN_NAME, broker);
-		// Disposable beans are destroyed in reverse order of registration. Registered
-		// before any other bean exists, the broker outlives the producers, consumers and
-		// admin clients that talk to it, both on close and when the refresh fails.
-		beanFactory.registerDisposableBean(BEAN_NAME, broker);
+	/**
+	 * The code that touches the broker's classes, loaded only when they are present.
+	 */
+	private static final class Broker {
+
+		private Broker() {
+		}
+
+		static String start(ConfigurableApplicationContext context, int port, int partitions) {
+			EmbeddedKafkaKraftBroker broker = new EmbeddedKafkaKraftBroker(1, partitions).kafkaPorts(port);
+			// The broker writes its address to a system property, by default
+			// spring.kafka.bootstrap-servers, and never clears it. That would point every
+			// later context in this JVM (the next test's, say) at this broker, even once
+			// it is gone. The address goes to this context's environment instead.
+			broker.brokerListProperty(EMBEDDED_BOOTSTRAP_SERVERS);
+			broker.afterPropertiesSet();
+			register(context, broker);
+			return broker.getBrokersAsString();
+		}
+
+		private static void register(ConfigurableApplicationContext context, EmbeddedKafkaKraftBroker broker) {
+			Assert.state(context.getBeanFactory() instanceof DefaultListableBeanFactory,
+					"Expected a DefaultListableBeanFactory to register the embedded Kafka broker");
+			DefaultListableBeanFactory beanFactory = (DefaultListableBeanFactory) context.getBeanFactory();
+			beanFactory.registerSingleton(BEAN_NAME, broker);
+			// Disposable beans are destroyed in reverse order of registration. Registered
+			// before any other bean exists, the broker outlives the producers, consumers
+			// and admin clients that talk to it, both on close and when the refresh
+			// fails.
+			beanFactory.registerDisposableBean(BEAN_NAME, broker);
+		}
+
 	}
 
 }

@@ -17,7 +17,9 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 
+import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIOException;
@@ -49,6 +51,14 @@ class EmbeddedKafkaInitializerIntegrationTests {
 				assertThat(context.getEnvironment().getProperty(EmbeddedKafkaInitializer.BOOTSTRAP_SERVERS))
 					.isEqualTo("kafka.example.com:9092");
 			});
+	}
+
+	@Test
+	void startsNothingWhenTheBrokerIsNotOnTheClasspath() {
+		this.contextRunner.withClassLoader(new FilteredClassLoader(EmbeddedKafkaKraftBroker.class)).run((context) -> {
+			assertThat(context).hasNotFailed().doesNotHaveBean(EmbeddedKafkaInitializer.BEAN_NAME);
+			assertThat(context.getEnvironment().getProperty(EmbeddedKafkaInitializer.BOOTSTRAP_SERVERS)).isNull();
+		});
 	}
 
 	@Test
