@@ -287,7 +287,7 @@ public enum DatabaseDialect {
 		TRANSACTION_ADVISORY_LOCK,
 
 		/**
-		 * DDL commits implicitly: the migrating session holds a named lock
+		 * DDL commits implicitly: the migrating connection holds a named lock
 		 * ({@code GET_LOCK}) until it is done.
 		 */
 		NAMED_SESSION_LOCK,

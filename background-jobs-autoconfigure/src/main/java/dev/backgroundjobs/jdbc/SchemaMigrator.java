@@ -35,7 +35,7 @@ import org.springframework.util.Assert;
  * both create the tables. On PostgreSQL all pending scripts run in one transaction that
  * first takes a transaction-scoped advisory lock ({@code pg_advisory_xact_lock}), so a
  * failed script leaves nothing behind. MariaDB and MySQL commit each DDL statement
- * implicitly, so the migrator holds a named lock ({@code GET_LOCK}) of its session
+ * implicitly, so the migrator holds a named lock ({@code GET_LOCK}) on its connection
  * instead; a script that fails half-way there must be finished by hand. H2 also commits
  * DDL, and has no named locks: a second connection locks row 0 of
  * {@code bj_schema_version} ({@code SELECT … FOR UPDATE}) while the first migrates. An
