@@ -45,9 +45,10 @@ import org.springframework.kafka.core.KafkaTemplate;
 		DatabaseInitializationProperties.class })
 @ConditionalOnBooleanProperty(name = "background-jobs.enabled", matchIfMissing = true)
 @Conditional(OnBackgroundJobsDataSourceCondition.class)
-@EnableConfigurationProperties({ BackgroundJobsProperties.class, BackgroundJobsJdbcProperties.class })
+@EnableConfigurationProperties({ BackgroundJobsProperties.class, BackgroundJobsJdbcProperties.class,
+		BackgroundJobsRetentionProperties.class })
 @Import({ BackgroundJobsJdbcConfiguration.class, BackgroundJobsEngineConfiguration.class,
-		BackgroundJobsKafkaConfiguration.class })
+		BackgroundJobsKafkaConfiguration.class, BackgroundJobsRetentionConfiguration.class })
 public final class BackgroundJobsAutoConfiguration {
 
 	BackgroundJobsAutoConfiguration() {

@@ -2,16 +2,27 @@ package dev.backgroundjobs.autoconfigure;
 
 import javax.sql.DataSource;
 
+import dev.backgroundjobs.jdbc.DatabaseDialect;
+import dev.backgroundjobs.jdbc.SchemaMigrator;
+
 import org.springframework.boot.jdbc.init.DataSourceScriptDatabaseInitializer;
-import org.springframework.boot.jdbc.init.PropertiesBasedDataSourceScriptDatabaseInitializer;
+import org.springframework.boot.sql.init.DatabaseInitializationMode;
+import org.springframework.boot.sql.init.DatabaseInitializationSettings;
+import org.springframework.util.Assert;
 
 /**
- * {@link DataSourceScriptDatabaseInitializer} that applies the background-jobs schema
- * file of the detected database ({@code schema-@@platform@@.sql}). May be registered as a
- * bean to override the auto-configured one.
+ * Database initializer that migrates the background-jobs schema with a
+ * {@link SchemaMigrator}: the versioned scripts of the detected database
+ * ({@code classpath:db/background-jobs/<platform>/V<n>__<description>.sql}) that it has
+ * not applied yet. May be registered as a bean to override the auto-configured one.
+ * <p>
+ * It is a {@link DataSourceScriptDatabaseInitializer} so that Spring Boot orders it as
+ * one: beans that depend on database initialisation, such as a JPA entity manager factory
+ * and the background-jobs stores, are created after it.
  */
-public class BackgroundJobsDataSourceScriptDatabaseInitializer
-		extends PropertiesBasedDataSourceScriptDatabaseInitializer<BackgroundJobsJdbcProperties> {
+public class BackgroundJobsDataSourceScriptDatabaseInitializer extends DataSourceScriptDatabaseInitializer {
+
+	private final DatabaseInitializationMode mode;
 
 	/**
 	 * Creates an initializer.
@@ -20,7 +31,33 @@ public class BackgroundJobsDataSourceScriptDatabaseInitializer
 	 */
 	public BackgroundJobsDataSourceScriptDatabaseInitializer(DataSource dataSource,
 			BackgroundJobsJdbcProperties properties) {
-		super(dataSource, properties);
+		super(dataSource, settings(properties));
+		this.mode = properties.getInitializeSchema();
+	}
+
+	private static DatabaseInitializationSettings settings(BackgroundJobsJdbcProperties properties) {
+		Assert.notNull(properties, "'properties' must not be null");
+		DatabaseInitializationSettings settings = new DatabaseInitializationSettings();
+		settings.setMode(properties.getInitializeSchema());
+		return settings;
+	}
+
+	/**
+	 * Migrates the schema unless the mode says not to.
+	 * @return whether a script was applied
+	 */
+	@Override
+	public boolean initializeDatabase() {
+		boolean enabled = switch (this.mode) {
+			case ALWAYS -> true;
+			case EMBEDDED -> isEmbeddedDatabase();
+			case NEVER -> false;
+		};
+		if (!enabled) {
+			return false;
+		}
+		DataSource dataSource = getDataSource();
+		return !new SchemaMigrator(dataSource, DatabaseDialect.from(dataSource)).migrate().isEmpty();
 	}
 
 }

@@ -3,6 +3,7 @@ package dev.backgroundjobs.autoconfigure;
 import java.util.Set;
 
 import dev.backgroundjobs.store.DeadLetterStore;
+import dev.backgroundjobs.store.RetentionStore;
 import dev.backgroundjobs.store.RunStore;
 import dev.backgroundjobs.store.StepStore;
 
@@ -18,7 +19,7 @@ class BackgroundJobsDependsOnDatabaseInitializationDetector
 
 	@Override
 	protected Set<Class<?>> getDependsOnDatabaseInitializationBeanTypes() {
-		return Set.of(RunStore.class, StepStore.class, DeadLetterStore.class);
+		return Set.of(RunStore.class, StepStore.class, DeadLetterStore.class, RetentionStore.class);
 	}
 
 }

@@ -7,6 +7,7 @@ import dev.backgroundjobs.jdbc.DatabaseDialect;
 import dev.backgroundjobs.jdbc.JdbcDatabaseTime;
 import dev.backgroundjobs.jdbc.JdbcDeadLetterStore;
 import dev.backgroundjobs.jdbc.JdbcEventWaitStore;
+import dev.backgroundjobs.jdbc.JdbcRetentionStore;
 import dev.backgroundjobs.jdbc.JdbcCheckpointStore;
 import dev.backgroundjobs.jdbc.JdbcRunStore;
 import dev.backgroundjobs.jdbc.JdbcStepStore;
@@ -15,6 +16,7 @@ import dev.backgroundjobs.store.DeadLetterStore;
 import dev.backgroundjobs.store.EventLog;
 import dev.backgroundjobs.store.EventWaitStore;
 import dev.backgroundjobs.store.CheckpointStore;
+import dev.backgroundjobs.store.RetentionStore;
 import dev.backgroundjobs.store.RunStore;
 import dev.backgroundjobs.store.StepStore;
 
@@ -27,11 +29,11 @@ import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.util.Assert;
 
 /**
- * The JDBC store of runs, steps and dead letters, and its schema initializer, in the
- * {@code DataSource} qualified with {@link BackgroundJobsDataSource} or else the
- * application's single or primary one. The stores write through a transaction manager of
- * their own over that {@code DataSource}: the application's may be JPA's, over another
- * {@code DataSource}, or absent, and is left alone.
+ * The JDBC store of runs, steps and dead letters, its retention and its schema
+ * initializer, in the {@code DataSource} qualified with {@link BackgroundJobsDataSource}
+ * or else the application's single or primary one. The stores write through a transaction
+ * manager of their own over that {@code DataSource}: the application's may be JPA's, over
+ * another {@code DataSource}, or absent, and is left alone.
  */
 @Configuration(proxyBeanMethods = false)
 @Conditional(OnBackgroundJobsDataSourceCondition.class)
@@ -90,6 +92,12 @@ class BackgroundJobsJdbcConfiguration {
 	@ConditionalOnMissingBean
 	DeadLetterStore backgroundJobsDeadLetterStore(DatabaseDialect dialect) {
 		return new JdbcDeadLetterStore(this.dataSource, dialect);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	RetentionStore backgroundJobsRetentionStore(DatabaseDialect dialect) {
+		return new JdbcRetentionStore(this.dataSource, dialect, this.transactionManager);
 	}
 
 	@Bean

@@ -2,6 +2,7 @@ package dev.backgroundjobs.autoconfigure;
 
 import java.time.Clock;
 
+import dev.backgroundjobs.actuate.RetentionMetrics;
 import dev.backgroundjobs.actuate.RunCountGauges;
 import dev.backgroundjobs.actuate.RunMetrics;
 import dev.backgroundjobs.engine.EngineSettings;
@@ -17,9 +18,10 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.context.annotation.Bean;
 
 /**
- * Micrometer metrics of background-jobs: run and retry counters, and gauges of runs by
- * status and of dead letters. Run, step and publish timers come from the engine's
- * observations when Boot registers a meter observation handler.
+ * Micrometer metrics of background-jobs: run and retry counters, counters of the rows
+ * retention deleted, and gauges of runs by status and of dead letters. Run, step and
+ * publish timers come from the engine's observations when Boot registers a meter
+ * observation handler.
  */
 @AutoConfiguration(after = BackgroundJobsAutoConfiguration.class,
 		afterName = "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration")
@@ -34,6 +36,12 @@ public final class BackgroundJobsMetricsAutoConfiguration {
 	@ConditionalOnMissingBean
 	RunMetrics backgroundJobsRunMetrics(MeterRegistry registry) {
 		return new RunMetrics(registry);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	RetentionMetrics backgroundJobsRetentionMetrics(MeterRegistry registry) {
+		return new RetentionMetrics(registry);
 	}
 
 	@Bean

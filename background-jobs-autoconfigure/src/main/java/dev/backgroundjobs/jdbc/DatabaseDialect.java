@@ -31,7 +31,7 @@ import org.springframework.util.Assert;
  * {@code ${now}} for the database's current time, and {@code ${now + name}} for the
  * current time plus the number of milliseconds bound to the named parameter
  * {@code :name}. Every dialect supports {@code LIMIT} and {@code FOR UPDATE SKIP LOCKED}
- * (H2 2.2+, PostgreSQL 9.5+, MariaDB 10.6+, MySQL 8.0+).
+ * (H2 2.2+, PostgreSQL 9.6+, MariaDB 10.6+, MySQL 8.0+).
  */
 public enum DatabaseDialect {
 
@@ -163,6 +163,43 @@ public enum DatabaseDialect {
 	}
 
 	/**
+	 * Returns the column type of the instants this dialect writes.
+	 * @return {@code TIMESTAMPTZ}, {@code TIMESTAMP(6) WITH TIME ZONE} or
+	 * {@code DATETIME(6)} (holding UTC)
+	 */
+	public String timestampType() {
+		return switch (this) {
+			case H2 -> "TIMESTAMP(6) WITH TIME ZONE";
+			case POSTGRESQL -> "TIMESTAMPTZ";
+			case MARIADB, MYSQL -> "DATETIME(6)";
+		};
+	}
+
+	/**
+	 * Returns what follows the column list of a {@code CREATE TABLE}: the engine and
+	 * collation the schema's tables declare on MariaDB and MySQL.
+	 * @return the table options, empty when the database needs none
+	 */
+	public String tableOptions() {
+		return switch (this) {
+			case H2, POSTGRESQL -> "";
+			case MARIADB, MYSQL -> " ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin";
+		};
+	}
+
+	/**
+	 * Returns how schema migrations keep to one migrator at a time on this database.
+	 * @return the lock
+	 */
+	public MigrationLock migrationLock() {
+		return switch (this) {
+			case H2 -> MigrationLock.LOCKED_ROW;
+			case POSTGRESQL -> MigrationLock.TRANSACTION_ADVISORY_LOCK;
+			case MARIADB, MYSQL -> MigrationLock.NAMED_SESSION_LOCK;
+		};
+	}
+
+	/**
 	 * Converts an instant to the value bound for a timestamp column.
 	 * @param instant the instant
 	 * @return a UTC {@link OffsetDateTime} for a timestamp with time zone, or a UTC
@@ -236,6 +273,32 @@ public enum DatabaseDialect {
 		}
 		throw new IllegalStateException("The background-jobs JDBC store does not support database '" + productName
 				+ "'; supported are H2, PostgreSQL, MariaDB and MySQL");
+	}
+
+	/**
+	 * How schema migrations keep to one migrator at a time.
+	 */
+	public enum MigrationLock {
+
+		/**
+		 * DDL is transactional: every script runs in one transaction that first takes a
+		 * transaction-scoped advisory lock ({@code pg_advisory_xact_lock}).
+		 */
+		TRANSACTION_ADVISORY_LOCK,
+
+		/**
+		 * DDL commits implicitly: the migrating connection holds a named lock
+		 * ({@code GET_LOCK}) until it is done.
+		 */
+		NAMED_SESSION_LOCK,
+
+		/**
+		 * DDL commits implicitly and there are no named locks: a second connection holds
+		 * a row of the version table ({@code SELECT … FOR UPDATE}) while the first
+		 * migrates.
+		 */
+		LOCKED_ROW
+
 	}
 
 }

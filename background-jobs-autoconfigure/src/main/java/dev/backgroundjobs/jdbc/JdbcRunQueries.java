@@ -42,8 +42,10 @@ final class JdbcRunQueries {
 
 	private static final String FUNCTION_FILTER = " AND function_id = :functionId";
 
-	private static final String BEFORE_FILTER = " AND (created_at < :beforeCreatedAt"
-			+ " OR (created_at = :beforeCreatedAt AND run_id < :before))";
+	// created_at <= first, so that the index scan starts at the cursor instead of
+	// skipping every newer run.
+	private static final String BEFORE_FILTER = " AND created_at <= :beforeCreatedAt"
+			+ " AND (created_at < :beforeCreatedAt OR run_id < :before)";
 
 	private static final String NEWEST_FIRST = " ORDER BY created_at DESC, run_id DESC LIMIT :limit";
 

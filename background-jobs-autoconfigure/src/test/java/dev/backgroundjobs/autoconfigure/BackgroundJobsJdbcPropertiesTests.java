@@ -23,28 +23,40 @@ import static org.assertj.core.api.Assertions.assertThat;
 class BackgroundJobsJdbcPropertiesTests {
 
 	@Test
-	void schemaIsInitializedOnEveryDatabaseByDefault() {
+	void schemaIsMigratedOnEveryDatabaseByDefault() {
 		BackgroundJobsJdbcProperties properties = new BackgroundJobsJdbcProperties();
 		assertThat(properties.getInitializeSchema()).isEqualTo(DatabaseInitializationMode.ALWAYS);
-		assertThat(properties.getSchema()).isEqualTo("classpath:dev/backgroundjobs/jdbc/schema-@@platform@@.sql");
-		assertThat(properties.isContinueOnError()).isTrue();
 	}
 
 	@Test
-	void everyPlatformHasASchemaFile() {
+	void everyPlatformHasTheSameVersionedScripts() {
 		for (String platform : List.of("h2", "postgresql", "mariadb", "mysql")) {
-			assertThat(new ClassPathResource("dev/backgroundjobs/jdbc/schema-" + platform + ".sql").exists())
-				.as(platform)
-				.isTrue();
+			for (String script : List.of("V1__baseline.sql", "V2__retention_and_query_indexes.sql")) {
+				assertThat(new ClassPathResource("db/background-jobs/" + platform + "/" + script).exists())
+					.as(platform + "/" + script)
+					.isTrue();
+			}
 		}
 	}
 
 	@Test
-	void initializerAppliesTheSchemaOfTheDetectedDatabase() throws Exception {
+	void initializerMigratesTheSchemaOfTheDetectedDatabaseOnce() throws Exception {
 		DataSource dataSource = TestDatabases.h2();
 		assertThat(new BackgroundJobsDataSourceScriptDatabaseInitializer(dataSource, new BackgroundJobsJdbcProperties())
 			.initializeDatabase()).isTrue();
-		assertThat(tables(dataSource)).contains("BJ_RUNS", "BJ_STEPS", "BJ_DEAD_LETTERS");
+		assertThat(tables(dataSource)).contains("BJ_RUNS", "BJ_STEPS", "BJ_DEAD_LETTERS", "BJ_SCHEMA_VERSION");
+		assertThat(new BackgroundJobsDataSourceScriptDatabaseInitializer(dataSource, new BackgroundJobsJdbcProperties())
+			.initializeDatabase()).isFalse();
+	}
+
+	@Test
+	void embeddedModeMigratesAnEmbeddedDatabase() throws Exception {
+		DataSource dataSource = TestDatabases.h2();
+		BackgroundJobsJdbcProperties properties = new BackgroundJobsJdbcProperties();
+		properties.setInitializeSchema(DatabaseInitializationMode.EMBEDDED);
+		assertThat(new BackgroundJobsDataSourceScriptDatabaseInitializer(dataSource, properties).initializeDatabase())
+			.isTrue();
+		assertThat(tables(dataSource)).contains("BJ_RUNS");
 	}
 
 	@Test

@@ -70,7 +70,9 @@ class BackgroundJobsIntegrationTests {
 
 	@AfterEach
 	void tearDown() {
-		this.cluster.close();
+		if (this.cluster != null) {
+			this.cluster.close();
+		}
 	}
 
 	@Test

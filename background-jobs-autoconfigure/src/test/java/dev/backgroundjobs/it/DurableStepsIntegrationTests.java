@@ -83,7 +83,9 @@ class DurableStepsIntegrationTests {
 
 	@AfterEach
 	void tearDown() {
-		this.cluster.close();
+		if (this.cluster != null) {
+			this.cluster.close();
+		}
 	}
 
 	@Test

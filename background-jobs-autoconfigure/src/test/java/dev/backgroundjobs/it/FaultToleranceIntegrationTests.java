@@ -53,7 +53,9 @@ class FaultToleranceIntegrationTests {
 
 	@AfterEach
 	void tearDown() {
-		this.cluster.close();
+		if (this.cluster != null) {
+			this.cluster.close();
+		}
 	}
 
 	@Test

@@ -45,7 +45,9 @@ class HostApplicationIntegrationTests {
 
 	@AfterEach
 	void tearDown() {
-		this.cluster.close();
+		if (this.cluster != null) {
+			this.cluster.close();
+		}
 	}
 
 	@Test

@@ -72,7 +72,9 @@ class JobsEndpointWebIntegrationTests {
 
 	@AfterAll
 	static void stopApplication() {
-		cluster.close();
+		if (cluster != null) {
+			cluster.close();
+		}
 	}
 
 	@Test

@@ -80,7 +80,9 @@ class KafkaFaultsIntegrationTests {
 
 	@AfterEach
 	void tearDown() {
-		this.cluster.close();
+		if (this.cluster != null) {
+			this.cluster.close();
+		}
 		if (this.lateBroker != null) {
 			this.lateBroker.destroy();
 		}

@@ -47,7 +47,9 @@ class ObservabilityIntegrationTests {
 
 	@AfterEach
 	void tearDown() {
-		this.cluster.close();
+		if (this.cluster != null) {
+			this.cluster.close();
+		}
 	}
 
 	@Test

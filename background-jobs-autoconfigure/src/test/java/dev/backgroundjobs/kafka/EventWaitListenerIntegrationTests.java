@@ -108,8 +108,13 @@ class EventWaitListenerIntegrationTests {
 
 	@AfterEach
 	void tearDown() {
-		this.producer.close();
-		this.adminClient.destroy();
+		// Null when the broker or the database was not available and the test skipped.
+		if (this.producer != null) {
+			this.producer.close();
+		}
+		if (this.adminClient != null) {
+			this.adminClient.destroy();
+		}
 	}
 
 	@Test

@@ -27,6 +27,11 @@ import org.springframework.util.Assert;
  * use in a JVM. When a server cannot be reached, the calling test is skipped, or fails
  * when the system property {@code background-jobs.require-databases} is {@code true} (as
  * on CI). Data sources are pooled and cached for the life of the JVM.
+ * <p>
+ * With the system property {@code background-jobs.test.containers=true}, PostgreSQL and
+ * MariaDB run in Testcontainers containers instead, started once per JVM (see
+ * {@link TestContainers}); without Docker the calling test is then skipped with a message
+ * saying so.
  */
 public final class TestDatabases {
 
@@ -82,12 +87,13 @@ public final class TestDatabases {
 	public static DataSource postgres(String name) {
 		String schema = name + NAME_SUFFIX;
 		checkName(schema);
-		return get(POSTGRES_URL + "?currentSchema=" + schema, () -> {
+		Server server = TestContainers.enabled() ? TestContainers.postgres()
+				: new Server("PostgreSQL", POSTGRES_URL, "postgres", "");
+		return get(server.url() + "?currentSchema=" + schema, () -> {
 			// Dropped once per JVM, so each run starts from the current schema files.
-			execute("PostgreSQL", POSTGRES_URL + "?user=postgres&connectTimeout=3",
-					"DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-			execute("PostgreSQL", POSTGRES_URL + "?user=postgres&connectTimeout=3", "CREATE SCHEMA " + schema);
-			return pool(POSTGRES_URL + "?currentSchema=" + schema, "postgres", "");
+			execute(server, server.url() + "?connectTimeout=3", "DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+			execute(server, server.url() + "?connectTimeout=3", "CREATE SCHEMA " + schema);
+			return pool(server.url() + "?currentSchema=" + schema, server.username(), server.password());
 		});
 	}
 
@@ -100,11 +106,13 @@ public final class TestDatabases {
 	public static DataSource mariadb(String name) {
 		String database = name + NAME_SUFFIX;
 		checkName(database);
-		return get(MARIADB_URL + database, () -> {
-			execute("MariaDB", MARIADB_URL + "?user=root&connectTimeout=3000", "DROP DATABASE IF EXISTS " + database);
-			execute("MariaDB", MARIADB_URL + "?user=root&connectTimeout=3000",
+		Server server = TestContainers.enabled() ? TestContainers.mariadb()
+				: new Server("MariaDB", MARIADB_URL, "root", "");
+		return get(server.url() + database, () -> {
+			execute(server, server.url() + "?connectTimeout=3000", "DROP DATABASE IF EXISTS " + database);
+			execute(server, server.url() + "?connectTimeout=3000",
 					"CREATE DATABASE " + database + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin");
-			return pool(MARIADB_URL + database, "root", "");
+			return pool(server.url() + database, server.username(), server.password());
 		});
 	}
 
@@ -163,14 +171,14 @@ public final class TestDatabases {
 		}
 	}
 
-	private static void execute(String database, String url, String sql) {
-		try (Connection connection = DriverManager.getConnection(url);
+	private static void execute(Server server, String url, String sql) {
+		try (Connection connection = DriverManager.getConnection(url, server.username(), server.password());
 				Statement statement = connection.createStatement()) {
 			statement.execute(sql);
 		}
 		catch (SQLException ex) {
-			throw new UnreachableDatabaseException(database + " is not reachable at " + url + ": " + ex.getMessage(),
-					ex);
+			throw new UnreachableDatabaseException(
+					server.database() + " is not reachable at " + url + ": " + ex.getMessage(), ex);
 		}
 	}
 
@@ -188,6 +196,19 @@ public final class TestDatabases {
 
 	private static void checkName(String name) {
 		Assert.isTrue(NAME.matcher(name).matches(), () -> "'" + name + "' is not a lower-case SQL identifier");
+	}
+
+	/**
+	 * A database server.
+	 *
+	 * @param database the product, for messages
+	 * @param url the JDBC URL of the server, to which a schema parameter or a database
+	 * name is appended
+	 * @param username the user
+	 * @param password the password
+	 */
+	record Server(String database, String url, String username, String password) {
+
 	}
 
 	private static final class UnreachableDatabaseException extends RuntimeException {

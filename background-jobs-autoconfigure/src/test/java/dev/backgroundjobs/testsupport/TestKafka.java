@@ -7,6 +7,8 @@ import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
 /**
  * A real Kafka KRaft broker in the test JVM, started once on first use and shared by
  * every test class. Tests isolate themselves with their own topic and group prefixes.
+ * With the system property {@code background-jobs.test.containers=true} the broker runs
+ * in a Testcontainers container instead (see {@link TestContainers}).
  */
 public final class TestKafka {
 
@@ -22,6 +24,9 @@ public final class TestKafka {
 	 * @return the bootstrap servers
 	 */
 	public static String bootstrapServers() {
+		if (TestContainers.enabled()) {
+			return TestContainers.kafkaBootstrapServers();
+		}
 		synchronized (lock) {
 			if (broker == null) {
 				EmbeddedKafkaKraftBroker started = new EmbeddedKafkaKraftBroker(1, 6);

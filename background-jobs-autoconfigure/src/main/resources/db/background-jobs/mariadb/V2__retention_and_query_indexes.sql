@@ -1,0 +1,12 @@
+-- background-jobs schema, version 2: indexes that keep the queries of health checks, gauges,
+-- the jobs endpoint and retention cheap at millions of runs.
+
+-- Lists runs of one status newest first (the endpoint), finds the oldest queued run
+-- (health), and counts runs by status from the index alone.
+CREATE INDEX IF NOT EXISTS bj_runs_status_created_idx ON bj_runs (status, created_at, run_id);
+
+-- Finds the finished runs that retention deletes, oldest first.
+CREATE INDEX IF NOT EXISTS bj_runs_finished_idx ON bj_runs (status, finished_at);
+
+-- Finds the runs a run invoked, so retention keeps a parent while a child still runs.
+CREATE INDEX IF NOT EXISTS bj_invocations_parent_idx ON bj_invocations (parent_run_id);
