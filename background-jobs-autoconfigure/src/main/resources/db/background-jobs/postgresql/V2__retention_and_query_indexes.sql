@@ -5,8 +5,9 @@
 -- (health), and counts runs by status from the index alone.
 CREATE INDEX IF NOT EXISTS bj_runs_status_created_idx ON bj_runs (status, created_at, run_id);
 
--- Finds the finished runs that retention deletes, oldest first.
-CREATE INDEX IF NOT EXISTS bj_runs_finished_idx ON bj_runs (status, finished_at);
+-- Finds the finished runs that retention deletes, oldest first. Partial, so that inserting a
+-- run and every write before it finishes leave this index alone.
+CREATE INDEX IF NOT EXISTS bj_runs_finished_idx ON bj_runs (status, finished_at) WHERE finished_at IS NOT NULL;
 
 -- Finds the runs a run invoked, so retention keeps a parent while a child still runs.
 CREATE INDEX IF NOT EXISTS bj_invocations_parent_idx ON bj_invocations (parent_run_id);
