@@ -113,7 +113,7 @@ public final class Benchmark {
 			run("background-jobs, 2 instances", () -> new BackgroundJobsContender(infrastructure, probe, true),
 					(contender) -> {
 						for (int i = 0; i < this.settings.repeat(); i++) {
-							workloads.pickup(contender, ", published on another instance");
+							workloads.pickup(contender, ", published on another instance", false);
 						}
 						return null;
 					});
@@ -138,13 +138,14 @@ public final class Benchmark {
 	}
 
 	private void measureJdbcLimits(Infrastructure infrastructure, Results results) {
-		JdbcLimits limits = new JdbcLimits(infrastructure);
 		Duration duration = this.settings.jdbcDuration();
-		for (int i = 0; i < this.settings.repeat(); i++) {
-			for (int connections : new int[] { 1, 8 }) {
-				for (int rows : new int[] { 1, 10 }) {
-					String metric = "PostgreSQL plain JDBC rows/s, " + rows + "-row tx, " + connections + " conn";
-					results.add(metric, true, "PostgreSQL", limits.rowsPerSecond(connections, rows, duration));
+		try (JdbcLimits limits = new JdbcLimits(infrastructure)) {
+			for (int i = 0; i < this.settings.repeat(); i++) {
+				for (int connections : new int[] { 1, 8 }) {
+					for (int rows : new int[] { 1, 10 }) {
+						String metric = "PostgreSQL plain JDBC rows/s, " + rows + "-row tx, " + connections + " conn";
+						results.add(metric, true, "PostgreSQL", limits.rowsPerSecond(connections, rows, duration));
+					}
 				}
 			}
 		}
@@ -157,7 +158,7 @@ public final class Benchmark {
 				workloads.publishLatency(contender);
 				workloads.submitAndDrain(contender, WorkKind.ONE_STEP);
 				workloads.submitAndDrain(contender, WorkKind.THREE_STEPS);
-				workloads.pickup(contender, "");
+				workloads.pickup(contender, "", true);
 			}
 			return null;
 		});

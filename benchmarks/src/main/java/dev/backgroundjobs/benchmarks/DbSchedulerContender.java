@@ -186,6 +186,7 @@ public final class DbSchedulerContender implements Contender {
 	@Override
 	public void close() {
 		stopWorkers();
+		Infrastructure.close(this.dataSource);
 	}
 
 }

@@ -172,6 +172,17 @@ public final class Infrastructure implements AutoCloseable {
 		return dataSource;
 	}
 
+	/**
+	 * Closes a pool made by {@link #dataSource}, so that its connections do not count
+	 * against the server's limit while other systems run.
+	 * @param dataSource the data source
+	 */
+	public static void close(DataSource dataSource) {
+		if (dataSource instanceof HikariDataSource pool) {
+			pool.close();
+		}
+	}
+
 	private HikariDataSource create(String jdbcUrl, int poolSize) {
 		HikariConfig config = new HikariConfig();
 		config.setJdbcUrl(jdbcUrl);

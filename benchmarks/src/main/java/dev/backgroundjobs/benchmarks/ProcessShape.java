@@ -112,10 +112,12 @@ final class ProcessShape {
 				apps.add(app);
 				awaitReady(app);
 			}
-			progress.accept("Started " + system + SUFFIX);
+			String label = system + ", " + APP_PROCESSES + " app processes"
+					+ (withBroker ? " and a broker process" : "");
+			progress.accept("Started " + label);
 			Processes processes = new Processes(system, apps, broker);
 			for (int i = 0; i < this.settings.repeat(); i++) {
-				progress.accept(system + SUFFIX + ": repetition " + (i + 1));
+				progress.accept(label + ": repetition " + (i + 1));
 				submitAndDrain(processes);
 				pickup(processes);
 			}

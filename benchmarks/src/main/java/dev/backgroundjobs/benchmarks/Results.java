@@ -155,6 +155,10 @@ public final class Results {
 			return "n/a";
 		}
 		double ratio = metric.higherIsBetter() ? median(ours) / best : best / median(ours);
+		if (!Double.isFinite(ratio)) {
+			// A zero on a line of costs: too small to have been measured.
+			return "n/a";
+		}
 		return String.format(Locale.ROOT, "%.2fx", ratio);
 	}
 

@@ -139,25 +139,29 @@ public final class Workloads {
 	}
 
 	/**
-	 * W4: first measures the CPU time used with nothing submitted, then publishes at a
-	 * steady rate from one thread and records the time each publish call takes, the time
-	 * from the start of each publish to the start of its handler, and the CPU time used
-	 * from the first publish until the last run completed.
+	 * W4: publishes at a steady rate from one thread and records the time each publish
+	 * call takes, the time from the start of each publish to the start of its handler,
+	 * and the CPU time used from the first publish until the last run completed. Before
+	 * that, unless the system has just started, measures the CPU time used with nothing
+	 * submitted.
 	 * @param contender the system
 	 * @param suffix appended to the metric names, to tell variants apart
+	 * @param idle whether to measure the CPU time used with nothing submitted first
 	 */
-	public void pickup(Contender contender, String suffix) {
+	public void pickup(Contender contender, String suffix, boolean idle) {
 		int count = this.settings.pickupCount();
 		contender.clear();
 		this.probe.reset(count);
-		JvmCpuMeter.Reading idleBefore = this.cpu.read();
-		LockSupport.parkNanos(this.settings.idleDuration().toNanos());
-		CpuUsage idle = this.cpu.since(idleBefore);
-		this.results.add("W4 idle CPU % of one core, application" + suffix, false, contender.name(),
-				idle.percentOfOneCore(idle.applicationNanos()));
-		idle.postgresNanos()
-			.ifPresent((nanos) -> this.results.add("W4 idle CPU % of one core, PostgreSQL" + suffix, false,
-					contender.name(), idle.percentOfOneCore(nanos)));
+		if (idle) {
+			JvmCpuMeter.Reading idleBefore = this.cpu.read();
+			LockSupport.parkNanos(this.settings.idleDuration().toNanos());
+			CpuUsage usage = this.cpu.since(idleBefore);
+			this.results.add("W4 idle CPU % of one core, application" + suffix, false, contender.name(),
+					usage.percentOfOneCore(usage.applicationNanos()));
+			usage.postgresNanos()
+				.ifPresent((nanos) -> this.results.add("W4 idle CPU % of one core, PostgreSQL" + suffix, false,
+						contender.name(), usage.percentOfOneCore(nanos)));
+		}
 		long[] publishNanos = new long[count];
 		long period = TimeUnit.SECONDS.toNanos(1) / this.settings.pickupRate();
 		JvmCpuMeter.Reading cpuBefore = this.cpu.read();
