@@ -40,7 +40,8 @@ final class JvmCpuMeter {
 	}
 
 	/**
-	 * Reads every counter now.
+	 * Reads every counter now, PostgreSQL's first: reading it is work of this JVM, which
+	 * should not count in what comes after.
 	 * @return the reading
 	 */
 	Reading read() {
@@ -49,21 +50,26 @@ final class JvmCpuMeter {
 	}
 
 	/**
-	 * Returns the CPU time used since an earlier reading.
+	 * Returns the CPU time used since an earlier reading. PostgreSQL's counters are read
+	 * last, for the same reason as in {@link #read()}.
 	 * @param before the earlier reading
 	 * @return the usage
 	 */
 	CpuUsage since(Reading before) {
-		Reading after = read();
+		long wall = System.nanoTime();
+		long process = this.os.getProcessCpuTime();
+		Map<Long, Long> brokerThreads = brokerThreadNanos();
+		PostgresCpu.Sample postgres = (this.postgres != null) ? this.postgres.sample() : null;
+		Reading after = new Reading(wall, process, brokerThreads, postgres);
 		long broker = 0;
 		for (Map.Entry<Long, Long> thread : after.brokerThreads().entrySet()) {
 			broker += thread.getValue() - before.brokerThreads().getOrDefault(thread.getKey(), 0L);
 		}
-		long process = after.processNanos() - before.processNanos();
-		OptionalLong postgres = (before.postgres() != null && after.postgres() != null
+		long used = after.processNanos() - before.processNanos();
+		OptionalLong postgresUsed = (before.postgres() != null && after.postgres() != null
 				&& after.postgres().backends() > 0) ? OptionalLong.of(after.postgres().nanosSince(before.postgres()))
 						: OptionalLong.empty();
-		return new CpuUsage(process - broker, broker, postgres, after.wallNanos() - before.wallNanos());
+		return new CpuUsage(used - broker, broker, postgresUsed, after.wallNanos() - before.wallNanos());
 	}
 
 	private Map<Long, Long> brokerThreadNanos() {

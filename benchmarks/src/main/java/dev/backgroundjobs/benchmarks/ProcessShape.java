@@ -47,7 +47,11 @@ final class ProcessShape {
 
 	private static final Duration START_TIMEOUT = Duration.ofMinutes(3);
 
-	private static final Duration POLL = Duration.ofMillis(10);
+	/**
+	 * How often the driver asks the app processes how many runs finished: every question
+	 * costs them a little CPU time.
+	 */
+	private static final Duration POLL = Duration.ofMillis(20);
 
 	private final BenchmarkSettings settings;
 
@@ -115,7 +119,7 @@ final class ProcessShape {
 			String label = system + ", " + APP_PROCESSES + " app processes"
 					+ (withBroker ? " and a broker process" : "");
 			progress.accept("Started " + label);
-			Processes processes = new Processes(system, apps, broker);
+			Processes processes = new Processes(system, label, apps, broker);
 			for (int i = 0; i < this.settings.repeat(); i++) {
 				progress.accept(label + ": repetition " + (i + 1));
 				submitAndDrain(processes);
@@ -147,7 +151,8 @@ final class ProcessShape {
 		inParallel(apps, (app) -> call(app, "/stop-workers"));
 		long submitStart = System.nanoTime();
 		inParallel(apps,
-				(app) -> call(app, "/submit?kind=ONE_STEP&count=" + (perThread * threads) + "&threads=" + threads));
+				(app) -> call(app, "/submit?kind=ONE_STEP&count=" + (perThread * threads) + "&threads=" + threads,
+						this.settings.timeout()));
 		double submitSeconds = (System.nanoTime() - submitStart) / 1e9;
 		long early = finished(apps);
 		if (early > 0) {
@@ -160,8 +165,8 @@ final class ProcessShape {
 		awaitCompletion(processes, expected, drainStart);
 		double drainSeconds = (System.nanoTime() - drainStart) / 1e9;
 		CpuUsage cpu = usageSince(processes, before);
-		System.out.printf("[bench] %s%s ONE_STEP: submitted %d in %.2f s, drained in %.2f s%n", processes.system(),
-				SUFFIX, expected, submitSeconds, drainSeconds);
+		System.out.printf("[bench] %s ONE_STEP: submitted %d in %.2f s, drained in %.2f s%n", processes.label(),
+				expected, submitSeconds, drainSeconds);
 		this.results.add("W2 submits/s" + SUFFIX, true, processes.system(), expected / submitSeconds);
 		this.results.add("W2 drain runs/s" + SUFFIX, true, processes.system(), expected / drainSeconds);
 		this.cpuRows.perRun("W2 drain", SUFFIX, processes.system(), cpu, expected, processes.parts());
@@ -236,7 +241,7 @@ final class ProcessShape {
 		long finished;
 		while ((finished = finished(processes.apps())) < count || Long.parseLong(call(first, "/unfinished")) > 0) {
 			if (System.nanoTime() > deadline) {
-				throw new IllegalStateException(processes.system() + SUFFIX + ": only " + finished + " of " + count
+				throw new IllegalStateException(processes.label() + ": only " + finished + " of " + count
 						+ " handlers finished within " + this.settings.timeout());
 			}
 			processes.checkAlive();
@@ -244,8 +249,8 @@ final class ProcessShape {
 		}
 		if (finished != count) {
 			// A record of an earlier workload delivered again would run twice.
-			System.out.printf("[bench] %s%s: %d handlers finished for %d submitted%n", processes.system(), SUFFIX,
-					finished, count);
+			System.out.printf("[bench] %s: %d handlers finished for %d submitted%n", processes.label(), finished,
+					count);
 		}
 	}
 
@@ -380,10 +385,11 @@ final class ProcessShape {
 	 * The running processes of one system.
 	 *
 	 * @param system the system
+	 * @param label the system and its processes, for progress messages
 	 * @param apps its app processes
 	 * @param broker its broker process, {@code null} if it has none
 	 */
-	private record Processes(String system, List<App> apps, @Nullable KafkaBroker broker) {
+	private record Processes(String system, String label, List<App> apps, @Nullable KafkaBroker broker) {
 
 		CpuRows.Parts parts() {
 			return (this.broker != null) ? CpuRows.Parts.BROKER_PROCESS : CpuRows.Parts.NO_BROKER;
