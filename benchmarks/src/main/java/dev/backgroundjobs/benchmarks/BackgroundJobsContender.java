@@ -51,14 +51,28 @@ public final class BackgroundJobsContender implements Contender {
 	private volatile String acceptedEvent = "bench.accepted";
 
 	/**
-	 * Starts background-jobs.
+	 * Starts background-jobs on the benchmark's in-JVM broker, with a topic prefix of its
+	 * own.
 	 * @param infrastructure the broker and database
 	 * @param probe receives what the handlers report
 	 * @param separatePublisher whether events are published on a second instance
 	 */
 	public BackgroundJobsContender(Infrastructure infrastructure, Probe probe, boolean separatePublisher) {
-		this.name = separatePublisher ? "background-jobs, 2 instances" : "background-jobs";
-		Map<String, Object> properties = properties(infrastructure);
+		this(separatePublisher ? "background-jobs, 2 instances" : "background-jobs",
+				properties(infrastructure.bootstrapServers(), infrastructure.jdbcUrl(SCHEMA), infrastructure.username(),
+						infrastructure.password(), "bench-" + UUID.randomUUID().toString().substring(0, 8)),
+				probe, separatePublisher);
+	}
+
+	/**
+	 * Starts background-jobs with the given Spring properties.
+	 * @param name the name in the results
+	 * @param properties the properties, see {@link #properties}
+	 * @param probe receives what the handlers report
+	 * @param separatePublisher whether events are published on a second instance
+	 */
+	BackgroundJobsContender(String name, Map<String, Object> properties, Probe probe, boolean separatePublisher) {
+		this.name = name;
 		this.worker = new SpringApplicationBuilder(BenchApplication.class).web(WebApplicationType.NONE)
 			.properties(properties)
 			.initializers((context) -> context.getBeanFactory().registerSingleton("probe", probe))
@@ -74,13 +88,23 @@ public final class BackgroundJobsContender implements Contender {
 		clear();
 	}
 
-	private static Map<String, Object> properties(Infrastructure infrastructure) {
-		String prefix = "bench-" + UUID.randomUUID().toString().substring(0, 8);
+	/**
+	 * Returns the properties of an instance: the starter's defaults on the given broker
+	 * and database. Instances with the same prefix share topics and consumer groups.
+	 * @param bootstrapServers the broker
+	 * @param jdbcUrl the database, with the schema
+	 * @param username the database user
+	 * @param password the database password
+	 * @param prefix the topic prefix and application name
+	 * @return the properties
+	 */
+	static Map<String, Object> properties(String bootstrapServers, String jdbcUrl, String username, String password,
+			String prefix) {
 		Map<String, Object> properties = new LinkedHashMap<>();
-		properties.put("spring.kafka.bootstrap-servers", infrastructure.bootstrapServers());
-		properties.put("spring.datasource.url", infrastructure.jdbcUrl(SCHEMA));
-		properties.put("spring.datasource.username", infrastructure.username());
-		properties.put("spring.datasource.password", infrastructure.password());
+		properties.put("spring.kafka.bootstrap-servers", bootstrapServers);
+		properties.put("spring.datasource.url", jdbcUrl);
+		properties.put("spring.datasource.username", username);
+		properties.put("spring.datasource.password", password);
 		properties.put("spring.application.name", prefix);
 		properties.put("background-jobs.kafka.topic-prefix", prefix);
 		properties.put("background-jobs.jdbc.initialize-schema", "always");

@@ -3,11 +3,13 @@ package dev.backgroundjobs.benchmarks;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
 
 import dev.backgroundjobs.benchmarks.Contender.WorkKind;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Runs every workload against every system, each repetition in turn, and collects the
@@ -26,20 +28,38 @@ public final class Benchmark {
 	 */
 	public static final List<String> SYSTEMS = List.of(BACKGROUND_JOBS, "JobRunr", "db-scheduler", "DBOS");
 
+	/**
+	 * The systems that also run in the production shape.
+	 */
+	public static final List<String> PROCESS_SYSTEMS = List.of(BACKGROUND_JOBS, "db-scheduler");
+
 	private final BenchmarkSettings settings;
 
 	private final Set<String> systems;
 
+	private final Set<Shape> shapes;
+
 	private final List<String> failures = new ArrayList<>();
+
+	/**
+	 * Creates a benchmark of both shapes.
+	 * @param settings the sizes
+	 * @param systems the systems to run, by column name
+	 */
+	public Benchmark(BenchmarkSettings settings, Set<String> systems) {
+		this(settings, systems, EnumSet.allOf(Shape.class));
+	}
 
 	/**
 	 * Creates a benchmark.
 	 * @param settings the sizes
 	 * @param systems the systems to run, by column name
+	 * @param shapes where the systems run
 	 */
-	public Benchmark(BenchmarkSettings settings, Set<String> systems) {
+	public Benchmark(BenchmarkSettings settings, Set<String> systems, Set<Shape> shapes) {
 		this.settings = settings;
 		this.systems = Set.copyOf(systems);
+		this.shapes = Set.copyOf(shapes);
 	}
 
 	/**
@@ -49,9 +69,38 @@ public final class Benchmark {
 	 */
 	public Results run(Infrastructure infrastructure) {
 		Results results = new Results(SYSTEMS, BACKGROUND_JOBS);
-		Probe probe = new Probe();
-		Workloads workloads = new Workloads(this.settings, probe, results, Footprint.liveThreads());
+		PostgresCpu postgres = ProcStat.available() ? new PostgresCpu(PostgresCpu.databaseOf(infrastructure.url()))
+				: null;
 		measureJdbcLimits(infrastructure, results);
+		if (this.shapes.contains(Shape.IN_JVM)) {
+			runInJvm(infrastructure, results, postgres);
+		}
+		if (this.shapes.contains(Shape.PROCESSES)) {
+			// The in-JVM broker would only take CPU from the processes.
+			infrastructure.stopBroker();
+			ProcessShape processes = new ProcessShape(this.settings, results, infrastructure, postgres);
+			for (String system : PROCESS_SYSTEMS) {
+				if (this.systems.contains(system)) {
+					try {
+						processes.run(system, Benchmark::progress);
+					}
+					catch (RuntimeException | LinkageError ex) {
+						String name = system + ProcessShape.SUFFIX;
+						this.failures.add(name + ": " + ex);
+						progress("FAILED " + name + ": " + ex);
+						ex.printStackTrace();
+					}
+				}
+			}
+		}
+		return results;
+	}
+
+	private void runInJvm(Infrastructure infrastructure, Results results, @Nullable PostgresCpu postgres) {
+		Probe probe = new Probe();
+		infrastructure.startBroker();
+		Workloads workloads = new Workloads(this.settings, probe, results, Footprint.liveThreads(),
+				new JvmCpuMeter(infrastructure.brokerThreads(), postgres));
 		if (this.systems.contains(BACKGROUND_JOBS)) {
 			runAll(workloads, () -> new BackgroundJobsContender(infrastructure, probe, false));
 			run("background-jobs, parked runs", () -> new BackgroundJobsContender(infrastructure, probe, false),
@@ -64,7 +113,7 @@ public final class Benchmark {
 			run("background-jobs, 2 instances", () -> new BackgroundJobsContender(infrastructure, probe, true),
 					(contender) -> {
 						for (int i = 0; i < this.settings.repeat(); i++) {
-							workloads.pickup(contender, ", published on another instance");
+							workloads.pickup(contender, ", published on another instance", false);
 						}
 						return null;
 					});
@@ -78,7 +127,6 @@ public final class Benchmark {
 		if (this.systems.contains("DBOS")) {
 			runAll(workloads, () -> new DbosContender(infrastructure, probe));
 		}
-		return results;
 	}
 
 	/**
@@ -90,13 +138,14 @@ public final class Benchmark {
 	}
 
 	private void measureJdbcLimits(Infrastructure infrastructure, Results results) {
-		JdbcLimits limits = new JdbcLimits(infrastructure);
 		Duration duration = this.settings.jdbcDuration();
-		for (int i = 0; i < this.settings.repeat(); i++) {
-			for (int connections : new int[] { 1, 8 }) {
-				for (int rows : new int[] { 1, 10 }) {
-					String metric = "PostgreSQL plain JDBC rows/s, " + rows + "-row tx, " + connections + " conn";
-					results.add(metric, true, "PostgreSQL", limits.rowsPerSecond(connections, rows, duration));
+		try (JdbcLimits limits = new JdbcLimits(infrastructure)) {
+			for (int i = 0; i < this.settings.repeat(); i++) {
+				for (int connections : new int[] { 1, 8 }) {
+					for (int rows : new int[] { 1, 10 }) {
+						String metric = "PostgreSQL plain JDBC rows/s, " + rows + "-row tx, " + connections + " conn";
+						results.add(metric, true, "PostgreSQL", limits.rowsPerSecond(connections, rows, duration));
+					}
 				}
 			}
 		}
@@ -110,7 +159,7 @@ public final class Benchmark {
 				workloads.submitAndDrain(contender, WorkKind.ONE_STEP);
 				workloads.batchSubmit(contender);
 				workloads.submitAndDrain(contender, WorkKind.THREE_STEPS);
-				workloads.pickup(contender, "");
+				workloads.pickup(contender, "", true);
 			}
 			return null;
 		});
@@ -139,6 +188,44 @@ public final class Benchmark {
 	private static void progress(String message) {
 		long uptime = ManagementFactory.getRuntimeMXBean().getUptime() / 1000;
 		System.out.println("[bench " + uptime + "s] " + message);
+	}
+
+	/**
+	 * Where the systems run.
+	 */
+	public enum Shape {
+
+		/**
+		 * Every system in this JVM, one after the other, beside an in-JVM broker.
+		 */
+		IN_JVM("in-jvm"),
+
+		/**
+		 * background-jobs and db-scheduler in {@value ProcessShape#APP_PROCESSES} app
+		 * processes each, background-jobs with a broker process.
+		 */
+		PROCESSES("processes");
+
+		private final String argument;
+
+		Shape(String argument) {
+			this.argument = argument;
+		}
+
+		/**
+		 * Returns the shape named on the command line.
+		 * @param argument {@code in-jvm} or {@code processes}
+		 * @return the shape
+		 */
+		public static Shape of(String argument) {
+			for (Shape shape : values()) {
+				if (shape.argument.equals(argument)) {
+					return shape;
+				}
+			}
+			throw new IllegalArgumentException("Unknown shape '" + argument + "': in-jvm or processes");
+		}
+
 	}
 
 	@FunctionalInterface

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.Set;
 
@@ -16,10 +17,10 @@ import com.sun.management.OperatingSystemMXBean;
  * file.
  * <p>
  * Arguments: {@code --repeat=N} (default 3), {@code --smoke} (tiny counts, one
- * repetition), {@code --systems=background-jobs,JobRunr,db-scheduler,DBOS} and
- * {@code --output=PATH} (default {@code target/bench-results.md}). System properties
- * {@code bench.jdbc.url}, {@code bench.jdbc.username} and {@code bench.jdbc.password}
- * choose the database.
+ * repetition), {@code --systems=background-jobs,JobRunr,db-scheduler,DBOS},
+ * {@code --shapes=in-jvm,processes} (default both) and {@code --output=PATH} (default
+ * {@code target/bench-results.md}). System properties {@code bench.jdbc.url},
+ * {@code bench.jdbc.username} and {@code bench.jdbc.password} choose the database.
  */
 public final class BenchmarkMain {
 
@@ -35,6 +36,7 @@ public final class BenchmarkMain {
 		int repeat = 3;
 		boolean smoke = false;
 		Set<String> systems = new HashSet<>(Benchmark.SYSTEMS);
+		Set<Benchmark.Shape> shapes = EnumSet.allOf(Benchmark.Shape.class);
 		Path output = Path.of("target", "bench-results.md");
 		for (String arg : args) {
 			if (arg.equals("--smoke")) {
@@ -46,6 +48,12 @@ public final class BenchmarkMain {
 			else if (arg.startsWith("--systems=")) {
 				systems = new HashSet<>(Arrays.asList(arg.substring("--systems=".length()).split(",")));
 			}
+			else if (arg.startsWith("--shapes=")) {
+				shapes = EnumSet.noneOf(Benchmark.Shape.class);
+				for (String shape : arg.substring("--shapes=".length()).split(",")) {
+					shapes.add(Benchmark.Shape.of(shape));
+				}
+			}
 			else if (arg.startsWith("--output=")) {
 				output = Path.of(arg.substring("--output=".length()));
 			}
@@ -54,7 +62,7 @@ public final class BenchmarkMain {
 			}
 		}
 		BenchmarkSettings settings = smoke ? BenchmarkSettings.smoke() : BenchmarkSettings.full(repeat);
-		Benchmark benchmark = new Benchmark(settings, systems);
+		Benchmark benchmark = new Benchmark(settings, systems, shapes);
 		Results results;
 		try (Infrastructure infrastructure = new Infrastructure(
 				System.getProperty("bench.jdbc.url", Infrastructure.DEFAULT_URL),

@@ -14,13 +14,15 @@ import java.util.List;
  * @param submitThreads W2 and W3: threads that submit the backlog
  * @param pickupRate W4: events per second
  * @param pickupDuration W4: how long events are published
+ * @param idleDuration W4: how long CPU time is measured with nothing submitted, before
+ * the events are published
  * @param parkedCount W5: runs parked in a durable sleep at once
  * @param jdbcDuration how long each plain-JDBC insert measurement runs
  * @param timeout the longest any one workload may take
  */
 public record BenchmarkSettings(int repeat, int publishCount, List<Integer> publishThreads, int oneStepCount,
-		int threeStepCount, int submitThreads, int pickupRate, Duration pickupDuration, int parkedCount,
-		Duration jdbcDuration, Duration timeout) {
+		int threeStepCount, int submitThreads, int pickupRate, Duration pickupDuration, Duration idleDuration,
+		int parkedCount, Duration jdbcDuration, Duration timeout) {
 
 	/**
 	 * The sizes the workloads are defined with (see {@code benchmarks/README.md}).
@@ -29,7 +31,7 @@ public record BenchmarkSettings(int repeat, int publishCount, List<Integer> publ
 	 */
 	public static BenchmarkSettings full(int repeat) {
 		return new BenchmarkSettings(repeat, 10_000, List.of(1, 8, 32), 20_000, 5_000, 8, 100, Duration.ofSeconds(30),
-				10_000, Duration.ofSeconds(3), Duration.ofMinutes(5));
+				Duration.ofSeconds(5), 10_000, Duration.ofSeconds(3), Duration.ofMinutes(5));
 	}
 
 	/**
@@ -37,8 +39,8 @@ public record BenchmarkSettings(int repeat, int publishCount, List<Integer> publ
 	 * @return the settings
 	 */
 	public static BenchmarkSettings smoke() {
-		return new BenchmarkSettings(1, 64, List.of(1, 8, 32), 40, 20, 2, 50, Duration.ofMillis(400), 20,
-				Duration.ofMillis(200), Duration.ofMinutes(1));
+		return new BenchmarkSettings(1, 64, List.of(1, 8, 32), 40, 20, 2, 100, Duration.ofSeconds(1),
+				Duration.ofMillis(500), 20, Duration.ofMillis(200), Duration.ofMinutes(1));
 	}
 
 	/**

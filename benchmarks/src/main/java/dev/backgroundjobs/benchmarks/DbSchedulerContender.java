@@ -90,7 +90,16 @@ public final class DbSchedulerContender implements Contender {
 	 * @param probe receives what the tasks report
 	 */
 	public DbSchedulerContender(Infrastructure infrastructure, Probe probe) {
-		this.dataSource = infrastructure.dataSource(SCHEMA, 10);
+		this(infrastructure.dataSource(SCHEMA, 10), probe);
+	}
+
+	/**
+	 * Creates the tables unless they exist and starts the scheduler.
+	 * @param dataSource the database, a pool of 10 connections
+	 * @param probe receives what the tasks report
+	 */
+	DbSchedulerContender(DataSource dataSource, Probe probe) {
+		this.dataSource = dataSource;
 		this.jdbc = JdbcClient.create(this.dataSource);
 		this.jdbc.sql(CREATE_TABLE).update();
 		this.jdbc.sql("CREATE INDEX IF NOT EXISTS execution_time_idx ON scheduled_tasks (execution_time)").update();
@@ -190,6 +199,7 @@ public final class DbSchedulerContender implements Contender {
 	@Override
 	public void close() {
 		stopWorkers();
+		Infrastructure.close(this.dataSource);
 	}
 
 }

@@ -139,6 +139,7 @@ public final class DbosContender implements Contender {
 	public void close() {
 		stopWorkers();
 		this.client.close();
+		Infrastructure.close(this.dataSource);
 	}
 
 	/**

@@ -5,18 +5,22 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 
 import javax.sql.DataSource;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
 
 /**
- * The broker and database every system shares: an in-JVM KRaft broker, and one PostgreSQL
- * schema per system in the database the tests use.
+ * The broker and database every system shares: an in-JVM KRaft broker, started when first
+ * asked for, and one PostgreSQL schema per system in the database the tests use. The
+ * broker runs in a thread group of its own, so that its CPU time can be told apart from
+ * the application's.
  */
 public final class Infrastructure implements AutoCloseable {
 
@@ -33,12 +37,14 @@ public final class Infrastructure implements AutoCloseable {
 
 	private final Set<String> preparedSchemas = ConcurrentHashMap.newKeySet();
 
-	private final EmbeddedKafkaKraftBroker broker;
+	private final ThreadGroup brokerThreads = new ThreadGroup("bench-kafka-broker");
 
 	private final List<HikariDataSource> dataSources = new ArrayList<>();
 
+	private @Nullable EmbeddedKafkaKraftBroker broker;
+
 	/**
-	 * Starts the broker.
+	 * Creates the infrastructure; the broker starts when first needed.
 	 * @param url the JDBC URL of the database, without a schema
 	 * @param username the database user
 	 * @param password the database password
@@ -47,18 +53,78 @@ public final class Infrastructure implements AutoCloseable {
 		this.url = url;
 		this.username = username;
 		this.password = password;
-		this.broker = new EmbeddedKafkaKraftBroker(1, 6);
-		this.broker.brokerProperties(Map.of("group.initial.rebalance.delay.ms", "0", "offsets.topic.num.partitions",
-				"6", "transaction.state.log.replication.factor", "1", "auto.create.topics.enable", "false"));
-		this.broker.afterPropertiesSet();
 	}
 
 	/**
-	 * Returns the broker's bootstrap servers.
+	 * Returns the in-JVM broker's bootstrap servers, starting the broker if it is not
+	 * running yet.
 	 * @return the bootstrap servers
 	 */
 	public String bootstrapServers() {
-		return this.broker.getBrokersAsString();
+		return startBroker().getBrokersAsString();
+	}
+
+	/**
+	 * Starts the in-JVM broker unless it runs already. Every thread it starts belongs to
+	 * {@link #brokerThreads()}.
+	 * @return the broker
+	 */
+	public synchronized EmbeddedKafkaKraftBroker startBroker() {
+		if (this.broker == null) {
+			EmbeddedKafkaKraftBroker broker = new EmbeddedKafkaKraftBroker(1, 6);
+			broker.brokerProperties(Map.of("group.initial.rebalance.delay.ms", "0", "offsets.topic.num.partitions", "6",
+					"transaction.state.log.replication.factor", "1", "auto.create.topics.enable", "false"));
+			AtomicReference<@Nullable RuntimeException> failure = new AtomicReference<>();
+			Thread starter = new Thread(this.brokerThreads, () -> {
+				try {
+					broker.afterPropertiesSet();
+				}
+				catch (RuntimeException ex) {
+					failure.set(ex);
+				}
+			}, "bench-kafka-broker-start");
+			starter.start();
+			try {
+				starter.join();
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				throw new IllegalStateException("Interrupted while the broker started", ex);
+			}
+			RuntimeException startFailure = failure.get();
+			if (startFailure != null) {
+				throw startFailure;
+			}
+			this.broker = broker;
+		}
+		return this.broker;
+	}
+
+	/**
+	 * Stops the in-JVM broker, if it runs, so that it does not share the machine with
+	 * what runs next.
+	 */
+	public synchronized void stopBroker() {
+		if (this.broker != null) {
+			this.broker.destroy();
+			this.broker = null;
+		}
+	}
+
+	/**
+	 * Returns the thread group every thread of the in-JVM broker belongs to.
+	 * @return the thread group
+	 */
+	public ThreadGroup brokerThreads() {
+		return this.brokerThreads;
+	}
+
+	/**
+	 * Returns the JDBC URL of the database, without a schema.
+	 * @return the URL
+	 */
+	public String url() {
+		return this.url;
 	}
 
 	/**
@@ -106,6 +172,17 @@ public final class Infrastructure implements AutoCloseable {
 		return dataSource;
 	}
 
+	/**
+	 * Closes a pool made by {@link #dataSource}, so that its connections do not count
+	 * against the server's limit while other systems run.
+	 * @param dataSource the data source
+	 */
+	public static void close(DataSource dataSource) {
+		if (dataSource instanceof HikariDataSource pool) {
+			pool.close();
+		}
+	}
+
 	private HikariDataSource create(String jdbcUrl, int poolSize) {
 		HikariConfig config = new HikariConfig();
 		config.setJdbcUrl(jdbcUrl);
@@ -118,7 +195,7 @@ public final class Infrastructure implements AutoCloseable {
 	@Override
 	public void close() {
 		this.dataSources.forEach(HikariDataSource::close);
-		this.broker.destroy();
+		stopBroker();
 	}
 
 }

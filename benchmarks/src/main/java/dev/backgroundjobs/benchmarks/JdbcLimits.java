@@ -21,7 +21,7 @@ import javax.sql.DataSource;
  * one and on eight connections. A table shaped like {@code bj_steps} in the
  * {@code bench_jdbc} schema.
  */
-public final class JdbcLimits {
+public final class JdbcLimits implements AutoCloseable {
 
 	/**
 	 * The schema the plain-JDBC measurement writes to.
@@ -120,6 +120,14 @@ public final class JdbcLimits {
 		catch (SQLException ex) {
 			throw new IllegalStateException("Cannot clear the plain-JDBC table", ex);
 		}
+	}
+
+	/**
+	 * Closes the measurement's connections.
+	 */
+	@Override
+	public void close() {
+		Infrastructure.close(this.dataSource);
 	}
 
 }

@@ -41,6 +41,8 @@ public final class JobRunrContender implements Contender {
 
 	private final BackgroundJobServer server;
 
+	private final DataSource dataSource;
+
 	/**
 	 * Starts JobRunr with a background job server.
 	 * @param infrastructure the database
@@ -48,6 +50,7 @@ public final class JobRunrContender implements Contender {
 	 */
 	public JobRunrContender(Infrastructure infrastructure, Probe probe) {
 		DataSource dataSource = infrastructure.dataSource(SCHEMA, 10);
+		this.dataSource = dataSource;
 		JobRunrJobs jobs = new JobRunrJobs(probe);
 		this.jdbc = JdbcClient.create(dataSource);
 		JobRunrConfigurationResult jobRunr = JobRunr.configure()
@@ -128,6 +131,7 @@ public final class JobRunrContender implements Contender {
 	@Override
 	public void close() {
 		JobRunr.destroy();
+		Infrastructure.close(this.dataSource);
 	}
 
 }

@@ -3,9 +3,11 @@ package dev.backgroundjobs.benchmarks;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The figures of every repetition, rendered as Markdown tables of median and range.
@@ -13,6 +15,8 @@ import java.util.Map;
 public final class Results {
 
 	private final Map<String, Metric> metrics = new LinkedHashMap<>();
+
+	private final Set<String> notes = new LinkedHashSet<>();
 
 	private final List<String> systems;
 
@@ -36,10 +40,34 @@ public final class Results {
 	 * @param value the value
 	 */
 	public synchronized void add(String metric, boolean higherIsBetter, String system, double value) {
-		this.metrics.computeIfAbsent(metric, (name) -> new Metric(higherIsBetter))
+		this.metrics.computeIfAbsent(metric, (name) -> new Metric(true, higherIsBetter))
 			.values()
 			.computeIfAbsent(system, (name) -> new ArrayList<>())
 			.add(value);
+	}
+
+	/**
+	 * Records one figure of a metric that has no ratio, because it is not a cost of the
+	 * system in the column (the in-JVM broker's CPU time while a peer that does not use
+	 * it runs, for example).
+	 * @param metric the metric
+	 * @param system the system
+	 * @param value the value
+	 */
+	public synchronized void addUnranked(String metric, String system, double value) {
+		this.metrics.computeIfAbsent(metric, (name) -> new Metric(false, false))
+			.values()
+			.computeIfAbsent(system, (name) -> new ArrayList<>())
+			.add(value);
+	}
+
+	/**
+	 * Records a note printed below the tables, such as a figure that could not be
+	 * measured on this machine. The same note is printed once.
+	 * @param note the note
+	 */
+	public synchronized void note(String note) {
+		this.notes.add(note);
 	}
 
 	/**
@@ -102,11 +130,18 @@ public final class Results {
 						.append(" |\n"));
 			}
 		}
+		if (!this.notes.isEmpty()) {
+			out.append("\nNotes:\n\n");
+			this.notes.forEach((note) -> out.append("- ").append(note).append('\n'));
+		}
 		return out.toString();
 	}
 
 	private String ratio(Metric metric) {
 		List<Double> ours = metric.values().get(this.baseline);
+		if (!metric.ranked()) {
+			return "n/a";
+		}
 		double best = Double.NaN;
 		for (Map.Entry<String, List<Double>> entry : metric.values().entrySet()) {
 			if (!entry.getKey().equals(this.baseline)) {
@@ -120,6 +155,10 @@ public final class Results {
 			return "n/a";
 		}
 		double ratio = metric.higherIsBetter() ? median(ours) / best : best / median(ours);
+		if (!Double.isFinite(ratio)) {
+			// A zero on a line of costs: too small to have been measured.
+			return "n/a";
+		}
 		return String.format(Locale.ROOT, "%.2fx", ratio);
 	}
 
@@ -163,10 +202,10 @@ public final class Results {
 		return sorted[Math.max(0, Math.min(sorted.length - 1, index))] / 1_000_000.0;
 	}
 
-	private record Metric(boolean higherIsBetter, Map<String, List<Double>> values) {
+	private record Metric(boolean ranked, boolean higherIsBetter, Map<String, List<Double>> values) {
 
-		Metric(boolean higherIsBetter) {
-			this(higherIsBetter, new LinkedHashMap<>());
+		Metric(boolean ranked, boolean higherIsBetter) {
+			this(ranked, higherIsBetter, new LinkedHashMap<>());
 		}
 
 	}

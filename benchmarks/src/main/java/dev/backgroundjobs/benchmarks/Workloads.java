@@ -24,18 +24,25 @@ public final class Workloads {
 
 	private final int baselineThreads;
 
+	private final JvmCpuMeter cpu;
+
+	private final CpuRows cpuRows;
+
 	/**
 	 * Creates the workloads.
 	 * @param settings the sizes
 	 * @param probe what the handlers report to
 	 * @param results where the figures go
 	 * @param baselineThreads live threads of the JVM with only the broker running
+	 * @param cpu measures CPU time while a workload runs
 	 */
-	public Workloads(BenchmarkSettings settings, Probe probe, Results results, int baselineThreads) {
+	Workloads(BenchmarkSettings settings, Probe probe, Results results, int baselineThreads, JvmCpuMeter cpu) {
 		this.settings = settings;
 		this.probe = probe;
 		this.results = results;
 		this.baselineThreads = baselineThreads;
+		this.cpu = cpu;
+		this.cpuRows = new CpuRows(results);
 	}
 
 	/**
@@ -70,7 +77,8 @@ public final class Workloads {
 	/**
 	 * W2 or W3: with the system's workers stopped, submits the backlog from several
 	 * threads (submit rate), then starts the workers and measures the time until every
-	 * run is complete in the store (drain rate). W2 also records the footprint (W5).
+	 * run is complete in the store (drain rate), and the CPU time the drain used. W2 also
+	 * records the footprint (W5).
 	 * @param contender the system
 	 * @param kind {@link WorkKind#ONE_STEP} or {@link WorkKind#THREE_STEPS}
 	 */
@@ -96,10 +104,12 @@ public final class Workloads {
 				throw new IllegalStateException(contender.name() + ": " + this.probe.finishedCount()
 						+ " runs executed while its workers were stopped");
 			}
+			JvmCpuMeter.Reading cpuBefore = this.cpu.read();
 			long drainStart = System.nanoTime();
 			contender.startWorkers();
 			awaitCompletion(contender, expected, drainStart);
 			double drainSeconds = (System.nanoTime() - drainStart) / 1e9;
+			CpuUsage drainCpu = this.cpu.since(cpuBefore);
 			System.out.printf("[bench] %s %s: submitted %d in %.2f s, drained in %.2f s%n", contender.name(), kind,
 					expected, submitSeconds, drainSeconds);
 			if (this.probe.finishedCount() != expected) {
@@ -111,6 +121,8 @@ public final class Workloads {
 					expected / submitSeconds);
 			double runsPerSecond = expected / drainSeconds;
 			this.results.add(workload + " drain runs/s, backlog ready", true, contender.name(), runsPerSecond);
+			this.cpuRows.perRun(workload + " drain", "", contender.name(), drainCpu, expected,
+					CpuRows.Parts.IN_JVM_BROKER);
 			if (oneStep) {
 				this.results.add("W5 live threads above broker-only JVM, during W2", false, contender.name(),
 						footprint.peakThreads() - this.baselineThreads);
@@ -163,16 +175,32 @@ public final class Workloads {
 	}
 
 	/**
-	 * W4: publishes at a steady rate from one thread and records the time from the start
-	 * of each publish to the start of its handler.
+	 * W4: publishes at a steady rate from one thread and records the time each publish
+	 * call takes, the time from the start of each publish to the start of its handler,
+	 * and the CPU time used from the first publish until the last run completed. Before
+	 * that, unless the system has just started, measures the CPU time used with nothing
+	 * submitted.
 	 * @param contender the system
 	 * @param suffix appended to the metric names, to tell variants apart
+	 * @param idle whether to measure the CPU time used with nothing submitted first
 	 */
-	public void pickup(Contender contender, String suffix) {
+	public void pickup(Contender contender, String suffix, boolean idle) {
 		int count = this.settings.pickupCount();
 		contender.clear();
 		this.probe.reset(count);
+		if (idle) {
+			JvmCpuMeter.Reading idleBefore = this.cpu.read();
+			LockSupport.parkNanos(this.settings.idleDuration().toNanos());
+			CpuUsage usage = this.cpu.since(idleBefore);
+			this.results.add("W4 idle CPU % of one core, application" + suffix, false, contender.name(),
+					usage.percentOfOneCore(usage.applicationNanos()));
+			usage.postgresNanos()
+				.ifPresent((nanos) -> this.results.add("W4 idle CPU % of one core, PostgreSQL" + suffix, false,
+						contender.name(), usage.percentOfOneCore(nanos)));
+		}
+		long[] publishNanos = new long[count];
 		long period = TimeUnit.SECONDS.toNanos(1) / this.settings.pickupRate();
+		JvmCpuMeter.Reading cpuBefore = this.cpu.read();
 		long start = System.nanoTime();
 		for (int i = 0; i < count; i++) {
 			long due = start + i * period;
@@ -180,10 +208,19 @@ public final class Workloads {
 			if (wait > 0) {
 				LockSupport.parkNanos(wait);
 			}
-			contender.submit(WorkKind.PICKUP, System.nanoTime());
+			long sent = System.nanoTime();
+			contender.submit(WorkKind.PICKUP, sent);
+			publishNanos[i] = System.nanoTime() - sent;
 		}
 		awaitCompletion(contender, count, start);
+		CpuUsage load = this.cpu.since(cpuBefore);
 		recordLatencies(contender, "W4 pickup", suffix, this.probe.pickupLatencies());
+		String rate = " at " + this.settings.pickupRate() + " events/s";
+		this.results.add("W4 publish p50 ms" + rate + ", functions running" + suffix, false, contender.name(),
+				Results.percentileMillis(publishNanos, 50));
+		this.results.add("W4 publish p99 ms" + rate + ", functions running" + suffix, false, contender.name(),
+				Results.percentileMillis(publishNanos, 99));
+		this.cpuRows.percent("W4", rate, suffix, contender.name(), load, CpuRows.Parts.IN_JVM_BROKER);
 		contender.clear();
 	}
 

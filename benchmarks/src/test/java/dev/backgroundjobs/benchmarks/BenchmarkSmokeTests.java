@@ -34,8 +34,39 @@ class BenchmarkSmokeTests {
 			assertThat(results.median("W3 submits/s, workers stopped", system)).isPositive();
 			assertThat(results.median("W3 drain checkpoints/s", system)).isPositive();
 			assertThat(results.median("W4 pickup p50 ms", system)).isPositive();
+			assertThat(results.median("W2 drain CPU ms per run, application", system)).isPositive();
+			assertThat(results.median("W3 drain CPU ms per run, application", system)).isPositive();
+			assertThat(results.median("W2 drain CPU ms per run, broker", system)).isNotNegative();
+			assertThat(results.median("W4 CPU % of one core at 100 events/s, application", system)).isPositive();
+			assertThat(results.median("W4 publish p99 ms at 100 events/s, functions running", system)).isPositive();
+			assertPostgresMeasured(results, "W2 drain CPU ms per run, PostgreSQL", system);
 		}
+		for (String system : Benchmark.PROCESS_SYSTEMS) {
+			String shape = ProcessShape.SUFFIX;
+			assertThat(results.median("W2 drain runs/s" + shape, system)).isPositive();
+			assertThat(results.median("W2 drain CPU ms per run, application" + shape, system)).isPositive();
+			assertThat(results.median("W4 pickup p99 ms" + shape, system)).isPositive();
+			assertThat(results.median("W4 CPU % of one core at 100 events/s, application" + shape, system))
+				.isPositive();
+			assertPostgresMeasured(results, "W2 drain CPU ms per run, all processes" + shape, system);
+		}
+		assertThat(results.median("W2 drain CPU ms per run, broker" + ProcessShape.SUFFIX, Benchmark.BACKGROUND_JOBS))
+			.isPositive();
 		assertThat(results.toMarkdown()).contains("| W1 publish p50 ms, 1 thread |");
+	}
+
+	/**
+	 * PostgreSQL's CPU time is read from /proc: with the server on this Linux machine the
+	 * row is there, otherwise a note below the tables says why it is not.
+	 */
+	private static void assertPostgresMeasured(Results results, String metric, String system) {
+		double value = results.median(metric, system);
+		if (Double.isNaN(value)) {
+			assertThat(results.toMarkdown()).contains("PostgreSQL CPU rows are missing");
+		}
+		else {
+			assertThat(value).isNotNegative();
+		}
 	}
 
 	private static void assumePostgresReachable() {

@@ -12,10 +12,15 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A JVM started from the test classpath, with its output in {@code target/fault-logs}.
+ * Public, and packaged in this module's test jar, so that the benchmarks module starts
+ * its processes the same way.
  */
-final class JavaProcess {
+public final class JavaProcess {
 
-	static final Path LOGS = Path.of("target", "fault-logs");
+	/**
+	 * Where each process's output and classpath file are written.
+	 */
+	public static final Path LOGS = Path.of("target", "fault-logs");
 
 	private final Process process;
 
@@ -34,7 +39,7 @@ final class JavaProcess {
 	 * @param args the program arguments
 	 * @return the process
 	 */
-	static JavaProcess start(String name, List<String> jvmArgs, String mainClass, List<String> args) {
+	public static JavaProcess start(String name, List<String> jvmArgs, String mainClass, List<String> args) {
 		try {
 			Files.createDirectories(LOGS);
 			Path argFile = LOGS.resolve(name + ".classpath");
@@ -66,7 +71,7 @@ final class JavaProcess {
 	 * @param text the text
 	 * @return whether it does
 	 */
-	boolean logContains(String text) {
+	public boolean logContains(String text) {
 		try {
 			return new String(Files.readAllBytes(LOGS.resolve(this.name + ".log")), StandardCharsets.ISO_8859_1)
 				.contains(text);
@@ -76,22 +81,34 @@ final class JavaProcess {
 		}
 	}
 
-	String name() {
+	/**
+	 * Returns the name the process was started with.
+	 * @return the name
+	 */
+	public String name() {
 		return this.name;
 	}
 
-	boolean isAlive() {
+	/**
+	 * Returns whether the process is running.
+	 * @return whether it is
+	 */
+	public boolean isAlive() {
 		return this.process.isAlive();
 	}
 
-	long pid() {
+	/**
+	 * Returns the operating system's id of the process.
+	 * @return the pid
+	 */
+	public long pid() {
 		return this.process.pid();
 	}
 
 	/**
 	 * Kills the process at once, as {@code kill -9} does.
 	 */
-	void kill() {
+	public void kill() {
 		this.process.destroyForcibly();
 		waitFor(30);
 	}
@@ -100,7 +117,7 @@ final class JavaProcess {
 	 * Asks the process to stop (SIGTERM) and waits for it, killing it after the timeout.
 	 * @param seconds how long to wait
 	 */
-	void stop(int seconds) {
+	public void stop(int seconds) {
 		this.process.destroy();
 		if (!waitFor(seconds)) {
 			kill();
@@ -112,7 +129,7 @@ final class JavaProcess {
 	 * @param seconds how long to wait
 	 * @return whether it ended
 	 */
-	boolean waitFor(int seconds) {
+	public boolean waitFor(int seconds) {
 		try {
 			return this.process.waitFor(seconds, TimeUnit.SECONDS);
 		}
@@ -122,7 +139,11 @@ final class JavaProcess {
 		}
 	}
 
-	int exitValue() {
+	/**
+	 * Returns the exit value of the ended process.
+	 * @return the exit value
+	 */
+	public int exitValue() {
 		return this.process.exitValue();
 	}
 

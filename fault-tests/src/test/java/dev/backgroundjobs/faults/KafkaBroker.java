@@ -21,9 +21,10 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * A combined KRaft broker and controller in a JVM of its own, so it can be killed and
- * restarted on the same ports and log directory.
+ * restarted on the same ports and log directory. Public, and packaged in this module's
+ * test jar, so that the benchmarks module runs the same broker.
  */
-final class KafkaBroker implements AutoCloseable {
+public final class KafkaBroker implements AutoCloseable {
 
 	private final int port;
 
@@ -39,7 +40,7 @@ final class KafkaBroker implements AutoCloseable {
 	 * Formats a new log directory and writes the broker's configuration; does not start
 	 * it.
 	 */
-	KafkaBroker() {
+	public KafkaBroker() {
 		this.port = freePort();
 		int controllerPort = freePort();
 		this.directory = Path.of("target", "fault-kafka").toAbsolutePath();
@@ -70,14 +71,18 @@ final class KafkaBroker implements AutoCloseable {
 		}
 	}
 
-	String bootstrapServers() {
+	/**
+	 * Returns the broker's bootstrap servers.
+	 * @return the bootstrap servers
+	 */
+	public String bootstrapServers() {
 		return "127.0.0.1:" + this.port;
 	}
 
 	/**
 	 * Starts the broker and waits until it answers.
 	 */
-	void start() {
+	public void start() {
 		this.starts++;
 		this.process = JavaProcess.start("kafka-" + this.starts, List.of("-Xmx512m", "-XX:+UseSerialGC"), "kafka.Kafka",
 				List.of(this.config.toString()));
@@ -87,14 +92,30 @@ final class KafkaBroker implements AutoCloseable {
 	/**
 	 * Kills the broker at once, as {@code kill -9} does.
 	 */
-	void kill() {
+	public void kill() {
 		if (this.process != null) {
 			this.process.kill();
 		}
 	}
 
-	boolean isRunning() {
+	/**
+	 * Returns whether the broker's process is running.
+	 * @return whether it is
+	 */
+	public boolean isRunning() {
 		return this.process != null && this.process.isAlive();
+	}
+
+	/**
+	 * Returns the operating system's id of the broker's process.
+	 * @return the pid
+	 * @throws IllegalStateException if the broker was never started
+	 */
+	public long pid() {
+		if (this.process == null) {
+			throw new IllegalStateException("The Kafka broker was not started");
+		}
+		return this.process.pid();
 	}
 
 	private boolean answers() {
@@ -113,7 +134,11 @@ final class KafkaBroker implements AutoCloseable {
 		}
 	}
 
-	static int freePort() {
+	/**
+	 * Returns a TCP port that is free now.
+	 * @return the port
+	 */
+	public static int freePort() {
 		try (ServerSocket socket = new ServerSocket(0)) {
 			return socket.getLocalPort();
 		}
