@@ -11,3 +11,11 @@ CREATE INDEX IF NOT EXISTS bj_runs_finished_idx ON bj_runs (status, finished_at)
 
 -- Finds the runs a run invoked, so retention keeps a parent while a child still runs.
 CREATE INDEX IF NOT EXISTS bj_invocations_parent_idx ON bj_invocations (parent_run_id);
+
+-- The lease indexes hold only held runs: completing a run (an update PostgreSQL cannot keep
+-- heap-only, as it changes indexed columns) adds no entry to either. The wake-up index stays
+-- whole, as counting runs by status reads it alone.
+DROP INDEX IF EXISTS bj_runs_lease_idx;
+CREATE INDEX IF NOT EXISTS bj_runs_lease_idx ON bj_runs (status, lease_until) WHERE lease_until IS NOT NULL;
+DROP INDEX IF EXISTS bj_runs_owner_idx;
+CREATE INDEX IF NOT EXISTS bj_runs_owner_idx ON bj_runs (lease_owner) WHERE lease_owner IS NOT NULL;
