@@ -4,16 +4,11 @@ import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 
 import javax.sql.DataSource;
 
@@ -23,6 +18,7 @@ import dev.backgroundjobs.autoconfigure.BackgroundJobsJdbcProperties;
 import dev.backgroundjobs.store.DeadLetterRecord;
 import dev.backgroundjobs.store.NewRun;
 import dev.backgroundjobs.store.RetentionStore.Deleted;
+import dev.backgroundjobs.testsupport.Concurrently;
 import dev.backgroundjobs.testsupport.TestDatabases;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
@@ -209,8 +205,8 @@ class JdbcRetentionStoreIntegrationTests {
 			}
 			JdbcRetentionStore other = new JdbcRetentionStore(this.dataSource, this.dialect);
 			CyclicBarrier barrier = new CyclicBarrier(2);
-			List<Deleted> totals = runConcurrently(
-					List.of(() -> deleteAll(this.retention, barrier), () -> deleteAll(other, barrier)));
+			List<Deleted> totals = Concurrently
+				.run(List.of(() -> deleteAll(this.retention, barrier), () -> deleteAll(other, barrier)));
 			assertThat(totals.get(0).plus(totals.get(1))).isEqualTo(new Deleted(300, 300, 0, 0, 0));
 			assertThat(runIds()).isEmpty();
 			assertThat(count("bj_steps")).isZero();
@@ -226,7 +222,7 @@ class JdbcRetentionStoreIntegrationTests {
 					statement.executeQuery("SELECT run_id FROM bj_runs WHERE run_id = 'held' FOR UPDATE").close();
 				}
 				Callable<Deleted> delete = () -> this.retention.deleteFinishedRuns(RunStatus.COMPLETED, AGE, 100);
-				Deleted deleted = runConcurrently(List.of(delete)).get(0);
+				Deleted deleted = Concurrently.run(List.of(delete)).get(0);
 				connection.rollback();
 				assertThat(deleted.runs()).isOne();
 			}
@@ -315,22 +311,7 @@ class JdbcRetentionStoreIntegrationTests {
 
 		private long count(String table) {
 			return this.jdbc.sql("SELECT COUNT(*) FROM " + table).query(Long.class).single();
-		}
 
-		private static <T> List<T> runConcurrently(List<Callable<T>> tasks) throws Exception {
-			ExecutorService executor = Executors.newFixedThreadPool(tasks.size());
-			try {
-				List<Future<T>> futures = new ArrayList<>();
-				tasks.forEach((task) -> futures.add(executor.submit(task)));
-				List<T> results = new ArrayList<>();
-				for (Future<T> future : futures) {
-					results.add(future.get(120, TimeUnit.SECONDS));
-				}
-				return results;
-			}
-			finally {
-				executor.shutdownNow();
-			}
 		}
 
 	}

@@ -15,10 +15,6 @@ import java.util.TimeZone;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 import javax.sql.DataSource;
@@ -33,6 +29,7 @@ import dev.backgroundjobs.store.RunQuery;
 import dev.backgroundjobs.store.RunRecord;
 import dev.backgroundjobs.store.StepRecord;
 import dev.backgroundjobs.store.StepStatus;
+import dev.backgroundjobs.testsupport.Concurrently;
 import dev.backgroundjobs.testsupport.TestDatabases;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.BeforeEach;
@@ -234,7 +231,7 @@ class JdbcStoreIntegrationTests {
 			}
 			Collections.reverse(second);
 			CyclicBarrier barrier = new CyclicBarrier(2);
-			List<List<String>> results = runConcurrently(List.of(() -> {
+			List<List<String>> results = Concurrently.run(List.of(() -> {
 				barrier.await();
 				return this.runs.insertLeased(first, "owner-a", LONG_LEASE);
 			}, () -> {
@@ -454,7 +451,7 @@ class JdbcStoreIntegrationTests {
 					return claimed;
 				});
 			}
-			List<List<String>> results = runConcurrently(claimers);
+			List<List<String>> results = Concurrently.run(claimers);
 			List<String> all = results.stream().flatMap(List::stream).toList();
 			assertThat(all).hasSize(60).doesNotHaveDuplicates();
 			assertThat(this.runs.findAll(all)).allSatisfy((run) -> assertThat(run.version()).isEqualTo(2));
@@ -1010,22 +1007,7 @@ class JdbcStoreIntegrationTests {
 		private void expireLeases() throws InterruptedException {
 			// The only real wait: lets a 1 ms lease pass on the database clock.
 			Thread.sleep(20);
-		}
 
-		private static <T> List<T> runConcurrently(List<Callable<T>> tasks) throws Exception {
-			ExecutorService executor = Executors.newFixedThreadPool(tasks.size());
-			try {
-				List<Future<T>> futures = new ArrayList<>();
-				tasks.forEach((task) -> futures.add(executor.submit(task)));
-				List<T> results = new ArrayList<>();
-				for (Future<T> future : futures) {
-					results.add(future.get(60, TimeUnit.SECONDS));
-				}
-				return results;
-			}
-			finally {
-				executor.shutdownNow();
-			}
 		}
 
 	}

@@ -9,10 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 
 import javax.sql.DataSource;
 
@@ -23,6 +19,7 @@ import dev.backgroundjobs.store.RunQuery;
 import dev.backgroundjobs.store.RunRecord;
 import dev.backgroundjobs.store.StepRecord;
 import dev.backgroundjobs.store.StepStatus;
+import dev.backgroundjobs.testsupport.Concurrently;
 import dev.backgroundjobs.testsupport.TestDatabases;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -150,7 +147,7 @@ class SchemaMigratorIntegrationTests {
 				barrier.await();
 				return new SchemaMigrator(dataSource, dialect).migrate();
 			};
-			List<List<Integer>> applied = runConcurrently(List.of(migrate, migrate));
+			List<List<Integer>> applied = Concurrently.run(List.of(migrate, migrate));
 			List<Integer> all = new ArrayList<>(applied.get(0));
 			all.addAll(applied.get(1));
 			assertThat(all).containsExactlyInAnyOrder(1, 2);
@@ -175,22 +172,7 @@ class SchemaMigratorIntegrationTests {
 				.sql("SELECT version, kind FROM bj_schema_version WHERE version > 0 ORDER BY version")
 				.query((rs, row) -> rs.getInt("version") + ":" + rs.getString("kind"))
 				.list();
-		}
 
-		private static <T> List<T> runConcurrently(List<Callable<T>> tasks) throws Exception {
-			ExecutorService executor = Executors.newFixedThreadPool(tasks.size());
-			try {
-				List<Future<T>> futures = new ArrayList<>();
-				tasks.forEach((task) -> futures.add(executor.submit(task)));
-				List<T> results = new ArrayList<>();
-				for (Future<T> future : futures) {
-					results.add(future.get(120, TimeUnit.SECONDS));
-				}
-				return results;
-			}
-			finally {
-				executor.shutdownNow();
-			}
 		}
 
 	}
