@@ -25,7 +25,9 @@ import org.springframework.util.Assert;
  * {@link CheckpointStore} on a relational database: one transaction per batch, whatever
  * its size, made of a locking read of the batch's runs, one batched upsert of the steps
  * and one batched update of the completions. On PostgreSQL the batch is bound as arrays
- * and written by one statement after the locking read ({@link PostgresCheckpointBatch}).
+ * and written by one fenced statement that is its own transaction
+ * ({@link PostgresCheckpointBatch}); only completions of child runs take the locking
+ * read, as they wake their parents.
  * <p>
  * The locking read takes the rows in run id order and holds them until commit, so a claim
  * (which increments the version) cannot slip in between the fence check and the write;
@@ -137,7 +139,7 @@ public class JdbcCheckpointStore implements CheckpointStore {
 					() -> "At most one checkpoint per run per batch; run " + checkpoint.runId() + " has several");
 		}
 		if (this.arrays != null) {
-			return writeBatch(batch, runIds, this.arrays);
+			return writeFenced(batch, this.arrays);
 		}
 		List<Boolean> written = this.support.transactions().execute((status) -> {
 			Map<String, Long> versions = lockRuns(runIds);
@@ -174,6 +176,29 @@ public class JdbcCheckpointStore implements CheckpointStore {
 	}
 
 	// The rows are locked and their versions checked: each belongs to this writer's run.
+	/**
+	 * Writes a batch in one statement; completions of child runs, which must wake their
+	 * parents, are then written in a transaction of their own.
+	 */
+	private List<Boolean> writeFenced(List<Checkpoint> batch, PostgresCheckpointBatch arrays) {
+		PostgresCheckpointBatch.Fenced fenced = arrays.writeFenced(batch, this.lease);
+		List<Checkpoint> children = batch.stream()
+			.filter((checkpoint) -> fenced.children().contains(checkpoint.runId()))
+			.toList();
+		Map<String, Boolean> childResults = new HashMap<>();
+		if (!children.isEmpty()) {
+			Set<String> childIds = new HashSet<>(fenced.children());
+			List<Boolean> written = writeBatch(children, childIds, arrays);
+			for (int i = 0; i < children.size(); i++) {
+				childResults.put(children.get(i).runId(), written.get(i));
+			}
+		}
+		return batch.stream()
+			.map((checkpoint) -> childResults.getOrDefault(checkpoint.runId(),
+					fenced.written().contains(checkpoint.runId())))
+			.toList();
+	}
+
 	private List<Boolean> writeBatch(List<Checkpoint> batch, Set<String> runIds, PostgresCheckpointBatch arrays) {
 		List<Boolean> written = this.support.transactions().execute((status) -> {
 			Map<String, PostgresCheckpointBatch.LockedRun> locked = arrays.lock(runIds);

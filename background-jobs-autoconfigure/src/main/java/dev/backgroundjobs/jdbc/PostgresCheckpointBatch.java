@@ -1,11 +1,16 @@
 package dev.backgroundjobs.jdbc;
 
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -70,6 +75,46 @@ final class PostgresCheckpointBatch {
 					(SELECT count(*) FROM completed) AS completed
 			""";
 
+	// One statement, its own transaction: the fenced updates lock and check each run
+	// (a concurrent claim is re-read before the version is compared), and only the steps
+	// of runs they matched are saved. A completion of a child run is left out and
+	// reported, as it must lock its parent first.
+	private static final String FENCED_WRITE = """
+			WITH batch AS (
+				SELECT * FROM unnest(CAST(? AS varchar[]), CAST(? AS bigint[]), CAST(? AS boolean[]),
+						CAST(? AS text[])) AS b(run_id, version, completes, output)
+			), children AS (
+				SELECT b.run_id FROM batch b
+				WHERE b.completes AND EXISTS (SELECT 1 FROM bj_invocations i WHERE i.child_run_id = b.run_id)
+			), renewed AS (
+				UPDATE bj_runs r SET lease_until = CASE WHEN CAST(? AS boolean)
+						THEN CURRENT_TIMESTAMP + CAST(? AS bigint) * INTERVAL '1 millisecond' ELSE r.lease_until END
+				FROM batch b
+				WHERE r.run_id = b.run_id AND NOT b.completes AND r.version = b.version AND r.%1$s
+				RETURNING r.run_id
+			), completed AS (
+				UPDATE bj_runs r SET status = 'COMPLETED', output = b.output, lease_owner = NULL, lease_until = NULL,
+						wake_at = NULL, finished_at = CURRENT_TIMESTAMP
+				FROM batch b
+				WHERE r.run_id = b.run_id AND b.completes AND r.version = b.version AND r.%1$s
+						AND b.run_id NOT IN (SELECT run_id FROM children)
+				RETURNING r.run_id
+			), steps AS (
+				INSERT INTO bj_steps (run_id, step_id, status, attempts, output, error, started_at, finished_at)
+				SELECT * FROM unnest(CAST(? AS varchar[]), CAST(? AS varchar[]), CAST(? AS varchar[]),
+						CAST(? AS integer[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS timestamptz[]),
+						CAST(? AS timestamptz[])) AS s(run_id, step_id, status, attempts, output, error, started_at,
+						finished_at)
+				WHERE s.run_id IN (SELECT run_id FROM renewed UNION ALL SELECT run_id FROM completed)
+				ON CONFLICT (run_id, step_id) DO UPDATE SET status = EXCLUDED.status, attempts = EXCLUDED.attempts,
+						output = EXCLUDED.output, error = EXCLUDED.error, started_at = EXCLUDED.started_at,
+						finished_at = EXCLUDED.finished_at
+			)
+			SELECT run_id, FALSE AS child FROM renewed
+			UNION ALL SELECT run_id, FALSE FROM completed
+			UNION ALL SELECT run_id, TRUE FROM children
+			""".formatted(RunSql.HELD);
+
 	private final JdbcStoreSupport support;
 
 	PostgresCheckpointBatch(JdbcStoreSupport support) {
@@ -100,18 +145,64 @@ final class PostgresCheckpointBatch {
 	}
 
 	/**
-	 * Saves steps, renews leases and completes runs whose rows this transaction has
-	 * locked and whose versions it checked, in one statement.
-	 * @param steps the steps to save
-	 * @param renewed the runs whose leases to renew
-	 * @param completions the runs to complete, none of which is a child run
-	 * @param lease how long a renewed lease lasts
+	 * Writes a batch in one statement, outside any transaction: each run's write happens
+	 * only if the run is still held at the checkpoint's version. Completions of child
+	 * runs are not written but reported, for the caller to write with their parents'
+	 * wake-up.
+	 * @param batch the checkpoints, at most one per run
+	 * @param lease how long a renewed lease lasts, or {@code null} to leave leases alone
+	 * @return the runs written and the child runs left out
 	 */
-	void write(List<StepRecord> steps, List<String> renewed, List<Checkpoint.RunCompleted> completions,
-			@Nullable Duration lease) {
-		if (steps.isEmpty() && (renewed.isEmpty() || lease == null) && completions.isEmpty()) {
-			return;
+	Fenced writeFenced(List<Checkpoint> batch, @Nullable Duration lease) {
+		List<Checkpoint> ordered = batch.stream().sorted(Comparator.comparing(Checkpoint::runId)).toList();
+		int size = ordered.size();
+		String[] runIds = new String[size];
+		Long[] versions = new Long[size];
+		Boolean[] completes = new Boolean[size];
+		String[] completedOutputs = new String[size];
+		List<StepRecord> steps = new ArrayList<>();
+		for (int i = 0; i < size; i++) {
+			Checkpoint checkpoint = ordered.get(i);
+			runIds[i] = checkpoint.runId();
+			versions[i] = checkpoint.version();
+			if (checkpoint instanceof Checkpoint.StepSaved saved) {
+				completes[i] = false;
+				steps.add(saved.step());
+			}
+			else if (checkpoint instanceof Checkpoint.RunCompleted completed) {
+				completes[i] = true;
+				completedOutputs[i] = completed.output();
+				if (completed.lastStep() != null) {
+					steps.add(completed.lastStep());
+				}
+			}
 		}
+		Fenced fenced = execute((connection) -> {
+			try (PreparedStatement statement = connection.prepareStatement(FENCED_WRITE)) {
+				int index = 1;
+				statement.setArray(index++, connection.createArrayOf("varchar", runIds));
+				statement.setArray(index++, connection.createArrayOf("int8", versions));
+				statement.setArray(index++, connection.createArrayOf("bool", completes));
+				statement.setArray(index++, connection.createArrayOf("text", completedOutputs));
+				statement.setBoolean(index++, lease != null);
+				statement.setLong(index++, (lease != null) ? lease.toMillis() : 0);
+				bindSteps(connection, statement, index, steps);
+				Set<String> written = new HashSet<>();
+				Set<String> children = new HashSet<>();
+				try (ResultSet rows = statement.executeQuery()) {
+					while (rows.next()) {
+						(rows.getBoolean(2) ? children : written).add(rows.getString(1));
+					}
+				}
+				return new Fenced(written, children);
+			}
+		});
+		Assert.state(fenced != null, "The checkpoint statement returns its runs");
+		return fenced;
+	}
+
+	private static int bindSteps(Connection connection, PreparedStatement statement, int first, List<StepRecord> steps)
+			throws SQLException {
 		int size = steps.size();
 		String[] runIds = new String[size];
 		String[] stepIds = new String[size];
@@ -132,20 +223,47 @@ final class PostgresCheckpointBatch {
 			started[i] = timestamp(step.startedAt());
 			finished[i] = timestamp(step.finishedAt());
 		}
+		int index = first;
+		statement.setArray(index++, connection.createArrayOf("varchar", runIds));
+		statement.setArray(index++, connection.createArrayOf("varchar", stepIds));
+		statement.setArray(index++, connection.createArrayOf("varchar", statuses));
+		statement.setArray(index++, connection.createArrayOf("int4", attempts));
+		statement.setArray(index++, connection.createArrayOf("text", outputs));
+		statement.setArray(index++, connection.createArrayOf("text", errors));
+		statement.setArray(index++, connection.createArrayOf("text", started));
+		statement.setArray(index++, connection.createArrayOf("text", finished));
+		return index;
+	}
+
+	/**
+	 * What a fenced write did.
+	 *
+	 * @param written the runs whose checkpoint was written
+	 * @param children the child runs whose completion was left out
+	 */
+	record Fenced(Set<String> written, Set<String> children) {
+
+	}
+
+	/**
+	 * Saves steps, renews leases and completes runs whose rows this transaction has
+	 * locked and whose versions it checked, in one statement.
+	 * @param steps the steps to save
+	 * @param renewed the runs whose leases to renew
+	 * @param completions the runs to complete, none of which is a child run
+	 * @param lease how long a renewed lease lasts
+	 */
+	void write(List<StepRecord> steps, List<String> renewed, List<Checkpoint.RunCompleted> completions,
+			@Nullable Duration lease) {
+		if (steps.isEmpty() && (renewed.isEmpty() || lease == null) && completions.isEmpty()) {
+			return;
+		}
 		String[] renewedIds = (lease != null) ? renewed.toArray(String[]::new) : new String[0];
 		String[] completedIds = completions.stream().map(Checkpoint.RunCompleted::runId).toArray(String[]::new);
 		String[] completedOutputs = completions.stream().map(Checkpoint.RunCompleted::output).toArray(String[]::new);
 		execute((connection) -> {
 			try (PreparedStatement statement = connection.prepareStatement(WRITE)) {
-				int index = 1;
-				statement.setArray(index++, connection.createArrayOf("varchar", runIds));
-				statement.setArray(index++, connection.createArrayOf("varchar", stepIds));
-				statement.setArray(index++, connection.createArrayOf("varchar", statuses));
-				statement.setArray(index++, connection.createArrayOf("int4", attempts));
-				statement.setArray(index++, connection.createArrayOf("text", outputs));
-				statement.setArray(index++, connection.createArrayOf("text", errors));
-				statement.setArray(index++, connection.createArrayOf("text", started));
-				statement.setArray(index++, connection.createArrayOf("text", finished));
+				int index = bindSteps(connection, statement, 1, steps);
 				statement.setLong(index++, (lease != null) ? lease.toMillis() : 0);
 				statement.setArray(index++, connection.createArrayOf("varchar", renewedIds));
 				statement.setArray(index++, connection.createArrayOf("varchar", completedIds));

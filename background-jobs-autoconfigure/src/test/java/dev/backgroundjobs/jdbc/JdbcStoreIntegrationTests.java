@@ -542,6 +542,51 @@ class JdbcStoreIntegrationTests {
 		}
 
 		@Test
+		void checkpointsRacingATakeOverAreWrittenOnlyForRunsTheTakeOverMissed() throws Exception {
+			List<String> ids = new ArrayList<>();
+			for (int i = 0; i < 200; i++) {
+				String runId = "race-" + i;
+				insert(runId, EXPIRED_LEASE);
+				ids.add(runId);
+			}
+			expireLeases();
+			List<Checkpoint> checkpoints = new ArrayList<>();
+			for (String runId : ids) {
+				StepRecord step = step(runId, "s", StepStatus.COMPLETED, "1");
+				checkpoints.add(((ids.indexOf(runId) % 2) == 0) ? new Checkpoint.StepSaved(step, 1)
+						: new Checkpoint.RunCompleted(runId, 1, "\"done\"", step));
+			}
+			CyclicBarrier barrier = new CyclicBarrier(2);
+			List<List<String>> outcomes = Concurrently.run(List.of(() -> {
+				barrier.await();
+				List<Boolean> written = this.leaseRenewingCheckpoints.write(checkpoints);
+				return ids.stream().filter((runId) -> written.get(ids.indexOf(runId))).toList();
+			}, () -> {
+				barrier.await();
+				return this.runs.claimDue("owner-b", LONG_LEASE, 500, ALL_FUNCTIONS, Instant.now(), NOT_HELD)
+					.stream()
+					.map(RunRecord::runId)
+					.toList();
+			}));
+			List<String> written = outcomes.get(0);
+			List<String> claimed = outcomes.get(1);
+			assertThat(written).noneMatch(claimed::contains);
+			for (String runId : ids) {
+				RunRecord run = this.runs.find(runId);
+				if (written.contains(runId)) {
+					assertThat(run.version()).isOne();
+					assertThat(this.steps.findSteps(runId)).hasSize(1);
+				}
+				else {
+					assertThat(claimed).contains(runId);
+					assertThat(run.version()).isEqualTo(2);
+					assertThat(run.status()).isNotEqualTo(RunStatus.COMPLETED);
+					assertThat(this.steps.findSteps(runId)).isEmpty();
+				}
+			}
+		}
+
+		@Test
 		void completionWithItsLastStepWritesBothOrNeither() throws InterruptedException {
 			insert("held", LONG_LEASE);
 			insert("taken-over", EXPIRED_LEASE);
