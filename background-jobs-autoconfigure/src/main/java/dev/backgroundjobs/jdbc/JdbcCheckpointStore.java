@@ -11,6 +11,7 @@ import java.util.Set;
 
 import javax.sql.DataSource;
 
+import dev.backgroundjobs.RunStatus;
 import dev.backgroundjobs.store.Checkpoint;
 import dev.backgroundjobs.store.CheckpointStore;
 import dev.backgroundjobs.store.StepRecord;
@@ -45,12 +46,17 @@ public class JdbcCheckpointStore implements CheckpointStore {
 	 */
 	public static final int MAX_BATCH_SIZE = 500;
 
+	// By primary key alone, the status checked after: with the status in the condition,
+	// a plan prepared for any list also scans the status index, which holds every running
+	// run.
 	private static final String LOCK_RUNS = """
-			SELECT run_id, version FROM bj_runs
-			WHERE run_id IN (:runIds) AND %s
+			SELECT run_id, version, status FROM bj_runs
+			WHERE run_id IN (:runIds)
 			ORDER BY run_id
 			FOR UPDATE
-			""".formatted(RunSql.HELD);
+			""";
+
+	private static final Set<String> HELD_STATUSES = Set.of(RunStatus.QUEUED.name(), RunStatus.RUNNING.name());
 
 	private static final String COMPLETE = """
 			UPDATE bj_runs
@@ -141,6 +147,13 @@ public class JdbcCheckpointStore implements CheckpointStore {
 		if (this.arrays != null) {
 			return writeFenced(batch, this.arrays);
 		}
+		return writeLocked(batch, runIds);
+	}
+
+	/**
+	 * Writes a batch in a transaction that first locks its runs and reads their versions.
+	 */
+	private List<Boolean> writeLocked(List<Checkpoint> batch, Set<String> runIds) {
 		List<Boolean> written = this.support.transactions().execute((status) -> {
 			Map<String, Long> versions = lockRuns(runIds);
 			List<Boolean> results = new ArrayList<>(batch.size());
@@ -175,7 +188,6 @@ public class JdbcCheckpointStore implements CheckpointStore {
 		return written;
 	}
 
-	// The rows are locked and their versions checked: each belongs to this writer's run.
 	/**
 	 * Writes a batch in one statement; completions of child runs, which must wake their
 	 * parents, are then written in a transaction of their own.
@@ -187,8 +199,7 @@ public class JdbcCheckpointStore implements CheckpointStore {
 			.toList();
 		Map<String, Boolean> childResults = new HashMap<>();
 		if (!children.isEmpty()) {
-			Set<String> childIds = new HashSet<>(fenced.children());
-			List<Boolean> written = writeBatch(children, childIds, arrays);
+			List<Boolean> written = writeLocked(children, new HashSet<>(fenced.children()));
 			for (int i = 0; i < children.size(); i++) {
 				childResults.put(children.get(i).runId(), written.get(i));
 			}
@@ -199,40 +210,6 @@ public class JdbcCheckpointStore implements CheckpointStore {
 			.toList();
 	}
 
-	private List<Boolean> writeBatch(List<Checkpoint> batch, Set<String> runIds, PostgresCheckpointBatch arrays) {
-		List<Boolean> written = this.support.transactions().execute((status) -> {
-			Map<String, PostgresCheckpointBatch.LockedRun> locked = arrays.lock(runIds);
-			List<Boolean> results = new ArrayList<>(batch.size());
-			List<StepRecord> steps = new ArrayList<>();
-			List<String> renewed = new ArrayList<>();
-			List<Checkpoint.RunCompleted> completions = new ArrayList<>();
-			List<Checkpoint.RunCompleted> childCompletions = new ArrayList<>();
-			for (Checkpoint checkpoint : batch) {
-				PostgresCheckpointBatch.LockedRun run = locked.get(checkpoint.runId());
-				boolean current = run != null && run.version() == checkpoint.version();
-				results.add(current);
-				if (!current) {
-					continue;
-				}
-				if (checkpoint instanceof Checkpoint.StepSaved saved) {
-					steps.add(saved.step());
-					renewed.add(saved.runId());
-				}
-				else if (checkpoint instanceof Checkpoint.RunCompleted completed) {
-					if (completed.lastStep() != null) {
-						steps.add(completed.lastStep());
-					}
-					(run.child() ? childCompletions : completions).add(completed);
-				}
-			}
-			arrays.write(steps, renewed, completions, this.lease);
-			childCompletions.forEach(this::completeChild);
-			return results;
-		});
-		Assert.state(written != null, "A checkpoint transaction returns its results");
-		return written;
-	}
-
 	// One at a time, as each also wakes the parent.
 	private void completeChild(Checkpoint.RunCompleted completed) {
 		SqlParameterSource parameters = new MapSqlParameterSource("runId", completed.runId())
@@ -241,6 +218,7 @@ public class JdbcCheckpointStore implements CheckpointStore {
 		this.wakeups.finish(completed.runId(), () -> this.support.template().update(this.complete, parameters) == 1);
 	}
 
+	// The rows are locked and their versions checked: each belongs to this writer's run.
 	// Runs being completed are left out: their completion clears the lease.
 	private void renewLeases(List<Object> runIds) {
 		if (this.lease == null || runIds.isEmpty()) {
@@ -267,7 +245,9 @@ public class JdbcCheckpointStore implements CheckpointStore {
 	private Map<String, Long> lockRuns(Set<String> runIds) {
 		Map<String, Long> versions = new HashMap<>();
 		this.support.jdbc().sql(LOCK_RUNS).param("runIds", runIds).query((rs) -> {
-			versions.put(rs.getString("run_id"), rs.getLong("version"));
+			if (HELD_STATUSES.contains(rs.getString("status"))) {
+				versions.put(rs.getString("run_id"), rs.getLong("version"));
+			}
 		});
 		return versions;
 	}
