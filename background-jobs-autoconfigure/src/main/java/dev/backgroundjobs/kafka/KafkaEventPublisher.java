@@ -149,11 +149,7 @@ public final class KafkaEventPublisher implements EventPublisher {
 			return sent;
 		}
 		CompletableFuture<List<CompletableFuture<?>>> handedOver = CompletableFuture
-			.supplyAsync(() -> sendEach(records, observations, false), (task) -> {
-				Thread thread = new Thread(task, "background-jobs-first-send");
-				thread.setDaemon(true);
-				thread.start();
-			});
+			.supplyAsync(() -> sendEach(records, observations, false), KafkaEventPublisher::onFirstSendThread);
 		List<CompletableFuture<?>> sent = new ArrayList<>(records.size());
 		for (int i = 0; i < records.size(); i++) {
 			int index = i;
@@ -298,11 +294,14 @@ public final class KafkaEventPublisher implements EventPublisher {
 	 * waits for the future instead, and no longer than its deadline.
 	 */
 	private CompletableFuture<?> sendOffThread(ProducerRecord<String, byte[]> record) {
-		return CompletableFuture.supplyAsync(() -> this.template.send(record), (task) -> {
-			Thread thread = new Thread(task, "background-jobs-first-send");
-			thread.setDaemon(true);
-			thread.start();
-		}).thenCompose((sent) -> sent);
+		return CompletableFuture.supplyAsync(() -> this.template.send(record), KafkaEventPublisher::onFirstSendThread)
+			.thenCompose((sent) -> sent);
+	}
+
+	private static void onFirstSendThread(Runnable task) {
+		Thread thread = new Thread(task, "background-jobs-first-send");
+		thread.setDaemon(true);
+		thread.start();
 	}
 
 	private BrokerUnavailableException unavailable(String id, String name, Throwable cause) {
