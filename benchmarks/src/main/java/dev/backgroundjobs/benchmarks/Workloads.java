@@ -18,6 +18,9 @@ public final class Workloads {
 
 	private final BenchmarkSettings settings;
 
+	// Run after each workload's clean-up, before it is measured.
+	private final Runnable vacuum;
+
 	private final Probe probe;
 
 	private final Results results;
@@ -36,7 +39,9 @@ public final class Workloads {
 	 * @param baselineThreads live threads of the JVM with only the broker running
 	 * @param cpu measures CPU time while a workload runs
 	 */
-	Workloads(BenchmarkSettings settings, Probe probe, Results results, int baselineThreads, JvmCpuMeter cpu) {
+	Workloads(BenchmarkSettings settings, Probe probe, Results results, int baselineThreads, JvmCpuMeter cpu,
+			Runnable vacuum) {
+		this.vacuum = vacuum;
 		this.settings = settings;
 		this.probe = probe;
 		this.results = results;
@@ -87,6 +92,7 @@ public final class Workloads {
 		String workload = oneStep ? "W2" : "W3";
 		int count = oneStep ? this.settings.oneStepCount() : this.settings.threeStepCount();
 		contender.clear();
+		this.vacuum.run();
 		this.probe.reset(0);
 		int threads = this.settings.submitThreads();
 		int perThread = count / threads;
@@ -148,6 +154,7 @@ public final class Workloads {
 		int count = this.settings.oneStepCount();
 		int batch = this.settings.batchSize();
 		contender.clear();
+		this.vacuum.run();
 		this.probe.reset(0);
 		contender.stopWorkers();
 		try {
@@ -187,6 +194,7 @@ public final class Workloads {
 	public void pickup(Contender contender, String suffix, boolean idle) {
 		int count = this.settings.pickupCount();
 		contender.clear();
+		this.vacuum.run();
 		this.probe.reset(count);
 		if (idle) {
 			JvmCpuMeter.Reading idleBefore = this.cpu.read();
