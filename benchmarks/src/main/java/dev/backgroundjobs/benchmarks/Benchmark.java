@@ -100,7 +100,7 @@ public final class Benchmark {
 		Probe probe = new Probe();
 		infrastructure.startBroker();
 		Workloads workloads = new Workloads(this.settings, probe, results, Footprint.liveThreads(),
-				new JvmCpuMeter(infrastructure.brokerThreads(), postgres), infrastructure::vacuum);
+				new JvmCpuMeter(infrastructure.brokerThreads(), postgres));
 		if (this.systems.contains(BACKGROUND_JOBS)) {
 			runAll(workloads, () -> new BackgroundJobsContender(infrastructure, probe, false));
 			run("background-jobs, parked runs", () -> new BackgroundJobsContender(infrastructure, probe, false),

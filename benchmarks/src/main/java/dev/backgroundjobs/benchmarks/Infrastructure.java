@@ -1,9 +1,5 @@
 package dev.backgroundjobs.benchmarks;
 
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -121,20 +117,6 @@ public final class Infrastructure implements AutoCloseable {
 	 */
 	public ThreadGroup brokerThreads() {
 		return this.brokerThreads;
-	}
-
-	/**
-	 * Vacuums and analyzes every table of the database, so that one workload's deleted
-	 * rows are not charged to the next one's PostgreSQL time, for every system alike.
-	 */
-	public void vacuum() {
-		try (Connection connection = DriverManager.getConnection(this.url, this.username, this.password);
-				Statement statement = connection.createStatement()) {
-			statement.execute("VACUUM (ANALYZE)");
-		}
-		catch (SQLException ex) {
-			throw new IllegalStateException("Could not vacuum the benchmark database", ex);
-		}
 	}
 
 	/**

@@ -19,9 +19,6 @@ public final class Workloads {
 
 	private final BenchmarkSettings settings;
 
-	// Run after each workload's clean-up, before it is measured.
-	private final Runnable vacuum;
-
 	private final Probe probe;
 
 	private final Results results;
@@ -40,9 +37,7 @@ public final class Workloads {
 	 * @param baselineThreads live threads of the JVM with only the broker running
 	 * @param cpu measures CPU time while a workload runs
 	 */
-	Workloads(BenchmarkSettings settings, Probe probe, Results results, int baselineThreads, JvmCpuMeter cpu,
-			Runnable vacuum) {
-		this.vacuum = vacuum;
+	Workloads(BenchmarkSettings settings, Probe probe, Results results, int baselineThreads, JvmCpuMeter cpu) {
 		this.settings = settings;
 		this.probe = probe;
 		this.results = results;
@@ -93,7 +88,6 @@ public final class Workloads {
 		String workload = oneStep ? "W2" : "W3";
 		int count = oneStep ? this.settings.oneStepCount() : this.settings.threeStepCount();
 		contender.clear();
-		this.vacuum.run();
 		this.probe.reset(0);
 		int threads = this.settings.submitThreads();
 		int perThread = count / threads;
@@ -155,7 +149,6 @@ public final class Workloads {
 		int count = this.settings.oneStepCount();
 		int batch = this.settings.batchSize();
 		contender.clear();
-		this.vacuum.run();
 		this.probe.reset(0);
 		contender.stopWorkers();
 		try {
@@ -223,7 +216,6 @@ public final class Workloads {
 	public void transactionalSubmit(Contender contender) {
 		int count = this.settings.oneStepCount();
 		contender.clear();
-		this.vacuum.run();
 		this.probe.reset(0);
 		contender.stopWorkers();
 		int threads = this.settings.submitThreads();
@@ -257,7 +249,6 @@ public final class Workloads {
 	private void pickup(Contender contender, String suffix, boolean idle, boolean inTransaction) {
 		int count = this.settings.pickupCount();
 		contender.clear();
-		this.vacuum.run();
 		this.probe.reset(count);
 		if (idle) {
 			JvmCpuMeter.Reading idleBefore = this.cpu.read();
