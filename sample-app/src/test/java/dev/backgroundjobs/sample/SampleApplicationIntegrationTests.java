@@ -10,10 +10,12 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.UUID;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -36,6 +38,9 @@ class SampleApplicationIntegrationTests {
 	@LocalServerPort
 	private int port;
 
+	@Autowired
+	private MeterRegistry meters;
+
 	@Test
 	void uploadedDocumentIsSummarizedInTheBackground() throws Exception {
 		HttpResponse<String> upload = send(post("/api/documents",
@@ -45,6 +50,20 @@ class SampleApplicationIntegrationTests {
 		assertThat(documentId).isNotBlank();
 		JsonNode document = awaitSummary(documentId);
 		assertThat(document.path("summary").asString()).isEqualTo("4 words: Kafka carries the events.");
+	}
+
+	@Test
+	void uploadSavesTheDocumentAndItsEventInOneTransactionThroughTheOutbox() throws Exception {
+		double relayedBefore = relayed();
+		HttpResponse<String> upload = send(post("/api/documents",
+				"{\"title\": \"Outbox\", \"content\": \"One commit for both.\", \"userId\": \"u-7\"}"));
+		String documentId = this.mapper.readTree(upload.body()).path("documentId").asString();
+		awaitSummary(documentId);
+		assertThat(relayed()).isGreaterThan(relayedBefore);
+	}
+
+	private double relayed() {
+		return this.meters.get("background-jobs.outbox.relay").timer().count();
 	}
 
 	@Test
