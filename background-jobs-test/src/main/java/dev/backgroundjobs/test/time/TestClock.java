@@ -1,0 +1,115 @@
+package dev.backgroundjobs.test.time;
+
+import java.time.Duration;
+import java.time.Instant;
+
+import dev.backgroundjobs.jdbc.JdbcTimerShift;
+import dev.backgroundjobs.schedule.CronTicker;
+import dev.backgroundjobs.schedule.DueWorkPoller;
+import dev.backgroundjobs.schedule.TimerClock;
+
+import org.springframework.util.Assert;
+
+/**
+ * Moves the engine's time forward in an integration test, so that a one-hour
+ * {@code step.sleep}, a one-day {@code waitForEvent} timeout, a retry backoff or the next
+ * cron tick falls due at once: <pre class="code">
+ * runs.await("notify-owner", eventId, RunStatus.SLEEPING);
+ * clock.advance(Duration.ofHours(1));
+ * runs.await("notify-owner", eventId, RunStatus.COMPLETED);
+ * </pre> Timers run on a clock of their own that runs ahead of the database's clock by
+ * the total of every {@link #advance advance}. Wake times and wait deadlines stored in
+ * the database stay in real database time and are moved earlier by the same amount, so
+ * each falls due at the same moment of that clock, whether it was set before or after the
+ * advance. Leases and fencing keep the database's real clock: advancing never expires a
+ * lease, so a run that is executing is not taken over, and a run's fencing token changes
+ * only when it is claimed, as in production.
+ * <p>
+ * After moving the time, {@link #advance} runs the cron ticker and the due-work poller
+ * once, instead of waiting for their next turn. The runs they start execute in the
+ * background: await their status with {@link dev.backgroundjobs.test.runs.TestRuns}.
+ * Advance while the runs of interest are parked (sleeping or waiting), not while they
+ * execute: a run that parks during an advance may miss it.
+ */
+public final class TestClock {
+
+	private final TimerClock clock;
+
+	private final JdbcTimerShift timers;
+
+	private final CronTicker cronTicker;
+
+	private final DueWorkPoller dueWork;
+
+	private final Duration tickStep;
+
+	/**
+	 * Creates a test clock.
+	 * @param clock the engine's timer clock
+	 * @param timers moves the stored timers
+	 * @param cronTicker starts the runs of due cron ticks
+	 * @param dueWork starts the runs that are due
+	 * @param tickStep the longest step time is moved in between two looks of the cron
+	 * ticker: less than the lease, beyond which the ticker takes a gap for an outage
+	 */
+	public TestClock(TimerClock clock, JdbcTimerShift timers, CronTicker cronTicker, DueWorkPoller dueWork,
+			Duration tickStep) {
+		Assert.notNull(clock, "'clock' must not be null");
+		Assert.notNull(timers, "'timers' must not be null");
+		Assert.notNull(cronTicker, "'cronTicker' must not be null");
+		Assert.notNull(dueWork, "'dueWork' must not be null");
+		this.clock = clock;
+		this.timers = timers;
+		this.cronTicker = cronTicker;
+		this.dueWork = dueWork;
+		Assert.isTrue(tickStep != null && !tickStep.isNegative() && !tickStep.isZero(), "'tickStep' must be positive");
+		this.tickStep = tickStep;
+	}
+
+	/**
+	 * Returns the engine's current time: the database's time plus every advance.
+	 * @return the current time of the engine's timers
+	 */
+	public Instant instant() {
+		return this.clock.instant();
+	}
+
+	/**
+	 * Returns how far the engine's timers run ahead of the database's clock.
+	 * @return the total of every advance
+	 */
+	public Duration ahead() {
+		return this.clock.ahead();
+	}
+
+	/**
+	 * Moves time forward and starts the work that fell due: cron ticks, and sleeping and
+	 * waiting runs whose time has come.
+	 * @param duration how far; must not be negative
+	 */
+	public void advance(Duration duration) {
+		Assert.notNull(duration, "'duration' must not be null");
+		Assert.isTrue(!duration.isNegative(), () -> "'duration' must not be negative, but was " + duration);
+		// In steps, each looked at by the cron ticker, so that every tick in between
+		// fires as it would have (a longer gap reads as an outage: one catch-up run).
+		Duration left = duration;
+		while (left.compareTo(this.tickStep) > 0) {
+			this.clock.advance(this.tickStep);
+			this.cronTicker.tickNow();
+			left = left.minus(this.tickStep);
+		}
+		this.clock.advance(left);
+		this.timers.shiftEarlier(duration);
+		runDueWork();
+	}
+
+	/**
+	 * Starts the work that is due now without moving time: the runs of due cron ticks and
+	 * of parked runs whose time has come, as the engine's loops would at their next turn.
+	 */
+	public void runDueWork() {
+		this.cronTicker.tickNow();
+		this.dueWork.pollNow();
+	}
+
+}
