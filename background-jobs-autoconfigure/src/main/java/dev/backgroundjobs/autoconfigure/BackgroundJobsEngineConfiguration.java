@@ -32,6 +32,7 @@ import dev.backgroundjobs.schedule.EngineScheduler;
 import dev.backgroundjobs.schedule.LeaseKeeper;
 import dev.backgroundjobs.schedule.TakeoverHold;
 import dev.backgroundjobs.schedule.TimerClock;
+import dev.backgroundjobs.schedule.TimerOffset;
 import dev.backgroundjobs.jdbc.JdbcCheckpointStore;
 import dev.backgroundjobs.store.CheckpointStore;
 import dev.backgroundjobs.store.DatabaseTime;
@@ -101,15 +102,15 @@ class BackgroundJobsEngineConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	EngineSettings backgroundJobsEngineSettings(BackgroundJobsProperties properties,
-			DatabaseClockSynchronizer databaseClock, ObjectProvider<TimerClock> timerClock) {
+			DatabaseClockSynchronizer databaseClock, ObjectProvider<TimerOffset> timerOffset) {
 		BackgroundJobsProperties.Retry retry = properties.getRetry();
 		RetryBackoff backoff = new RetryBackoff(retry.getInitialInterval(), retry.getMultiplier(),
 				retry.getMaxInterval(), retry.getJitter());
 		RetryBackoff infrastructure = new RetryBackoff(Duration.ofSeconds(1), 2, Duration.ofSeconds(30), 0.5);
-		// A TimerClock (put in place by tests) moves timers ahead; leases keep the
+		// A TimerOffset (put in place by tests) moves timers ahead; leases keep the
 		// database's clock (see backgroundJobsTakeoverHold).
-		TimerClock timers = timerClock.getIfUnique();
-		Clock clock = (timers != null) ? timers : databaseClock.clock();
+		TimerOffset offset = timerOffset.getIfUnique();
+		Clock clock = (offset != null) ? new TimerClock(databaseClock.clock(), offset) : databaseClock.clock();
 		return new EngineSettings(backoff, retry.getParkThreshold(), infrastructure, clock);
 	}
 

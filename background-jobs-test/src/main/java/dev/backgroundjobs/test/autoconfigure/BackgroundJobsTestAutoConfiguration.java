@@ -8,9 +8,9 @@ import dev.backgroundjobs.autoconfigure.BackgroundJobsProperties;
 import dev.backgroundjobs.jdbc.DatabaseDialect;
 import dev.backgroundjobs.jdbc.JdbcTimerShift;
 import dev.backgroundjobs.schedule.CronTicker;
-import dev.backgroundjobs.schedule.DatabaseClockSynchronizer;
+import dev.backgroundjobs.engine.EngineSettings;
 import dev.backgroundjobs.schedule.DueWorkPoller;
-import dev.backgroundjobs.schedule.TimerClock;
+import dev.backgroundjobs.schedule.TimerOffset;
 import dev.backgroundjobs.store.RunStore;
 import dev.backgroundjobs.store.StepStore;
 import dev.backgroundjobs.test.runs.TestRuns;
@@ -25,9 +25,10 @@ import org.springframework.util.Assert;
 
 /**
  * Test support for an application that runs the engine: {@link TestRuns} to await runs,
- * and a {@link TestClock} whose {@link TimerClock} the engine's timers follow. Active
+ * and a {@link TestClock} with the {@link TimerOffset} the engine's timers follow. Active
  * wherever {@code background-jobs-test} is on the classpath, which is meant to be in
- * tests only; until a test advances it, the timer clock reads as the engine's own.
+ * tests only; until a test advances it, the offset is zero and the timers read the
+ * database's clock as always.
  */
 @AutoConfiguration(after = BackgroundJobsAutoConfiguration.class)
 @ConditionalOnBean({ RunStore.class, StepStore.class })
@@ -44,24 +45,22 @@ public final class BackgroundJobsTestAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	@ConditionalOnBean(DatabaseClockSynchronizer.class)
-	TimerClock backgroundJobsTimerClock(DatabaseClockSynchronizer databaseClock) {
-		return new TimerClock(databaseClock.clock());
+	TimerOffset backgroundJobsTimerOffset() {
+		return new TimerOffset();
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
-	@ConditionalOnBean({ DatabaseClockSynchronizer.class, DatabaseDialect.class, CronTicker.class,
-			DueWorkPoller.class })
-	TestClock backgroundJobsTestClock(TimerClock timerClock, DatabaseDialect dialect,
+	@ConditionalOnBean({ EngineSettings.class, DatabaseDialect.class, CronTicker.class, DueWorkPoller.class })
+	TestClock backgroundJobsTestClock(TimerOffset offset, EngineSettings settings, DatabaseDialect dialect,
 			@BackgroundJobsDataSource ObjectProvider<DataSource> qualifiedDataSource,
 			ObjectProvider<DataSource> dataSources, CronTicker cronTicker, DueWorkPoller dueWork,
 			BackgroundJobsProperties properties) {
 		// The engine's tables are in the same DataSource its stores use.
 		DataSource dataSource = qualifiedDataSource.getIfAvailable(dataSources::getIfUnique);
 		Assert.state(dataSource != null, "No single, primary or @BackgroundJobsDataSource DataSource");
-		return new TestClock(timerClock, new JdbcTimerShift(dataSource, dialect), cronTicker, dueWork,
-				properties.getLease().getDuration().dividedBy(2));
+		return new TestClock(settings.clock(), offset, new JdbcTimerShift(dataSource, dialect), cronTicker, dueWork,
+				properties.getLease().getDuration().dividedBy(4));
 	}
 
 }

@@ -13,12 +13,14 @@ import tools.jackson.databind.json.JsonMapper;
  * @param functionId the function id
  * @param eventId the id of the triggering event
  * @param status the run's status
+ * @param attempt how many times its execution has started; it grows when the run resumes
+ * after a sleep, a wait or a retry backoff, or is taken over from another instance
  * @param output the handler's return value as JSON, once completed
  * @param error the last error, if any
  * @param steps the stored steps
  */
-public record RecordedRun(String runId, String functionId, String eventId, RunStatus status, @Nullable String output,
-		@Nullable String error, List<RecordedStep> steps) {
+public record RecordedRun(String runId, String functionId, String eventId, RunStatus status, int attempt,
+		@Nullable String output, @Nullable String error, List<RecordedStep> steps) {
 
 	private static final JsonMapper mapper = JsonMapper.builder().build();
 

@@ -122,8 +122,8 @@ public final class TestRuns {
 			.stream()
 			.map((step) -> new RecordedStep(step.stepId(), step.status(), step.attempts(), step.output(), step.error()))
 			.toList();
-		return new RecordedRun(run.runId(), run.functionId(), run.eventId(), run.status(), run.output(), run.error(),
-				steps);
+		return new RecordedRun(run.runId(), run.functionId(), run.eventId(), run.status(), run.attempt(), run.output(),
+				run.error(), steps);
 	}
 
 	private static void pause() {

@@ -1,12 +1,13 @@
 package dev.backgroundjobs.test.time;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 
 import dev.backgroundjobs.jdbc.JdbcTimerShift;
 import dev.backgroundjobs.schedule.CronTicker;
 import dev.backgroundjobs.schedule.DueWorkPoller;
-import dev.backgroundjobs.schedule.TimerClock;
+import dev.backgroundjobs.schedule.TimerOffset;
 
 import org.springframework.util.Assert;
 
@@ -33,7 +34,9 @@ import org.springframework.util.Assert;
  */
 public final class TestClock {
 
-	private final TimerClock clock;
+	private final Clock clock;
+
+	private final TimerOffset offset;
 
 	private final JdbcTimerShift timers;
 
@@ -45,20 +48,24 @@ public final class TestClock {
 
 	/**
 	 * Creates a test clock.
-	 * @param clock the engine's timer clock
+	 * @param clock the engine's timer clock, which runs ahead by {@code offset}
+	 * @param offset how far the engine's timers run ahead of the database's clock
 	 * @param timers moves the stored timers
 	 * @param cronTicker starts the runs of due cron ticks
 	 * @param dueWork starts the runs that are due
-	 * @param tickStep the longest step time is moved in between two looks of the cron
-	 * ticker: less than the lease, beyond which the ticker takes a gap for an outage
+	 * @param tickStep how far before each cron tick the cron ticker looks once more: less
+	 * than half the lease, so that the ticker never takes the step onto a tick for an
+	 * outage
 	 */
-	public TestClock(TimerClock clock, JdbcTimerShift timers, CronTicker cronTicker, DueWorkPoller dueWork,
-			Duration tickStep) {
+	public TestClock(Clock clock, TimerOffset offset, JdbcTimerShift timers, CronTicker cronTicker,
+			DueWorkPoller dueWork, Duration tickStep) {
 		Assert.notNull(clock, "'clock' must not be null");
+		Assert.notNull(offset, "'offset' must not be null");
 		Assert.notNull(timers, "'timers' must not be null");
 		Assert.notNull(cronTicker, "'cronTicker' must not be null");
 		Assert.notNull(dueWork, "'dueWork' must not be null");
 		this.clock = clock;
+		this.offset = offset;
 		this.timers = timers;
 		this.cronTicker = cronTicker;
 		this.dueWork = dueWork;
@@ -79,7 +86,7 @@ public final class TestClock {
 	 * @return the total of every advance
 	 */
 	public Duration ahead() {
-		return this.clock.ahead();
+		return this.offset.get();
 	}
 
 	/**
@@ -90,17 +97,31 @@ public final class TestClock {
 	public void advance(Duration duration) {
 		Assert.notNull(duration, "'duration' must not be null");
 		Assert.isTrue(!duration.isNegative(), () -> "'duration' must not be negative, but was " + duration);
-		// In steps, each looked at by the cron ticker, so that every tick in between
-		// fires as it would have (a longer gap reads as an outage: one catch-up run).
-		Duration left = duration;
-		while (left.compareTo(this.tickStep) > 0) {
-			this.clock.advance(this.tickStep);
+		Duration before = this.offset.get();
+		Instant target = this.clock.instant().plus(duration);
+		this.cronTicker.tickNow();
+		Instant tick = this.cronTicker.nextTickAfter(this.clock.instant());
+		while (tick != null && !tick.isAfter(target)) {
+			// Up to a step before the tick, then onto it: the ticker sees no gap longer
+			// than a lease with a tick in it (which it would take for an outage), so
+			// every tick in between starts its run, as it would have.
+			moveTo(tick.minus(this.tickStep));
 			this.cronTicker.tickNow();
-			left = left.minus(this.tickStep);
+			moveTo(tick);
+			this.cronTicker.tickNow();
+			tick = this.cronTicker.nextTickAfter(tick);
 		}
-		this.clock.advance(left);
-		this.timers.shiftEarlier(duration);
-		runDueWork();
+		moveTo(target);
+		this.cronTicker.tickNow();
+		this.timers.shiftEarlier(this.offset.get().minus(before));
+		this.dueWork.pollNow();
+	}
+
+	private void moveTo(Instant time) {
+		Duration forward = Duration.between(this.clock.instant(), time);
+		if (!forward.isNegative() && !forward.isZero()) {
+			this.offset.advance(forward);
+		}
 	}
 
 	/**
