@@ -20,8 +20,10 @@ import org.springframework.util.Assert;
  * <pre class="code">
  * String eventId = events.send("api/document.uploaded", new DocumentUploaded(id, "u-1"));
  * RecordedRun run = runs.await("process-document", eventId, RunStatus.COMPLETED);
- * </pre> When the run does not reach the status in time, or reaches another final status,
- * the {@link AssertionError} shows the run with its steps and their errors.
+ * </pre>
+ * <p>
+ * When the run does not reach the status in time, or reaches another final status, the
+ * {@link AssertionError} shows the run with its steps and their errors.
  */
 public final class TestRuns {
 

@@ -14,23 +14,28 @@ import org.springframework.util.Assert;
 /**
  * Moves the engine's time forward in an integration test, so that a one-hour
  * {@code step.sleep}, a one-day {@code waitForEvent} timeout, a retry backoff or the next
- * cron tick falls due at once: <pre class="code">
+ * cron tick falls due at once.
+ * <pre class="code">
  * runs.await("notify-owner", eventId, RunStatus.SLEEPING);
  * clock.advance(Duration.ofHours(1));
  * runs.await("notify-owner", eventId, RunStatus.COMPLETED);
- * </pre> Timers run on a clock of their own that runs ahead of the database's clock by
- * the total of every {@link #advance advance}. Wake times and wait deadlines stored in
- * the database stay in real database time and are moved earlier by the same amount, so
- * each falls due at the same moment of that clock, whether it was set before or after the
- * advance. Leases and fencing keep the database's real clock: advancing never expires a
- * lease, so a run that is executing is not taken over, and a run's fencing token changes
- * only when it is claimed, as in production.
+ * </pre>
  * <p>
- * After moving the time, {@link #advance} runs the cron ticker and the due-work poller
- * once, instead of waiting for their next turn. The runs they start execute in the
- * background: await their status with {@link dev.backgroundjobs.test.runs.TestRuns}.
- * Advance while the runs of interest are parked (sleeping or waiting), not while they
- * execute: a run that parks during an advance may miss it.
+ * Timers run on a clock of their own that runs ahead of the database's clock by the total
+ * of every {@link #advance advance} (a {@link TimerOffset}). Wake times and wait
+ * deadlines stored in the database stay in real database time and are moved earlier by
+ * the same amount, so each falls due at the same moment of that clock, whether it was set
+ * before or after the advance. Leases and fencing keep the database's real clock:
+ * advancing never expires a lease, so a run that is executing is not taken over, and a
+ * run's fencing token changes only when it is claimed, as in production.
+ * <p>
+ * While moving the time, {@link #advance} lets the cron ticker look at every tick in
+ * between, so that each starts its run (a week on a five-minute cron is 2016 runs), and
+ * then runs the due-work poller once, instead of waiting for its next turn. The runs they
+ * start execute in the background: await their status with
+ * {@link dev.backgroundjobs.test.runs.TestRuns}. Advance while the runs of interest are
+ * parked (sleeping or waiting), not while they execute: a run that parks during an
+ * advance may miss it.
  */
 public final class TestClock {
 

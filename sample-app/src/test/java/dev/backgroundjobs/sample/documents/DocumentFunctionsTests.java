@@ -101,7 +101,7 @@ class DocumentFunctionsTests {
 	@Test
 	void reportBacklogCountsTheDocumentsWithoutSummary() {
 		TestRun<Long> run = this.step.execute(() -> this.functions.reportBacklog(this.step));
-		assertThat(run.output()).isEqualTo(1);
+		assertThat(run.output()).isEqualTo(1L);
 	}
 
 }
