@@ -90,8 +90,7 @@ class JdbcTimerShiftIntegrationTests {
 			jdbc.sql("DELETE FROM bj_runs").update();
 			DatabaseDialect dialect = DatabaseDialect.from(dataSource);
 			this.runs = new JdbcRunStore(dataSource, dialect);
-			this.waits = new JdbcEventWaitStore(dataSource, dialect,
-					(name) -> new EventLogPosition(Map.of(0, 0L)));
+			this.waits = new JdbcEventWaitStore(dataSource, dialect, (name) -> new EventLogPosition(Map.of(0, 0L)));
 			this.shift = new JdbcTimerShift(dataSource, dialect);
 		}
 
@@ -101,8 +100,7 @@ class JdbcTimerShiftIntegrationTests {
 			insert("waiting");
 			insert("running");
 			assertThat(this.runs.park("sleeping", 1, Duration.ofHours(1), null, 0)).isTrue();
-			assertThat(this.waits.awaitEvent("waiting", 1, "reply", "test/reply", "data.id", "s:1",
-					Duration.ofDays(1)))
+			assertThat(this.waits.awaitEvent("waiting", 1, "reply", "test/reply", "data.id", "s:1", Duration.ofDays(1)))
 				.isTrue();
 			Instant sleepingWake = this.runs.find("sleeping").wakeAt();
 			Instant waitingWake = this.runs.find("waiting").wakeAt();

@@ -14,8 +14,7 @@ import org.springframework.util.Assert;
 /**
  * Moves the engine's time forward in an integration test, so that a one-hour
  * {@code step.sleep}, a one-day {@code waitForEvent} timeout, a retry backoff or the next
- * cron tick falls due at once.
- * <pre class="code">
+ * cron tick falls due at once. <pre class="code">
  * runs.await("notify-owner", eventId, RunStatus.SLEEPING);
  * clock.advance(Duration.ofHours(1));
  * runs.await("notify-owner", eventId, RunStatus.COMPLETED);
