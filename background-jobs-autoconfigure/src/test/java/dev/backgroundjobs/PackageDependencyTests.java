@@ -20,7 +20,7 @@ class PackageDependencyTests {
 	private static final Path SOURCES = Path.of("src/main/java/dev/backgroundjobs");
 
 	@ParameterizedTest
-	@ValueSource(strings = { "engine", "function", "store", "json" })
+	@ValueSource(strings = { "engine", "function", "store", "json", "outbox" })
 	void packageDoesNotImportKafkaOrJdbc(String packageName) throws IOException {
 		List<String> offending;
 		try (Stream<Path> files = Files.walk(SOURCES.resolve(packageName))) {

@@ -3,6 +3,7 @@ package dev.backgroundjobs.actuate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -14,6 +15,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import dev.backgroundjobs.RunStatus;
 import dev.backgroundjobs.kafka.BrokerConnectivity;
 import dev.backgroundjobs.store.DeadLetterStore;
+import dev.backgroundjobs.store.OutboxStore;
 import dev.backgroundjobs.store.RunStore;
 import org.jspecify.annotations.Nullable;
 
@@ -31,8 +33,9 @@ import org.springframework.util.Assert;
  * timeout. While one read is still pending no other is started, so an outage does not
  * pile up blocked threads. Otherwise UP with run counts by status, the dead-letter count,
  * the dead letters the relay has yet to publish to the dead-letter topic (a backlog that
- * grows while the broker is down) and the age of the oldest queued run (a growing age
- * means work is not being picked up).
+ * grows while the broker is down), the age of the oldest queued run (a growing age means
+ * work is not being picked up) and the transactional outbox's backlog: events committed
+ * but not yet relayed to the broker, with the age of the oldest.
  */
 public final class BackgroundJobsHealthIndicator extends AbstractHealthIndicator {
 
@@ -55,6 +58,8 @@ public final class BackgroundJobsHealthIndicator extends AbstractHealthIndicator
 
 	private final Clock clock;
 
+	private @Nullable OutboxStore outboxStore;
+
 	/**
 	 * Creates the indicator.
 	 * @param runStore the run store
@@ -69,6 +74,14 @@ public final class BackgroundJobsHealthIndicator extends AbstractHealthIndicator
 		this.deadLetterStore = deadLetterStore;
 		this.broker = broker;
 		this.clock = clock;
+	}
+
+	/**
+	 * Sets the outbox whose backlog the health shows.
+	 * @param outboxStore the outbox, or {@code null} for none
+	 */
+	public void setOutboxStore(@Nullable OutboxStore outboxStore) {
+		this.outboxStore = outboxStore;
 	}
 
 	@Override
@@ -98,6 +111,7 @@ public final class BackgroundJobsHealthIndicator extends AbstractHealthIndicator
 			builder.down()
 				.withDetail("kafka", "unreachable: " + ex)
 				.withDetail("deadLettersToPublish", unpublishedDeadLetters);
+			outboxDetail(builder, snapshot.outbox());
 			return;
 		}
 		builder.up()
@@ -110,6 +124,22 @@ public final class BackgroundJobsHealthIndicator extends AbstractHealthIndicator
 						.truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
 						.toString());
 		}
+		outboxDetail(builder, snapshot.outbox());
+	}
+
+	private void outboxDetail(Health.Builder builder, OutboxStore.@Nullable Backlog backlog) {
+		if (backlog == null) {
+			return;
+		}
+		Map<String, Object> detail = new LinkedHashMap<>();
+		detail.put("backlog", backlog.size());
+		if (backlog.oldest() != null) {
+			detail.put("oldestAge",
+					Duration.between(backlog.oldest(), this.clock.instant())
+						.truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+						.toString());
+		}
+		builder.withDetail("outbox", detail);
 	}
 
 	private Snapshot readDatabase() throws InterruptedException, ExecutionException, TimeoutException {
@@ -119,9 +149,11 @@ public final class BackgroundJobsHealthIndicator extends AbstractHealthIndicator
 			if (this.pendingRead.compareAndSet(read, fresh)) {
 				threads.newThread(() -> {
 					try {
+						OutboxStore outbox = this.outboxStore;
 						fresh.complete(new Snapshot(this.runStore.countByStatus(), this.deadLetterStore.count(),
 								this.deadLetterStore.countUnpublished(),
-								this.runStore.oldestCreatedAt(RunStatus.QUEUED)));
+								this.runStore.oldestCreatedAt(RunStatus.QUEUED),
+								(outbox != null) ? outbox.backlog() : null));
 					}
 					catch (Throwable ex) {
 						fresh.completeExceptionally(ex);
@@ -135,7 +167,7 @@ public final class BackgroundJobsHealthIndicator extends AbstractHealthIndicator
 	}
 
 	private record Snapshot(Map<RunStatus, Long> counts, long deadLetters, long unpublishedDeadLetters,
-			@Nullable Instant oldestQueued) {
+			@Nullable Instant oldestQueued, OutboxStore.@Nullable Backlog outbox) {
 
 	}
 

@@ -6,6 +6,7 @@ import dev.backgroundjobs.actuate.BackgroundJobsHealthIndicator;
 import dev.backgroundjobs.engine.EngineSettings;
 import dev.backgroundjobs.kafka.BrokerConnectivity;
 import dev.backgroundjobs.store.DeadLetterStore;
+import dev.backgroundjobs.store.OutboxStore;
 import dev.backgroundjobs.store.RunStore;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -33,8 +34,12 @@ public final class BackgroundJobsHealthAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean(name = "jobsHealthIndicator")
 	BackgroundJobsHealthIndicator jobsHealthIndicator(RunStore runStore, DeadLetterStore deadLetterStore,
-			BrokerConnectivity broker, ObjectProvider<EngineSettings> engine, ObjectProvider<Clock> clock) {
-		return new BackgroundJobsHealthIndicator(runStore, deadLetterStore, broker, databaseClock(engine, clock));
+			BrokerConnectivity broker, ObjectProvider<EngineSettings> engine, ObjectProvider<Clock> clock,
+			ObjectProvider<OutboxStore> outboxStore) {
+		BackgroundJobsHealthIndicator indicator = new BackgroundJobsHealthIndicator(runStore, deadLetterStore, broker,
+				databaseClock(engine, clock));
+		indicator.setOutboxStore(outboxStore.getIfAvailable());
+		return indicator;
 	}
 
 	/**

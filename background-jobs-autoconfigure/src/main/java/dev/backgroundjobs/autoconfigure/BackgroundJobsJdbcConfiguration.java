@@ -4,18 +4,22 @@ import javax.sql.DataSource;
 
 import dev.backgroundjobs.BackgroundJobsDataSource;
 import dev.backgroundjobs.jdbc.DatabaseDialect;
+import dev.backgroundjobs.jdbc.JdbcCheckpointStore;
 import dev.backgroundjobs.jdbc.JdbcDatabaseTime;
 import dev.backgroundjobs.jdbc.JdbcDeadLetterStore;
 import dev.backgroundjobs.jdbc.JdbcEventWaitStore;
+import dev.backgroundjobs.jdbc.JdbcOutboxStore;
 import dev.backgroundjobs.jdbc.JdbcRetentionStore;
-import dev.backgroundjobs.jdbc.JdbcCheckpointStore;
 import dev.backgroundjobs.jdbc.JdbcRunStore;
 import dev.backgroundjobs.jdbc.JdbcStepStore;
+import dev.backgroundjobs.outbox.OutboxRelay;
+import dev.backgroundjobs.outbox.TransactionalOutbox;
+import dev.backgroundjobs.store.CheckpointStore;
 import dev.backgroundjobs.store.DatabaseTime;
 import dev.backgroundjobs.store.DeadLetterStore;
 import dev.backgroundjobs.store.EventLog;
 import dev.backgroundjobs.store.EventWaitStore;
-import dev.backgroundjobs.store.CheckpointStore;
+import dev.backgroundjobs.store.OutboxStore;
 import dev.backgroundjobs.store.RetentionStore;
 import dev.backgroundjobs.store.RunStore;
 import dev.backgroundjobs.store.StepStore;
@@ -105,6 +109,20 @@ class BackgroundJobsJdbcConfiguration {
 	BackgroundJobsDataSourceScriptDatabaseInitializer backgroundJobsDataSourceScriptDatabaseInitializer(
 			BackgroundJobsJdbcProperties properties) {
 		return new BackgroundJobsDataSourceScriptDatabaseInitializer(this.dataSource, properties);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	OutboxStore backgroundJobsOutboxStore(DatabaseDialect dialect) {
+		return new JdbcOutboxStore(this.dataSource, dialect, this.transactionManager);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	TransactionalOutbox backgroundJobsTransactionalOutbox(OutboxStore store, OutboxRelay relay,
+			BackgroundJobsProperties properties) {
+		return new TransactionalOutbox(store, this.dataSource, this.transactionManager,
+				properties.getOutbox().getMode(), relay);
 	}
 
 }

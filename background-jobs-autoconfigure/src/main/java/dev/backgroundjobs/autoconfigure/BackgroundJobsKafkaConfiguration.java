@@ -16,13 +16,17 @@ import dev.backgroundjobs.kafka.EventWaitConsumer;
 import dev.backgroundjobs.kafka.FunctionConsumers;
 import dev.backgroundjobs.kafka.KafkaEventLog;
 import dev.backgroundjobs.kafka.KafkaEventPublisher;
+import dev.backgroundjobs.kafka.KafkaOutboxSender;
 import dev.backgroundjobs.kafka.ProducerWarmUp;
 import dev.backgroundjobs.kafka.SharedAdminClient;
 import dev.backgroundjobs.kafka.TopicNames;
 import dev.backgroundjobs.kafka.TopicProvisioner;
+import dev.backgroundjobs.outbox.OutboxRelay;
+import dev.backgroundjobs.outbox.TransactionalOutbox;
 import dev.backgroundjobs.store.DeadLetterStore;
 import dev.backgroundjobs.store.EventLog;
 import dev.backgroundjobs.store.EventWaitStore;
+import dev.backgroundjobs.store.OutboxStore;
 import dev.backgroundjobs.store.RunStore;
 import io.micrometer.observation.ObservationRegistry;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -156,9 +160,26 @@ class BackgroundJobsKafkaConfiguration {
 	KafkaEventPublisher backgroundJobsEventPublisher(
 			@Qualifier("backgroundJobsKafkaTemplate") KafkaTemplate<String, byte[]> template, PayloadCodec codec,
 			TopicNames topics, TopicProvisioner provisioner, BackgroundJobsProperties properties,
-			ObjectProvider<ObservationRegistry> observationRegistry, EngineSettings settings) {
-		return new KafkaEventPublisher(template, codec, topics, provisioner, properties.getKafka().getSendTimeout(),
-				observationRegistry.getIfUnique(() -> ObservationRegistry.NOOP), settings.clock());
+			ObjectProvider<ObservationRegistry> observationRegistry, EngineSettings settings,
+			ObjectProvider<TransactionalOutbox> outbox) {
+		KafkaEventPublisher publisher = new KafkaEventPublisher(template, codec, topics, provisioner,
+				properties.getKafka().getSendTimeout(), observationRegistry.getIfUnique(() -> ObservationRegistry.NOOP),
+				settings.clock());
+		publisher.setOutbox(outbox.getIfAvailable());
+		return publisher;
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	OutboxRelay backgroundJobsOutboxRelay(OutboxStore store,
+			@Qualifier("backgroundJobsKafkaTemplate") KafkaTemplate<String, byte[]> template,
+			TopicProvisioner provisioner, BackgroundJobsProperties properties, EngineSettings settings) {
+		BackgroundJobsProperties.Outbox outbox = properties.getOutbox();
+		Duration sendTimeout = properties.getKafka().getSendTimeout();
+		return new OutboxRelay(store, new KafkaOutboxSender(template, provisioner, sendTimeout),
+				new OutboxRelay.Settings(outbox.getRelayInterval(), outbox.getTakeoverAfter(), outbox.getBatchSize(),
+						sendTimeout),
+				settings.clock());
 	}
 
 	@Bean

@@ -2,11 +2,14 @@ package dev.backgroundjobs.autoconfigure;
 
 import java.time.Clock;
 
+import dev.backgroundjobs.actuate.OutboxMetrics;
 import dev.backgroundjobs.actuate.RetentionMetrics;
 import dev.backgroundjobs.actuate.RunCountGauges;
 import dev.backgroundjobs.actuate.RunMetrics;
 import dev.backgroundjobs.engine.EngineSettings;
+import dev.backgroundjobs.outbox.OutboxRelay;
 import dev.backgroundjobs.store.DeadLetterStore;
+import dev.backgroundjobs.store.OutboxStore;
 import dev.backgroundjobs.store.RunStore;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -50,6 +53,17 @@ public final class BackgroundJobsMetricsAutoConfiguration {
 			ObjectProvider<EngineSettings> engine, ObjectProvider<Clock> clock) {
 		return new RunCountGauges(runStore, deadLetterStore,
 				BackgroundJobsHealthAutoConfiguration.databaseClock(engine, clock));
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnBean({ OutboxRelay.class, OutboxStore.class })
+	OutboxMetrics backgroundJobsOutboxMetrics(MeterRegistry registry, OutboxStore store, OutboxRelay relay,
+			ObjectProvider<EngineSettings> engine, ObjectProvider<Clock> clock) {
+		OutboxMetrics metrics = new OutboxMetrics(registry, store,
+				BackgroundJobsHealthAutoConfiguration.databaseClock(engine, clock));
+		relay.setObserver(metrics);
+		return metrics;
 	}
 
 }

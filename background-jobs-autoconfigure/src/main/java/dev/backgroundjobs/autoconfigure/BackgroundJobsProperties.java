@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Locale;
 
 import dev.backgroundjobs.schedule.CronTicker;
+import dev.backgroundjobs.outbox.OutboxMode;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -72,6 +73,8 @@ public class BackgroundJobsProperties implements Validator {
 
 	private final Cron cron = new Cron();
 
+	private final Outbox outbox = new Outbox();
+
 	public boolean isEnabled() {
 		return this.enabled;
 	}
@@ -118,6 +121,10 @@ public class BackgroundJobsProperties implements Validator {
 
 	public Poller getPoller() {
 		return this.poller;
+	}
+
+	public Outbox getOutbox() {
+		return this.outbox;
 	}
 
 	public Kafka getKafka() {
@@ -170,6 +177,11 @@ public class BackgroundJobsProperties implements Validator {
 		checks.positive(kafka.getSendTimeout(), "kafka.sendTimeout");
 		checks.notNegative(kafka.getEventWaitIdleTimeout(), "kafka.eventWaitIdleTimeout");
 		checks.positive(kafka.getDeadLetterRelayInterval(), "kafka.deadLetterRelayInterval");
+		Outbox outbox = properties.getOutbox();
+		checks.check(outbox.getMode() != null, "outbox.mode", "must be set");
+		checks.positive(outbox.getRelayInterval(), "outbox.relayInterval");
+		checks.positive(outbox.getTakeoverAfter(), "outbox.takeoverAfter");
+		checks.check(outbox.getBatchSize() > 0, "outbox.batchSize", "must be positive");
 	}
 
 	/**
@@ -401,6 +413,71 @@ public class BackgroundJobsProperties implements Validator {
 
 		public void setInterval(Duration interval) {
 			this.interval = interval;
+		}
+
+		public int getBatchSize() {
+			return this.batchSize;
+		}
+
+		public void setBatchSize(int batchSize) {
+			this.batchSize = batchSize;
+		}
+
+	}
+
+	/**
+	 * Transactional outbox: events sent inside a transaction commit or roll back with it.
+	 */
+	public static class Outbox {
+
+		/**
+		 * When send writes the event to the outbox table instead of publishing it at
+		 * once: 'auto' inside a transaction on the starter's DataSource (the event then
+		 * commits or rolls back with the caller's writes), 'direct' never, 'outbox'
+		 * always (in a transaction of its own outside one).
+		 */
+		private OutboxMode mode = OutboxMode.AUTO;
+
+		/**
+		 * How often every instance relays outbox rows that were not relayed right after
+		 * their commit (their instance died, or the broker was down).
+		 */
+		private Duration relayInterval = Duration.ofSeconds(1);
+
+		/**
+		 * How old an outbox row must be before any instance relays it; younger ones are
+		 * being relayed by the instance that wrote them. After a relay failure an
+		 * instance relays its backlog whatever its age.
+		 */
+		private Duration takeoverAfter = Duration.ofSeconds(5);
+
+		/**
+		 * Most outbox rows relayed in one transaction.
+		 */
+		private int batchSize = 500;
+
+		public OutboxMode getMode() {
+			return this.mode;
+		}
+
+		public void setMode(OutboxMode mode) {
+			this.mode = mode;
+		}
+
+		public Duration getRelayInterval() {
+			return this.relayInterval;
+		}
+
+		public void setRelayInterval(Duration relayInterval) {
+			this.relayInterval = relayInterval;
+		}
+
+		public Duration getTakeoverAfter() {
+			return this.takeoverAfter;
+		}
+
+		public void setTakeoverAfter(Duration takeoverAfter) {
+			this.takeoverAfter = takeoverAfter;
 		}
 
 		public int getBatchSize() {

@@ -77,7 +77,8 @@ public class JdbcCheckpointStore implements CheckpointStore {
 			""";
 
 	private static final String RENEW_LEASES = """
-			UPDATE bj_runs SET lease_until = ${now + leaseMillis} WHERE run_id IN (:runIds)
+			UPDATE bj_runs SET lease_until = ${now + leaseMillis}
+			WHERE run_id IN (:runIds) AND (lease_until IS NULL OR lease_until < ${now + renewBelowMillis})
 			""";
 
 	private final @Nullable Duration lease;
@@ -106,12 +107,14 @@ public class JdbcCheckpointStore implements CheckpointStore {
 	}
 
 	/**
-	 * Creates a store whose step checkpoints also renew their runs' leases.
+	 * Creates a store whose step checkpoints also renew their runs' leases when less than
+	 * half of a lease is left.
 	 * <p>
 	 * A checkpoint proves its run's owner alive, and it locks the run's row until it
 	 * commits, while lease heartbeats skip locked rows. Under load a batch can hold its
-	 * rows for seconds; renewing the leases in the batch means a run that checkpoints is
-	 * never found expired, and taken over, the moment its batch commits.
+	 * rows for seconds; renewing a lease the heartbeats let run low means a run that
+	 * checkpoints is never found expired, and taken over, the moment its batch commits.
+	 * Leases with more left are not written, which spares a new row version per step.
 	 * @param dataSource the data source
 	 * @param dialect the dialect of the database
 	 * @param transactionManager the transaction manager of the data source
@@ -219,7 +222,8 @@ public class JdbcCheckpointStore implements CheckpointStore {
 	}
 
 	// The rows are locked and their versions checked: each belongs to this writer's run.
-	// Runs being completed are left out: their completion clears the lease.
+	// Runs being completed are left out: their completion clears the lease. Only leases
+	// with less than half left are renewed; the heartbeat keeps the others longer.
 	private void renewLeases(List<Object> runIds) {
 		if (this.lease == null || runIds.isEmpty()) {
 			return;
@@ -227,6 +231,7 @@ public class JdbcCheckpointStore implements CheckpointStore {
 		this.support.jdbc()
 			.sql(this.renewLeases)
 			.param("leaseMillis", this.lease.toMillis())
+			.param("renewBelowMillis", this.lease.dividedBy(2).toMillis())
 			.param("runIds", runIds)
 			.update();
 	}

@@ -28,10 +28,13 @@ import org.springframework.util.Assert;
  */
 final class PostgresCheckpointBatch {
 
-	// One statement, its own transaction: the fenced updates lock and check each run
-	// (a concurrent claim is re-read before the version is compared), and only the steps
-	// of runs they matched are saved. A completion of a child run is left out and
-	// reported, as it must lock its parent first.
+	// One statement, its own transaction: the fenced reads lock and check each run (a
+	// concurrent claim is re-read before the version is compared), and only the steps of
+	// runs they matched are saved. A lease is renewed only when less than half of it is
+	// left: the heartbeat keeps it longer than that, so a step checkpoint usually only
+	// locks
+	// its run's row, and adds no new row version to the run table's indexes. A completion
+	// of a child run is left out and reported, as it must lock its parent first.
 	private static final String FENCED_WRITE = """
 			WITH batch AS (
 				SELECT * FROM unnest(CAST(? AS varchar[]), CAST(? AS bigint[]), CAST(? AS boolean[]),
@@ -39,12 +42,16 @@ final class PostgresCheckpointBatch {
 			), children AS (
 				SELECT b.run_id FROM batch b
 				WHERE b.completes AND EXISTS (SELECT 1 FROM bj_invocations i WHERE i.child_run_id = b.run_id)
+			), held AS (
+				SELECT r.run_id, r.lease_until FROM bj_runs r JOIN batch b ON r.run_id = b.run_id
+				WHERE NOT b.completes AND r.version = b.version AND r.%1$s
+				FOR UPDATE OF r
 			), renewed AS (
-				UPDATE bj_runs r SET lease_until = CASE WHEN CAST(? AS boolean)
-						THEN CURRENT_TIMESTAMP + CAST(? AS bigint) * INTERVAL '1 millisecond' ELSE r.lease_until END
-				FROM batch b
-				WHERE r.run_id = b.run_id AND NOT b.completes AND r.version = b.version AND r.%1$s
-				RETURNING r.run_id
+				UPDATE bj_runs r SET lease_until = CURRENT_TIMESTAMP + CAST(? AS bigint) * INTERVAL '1 millisecond'
+				FROM held h
+				WHERE r.run_id = h.run_id AND CAST(? AS boolean)
+						AND (h.lease_until IS NULL
+							OR h.lease_until < CURRENT_TIMESTAMP + CAST(? AS bigint) * INTERVAL '1 millisecond')
 			), completed AS (
 				UPDATE bj_runs r SET status = 'COMPLETED', output = b.output, lease_owner = NULL, lease_until = NULL,
 						wake_at = NULL, finished_at = CURRENT_TIMESTAMP
@@ -58,12 +65,12 @@ final class PostgresCheckpointBatch {
 						CAST(? AS integer[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS timestamptz[]),
 						CAST(? AS timestamptz[])) AS s(run_id, step_id, status, attempts, output, error, started_at,
 						finished_at)
-				WHERE s.run_id IN (SELECT run_id FROM renewed UNION ALL SELECT run_id FROM completed)
+				WHERE s.run_id IN (SELECT run_id FROM held UNION ALL SELECT run_id FROM completed)
 				ON CONFLICT (run_id, step_id) DO UPDATE SET status = EXCLUDED.status, attempts = EXCLUDED.attempts,
 						output = EXCLUDED.output, error = EXCLUDED.error, started_at = EXCLUDED.started_at,
 						finished_at = EXCLUDED.finished_at
 			)
-			SELECT run_id, FALSE AS child FROM renewed
+			SELECT run_id, FALSE AS child FROM held
 			UNION ALL SELECT run_id, FALSE FROM completed
 			UNION ALL SELECT run_id, TRUE FROM children
 			""".formatted(RunSql.HELD);
@@ -81,7 +88,8 @@ final class PostgresCheckpointBatch {
 	 * runs are not written but reported, for the caller to write with their parents'
 	 * wake-up.
 	 * @param batch the checkpoints, at most one per run
-	 * @param lease how long a renewed lease lasts, or {@code null} to leave leases alone
+	 * @param lease how long a renewed lease lasts, or {@code null} to leave leases alone;
+	 * a lease is renewed only when less than half of this is left
 	 * @return the runs written and the child runs left out
 	 */
 	Fenced writeFenced(List<Checkpoint> batch, @Nullable Duration lease) {
@@ -115,8 +123,9 @@ final class PostgresCheckpointBatch {
 				statement.setArray(index++, connection.createArrayOf("int8", versions));
 				statement.setArray(index++, connection.createArrayOf("bool", completes));
 				statement.setArray(index++, connection.createArrayOf("text", completedOutputs));
-				statement.setBoolean(index++, lease != null);
 				statement.setLong(index++, (lease != null) ? lease.toMillis() : 0);
+				statement.setBoolean(index++, lease != null);
+				statement.setLong(index++, (lease != null) ? lease.dividedBy(2).toMillis() : 0);
 				bindSteps(connection, statement, index, steps);
 				Set<String> written = new HashSet<>();
 				Set<String> children = new HashSet<>();

@@ -19,12 +19,15 @@ import dev.backgroundjobs.BrokerUnavailableException;
 import dev.backgroundjobs.Event;
 import dev.backgroundjobs.EventPublisher;
 import dev.backgroundjobs.json.PayloadCodec;
+import dev.backgroundjobs.outbox.TransactionalOutbox;
+import dev.backgroundjobs.store.OutboxEntry;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.observation.transport.SenderContext;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.RetriableException;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.core.log.LogAccessor;
 import org.springframework.kafka.core.KafkaTemplate;
@@ -41,6 +44,11 @@ import org.springframework.util.Assert;
  * The payload is serialised before anything is sent, so bad data fails the caller with
  * nothing half-sent. The topic of an event no function of this application listens to is
  * created on its first use.
+ * <p>
+ * With a {@link TransactionalOutbox} that applies to the calling thread (a send inside a
+ * transaction on the starter's DataSource, by default), the records are written to the
+ * outbox in the caller's transaction instead, with the same key, value and headers
+ * (including the trace context), and relayed to Kafka right after the commit.
  */
 public final class KafkaEventPublisher implements EventPublisher {
 
@@ -66,6 +74,8 @@ public final class KafkaEventPublisher implements EventPublisher {
 
 	private final Clock clock;
 
+	private volatile @Nullable TransactionalOutbox outbox;
+
 	/**
 	 * Creates a publisher.
 	 * @param template the template, configured for durable sends
@@ -86,6 +96,14 @@ public final class KafkaEventPublisher implements EventPublisher {
 		this.topics = topics;
 		this.provisioner = provisioner;
 		this.sendTimeout = sendTimeout;
+	}
+
+	/**
+	 * Sets the outbox that sends inside transactions go through.
+	 * @param outbox the outbox, or {@code null} to always publish directly
+	 */
+	public void setOutbox(@Nullable TransactionalOutbox outbox) {
+		this.outbox = outbox;
 	}
 
 	@Override
@@ -116,6 +134,10 @@ public final class KafkaEventPublisher implements EventPublisher {
 		}
 		if (records.isEmpty()) {
 			return List.of();
+		}
+		TransactionalOutbox outbox = this.outbox;
+		if (outbox != null && outbox.appliesToCurrentThread()) {
+			return writeToOutbox(outbox, events, records);
 		}
 		long deadline = System.nanoTime() + this.sendTimeout.toNanos();
 		boolean provisioned;
@@ -245,6 +267,11 @@ public final class KafkaEventPublisher implements EventPublisher {
 
 	private String publish(String id, String name, Object data, Instant timestamp) {
 		ProducerRecord<String, byte[]> record = record(id, name, data, timestamp);
+		TransactionalOutbox outbox = this.outbox;
+		if (outbox != null && outbox.appliesToCurrentThread()) {
+			writeToOutbox(outbox, List.of(new Event<>(id, name, data, timestamp)), List.of(record));
+			return id;
+		}
 		String topic = record.topic();
 		// One deadline for everything send may wait for: creating the topic, the
 		// producer's metadata and the acknowledgement.
@@ -286,6 +313,35 @@ public final class KafkaEventPublisher implements EventPublisher {
 		}
 		logger.trace(() -> "Published event " + id + " '" + name + "' to " + topic);
 		return id;
+	}
+
+	/**
+	 * Writes the records to the outbox, each under an observation that puts the caller's
+	 * trace context into its headers, as a direct send would.
+	 */
+	private List<String> writeToOutbox(TransactionalOutbox outbox, List<? extends Event<?>> events,
+			List<ProducerRecord<String, byte[]>> records) {
+		List<Observation> observations = new ArrayList<>(records.size());
+		List<OutboxEntry> entries = new ArrayList<>(records.size());
+		for (int i = 0; i < records.size(); i++) {
+			Event<?> event = events.get(i);
+			ProducerRecord<String, byte[]> record = records.get(i);
+			observations.add(startObservation(record, event.id(), event.name()));
+			entries.add(OutboxEntry.of(event.id(), event.name(), record.topic(), record.value(),
+					RecordHeadersCodec.encode(record.headers())));
+		}
+		try {
+			outbox.write(entries);
+		}
+		catch (RuntimeException ex) {
+			observations.forEach((observation) -> observation.error(ex));
+			throw ex;
+		}
+		finally {
+			observations.forEach(Observation::stop);
+		}
+		logger.trace(() -> "Wrote " + records.size() + " events to the outbox");
+		return events.stream().map(Event::id).toList();
 	}
 
 	/**

@@ -391,6 +391,25 @@ class JdbcStoreIntegrationTests {
 		}
 
 		@Test
+		void aStepCheckpointLeavesALeaseWithMoreThanHalfLeftUnwritten() {
+			insert("fresh", LONG_LEASE);
+			Object before = leaseUntil("fresh");
+			assertThat(this.leaseRenewingCheckpoints
+				.write(List.of(new Checkpoint.StepSaved(step("fresh", "one", StepStatus.COMPLETED, "1"), 1))))
+				.containsExactly(true);
+			assertThat(leaseUntil("fresh")).isEqualTo(before);
+			assertThat(this.steps.findSteps("fresh")).extracting(StepRecord::stepId).containsExactly("one");
+		}
+
+		private Object leaseUntil(String runId) {
+			return JdbcClient.create(this.dataSource)
+				.sql("SELECT lease_until FROM bj_runs WHERE run_id = :runId")
+				.param("runId", runId)
+				.query()
+				.singleValue();
+		}
+
+		@Test
 		void claimDueWithoutTakeoversLeavesRunsWhoseLeaseExpired() throws InterruptedException {
 			insert("expired", EXPIRED_LEASE);
 			insert("due", LONG_LEASE);

@@ -20,6 +20,8 @@ import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * background-jobs with its default settings, started as a Spring Boot application on the
@@ -43,6 +45,10 @@ public final class BackgroundJobsContender implements Contender {
 	private final EventPublisher publisher;
 
 	private final JdbcClient jdbc;
+
+	private final TransactionTemplate transactions;
+
+	private final JdbcClient publisherJdbc;
 
 	private final FunctionConsumers consumers;
 
@@ -84,6 +90,10 @@ public final class BackgroundJobsContender implements Contender {
 				: this.worker;
 		this.publisher = this.publisherContext.getBean(EventPublisher.class);
 		this.jdbc = JdbcClient.create(this.worker.getBean(DataSource.class));
+		this.jdbc.sql(DbSchedulerContender.CREATE_ORDERS_TABLE).update();
+		DataSource publisherDataSource = this.publisherContext.getBean(DataSource.class);
+		this.transactions = new TransactionTemplate(new DataSourceTransactionManager(publisherDataSource));
+		this.publisherJdbc = JdbcClient.create(publisherDataSource);
 		this.consumers = this.worker.getBean(FunctionConsumers.class);
 		clear();
 	}
@@ -110,6 +120,26 @@ public final class BackgroundJobsContender implements Contender {
 		properties.put("background-jobs.jdbc.initialize-schema", "always");
 		properties.put("spring.main.banner-mode", "off");
 		return properties;
+	}
+
+	/**
+	 * Sends the event inside a transaction that also inserts an order row: through the
+	 * transactional outbox, relayed after the commit.
+	 */
+	@Override
+	public boolean submitInTransaction(WorkKind kind, long sentNanos) {
+		String event = switch (kind) {
+			case ONE_STEP -> BenchFunctions.ONE_STEP;
+			case THREE_STEPS -> BenchFunctions.THREE_STEPS;
+			case PICKUP -> BenchFunctions.PICKUP;
+		};
+		this.transactions.executeWithoutResult((status) -> {
+			this.publisherJdbc.sql(DbSchedulerContender.INSERT_ORDER)
+				.param("id", UUID.randomUUID().toString())
+				.update();
+			this.publisher.send(event, new Ping(sentNanos));
+		});
+		return true;
 	}
 
 	@Override
@@ -191,7 +221,8 @@ public final class BackgroundJobsContender implements Contender {
 
 	@Override
 	public void clear() {
-		for (String table : List.of("bj_steps", "bj_dead_letters", "bj_invocations", "bj_event_waits", "bj_runs")) {
+		for (String table : List.of("bj_steps", "bj_dead_letters", "bj_invocations", "bj_event_waits", "bj_runs",
+				"bj_outbox", "bench_orders")) {
 			this.jdbc.sql("DELETE FROM " + table).update();
 		}
 	}

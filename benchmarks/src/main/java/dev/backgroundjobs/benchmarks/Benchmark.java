@@ -160,6 +160,8 @@ public final class Benchmark {
 				workloads.batchSubmit(contender);
 				workloads.submitAndDrain(contender, WorkKind.THREE_STEPS);
 				workloads.pickup(contender, "", true);
+				workloads.transactionalSubmit(contender);
+				workloads.pickupInTransaction(contender);
 			}
 			return null;
 		});

@@ -46,6 +46,19 @@ public interface Contender extends AutoCloseable {
 	}
 
 	/**
+	 * Submits one unit of work inside a Spring-managed transaction on the system's own
+	 * database, which also inserts an order row: both commit together. Returns
+	 * {@code false}, having done nothing, when the system cannot enqueue inside the
+	 * caller's transaction.
+	 * @param kind what to run
+	 * @param sentNanos {@link System#nanoTime()} when the transaction began
+	 * @return whether the system supports it
+	 */
+	default boolean submitInTransaction(WorkKind kind, long sentNanos) {
+		return false;
+	}
+
+	/**
 	 * Stops taking work: what is submitted from now on waits in the store until
 	 * {@link #startWorkers()}. Work already taken may finish.
 	 */

@@ -17,6 +17,9 @@ import com.github.kagkarlsson.scheduler.task.helper.Tasks;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.jdbc.datasource.TransactionAwareDataSourceProxy;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * db-scheduler on PostgreSQL in the {@code bench_dbscheduler} schema, polling with
@@ -78,7 +81,15 @@ public final class DbSchedulerContender implements Contender {
 
 	private final OneTimeTask<Long> pickup;
 
+	static final String CREATE_ORDERS_TABLE = "CREATE TABLE IF NOT EXISTS bench_orders (id VARCHAR(36) PRIMARY KEY)";
+
+	static final String INSERT_ORDER = "INSERT INTO bench_orders (id) VALUES (:id)";
+
 	private final DataSource dataSource;
+
+	private final SchedulerClient transactionalClient;
+
+	private final TransactionTemplate transactions;
 
 	private final SchedulerClient client;
 
@@ -105,6 +116,7 @@ public final class DbSchedulerContender implements Contender {
 		this.jdbc.sql("CREATE INDEX IF NOT EXISTS execution_time_idx ON scheduled_tasks (execution_time)").update();
 		this.jdbc.sql("CREATE INDEX IF NOT EXISTS last_heartbeat_idx ON scheduled_tasks (last_heartbeat)").update();
 		this.jdbc.sql(CREATE_STEPS_TABLE).update();
+		this.jdbc.sql(CREATE_ORDERS_TABLE).update();
 		clear();
 		this.accepted = Tasks.oneTime("accepted", Long.class).execute((instance, context) -> {
 		});
@@ -125,6 +137,12 @@ public final class DbSchedulerContender implements Contender {
 		this.client = SchedulerClient.Builder
 			.create(this.dataSource, this.accepted, this.oneStep, this.threeSteps, this.pickup)
 			.build();
+		// db-scheduler joins a Spring transaction through a transaction-aware DataSource,
+		// as its Spring Boot starter sets it up.
+		this.transactionalClient = SchedulerClient.Builder
+			.create(new TransactionAwareDataSourceProxy(this.dataSource), this.oneStep, this.threeSteps, this.pickup)
+			.build();
+		this.transactions = new TransactionTemplate(new DataSourceTransactionManager(this.dataSource));
 		startWorkers();
 	}
 
@@ -147,6 +165,21 @@ public final class DbSchedulerContender implements Contender {
 			case PICKUP -> this.pickup;
 		};
 		this.client.schedule(task.instance(UUID.randomUUID().toString(), sentNanos), Instant.now());
+	}
+
+	@Override
+	public boolean submitInTransaction(WorkKind kind, long sentNanos) {
+		OneTimeTask<Long> task = switch (kind) {
+			case ONE_STEP -> this.oneStep;
+			case THREE_STEPS -> this.threeSteps;
+			case PICKUP -> this.pickup;
+		};
+		this.transactions.executeWithoutResult((status) -> {
+			String id = UUID.randomUUID().toString();
+			this.jdbc.sql(INSERT_ORDER).param("id", id).update();
+			this.transactionalClient.schedule(task.instance(id, sentNanos), Instant.now());
+		});
+		return true;
 	}
 
 	@Override
@@ -194,6 +227,7 @@ public final class DbSchedulerContender implements Contender {
 	public void clear() {
 		this.jdbc.sql("DELETE FROM scheduled_tasks").update();
 		this.jdbc.sql("DELETE FROM bench_steps").update();
+		this.jdbc.sql("DELETE FROM bench_orders").update();
 	}
 
 	@Override

@@ -6,6 +6,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 
 import dev.backgroundjobs.benchmarks.Contender.WorkKind;
@@ -185,6 +186,67 @@ public final class Workloads {
 	 * @param idle whether to measure the CPU time used with nothing submitted first
 	 */
 	public void pickup(Contender contender, String suffix, boolean idle) {
+		pickup(contender, suffix, idle, false);
+	}
+
+	/**
+	 * W4 with each event sent inside a transaction that also inserts an order row (for
+	 * background-jobs, through the transactional outbox): the pickup latency then runs
+	 * from the start of the transaction, so it includes the insert and the commit.
+	 * Systems that cannot enqueue inside the caller's transaction get no rows.
+	 * @param contender the system
+	 */
+	public void pickupInTransaction(Contender contender) {
+		contender.clear();
+		this.probe.reset(0);
+		if (!contender.submitInTransaction(WorkKind.PICKUP, System.nanoTime())) {
+			return;
+		}
+		awaitCompletion(contender, 1, System.nanoTime());
+		pickup(contender, ", sent in a transaction", false, true);
+	}
+
+	/**
+	 * W6: the W2 backlog submitted from several threads, each event inside a transaction
+	 * of its own that also inserts an order row, with the workers stopped; then the
+	 * workers drain it. Systems that cannot enqueue inside the caller's transaction get
+	 * no row.
+	 * @param contender the system
+	 */
+	public void transactionalSubmit(Contender contender) {
+		int count = this.settings.oneStepCount();
+		contender.clear();
+		this.probe.reset(0);
+		contender.stopWorkers();
+		int threads = this.settings.submitThreads();
+		int perThread = count / threads;
+		AtomicBoolean supported = new AtomicBoolean(true);
+		double seconds;
+		try {
+			long start = System.nanoTime();
+			run(threads, (thread) -> {
+				for (int i = 0; i < perThread && supported.get(); i++) {
+					if (!contender.submitInTransaction(WorkKind.ONE_STEP, System.nanoTime())) {
+						supported.set(false);
+					}
+				}
+			});
+			seconds = (System.nanoTime() - start) / 1e9;
+		}
+		finally {
+			contender.startWorkers();
+		}
+		if (supported.get()) {
+			long expected = (long) perThread * threads;
+			this.results.add(
+					"W6 submits/s in a transaction with an order row, " + threads + " threads, workers stopped", true,
+					contender.name(), expected / seconds);
+			awaitCompletion(contender, expected, System.nanoTime());
+		}
+		contender.clear();
+	}
+
+	private void pickup(Contender contender, String suffix, boolean idle, boolean inTransaction) {
 		int count = this.settings.pickupCount();
 		contender.clear();
 		this.probe.reset(count);
@@ -209,7 +271,12 @@ public final class Workloads {
 				LockSupport.parkNanos(wait);
 			}
 			long sent = System.nanoTime();
-			contender.submit(WorkKind.PICKUP, sent);
+			if (inTransaction) {
+				contender.submitInTransaction(WorkKind.PICKUP, sent);
+			}
+			else {
+				contender.submit(WorkKind.PICKUP, sent);
+			}
 			publishNanos[i] = System.nanoTime() - sent;
 		}
 		awaitCompletion(contender, count, start);

@@ -13,10 +13,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * The fault-injection scenarios F0 to F10 of issue 9, against app processes, a broker
- * process and PostgreSQL behind a fault proxy. Scenarios that need the same apps share
- * them, so the order matters. The size comes from {@code -Dfaults.size}; each scenario
- * appends its row to {@code target/faults/results.md}.
+ * The fault-injection scenarios F0 to F12, against app processes, a broker process and
+ * PostgreSQL behind a fault proxy. Scenarios that need the same apps share them, so the
+ * order matters. The size comes from {@code -Dfaults.size}; each scenario appends its row
+ * to {@code target/faults/results.md}.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FaultInjectionIntegrationTests extends ScenarioSupport {
@@ -276,6 +276,72 @@ class FaultInjectionIntegrationTests extends ScenarioSupport {
 		Verdict verdict = new InvariantChecker(this.cluster, since).check(load.accepted().values(), Map.of(),
 				settleTimeout());
 		report("F10 broker down at start-up", "broker down while 3 apps start", verdict, recovery, "", problems);
+	}
+
+	@Test
+	@Order(11)
+	void f11BrokerDownWhileTransactionsCommitLosesNothingAndFailsNoSend() {
+		apps(3, AppSettings.defaults());
+		int outage = this.size.pick(20, 60);
+		Instant since = Snapshot.databaseNow(this.cluster);
+		LoadDriver load = new LoadDriver(this.cluster, Map.of("transactional", "true"));
+		CompletableFuture<Void> sending = sendInBackground(load, this.size.pick(200, 10_000),
+				this.size.pick(200, 10_000) / (outage + 20.0));
+		sleep(5_000);
+		long from = System.currentTimeMillis();
+		this.cluster.broker().kill();
+		sleep(outage * 1000L);
+		this.cluster.broker().start();
+		long to = System.currentTimeMillis();
+		List<String> problems = new ArrayList<>();
+		String recovery = checkHealth(from, to, problems);
+		sending.join();
+		if (!load.failures().isEmpty()) {
+			problems.add("send: " + load.failures().size()
+					+ " sends in a transaction failed while the broker was down, e.g. "
+					+ load.failures().get(0).message().replace('|', '/'));
+		}
+		Verdict verdict = new InvariantChecker(this.cluster, since).check(load.accepted().values(), Map.of(),
+				settleTimeout());
+		report("F11 broker kill -9, sends in transactions (outbox)", "broker down " + outage + " s", verdict, recovery,
+				load.accepted().size() + " events committed, " + load.failures().size() + " sends failed", problems);
+	}
+
+	@Test
+	@Order(12)
+	void f12AppKilledBetweenCommitAndRelayHasItsEventsRelayedByAnother() {
+		apps(3, AppSettings.defaults());
+		Instant since = Snapshot.databaseNow(this.cluster);
+		LoadDriver load = new LoadDriver(this.cluster, Map.of("transactional", "true"));
+		CompletableFuture<Void> sending = sendInBackground(load, this.size.pick(200, 10_000),
+				this.size.pick(200, 10_000) / 30.0);
+		int kills = this.size.pick(3, 10);
+		List<String> problems = new ArrayList<>();
+		for (int i = 0; i < kills; i++) {
+			sleep(2_000);
+			AppProcess victim = this.cluster.randomApp();
+			String eventId = java.util.UUID.randomUUID().toString();
+			try {
+				victim.send("fault/order", 1,
+						Map.of("transactional", "true", "haltAfterCommit", "true", "id", eventId));
+				problems.add(victim.instanceId() + " answered instead of halting after the commit");
+			}
+			catch (java.io.IOException ex) {
+				// Halted after the commit: the event is in the outbox, not yet relayed.
+				load.accepted(eventId, "fault/order");
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				return;
+			}
+			this.cluster.kill(victim);
+			this.cluster.startApp(AppSettings.defaults());
+		}
+		sending.join();
+		Verdict verdict = new InvariantChecker(this.cluster, since).check(load.accepted().values(), Map.of(),
+				settleTimeout());
+		report("F12 app halted between commit and relay (outbox)", kills + " halts right after a commit", verdict,
+				"n/a", "", problems);
 	}
 
 }

@@ -25,8 +25,21 @@ final class LoadDriver {
 
 	private final List<Failure> failures = Collections.synchronizedList(new ArrayList<>());
 
+	private final Map<String, String> options;
+
 	LoadDriver(Cluster cluster) {
+		this(cluster, Map.of());
+	}
+
+	/**
+	 * Creates a driver whose requests carry the given options.
+	 * @param cluster the apps
+	 * @param options request parameters of every {@code /send}, such as
+	 * {@code transactional=true} to send each batch in a transaction (through the outbox)
+	 */
+	LoadDriver(Cluster cluster, Map<String, String> options) {
 		this.cluster = cluster;
+		this.options = options;
 	}
 
 	/**
@@ -52,7 +65,7 @@ final class LoadDriver {
 					}
 					int count = Math.min(batch, total - first);
 					String name = names.get((first / batch) % names.size());
-					sendBatch(name, count, Map.of());
+					sendBatch(name, count, this.options);
 				}
 				return null;
 			}));
@@ -138,6 +151,16 @@ final class LoadDriver {
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
 		}
+	}
+
+	/**
+	 * Records an event as accepted that the driver did not see accepted, such as one
+	 * committed by an app that died before it could answer.
+	 * @param eventId the event id
+	 * @param name the event name
+	 */
+	void accepted(String eventId, String name) {
+		this.accepted.put(eventId, new Accepted(eventId, name, System.currentTimeMillis()));
 	}
 
 	Map<String, Accepted> accepted() {

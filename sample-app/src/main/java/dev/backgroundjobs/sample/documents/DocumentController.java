@@ -5,6 +5,7 @@ import java.util.Map;
 import dev.backgroundjobs.EventPublisher;
 
 import org.springframework.http.HttpStatus;
+import org.springframework.transaction.annotation.Transactional;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -32,12 +33,15 @@ class DocumentController {
 	}
 
 	/**
-	 * Stores a document and publishes {@code api/document.uploaded}. The answer comes
-	 * once the broker has the event, without waiting for the summary.
+	 * Stores a document and publishes {@code api/document.uploaded} in one transaction:
+	 * the event goes to the transactional outbox with the document, so both commit or
+	 * neither does, and it is relayed to the broker right after the commit. The answer
+	 * does not wait for the summary.
 	 * @param body the document
 	 * @return the id of the new document
 	 */
 	@PostMapping
+	@Transactional
 	Map<String, Object> upload(@RequestBody NewDocument body) {
 		Document document = this.documents.create(body);
 		this.events.send("api/document.uploaded", new DocumentUploaded(document.id(), body.userId()));

@@ -1,31 +1,48 @@
 package dev.backgroundjobs.sample.documents;
 
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Instant;
-import java.util.Map;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
 /**
- * In-memory store of documents, standing in for the application's own persistence.
+ * The documents, in the application's own table ({@code schema.sql}) on the same
+ * DataSource as background-jobs, so a document and the event about it can be written in
+ * one transaction.
  */
 @Repository
 public class DocumentRepository {
 
-	private final Map<String, Document> documents = new ConcurrentHashMap<>();
+	private final JdbcClient jdbc;
+
+	DocumentRepository(JdbcClient jdbc) {
+		this.jdbc = jdbc;
+	}
 
 	/**
-	 * Stores a new document under a new id.
+	 * Stores a new document under a new id, in the caller's transaction if there is one.
 	 * @param document the uploaded document
 	 * @return the stored document
 	 */
 	public Document create(NewDocument document) {
 		Document created = new Document(UUID.randomUUID().toString(), document.title(), document.content(),
 				document.userId(), Instant.now(), null);
-		this.documents.put(created.id(), created);
+		this.jdbc
+			.sql("INSERT INTO documents (id, title, content, user_id, uploaded_at) "
+					+ "VALUES (:id, :title, :content, :userId, :uploadedAt)")
+			.param("id", created.id())
+			.param("title", created.title())
+			.param("content", created.content())
+			.param("userId", created.userId())
+			.param("uploadedAt", OffsetDateTime.ofInstant(created.uploadedAt(), ZoneOffset.UTC))
+			.update();
 		return created;
 	}
 
@@ -35,7 +52,11 @@ public class DocumentRepository {
 	 * @return the document, or {@code null} if there is none with that id
 	 */
 	public @Nullable Document get(String id) {
-		return this.documents.get(id);
+		return this.jdbc.sql("SELECT * FROM documents WHERE id = :id")
+			.param("id", id)
+			.query(DocumentRepository::document)
+			.optional()
+			.orElse(null);
 	}
 
 	/**
@@ -46,8 +67,11 @@ public class DocumentRepository {
 	 * @throws IllegalArgumentException if there is no document with that id
 	 */
 	public void saveSummary(String id, String summary) {
-		Document updated = this.documents.computeIfPresent(id, (key, document) -> document.withSummary(summary));
-		if (updated == null) {
+		int updated = this.jdbc.sql("UPDATE documents SET summary = :summary WHERE id = :id")
+			.param("summary", summary)
+			.param("id", id)
+			.update();
+		if (updated == 0) {
 			throw new IllegalArgumentException("No document with id '" + id + "'");
 		}
 	}
@@ -57,7 +81,12 @@ public class DocumentRepository {
 	 * @return the number of documents waiting for a summary
 	 */
 	public long countUnsummarized() {
-		return this.documents.values().stream().filter((document) -> document.summary() == null).count();
+		return this.jdbc.sql("SELECT COUNT(*) FROM documents WHERE summary IS NULL").query(Long.class).single();
+	}
+
+	private static Document document(ResultSet rs, int row) throws SQLException {
+		return new Document(rs.getString("id"), rs.getString("title"), rs.getString("content"), rs.getString("user_id"),
+				rs.getObject("uploaded_at", OffsetDateTime.class).toInstant(), rs.getString("summary"));
 	}
 
 }
