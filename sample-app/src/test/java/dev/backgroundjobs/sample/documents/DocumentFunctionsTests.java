@@ -11,28 +11,40 @@ import dev.backgroundjobs.RunStatus;
 import dev.backgroundjobs.test.SentEvent;
 import dev.backgroundjobs.test.TestRun;
 import dev.backgroundjobs.test.TestStep;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.BDDMockito.given;
+import static org.mockito.BDDMockito.then;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.never;
 
 /**
- * Unit tests of {@link DocumentFunctions} with a {@link TestStep}: no Kafka, no database.
+ * Unit tests of {@link DocumentFunctions} with a {@link TestStep}: no Kafka, no database
+ * (the repository is a mock).
  */
 class DocumentFunctionsTests {
 
 	private static final Instant NOW = Instant.parse("2026-03-02T09:00:00Z");
 
-	private final DocumentRepository documents = new DocumentRepository();
+	private final DocumentRepository documents = mock(DocumentRepository.class);
 
 	// Never called by these tests: its step is mocked.
 	private final DocumentFunctions functions = new DocumentFunctions(this.documents, new Summarizer(1));
 
-	private final Document document = this.documents.create(new NewDocument("Notes", "Kafka carries events.", "u-1"));
+	private final Document document = new Document("d-1", "Notes", "Kafka carries events.", "u-1", NOW, null);
 
 	private final Event<DocumentUploaded> uploaded = Event.of("api/document.uploaded",
 			new DocumentUploaded(this.document.id(), "u-1"));
 
 	private final TestStep step = new TestStep().clock(Clock.fixed(NOW, ZoneOffset.UTC));
+
+	@BeforeEach
+	void storeTheDocument() {
+		given(this.documents.get(this.document.id())).willReturn(this.document);
+	}
 
 	@Test
 	void processFetchesSummarizesAndSavesInThreeSteps() {
@@ -41,7 +53,7 @@ class DocumentFunctionsTests {
 		assertThat(run.status()).isEqualTo(RunStatus.COMPLETED);
 		assertThat(run.output()).isEqualTo("Processed " + this.document.id());
 		assertThat(run.stepIds()).containsExactly("fetch-document", "summarize", "save-summary");
-		assertThat(this.documents.get(this.document.id()).summary()).isEqualTo("3 words");
+		then(this.documents).should().saveSummary(this.document.id(), "3 words");
 	}
 
 	@Test
@@ -61,7 +73,7 @@ class DocumentFunctionsTests {
 			.execute(() -> this.functions.process(this.uploaded, this.step));
 		assertThat(run.status()).isEqualTo(RunStatus.FAILED);
 		assertThat(run.stepIds()).containsExactly("fetch-document", "summarize");
-		assertThat(this.documents.get(this.document.id()).summary()).isNull();
+		then(this.documents).should(never()).saveSummary(any(), any());
 	}
 
 	@Test
@@ -100,6 +112,7 @@ class DocumentFunctionsTests {
 
 	@Test
 	void reportBacklogCountsTheDocumentsWithoutSummary() {
+		given(this.documents.countUnsummarized()).willReturn(1L);
 		TestRun<Long> run = this.step.execute(() -> this.functions.reportBacklog(this.step));
 		assertThat(run.output()).isEqualTo(1L);
 	}
