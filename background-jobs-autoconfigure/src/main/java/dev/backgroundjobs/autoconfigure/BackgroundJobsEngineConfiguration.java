@@ -31,6 +31,8 @@ import dev.backgroundjobs.schedule.EngineLifecycle;
 import dev.backgroundjobs.schedule.EngineScheduler;
 import dev.backgroundjobs.schedule.LeaseKeeper;
 import dev.backgroundjobs.schedule.TakeoverHold;
+import dev.backgroundjobs.schedule.TimerClock;
+import dev.backgroundjobs.schedule.TimerOffset;
 import dev.backgroundjobs.jdbc.JdbcCheckpointStore;
 import dev.backgroundjobs.store.CheckpointStore;
 import dev.backgroundjobs.store.DatabaseTime;
@@ -100,12 +102,16 @@ class BackgroundJobsEngineConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	EngineSettings backgroundJobsEngineSettings(BackgroundJobsProperties properties,
-			DatabaseClockSynchronizer databaseClock) {
+			DatabaseClockSynchronizer databaseClock, ObjectProvider<TimerOffset> timerOffset) {
 		BackgroundJobsProperties.Retry retry = properties.getRetry();
 		RetryBackoff backoff = new RetryBackoff(retry.getInitialInterval(), retry.getMultiplier(),
 				retry.getMaxInterval(), retry.getJitter());
 		RetryBackoff infrastructure = new RetryBackoff(Duration.ofSeconds(1), 2, Duration.ofSeconds(30), 0.5);
-		return new EngineSettings(backoff, retry.getParkThreshold(), infrastructure, databaseClock.clock());
+		// A TimerOffset (put in place by tests) moves timers ahead; leases keep the
+		// database's clock (see backgroundJobsTakeoverHold).
+		TimerOffset offset = timerOffset.getIfUnique();
+		Clock clock = (offset != null) ? new TimerClock(databaseClock.clock(), offset) : databaseClock.clock();
+		return new EngineSettings(backoff, retry.getParkThreshold(), infrastructure, clock);
 	}
 
 	@Bean
@@ -165,8 +171,10 @@ class BackgroundJobsEngineConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	TakeoverHold backgroundJobsTakeoverHold(BackgroundJobsProperties properties, EngineSettings settings) {
-		return new TakeoverHold(settings.clock(), properties.getLease().getDuration());
+	TakeoverHold backgroundJobsTakeoverHold(BackgroundJobsProperties properties,
+			DatabaseClockSynchronizer databaseClock) {
+		// Lease expiry is real database time, never a TimerClock's.
+		return new TakeoverHold(databaseClock.clock(), properties.getLease().getDuration());
 	}
 
 	@Bean

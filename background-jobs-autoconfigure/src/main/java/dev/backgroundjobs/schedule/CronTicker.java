@@ -119,6 +119,24 @@ public final class CronTicker {
 		return due.size();
 	}
 
+	/**
+	 * Returns the earliest tick of any cron-triggered function after an instant, for
+	 * tests that move the engine's time forward tick by tick.
+	 * @param time the instant
+	 * @return the next tick, or {@code null} if no function is cron-triggered
+	 */
+	public synchronized @Nullable Instant nextTickAfter(Instant time) {
+		Instant next = null;
+		for (CronSchedule schedule : schedules()) {
+			// Far enough for any expression that fires at all (29 February included).
+			List<Instant> ticks = schedule.ticksBetween(time, time.plus(Duration.ofDays(5 * 366)), 1);
+			if (!ticks.isEmpty() && (next == null || ticks.get(0).isBefore(next))) {
+				next = ticks.get(0);
+			}
+		}
+		return next;
+	}
+
 	private void collectDue(CronSchedule schedule, Instant now, List<NewRun> due) {
 		Instant checkedUntil = schedule.checkedUntil();
 		if (checkedUntil == null) {

@@ -1,6 +1,7 @@
 package dev.backgroundjobs.autoconfigure;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,6 +16,7 @@ import dev.backgroundjobs.RunOperations;
 import dev.backgroundjobs.actuate.BackgroundJobsHealthIndicator;
 import dev.backgroundjobs.actuate.RunCountGauges;
 import dev.backgroundjobs.actuate.RunMetrics;
+import dev.backgroundjobs.engine.EngineSettings;
 import dev.backgroundjobs.engine.InstanceId;
 import dev.backgroundjobs.engine.RunLog;
 import dev.backgroundjobs.function.FunctionRegistry;
@@ -24,6 +26,8 @@ import dev.backgroundjobs.kafka.FunctionConsumers;
 import dev.backgroundjobs.kafka.ProducerWarmUp;
 import dev.backgroundjobs.kafka.TopicNames;
 import dev.backgroundjobs.schedule.EngineLifecycle;
+import dev.backgroundjobs.schedule.TakeoverHold;
+import dev.backgroundjobs.schedule.TimerOffset;
 import dev.backgroundjobs.store.CheckpointStore;
 import dev.backgroundjobs.store.DatabaseTime;
 import dev.backgroundjobs.store.DeadLetterStore;
@@ -83,6 +87,22 @@ class BackgroundJobsAutoConfigurationTests {
 				.hasSingleBean(EngineLifecycle.class)
 				.hasSingleBean(FunctionConsumers.class)
 				.hasSingleBean(ProducerWarmUp.class));
+	}
+
+	@Test
+	void aTimerOffsetMovesTheEnginesTimersButNotItsLeases() {
+		TimerOffset offset = new TimerOffset();
+		this.contextRunner.withUserConfiguration(OneDataSource.class)
+			.withBean(TimerOffset.class, () -> offset)
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				offset.advance(Duration.ofDays(1));
+				Instant now = Instant.now();
+				assertThat(context.getBean(EngineSettings.class).clock().instant())
+					.isAfter(now.plus(Duration.ofHours(23)));
+				assertThat(context.getBean(TakeoverHold.class).takeoverCutoff())
+					.isBefore(now.plus(Duration.ofHours(1)));
+			});
 	}
 
 	@Test

@@ -148,6 +148,13 @@ class CronTickerTests {
 		assertThat(ticks()).containsExactly(minute(30));
 	}
 
+	@Test
+	void nextTickAfterIsTheEarliestTickOfAnyCronFunction() {
+		CronTicker ticker = ticker("instance-a", Duration.ofMinutes(5), MissedTicks.RUN_ONCE);
+		assertThat(ticker.nextTickAfter(START)).isEqualTo(minute(1));
+		assertThat(ticker.nextTickAfter(minute(1))).isEqualTo(minute(2));
+	}
+
 	private CronTicker ticker(String instanceId, Duration lease, MissedTicks missedTicks) {
 		return new CronTicker(this.store, this.dispatcher, this.functions, instanceId, lease, this.clock, missedTicks);
 	}

@@ -1,0 +1,84 @@
+package dev.backgroundjobs.sample.documents;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.backgroundjobs.EventPublisher;
+import dev.backgroundjobs.RunStatus;
+import dev.backgroundjobs.test.runs.RecordedRun;
+import dev.backgroundjobs.test.runs.TestRuns;
+import dev.backgroundjobs.test.time.TestClock;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.scheduling.support.CronExpression;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Integration tests of {@link DocumentFunctions} in the running sample, with its
+ * in-process Kafka broker and H2 database: the test clock moves the minute's sleep, the
+ * week's wait and the five-minute cron along.
+ */
+// The same configuration as SampleApplicationIntegrationTests, so both share one context.
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT, properties = "sample.summarize.failure-rate=0")
+class DocumentFunctionsIntegrationTests {
+
+	@Autowired
+	private EventPublisher events;
+
+	@Autowired
+	private DocumentRepository documents;
+
+	@Autowired
+	private TestRuns runs;
+
+	@Autowired
+	private TestClock clock;
+
+	@Test
+	void theOwnerIsNotifiedAMinuteAfterTheUpload() {
+		String eventId = upload("Notes");
+		this.runs.await("notify-owner", eventId, RunStatus.SLEEPING);
+		this.clock.advance(Duration.ofMinutes(1));
+		RecordedRun run = this.runs.await("notify-owner", eventId, RunStatus.COMPLETED);
+		assertThat(run.stepIds()).containsExactly("wait-a-minute", "announce");
+	}
+
+	@Test
+	void aDocumentNobodyReviewsIsGivenUpOnAfterAWeek() {
+		String eventId = upload("Draft");
+		this.runs.await("await-review", eventId, RunStatus.WAITING);
+		this.clock.advance(Duration.ofDays(7));
+		RecordedRun run = this.runs.await("await-review", eventId, RunStatus.COMPLETED);
+		assertThat(run.output(String.class)).isEqualTo("not reviewed within a week");
+	}
+
+	@Test
+	void theBacklogIsReportedAtEachOfTheNextThreeTicks() {
+		CronExpression everyFiveMinutes = CronExpression.parse("0 */5 * * * *");
+		ZonedDateTime tick = this.clock.instant().atZone(ZoneOffset.UTC);
+		List<Instant> ticks = new ArrayList<>();
+		for (int i = 0; i < 3; i++) {
+			tick = everyFiveMinutes.next(tick);
+			ticks.add(tick.toInstant());
+		}
+		this.clock.advance(Duration.between(this.clock.instant(), ticks.get(2)));
+		for (Instant expected : ticks) {
+			RecordedRun run = this.runs.await("report-backlog", "cron:report-backlog:" + expected, RunStatus.COMPLETED);
+			assertThat(run.stepIds()).containsExactly("count");
+		}
+	}
+
+	private String upload(String title) {
+		Document document = this.documents.create(new NewDocument(title, "Some content.", "u-1"));
+		return this.events.send("api/document.uploaded", new DocumentUploaded(document.id(), "u-1"));
+	}
+
+}
