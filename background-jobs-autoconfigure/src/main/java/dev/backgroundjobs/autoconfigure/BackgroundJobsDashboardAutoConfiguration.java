@@ -106,6 +106,7 @@ public final class BackgroundJobsDashboardAutoConfiguration {
 	}
 
 	@Bean
+	@ConditionalOnMissingBean
 	DashboardPages backgroundJobsDashboardPages(DashboardSettings settings) {
 		return new DashboardPages(settings.path());
 	}

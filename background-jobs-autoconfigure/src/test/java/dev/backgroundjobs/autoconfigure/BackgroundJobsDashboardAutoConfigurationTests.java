@@ -64,7 +64,7 @@ class BackgroundJobsDashboardAutoConfigurationTests {
 	@Test
 	void readOnlyAccessToTheJobsEndpointMakesTheDashboardReadOnly() {
 		this.contextRunner
-			.withPropertyValues("background-jobs.dashboard.enabled=true", "management.endpoint.jobs.access=read-only")
+			.withPropertyValues("background-jobs.dashboard.enabled=true", "management.endpoint.jobs.access=READ_ONLY")
 			.run((context) -> assertThat(context.getBean(DashboardSettings.class).writable()).isFalse());
 	}
 

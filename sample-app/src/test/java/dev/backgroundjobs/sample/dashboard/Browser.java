@@ -95,7 +95,11 @@ final class Browser implements AutoCloseable {
 
 	void click(String css) {
 		this.wait.until((driver) -> {
-			ExpectedConditions.elementToBeClickable(By.cssSelector(css)).apply(driver).click();
+			WebElement element = ExpectedConditions.elementToBeClickable(By.cssSelector(css)).apply(driver);
+			if (element == null) {
+				return false;
+			}
+			element.click();
 			return true;
 		});
 	}
