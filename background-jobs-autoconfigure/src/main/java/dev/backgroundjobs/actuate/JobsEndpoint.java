@@ -137,9 +137,20 @@ public class JobsEndpoint {
 	 */
 	public RunsDescriptor runs(@Nullable RunStatus status, @Nullable String functionId, int limit,
 			@Nullable String before) {
+		return runs(new RunQuery(status, functionId, before, limit));
+	}
+
+	/**
+	 * Lists runs, newest first, with every filter of a {@link RunQuery}.
+	 * @param query the filter; its limit, from 1 to {@link #MAX_LIMIT}, is the page size
+	 * @return the runs, with the cursor of the next page if there is one
+	 */
+	public RunsDescriptor runs(RunQuery query) {
+		int limit = query.limit();
 		Assert.isTrue(limit >= 1 && limit <= MAX_LIMIT, () -> "'limit' must be between 1 and " + MAX_LIMIT);
 		// One more than the page, to tell whether another page follows.
-		List<RunRecord> found = this.runStore.findRuns(new RunQuery(status, functionId, before, limit + 1));
+		List<RunRecord> found = this.runStore.findRuns(new RunQuery(query.status(), query.functionId(), query.before(),
+				limit + 1, query.createdFrom(), query.createdTo(), query.eventId()));
 		boolean more = found.size() > limit;
 		List<RunRecord> page = more ? found.subList(0, limit) : found;
 		String nextBefore = more ? page.get(limit - 1).runId() : null;
@@ -190,9 +201,23 @@ public class JobsEndpoint {
 	 * @return the dead letters and how many there are in all
 	 */
 	public DeadLettersDescriptor deadLetters(int limit, boolean showValues) {
+		return deadLetters(null, limit, showValues);
+	}
+
+	/**
+	 * Lists dead letters, newest first, of every function or of one.
+	 * @param functionId only dead letters of this function, if set
+	 * @param limit the largest number of dead letters to list, from 1 to
+	 * {@link #MAX_LIMIT}
+	 * @param showValues whether to show errors and the bytes of poison records, or
+	 * {@value #HIDDEN} instead
+	 * @return the dead letters and how many there are in all, of every function
+	 */
+	public DeadLettersDescriptor deadLetters(@Nullable String functionId, int limit, boolean showValues) {
 		Assert.isTrue(limit >= 1 && limit <= MAX_LIMIT, () -> "'limit' must be between 1 and " + MAX_LIMIT);
-		List<DeadLetterDescriptor> deadLetters = this.deadLetterStore.findAll(limit)
-			.stream()
+		List<DeadLetterRecord> found = (functionId != null) ? this.deadLetterStore.findByFunction(functionId, limit)
+				: this.deadLetterStore.findAll(limit);
+		List<DeadLetterDescriptor> deadLetters = found.stream()
 			.map((deadLetter) -> DeadLetterDescriptor.of(deadLetter, showValues))
 			.toList();
 		return new DeadLettersDescriptor(this.deadLetterStore.count(), deadLetters);

@@ -10,6 +10,7 @@ import dev.backgroundjobs.jdbc.JdbcDeadLetterStore;
 import dev.backgroundjobs.jdbc.JdbcEventWaitStore;
 import dev.backgroundjobs.jdbc.JdbcOutboxStore;
 import dev.backgroundjobs.jdbc.JdbcRetentionStore;
+import dev.backgroundjobs.jdbc.JdbcRunInsights;
 import dev.backgroundjobs.jdbc.JdbcRunStore;
 import dev.backgroundjobs.jdbc.JdbcStepStore;
 import dev.backgroundjobs.outbox.OutboxRelay;
@@ -21,6 +22,7 @@ import dev.backgroundjobs.store.EventLog;
 import dev.backgroundjobs.store.EventWaitStore;
 import dev.backgroundjobs.store.OutboxStore;
 import dev.backgroundjobs.store.RetentionStore;
+import dev.backgroundjobs.store.RunInsights;
 import dev.backgroundjobs.store.RunStore;
 import dev.backgroundjobs.store.StepStore;
 
@@ -96,6 +98,12 @@ class BackgroundJobsJdbcConfiguration {
 	@ConditionalOnMissingBean
 	DeadLetterStore backgroundJobsDeadLetterStore(DatabaseDialect dialect) {
 		return new JdbcDeadLetterStore(this.dataSource, dialect);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	RunInsights backgroundJobsRunInsights(DatabaseDialect dialect) {
+		return new JdbcRunInsights(this.dataSource, dialect);
 	}
 
 	@Bean

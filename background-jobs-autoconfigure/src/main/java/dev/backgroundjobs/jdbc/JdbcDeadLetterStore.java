@@ -61,6 +61,11 @@ public class JdbcDeadLetterStore implements DeadLetterStore {
 	private static final String FIND_ALL = "SELECT " + COLUMNS
 			+ " FROM bj_dead_letters ORDER BY created_at DESC, id DESC LIMIT :limit";
 
+	private static final String FIND_BY_FUNCTION = "SELECT " + COLUMNS
+			+ " FROM bj_dead_letters WHERE function_id = :functionId ORDER BY created_at DESC, id DESC LIMIT :limit";
+
+	private static final String DELETE = "DELETE FROM bj_dead_letters WHERE id = :id";
+
 	private static final String COUNT = "SELECT COUNT(*) FROM bj_dead_letters";
 
 	private final JdbcStoreSupport support;
@@ -175,6 +180,26 @@ public class JdbcDeadLetterStore implements DeadLetterStore {
 			return List.of();
 		}
 		return this.support.jdbc().sql(FIND_ALL).param("limit", limit).query(this::mapDeadLetter).list();
+	}
+
+	@Override
+	public List<DeadLetterRecord> findByFunction(String functionId, int limit) {
+		Assert.notNull(functionId, "'functionId' must not be null");
+		if (limit <= 0) {
+			return List.of();
+		}
+		return this.support.jdbc()
+			.sql(FIND_BY_FUNCTION)
+			.param("functionId", functionId)
+			.param("limit", limit)
+			.query(this::mapDeadLetter)
+			.list();
+	}
+
+	@Override
+	public boolean delete(String id) {
+		Assert.notNull(id, "'id' must not be null");
+		return this.support.jdbc().sql(DELETE).param("id", id).update() == 1;
 	}
 
 	@Override

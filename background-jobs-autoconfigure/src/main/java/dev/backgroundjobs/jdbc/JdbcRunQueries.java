@@ -32,6 +32,8 @@ final class JdbcRunQueries {
 			handler_failures, lease_owner, lease_until, wake_at, output, error, created_at, started_at, finished_at, \
 			trace_context""";
 
+	static final String SELECT_RUNS = "SELECT " + RUN_COLUMNS + " FROM bj_runs";
+
 	private static final String FIND_RUN = "SELECT " + RUN_COLUMNS + " FROM bj_runs WHERE run_id = :runId";
 
 	private static final String FIND_RUNS_BY_ID = "SELECT " + RUN_COLUMNS + " FROM bj_runs WHERE run_id IN (:runIds)";
@@ -41,6 +43,12 @@ final class JdbcRunQueries {
 	private static final String STATUS_FILTER = " AND status = :status";
 
 	private static final String FUNCTION_FILTER = " AND function_id = :functionId";
+
+	private static final String CREATED_FROM_FILTER = " AND created_at >= :createdFrom";
+
+	private static final String CREATED_TO_FILTER = " AND created_at < :createdTo";
+
+	private static final String EVENT_FILTER = " AND event_id = :eventId";
 
 	// created_at <= first, so that the index scan starts at the cursor instead of
 	// skipping every newer run.
@@ -111,6 +119,18 @@ final class JdbcRunQueries {
 			sql.append(FUNCTION_FILTER);
 			parameters.addValue("functionId", query.functionId());
 		}
+		if (query.createdFrom() != null) {
+			sql.append(CREATED_FROM_FILTER);
+			parameters.addValue("createdFrom", this.support.bind(query.createdFrom()));
+		}
+		if (query.createdTo() != null) {
+			sql.append(CREATED_TO_FILTER);
+			parameters.addValue("createdTo", this.support.bind(query.createdTo()));
+		}
+		if (query.eventId() != null) {
+			sql.append(EVENT_FILTER);
+			parameters.addValue("eventId", query.eventId());
+		}
 		if (query.before() != null) {
 			Object beforeCreatedAt = this.support.jdbc()
 				.sql(SELECT_CREATED_AT)
@@ -170,7 +190,7 @@ final class JdbcRunQueries {
 		return latest.isEmpty() ? null : latest.get(0);
 	}
 
-	private RunRecord mapRun(ResultSet rs, int row) throws SQLException {
+	RunRecord mapRun(ResultSet rs, int row) throws SQLException {
 		return new RunRecord(rs.getString("run_id"), rs.getString("function_id"), rs.getString("event_id"),
 				rs.getString("event_name"), rs.getString("event_data"),
 				this.support.getRequiredInstant(rs, "event_time"), RunStatus.valueOf(rs.getString("status")),

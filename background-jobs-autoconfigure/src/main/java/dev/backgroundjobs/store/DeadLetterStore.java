@@ -54,6 +54,22 @@ public interface DeadLetterStore {
 	List<DeadLetterRecord> findAll(int limit);
 
 	/**
+	 * Lists the dead letters of one function, newest first.
+	 * @param functionId the function id
+	 * @param limit the maximum number to return
+	 * @return the dead letters
+	 */
+	List<DeadLetterRecord> findByFunction(String functionId, int limit);
+
+	/**
+	 * Deletes a dead letter. The run of a failed run's dead letter stays
+	 * {@link dev.backgroundjobs.RunStatus#FAILED}, and can still be replayed.
+	 * @param id the dead letter id
+	 * @return whether it was deleted, {@code false} if there was none with that id
+	 */
+	boolean delete(String id);
+
+	/**
 	 * Counts dead letters.
 	 * @return the count
 	 */

@@ -292,6 +292,19 @@ final class InMemoryJobs {
 		}
 
 		@Override
+		public List<DeadLetterRecord> findByFunction(String functionId, int limit) {
+			return findAll(Integer.MAX_VALUE).stream()
+				.filter((deadLetter) -> deadLetter.functionId().equals(functionId))
+				.limit(limit)
+				.toList();
+		}
+
+		@Override
+		public boolean delete(String id) {
+			return this.deadLetters.removeIf((deadLetter) -> deadLetter.id().equals(id));
+		}
+
+		@Override
 		public long count() {
 			return this.deadLetters.size();
 		}

@@ -1,6 +1,7 @@
 package dev.backgroundjobs.jdbc;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
@@ -135,6 +136,32 @@ class QueryPlanIntegrationTests {
 			.allSatisfy((statement) -> assertThat(statement.indexConditionsOn("bj_runs")).singleElement()
 				.asString()
 				.contains("created_at <="));
+	}
+
+	@Test
+	void dashboardQueriesReadRunsDeadLettersAndInvocationsThroughIndexes() {
+		RunRecord newest = this.runs.findRuns(new RunQuery(null, null, null, 1)).get(0);
+		JdbcRunInsights insights = new JdbcRunInsights(this.dataSource, DatabaseDialect.POSTGRESQL);
+		this.dataSource.clear();
+		assertThat(this.runs.findRuns(new RunQuery(null, null, null, 21, null, null, newest.eventId()))).singleElement()
+			.extracting(RunRecord::runId)
+			.isEqualTo(newest.runId());
+		Instant to = newest.createdAt().minusSeconds(RUNS / 2);
+		assertThat(this.runs.findRuns(new RunQuery(null, null, null, 21, to.minusSeconds(3600), to, null))).hasSize(21);
+		assertThat(this.runs.findRuns(new RunQuery(RunStatus.CANCELLED, "fn-3", null, 21))).isNotEmpty();
+		assertThat(insights.countCreatedSince(newest.createdAt().minusSeconds(3600))).isPositive();
+		insights.countFinishedSince(RunStatus.FAILED, newest.createdAt().minusSeconds(3600));
+		// Run i invoked run i + 1 for every i = 1 + 100k; this pair is past what the
+		// retention test deletes.
+		int parent = 1 + 100 * (RUNS / 200);
+		assertThat(insights.findParentRunId("run-" + (parent + 1))).isEqualTo("run-" + parent);
+		assertThat(insights.findChildRuns("run-" + parent, 100)).extracting(RunRecord::runId)
+			.containsExactly("run-" + (parent + 1));
+		new JdbcDeadLetterStore(this.dataSource, DatabaseDialect.POSTGRESQL).findByFunction("fn-10", 21);
+		assertThat(this.dataSource.explained()).allSatisfy((statement) -> assertThat(
+				statement.sequentialScansOf("bj_runs", "bj_steps", "bj_dead_letters", "bj_invocations"))
+			.as("sequential scans in %s", statement)
+			.isEmpty());
 	}
 
 	@Test

@@ -155,6 +155,16 @@ class RunIntakeListenerTests {
 		}
 
 		@Override
+		public List<DeadLetterRecord> findByFunction(String functionId, int limit) {
+			return List.of();
+		}
+
+		@Override
+		public boolean delete(String id) {
+			return false;
+		}
+
+		@Override
 		public long count() {
 			return RunIntakeListenerTests.this.deadLetters.size();
 		}

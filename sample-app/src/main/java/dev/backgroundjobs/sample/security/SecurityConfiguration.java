@@ -4,6 +4,7 @@ import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.security.autoconfigure.actuate.web.servlet.EndpointRequest;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpMethod;
 import org.springframework.security.config.Customizer;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
@@ -16,10 +17,15 @@ import org.springframework.security.provisioning.InMemoryUserDetailsManager;
 import org.springframework.security.web.SecurityFilterChain;
 
 /**
- * Protects the Actuator's write operations, such as replaying a dead letter or cancelling
- * a run, the way an application would protect any Actuator write: reads
- * ({@code GET /actuator/**}) and the sample's own {@code /api/**} stay open, and every
- * other Actuator request needs the {@value #OPERATOR} role, over HTTP Basic.
+ * Protects the write operations of the Actuator and of the dashboard, such as replaying a
+ * dead letter or cancelling a run, the way an application would protect any Actuator
+ * write: reads stay open, and writes need the {@value #OPERATOR} role.
+ * <p>
+ * Two filter chains keep the two kinds of client apart. Actuator and {@code /api/**}
+ * clients authenticate every request with HTTP Basic and get no session, so there is
+ * nothing for a cross-site request to borrow and CSRF protection is off there. The
+ * dashboard is used from a browser: its users sign in with a form, get a session, and its
+ * writes carry the CSRF token.
  * <p>
  * The only user is {@code operator}, with the password from
  * {@code sample.operator.password}. Its default, {@code operator}, is for development
@@ -29,27 +35,43 @@ import org.springframework.security.web.SecurityFilterChain;
 class SecurityConfiguration {
 
 	/**
-	 * Role needed for Actuator write operations.
+	 * Role needed for Actuator and dashboard write operations.
 	 */
 	static final String OPERATOR = "OPERATOR";
 
+	private static final String DASHBOARD = "/background-jobs/**";
+
 	@Bean
-	SecurityFilterChain securityFilterChain(HttpSecurity http) throws Exception {
+	@Order(1)
+	SecurityFilterChain apiSecurityFilterChain(HttpSecurity http) throws Exception {
+		http.securityMatchers(
+				(matchers) -> matchers.requestMatchers(EndpointRequest.toAnyEndpoint()).requestMatchers("/api/**"));
 		http.authorizeHttpRequests(
 				(requests) -> requests.requestMatchers(EndpointRequest.toAnyEndpoint().withHttpMethod(HttpMethod.GET))
 					.permitAll()
 					.requestMatchers(EndpointRequest.toAnyEndpoint())
 					.hasRole(OPERATOR)
-					.requestMatchers("/api/**", "/error")
-					.permitAll()
 					.anyRequest()
-					.authenticated());
+					.permitAll());
 		http.httpBasic(Customizer.withDefaults());
-		// Clients authenticate every request with Basic credentials and no session or
-		// cookie, so there is nothing for a cross-site request to borrow.
-		http.csrf((csrf) -> csrf.ignoringRequestMatchers(EndpointRequest.toAnyEndpoint())
-			.ignoringRequestMatchers("/api/**"));
+		http.csrf((csrf) -> csrf.disable());
 		http.sessionManagement((sessions) -> sessions.sessionCreationPolicy(SessionCreationPolicy.STATELESS));
+		return http.build();
+	}
+
+	@Bean
+	@Order(2)
+	SecurityFilterChain browserSecurityFilterChain(HttpSecurity http) throws Exception {
+		http.authorizeHttpRequests((requests) -> requests.requestMatchers(HttpMethod.GET, DASHBOARD)
+			.permitAll()
+			.requestMatchers(DASHBOARD)
+			.hasRole(OPERATOR)
+			.requestMatchers("/error")
+			.permitAll()
+			.anyRequest()
+			.authenticated());
+		http.formLogin((form) -> form.defaultSuccessUrl("/background-jobs/", true));
+		http.httpBasic(Customizer.withDefaults());
 		return http.build();
 	}
 
