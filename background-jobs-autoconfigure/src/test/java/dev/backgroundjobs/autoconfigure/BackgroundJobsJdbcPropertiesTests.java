@@ -31,7 +31,7 @@ class BackgroundJobsJdbcPropertiesTests {
 	@Test
 	void everyPlatformHasTheSameVersionedScripts() {
 		for (String platform : List.of("h2", "postgresql", "mariadb", "mysql")) {
-			for (String script : List.of("V1__baseline.sql", "V2__retention_and_query_indexes.sql",
+			for (String script : List.of("V1__baseline.sql", "V2__retention_and_query_indexes.sql", "V3__outbox.sql",
 					"V4__dashboard_indexes.sql")) {
 				assertThat(new ClassPathResource("db/background-jobs/" + platform + "/" + script).exists())
 					.as(platform + "/" + script)
