@@ -117,10 +117,28 @@ class FaultInjectionIntegrationTests extends ScenarioSupport {
 	@Test
 	@Order(4)
 	void f2BrokerKilledAndRestartedLosesNothingAndSendFailsWithinItsTimeout() {
+		BrokerOutage outage = brokerOutageUnderLoad(Map.of());
+		List<LoadDriver.Failure> failures = outage.load().failures();
+		long slowest = failures.stream().mapToLong(LoadDriver.Failure::micros).max().orElse(0) / 1000;
+		if (slowest > 12_000) {
+			outage.problems().add("send: a failed send took " + slowest + " ms, over the 10 s send-timeout");
+		}
+		String notes = failures.size() + " sends failed, slowest after " + slowest + " ms"
+				+ (failures.isEmpty() ? "" : ", e.g. " + failures.get(0).message().replace('|', '/'));
+		report("F2 broker kill -9", "broker down " + outage.seconds() + " s", outage.verdict(), outage.recovery(),
+				notes, outage.problems());
+	}
+
+	/**
+	 * Kills the broker while three apps take a steady load, starts it again, and checks
+	 * every accepted event once it is back.
+	 * @param options request parameters of every send of the load
+	 */
+	private BrokerOutage brokerOutageUnderLoad(Map<String, String> options) {
 		apps(3, AppSettings.defaults());
 		int outage = this.size.pick(20, 60);
 		Instant since = Snapshot.databaseNow(this.cluster);
-		LoadDriver load = new LoadDriver(this.cluster);
+		LoadDriver load = new LoadDriver(this.cluster, options);
 		CompletableFuture<Void> sending = sendInBackground(load, this.size.pick(200, 10_000),
 				this.size.pick(200, 10_000) / (outage + 20.0));
 		sleep(5_000);
@@ -134,14 +152,11 @@ class FaultInjectionIntegrationTests extends ScenarioSupport {
 		sending.join();
 		Verdict verdict = new InvariantChecker(this.cluster, since).check(load.accepted().values(), Map.of(),
 				settleTimeout());
-		List<LoadDriver.Failure> failures = load.failures();
-		long slowest = failures.stream().mapToLong(LoadDriver.Failure::micros).max().orElse(0) / 1000;
-		if (slowest > 12_000) {
-			problems.add("send: a failed send took " + slowest + " ms, over the 10 s send-timeout");
-		}
-		String notes = failures.size() + " sends failed, slowest after " + slowest + " ms"
-				+ (failures.isEmpty() ? "" : ", e.g. " + failures.get(0).message().replace('|', '/'));
-		report("F2 broker kill -9", "broker down " + outage + " s", verdict, recovery, notes, problems);
+		return new BrokerOutage(outage, load, verdict, recovery, problems);
+	}
+
+	private record BrokerOutage(int seconds, LoadDriver load, Verdict verdict, String recovery, List<String> problems) {
+
 	}
 
 	@Test
@@ -281,30 +296,17 @@ class FaultInjectionIntegrationTests extends ScenarioSupport {
 	@Test
 	@Order(11)
 	void f11BrokerDownWhileTransactionsCommitLosesNothingAndFailsNoSend() {
-		apps(3, AppSettings.defaults());
-		int outage = this.size.pick(20, 60);
-		Instant since = Snapshot.databaseNow(this.cluster);
-		LoadDriver load = new LoadDriver(this.cluster, Map.of("transactional", "true"));
-		CompletableFuture<Void> sending = sendInBackground(load, this.size.pick(200, 10_000),
-				this.size.pick(200, 10_000) / (outage + 20.0));
-		sleep(5_000);
-		long from = System.currentTimeMillis();
-		this.cluster.broker().kill();
-		sleep(outage * 1000L);
-		this.cluster.broker().start();
-		long to = System.currentTimeMillis();
-		List<String> problems = new ArrayList<>();
-		String recovery = checkHealth(from, to, problems);
-		sending.join();
-		if (!load.failures().isEmpty()) {
-			problems.add("send: " + load.failures().size()
-					+ " sends in a transaction failed while the broker was down, e.g. "
-					+ load.failures().get(0).message().replace('|', '/'));
+		BrokerOutage outage = brokerOutageUnderLoad(Map.of("transactional", "true"));
+		List<LoadDriver.Failure> failures = outage.load().failures();
+		if (!failures.isEmpty()) {
+			outage.problems()
+				.add("send: " + failures.size() + " sends in a transaction failed while the broker was down, e.g. "
+						+ failures.get(0).message().replace('|', '/'));
 		}
-		Verdict verdict = new InvariantChecker(this.cluster, since).check(load.accepted().values(), Map.of(),
-				settleTimeout());
-		report("F11 broker kill -9, sends in transactions (outbox)", "broker down " + outage + " s", verdict, recovery,
-				load.accepted().size() + " events committed, " + load.failures().size() + " sends failed", problems);
+		report("F11 broker kill -9, sends in transactions (outbox)", "broker down " + outage.seconds() + " s",
+				outage.verdict(), outage.recovery(),
+				outage.load().accepted().size() + " events committed, " + failures.size() + " sends failed",
+				outage.problems());
 	}
 
 	@Test
