@@ -61,7 +61,7 @@ class FlywayMigrationIntegrationTests {
 				.locations("classpath:db/background-jobs/mysql")
 				.load()
 				.migrate();
-			assertThat(result.migrationsExecuted).isEqualTo(2);
+			assertThat(result.migrationsExecuted).isEqualTo(4);
 			assertRunsCanBeStored(dataSource);
 		}
 

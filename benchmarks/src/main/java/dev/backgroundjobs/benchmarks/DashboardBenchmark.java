@@ -91,7 +91,7 @@ public final class DashboardBenchmark {
 	private static final String FILL_INVOCATIONS = """
 			INSERT INTO bj_invocations (child_run_id, parent_run_id, parent_step_id, created_at)
 			SELECT c.run_id, p.run_id, 'invoke', c.created_at
-			FROM (SELECT run_id, row_number() OVER (ORDER BY run_id) AS k FROM bj_runs LIMIT 2000) AS c
+			FROM (SELECT run_id, created_at, row_number() OVER (ORDER BY run_id) AS k FROM bj_runs LIMIT 2000) AS c
 			JOIN (SELECT run_id, row_number() OVER (ORDER BY run_id DESC) AS k FROM bj_runs LIMIT 200) AS p
 				ON c.k %% 200 = p.k - 1
 			""".replace("%%", "%");
