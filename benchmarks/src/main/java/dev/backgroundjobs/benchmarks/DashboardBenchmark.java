@@ -158,7 +158,7 @@ public final class DashboardBenchmark {
 		Instant now = Instant.now();
 		Map<String, Supplier<?>> pages = new LinkedHashMap<>();
 		pages.put("Overview",
-				() -> List.of(endpoint.jobs(), insights.countCreatedSince(now.minusSeconds(3600)),
+				() -> Arrays.asList(endpoint.jobs(), insights.countCreatedSince(now.minusSeconds(3600)),
 						insights.countFinishedSince(RunStatus.COMPLETED, now.minusSeconds(3600)),
 						insights.countFinishedSince(RunStatus.FAILED, now.minusSeconds(3600)),
 						runStore.oldestCreatedAt(RunStatus.QUEUED)));
@@ -172,9 +172,9 @@ public final class DashboardBenchmark {
 			.runs(query(null, null, null, now.minus(Duration.ofHours(21)), now.minus(Duration.ofHours(20)), null)));
 		pages.put("Runs: page at the middle of the table (keyset cursor)",
 				() -> endpoint.runs(query(null, null, middleRun, null, null, null)));
-		pages.put("Run detail (4 steps)", () -> List.of(endpoint.run(recentRun, true), runStore.find(recentRun),
+		pages.put("Run detail (4 steps)", () -> Arrays.asList(endpoint.run(recentRun, true), runStore.find(recentRun),
 				insights.findParentRunId(recentRun), insights.findChildRuns(recentRun, 100)));
-		pages.put("Run detail of a parent (10 child runs)", () -> List.of(endpoint.run(parentRun, true),
+		pages.put("Run detail of a parent (10 child runs)", () -> Arrays.asList(endpoint.run(parentRun, true),
 				runStore.find(parentRun), insights.findParentRunId(parentRun), insights.findChildRuns(parentRun, 100)));
 		pages.put("Dead letters: newest 50", () -> endpoint.deadLetters(null, 50, true));
 		pages.put("Dead letters: one function", () -> endpoint.deadLetters("function-3", 50, true));
