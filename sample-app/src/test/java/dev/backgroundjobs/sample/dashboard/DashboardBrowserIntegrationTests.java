@@ -38,7 +38,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@link Browser#screenshot}); the README shows them.
  */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
+		// A database, topics and consumer groups of its own: the other tests'
+		// applications
+		// share the test kit's broker.
 		properties = { "spring.datasource.url=jdbc:h2:mem:dashboard-browser;DB_CLOSE_DELAY=-1",
+				"background-jobs.kafka.topic-prefix=dashboard-browser", "spring.application.name=dashboard-browser",
 				"sample.summarize.failure-rate=0", "background-jobs.dashboard.refresh-interval=500ms" })
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class DashboardBrowserIntegrationTests {
