@@ -178,6 +178,10 @@ class DashboardBrowserIntegrationTests {
 	}
 
 	private void signIn() {
+		// A fresh session each time: the login page of a session that is already signed
+		// in does not always navigate away.
+		this.browser.open(url("/login"));
+		this.browser.driver().manage().deleteAllCookies();
 		this.browser.open(url("/login"));
 		this.browser.find("#username").sendKeys("operator");
 		this.browser.find("#password").sendKeys("operator");
