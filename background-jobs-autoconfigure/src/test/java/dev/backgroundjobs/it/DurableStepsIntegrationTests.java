@@ -1,6 +1,5 @@
 package dev.backgroundjobs.it;
 
-import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -139,14 +138,17 @@ class DurableStepsIntegrationTests {
 		int warmUp = 300;
 		publishNaps(topic, warmUp, Instant.now().minusSeconds(1));
 		await().atMost(TIMEOUT).until(() -> completed(runs) == warmUp);
-		int baseline = ManagementFactory.getThreadMXBean().getThreadCount();
+		int baseline = threadsOtherThanWorkers();
 		int sleepers = 5_000;
 		publishNaps(topic, sleepers, Instant.now().plus(Duration.ofHours(1)));
 		await().atMost(Duration.ofMinutes(3))
 			.pollInterval(Duration.ofMillis(500))
 			.until(() -> runs.countByStatus().getOrDefault(RunStatus.SLEEPING, 0L) == sleepers);
-		int whileSleeping = ManagementFactory.getThreadMXBean().getThreadCount();
+		// Worker threads come and go with the load and end when idle, up to the
+		// concurrency; no other thread is added for the sleepers.
+		int whileSleeping = threadsOtherThanWorkers();
 		assertThat(whileSleeping).isLessThanOrEqualTo(baseline + 5);
+		assertThat(workerThreads()).isLessThanOrEqualTo(256);
 		// An hour passes, for the engine's clock and for the database's wake times.
 		app.getBean(MutableClock.class).advance(Duration.ofHours(1));
 		JdbcClient.create(this.database.dataSource())
@@ -397,6 +399,22 @@ class DurableStepsIntegrationTests {
 			}
 		}
 		return records;
+	}
+
+	private static int threadsOtherThanWorkers() {
+		return (int) Thread.getAllStackTraces().keySet().stream().filter((thread) -> !isWorker(thread)).count();
+	}
+
+	private static int workerThreads() {
+		return (int) Thread.getAllStackTraces()
+			.keySet()
+			.stream()
+			.filter(DurableStepsIntegrationTests::isWorker)
+			.count();
+	}
+
+	private static boolean isWorker(Thread thread) {
+		return thread.getName().startsWith("background-jobs-worker-");
 	}
 
 }
