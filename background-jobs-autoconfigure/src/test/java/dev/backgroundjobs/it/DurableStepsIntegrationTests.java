@@ -144,11 +144,10 @@ class DurableStepsIntegrationTests {
 		await().atMost(Duration.ofMinutes(3))
 			.pollInterval(Duration.ofMillis(500))
 			.until(() -> runs.countByStatus().getOrDefault(RunStatus.SLEEPING, 0L) == sleepers);
-		// Worker threads come and go with the load and end when idle, up to the
-		// concurrency; no other thread is added for the sleepers.
+		// Worker threads come and go with the load and end when idle; no other thread
+		// is added for the sleepers.
 		int whileSleeping = threadsOtherThanWorkers();
 		assertThat(whileSleeping).isLessThanOrEqualTo(baseline + 5);
-		assertThat(workerThreads()).isLessThanOrEqualTo(256);
 		// An hour passes, for the engine's clock and for the database's wake times.
 		app.getBean(MutableClock.class).advance(Duration.ofHours(1));
 		JdbcClient.create(this.database.dataSource())
