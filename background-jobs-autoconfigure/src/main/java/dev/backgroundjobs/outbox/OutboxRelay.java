@@ -113,14 +113,6 @@ public final class OutboxRelay implements SmartLifecycle {
 	}
 
 	/**
-	 * Whether the relay is working off a backlog, relays after commits paused.
-	 * @return {@code true} after a failure until the outbox was drained
-	 */
-	public boolean isInBacklogMode() {
-		return this.backlog;
-	}
-
-	/**
 	 * Relays rows whose transaction has just committed. Returns at once; the rows stay in
 	 * the outbox for the poller if the relay is stopped or working off a backlog.
 	 * @param entries the rows, with their ids, in outbox order

@@ -64,14 +64,6 @@ public final class TransactionalOutbox {
 	}
 
 	/**
-	 * Returns the mode.
-	 * @return when sends go through the outbox
-	 */
-	public OutboxMode mode() {
-		return this.mode;
-	}
-
-	/**
 	 * Whether a send on the current thread goes through the outbox.
 	 * @return {@code true} for the outbox, {@code false} for a direct publication
 	 */
