@@ -7,6 +7,8 @@ import java.util.concurrent.Callable;
 
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.core.ParameterizedTypeReference;
+
 /**
  * Checkpoints the work of a run.
  * <p>
@@ -36,6 +38,19 @@ public interface Step {
 	 * @return the result
 	 */
 	<T> @Nullable T run(String id, Class<T> type, Callable<T> action);
+
+	/**
+	 * Runs a step that produces a result of a generic type, or returns its stored result
+	 * read back as that type, for example a {@code List<Invoice>}: <pre class="code">
+	 * List&lt;Invoice&gt; invoices = step.run("load", new ParameterizedTypeReference&lt;&gt;() { }, () -&gt; repository.open());
+	 * </pre>
+	 * @param <T> the result type
+	 * @param id the step id
+	 * @param type the result type, used to read a stored result back
+	 * @param action the work
+	 * @return the result
+	 */
+	<T> @Nullable T run(String id, ParameterizedTypeReference<T> type, Callable<T> action);
 
 	/**
 	 * Runs a step that produces no result, unless it has completed before.
@@ -96,6 +111,20 @@ public interface Step {
 	<T> @Nullable T invoke(String id, String functionId, Object data, Class<T> type);
 
 	/**
+	 * Runs another function of this application and returns its output read as a generic
+	 * type, as {@link #invoke(String, String, Object, Class)} does.
+	 * @param <T> the output type
+	 * @param id the step id
+	 * @param functionId the id of the function to run
+	 * @param data the payload of the callee's event, serialised as JSON
+	 * @param type the callee's output type
+	 * @return the callee's output, {@code null} if it returned nothing
+	 * @throws StepFailedException if the callee failed or was cancelled
+	 * @throws IllegalArgumentException if no function has that id
+	 */
+	<T> @Nullable T invoke(String id, String functionId, Object data, ParameterizedTypeReference<T> type);
+
+	/**
 	 * Waits durably for an event, as a step: the run is parked as
 	 * {@link RunStatus#WAITING WAITING}, holding no thread, until an event named
 	 * {@code event} that matches arrives, or until {@code timeout} has passed.
@@ -125,6 +154,22 @@ public interface Step {
 	 * event has no value at its path
 	 */
 	<T> Optional<Event<T>> waitForEvent(String id, String event, Class<T> type, Duration timeout, String match);
+
+	/**
+	 * Waits durably for an event whose payload is read as a generic type, as
+	 * {@link #waitForEvent(String, String, Class, Duration, String)} does.
+	 * @param <T> the awaited event's payload type
+	 * @param id the step id
+	 * @param event the name of the awaited event
+	 * @param type the awaited event's payload type
+	 * @param timeout how long to wait
+	 * @param match the match expression
+	 * @return the matching event, or empty if the wait timed out
+	 * @throws IllegalArgumentException if {@code match} is not valid, or the triggering
+	 * event has no value at its path
+	 */
+	<T> Optional<Event<T>> waitForEvent(String id, String event, ParameterizedTypeReference<T> type, Duration timeout,
+			String match);
 
 	/**
 	 * Work of a step that produces no result and may throw.

@@ -1,7 +1,8 @@
 package dev.backgroundjobs.engine;
 
-import java.time.Duration;
+import java.lang.reflect.Type;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -24,6 +25,7 @@ import dev.backgroundjobs.store.StepStatus;
 import io.micrometer.observation.Observation;
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.core.log.LogAccessor;
 import org.springframework.util.Assert;
 
@@ -103,6 +105,13 @@ final class DefaultStep implements Step {
 	}
 
 	@Override
+	public <T> @Nullable T run(String id, ParameterizedTypeReference<T> type, Callable<T> action) {
+		Assert.notNull(type, "'type' must not be null");
+		Assert.notNull(action, "'action' must not be null");
+		return execute(id, type.getType(), (stepId) -> action);
+	}
+
+	@Override
 	public void run(String id, Action action) {
 		Assert.notNull(action, "'action' must not be null");
 		execute(id, Void.class, (stepId) -> () -> {
@@ -169,12 +178,30 @@ final class DefaultStep implements Step {
 	}
 
 	@Override
+	public <T> @Nullable T invoke(String id, String functionId, Object data, ParameterizedTypeReference<T> type) {
+		Assert.hasText(functionId, "'functionId' must not be empty");
+		Assert.notNull(data, "'data' must not be null");
+		Assert.notNull(type, "'type' must not be null");
+		return this.waiting.invoke(begin(id), functionId, data, type.getType());
+	}
+
+	@Override
 	public <T> Optional<Event<T>> waitForEvent(String id, String event, Class<T> type, Duration timeout, String match) {
 		Assert.hasText(event, "'event' must not be empty");
 		Assert.notNull(type, "'type' must not be null");
 		Assert.isTrue(timeout != null && !timeout.isNegative(), "'timeout' must not be null or negative");
 		MatchExpression expression = MatchExpression.parse(match);
 		return this.waiting.waitForEvent(begin(id), event, type, timeout, expression);
+	}
+
+	@Override
+	public <T> Optional<Event<T>> waitForEvent(String id, String event, ParameterizedTypeReference<T> type,
+			Duration timeout, String match) {
+		Assert.hasText(event, "'event' must not be empty");
+		Assert.notNull(type, "'type' must not be null");
+		Assert.isTrue(timeout != null && !timeout.isNegative(), "'timeout' must not be null or negative");
+		MatchExpression expression = MatchExpression.parse(match);
+		return this.waiting.waitForEvent(begin(id), event, type.getType(), timeout, expression);
 	}
 
 	/**
@@ -289,7 +316,7 @@ final class DefaultStep implements Step {
 		return uniqueId(requestedId);
 	}
 
-	private <T> @Nullable T execute(String requestedId, Class<T> type, Function<String, Callable<T>> actionForStep) {
+	private <T> @Nullable T execute(String requestedId, Type type, Function<String, Callable<T>> actionForStep) {
 		String stepId = begin(requestedId);
 		Callable<T> action = actionForStep.apply(stepId);
 		StepRecord previous = this.stored.get(stepId);
@@ -310,7 +337,7 @@ final class DefaultStep implements Step {
 		}
 	}
 
-	private <T> @Nullable T attempt(String stepId, Class<T> type, Callable<T> action, int previousAttempts) {
+	private <T> @Nullable T attempt(String stepId, Type type, Callable<T> action, int previousAttempts) {
 		int attempts = previousAttempts;
 		while (true) {
 			attempts++;
@@ -499,12 +526,20 @@ final class DefaultStep implements Step {
 				failure);
 	}
 
-	<T> @Nullable T decode(StepRecord step, Class<T> type) {
+	/**
+	 * Reads a stored step result back as the type the handler asked for.
+	 * @param <T> the result type, which the codec decoded the JSON to
+	 * @param step the stored step
+	 * @param type the result type, possibly generic
+	 * @return the result
+	 */
+	@SuppressWarnings("unchecked")
+	<T> @Nullable T decode(StepRecord step, Type type) {
 		if (type == Void.class || step.output() == null) {
 			return null;
 		}
-		return type.cast(this.scope.codec()
-			.decode(step.output(), type, "stored result of step '" + step.stepId() + "' of " + this.scope.describe()));
+		return (T) this.scope.codec()
+			.decode(step.output(), type, "stored result of step '" + step.stepId() + "' of " + this.scope.describe());
 	}
 
 	private String uniqueId(String requestedId) {

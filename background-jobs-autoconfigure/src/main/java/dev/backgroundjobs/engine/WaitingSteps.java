@@ -1,5 +1,6 @@
 package dev.backgroundjobs.engine;
 
+import java.lang.reflect.Type;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
@@ -53,7 +54,7 @@ final class WaitingSteps {
 		this.scope = scope;
 	}
 
-	<T> @Nullable T invoke(String stepId, String functionId, Object data, Class<T> type) {
+	<T> @Nullable T invoke(String stepId, String functionId, Object data, Type type) {
 		StepRecord previous = this.step.stored(stepId);
 		if (previous != null && previous.status() == StepStatus.COMPLETED) {
 			return this.step.decode(previous, type);
@@ -93,7 +94,7 @@ final class WaitingSteps {
 		throw this.step.interrupt(new RunInterruption.AwaitChild(childRunId));
 	}
 
-	<T> Optional<Event<T>> waitForEvent(String stepId, String event, Class<T> type, Duration timeout,
+	<T> Optional<Event<T>> waitForEvent(String stepId, String event, Type type, Duration timeout,
 			MatchExpression expression) {
 		StepRecord previous = this.step.stored(stepId);
 		if (previous != null && previous.status() == StepStatus.COMPLETED) {
@@ -151,7 +152,8 @@ final class WaitingSteps {
 		return false;
 	}
 
-	private <T> Optional<Event<T>> receivedEvent(StepRecord step, Class<T> type) {
+	@SuppressWarnings("unchecked")
+	private <T> Optional<Event<T>> receivedEvent(StepRecord step, Type type) {
 		if (step.output() == null) {
 			return Optional.empty();
 		}
@@ -159,7 +161,7 @@ final class WaitingSteps {
 		Object data = this.scope.codec()
 			.decode(event.get("data").toString(), type,
 					"event received by step '" + step.stepId() + "' of " + this.scope.describe());
-		return Optional.of(new Event<>(event.get("id").asString(), event.get("name").asString(), type.cast(data),
+		return Optional.of(new Event<>(event.get("id").asString(), event.get("name").asString(), (T) data,
 				Instant.parse(event.get("timestamp").asString())));
 	}
 

@@ -13,6 +13,8 @@ import dev.backgroundjobs.Step;
 import dev.backgroundjobs.function.invoke.Invocation;
 import dev.backgroundjobs.function.invoke.StoredEvent;
 
+import org.springframework.core.ParameterizedTypeReference;
+
 /**
  * Builds invocations for tests that call handlers.
  */
@@ -74,6 +76,22 @@ final class TestInvocations {
 		@Override
 		public <T> Optional<Event<T>> waitForEvent(String id, String event, Class<T> type, Duration timeout,
 				String match) {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
+		public <T> T run(String id, ParameterizedTypeReference<T> type, Callable<T> action) {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
+		public <T> T invoke(String id, String functionId, Object data, ParameterizedTypeReference<T> type) {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
+		public <T> Optional<Event<T>> waitForEvent(String id, String event, ParameterizedTypeReference<T> type,
+				Duration timeout, String match) {
 			throw new UnsupportedOperationException();
 		}
 

@@ -178,6 +178,17 @@ class DurableStepsIntegrationTests {
 	}
 
 	@Test
+	void genericStepResultIsReadBackAsAListOfRecordsAfterTheRunResumes() {
+		ConfigurableApplicationContext app = this.cluster.start();
+		String eventId = publisher(app).send("test/line-items", Job.simple("basket"));
+		RunRecord run = awaitStatus(app, "line-items", eventId, RunStatus.COMPLETED);
+		assertThat(run.attempt()).isEqualTo(2);
+		assertThat(this.cluster.probe.count(eventId, "load")).isOne();
+		assertThat(this.cluster.probe.count(eventId, "handler")).isEqualTo(2);
+		assertThat(run.output()).isEqualTo("\"LineItem x2 = 5\"");
+	}
+
+	@Test
 	void invokeReturnsTheCalleesOutputToTheParkedCaller() {
 		ConfigurableApplicationContext app = this.cluster.start();
 		String eventId = publisher(app).send("test/caller", new Job("question-1", 0, 1_000));

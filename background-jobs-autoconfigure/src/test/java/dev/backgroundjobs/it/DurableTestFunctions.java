@@ -1,12 +1,15 @@
 package dev.backgroundjobs.it;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 import dev.backgroundjobs.Event;
 import dev.backgroundjobs.EventHandler;
 import dev.backgroundjobs.Step;
+
+import org.springframework.core.ParameterizedTypeReference;
 
 /**
  * Handlers that sleep, send events, invoke functions and wait for events, used by
@@ -86,6 +89,35 @@ class DurableTestFunctions {
 				Duration.ofMillis(event.data().timeoutMillis()), "data.documentId");
 		step.run("after", () -> this.probe.hit(id, "after"));
 		return approval.map((approved) -> "approved by " + approved.data().approver()).orElse("timed out");
+	}
+
+	@EventHandler(id = "line-items", event = "test/line-items", retries = 2)
+	String lineItems(Event<Job> event, Step step) {
+		String id = event.id();
+		List<LineItem> items = step.run("load", new ParameterizedTypeReference<List<LineItem>>() {
+		}, () -> {
+			this.probe.hit(id, "load");
+			return List.of(new LineItem("apple", 3), new LineItem("pear", 2));
+		});
+		if (this.probe.hit(id, "handler") == 1) {
+			throw new IllegalStateException("Simulated failure after the load: the run resumes from its checkpoint");
+		}
+		// Summed through the record accessors: a LinkedHashMap element would fail here.
+		int total = 0;
+		for (LineItem item : items) {
+			total += item.quantity();
+		}
+		return items.get(0).getClass().getSimpleName() + " x" + items.size() + " = " + total;
+	}
+
+	/**
+	 * An element of a stored generic step result.
+	 *
+	 * @param name the item name
+	 * @param quantity how many
+	 */
+	record LineItem(String name, int quantity) {
+
 	}
 
 }

@@ -1,5 +1,6 @@
 package dev.backgroundjobs.test;
 
+import java.lang.reflect.Type;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,7 +18,10 @@ import dev.backgroundjobs.StepFailedException;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.json.JsonMapper;
 
+import org.springframework.core.ParameterizedTypeReference;
+import org.springframework.core.ResolvableType;
 import org.springframework.util.Assert;
+import org.springframework.util.ClassUtils;
 
 /**
  * A {@link Step} for unit tests of a handler method: no Kafka, no database, no Spring
@@ -204,6 +208,17 @@ public final class TestStep implements Step {
 	public <T> @Nullable T run(String id, Class<T> type, Callable<T> action) {
 		Assert.notNull(type, "'type' must not be null");
 		Assert.notNull(action, "'action' must not be null");
+		return run(id, (Type) type, action);
+	}
+
+	@Override
+	public <T> @Nullable T run(String id, ParameterizedTypeReference<T> type, Callable<T> action) {
+		Assert.notNull(type, "'type' must not be null");
+		Assert.notNull(action, "'action' must not be null");
+		return run(id, type.getType(), action);
+	}
+
+	private <T> @Nullable T run(String id, Type type, Callable<T> action) {
 		String stepId = this.recording.begin(id);
 		Failures failures = this.failures.get(stepId);
 		Exception last = null;
@@ -264,9 +279,19 @@ public final class TestStep implements Step {
 
 	@Override
 	public <T> @Nullable T invoke(String id, String functionId, Object data, Class<T> type) {
+		Assert.notNull(type, "'type' must not be null");
+		return invoke(id, functionId, data, (Type) type);
+	}
+
+	@Override
+	public <T> @Nullable T invoke(String id, String functionId, Object data, ParameterizedTypeReference<T> type) {
+		Assert.notNull(type, "'type' must not be null");
+		return invoke(id, functionId, data, type.getType());
+	}
+
+	private <T> @Nullable T invoke(String id, String functionId, Object data, Type type) {
 		Assert.hasText(functionId, "'functionId' must not be empty");
 		Assert.notNull(data, "'data' must not be null");
-		Assert.notNull(type, "'type' must not be null");
 		String stepId = this.recording.begin(id);
 		this.recording.invocations.add(new Invocation(stepId, functionId, data));
 		Failures failures = this.failures.get(stepId);
@@ -288,8 +313,19 @@ public final class TestStep implements Step {
 
 	@Override
 	public <T> Optional<Event<T>> waitForEvent(String id, String event, Class<T> type, Duration timeout, String match) {
-		Assert.hasText(event, "'event' must not be empty");
 		Assert.notNull(type, "'type' must not be null");
+		return waitForEvent(id, event, (Type) type, timeout, match);
+	}
+
+	@Override
+	public <T> Optional<Event<T>> waitForEvent(String id, String event, ParameterizedTypeReference<T> type,
+			Duration timeout, String match) {
+		Assert.notNull(type, "'type' must not be null");
+		return waitForEvent(id, event, type.getType(), timeout, match);
+	}
+
+	private <T> Optional<Event<T>> waitForEvent(String id, String event, Type type, Duration timeout, String match) {
+		Assert.hasText(event, "'event' must not be empty");
 		Assert.notNull(timeout, "'timeout' must not be null");
 		Assert.hasText(match, "'match' must not be empty");
 		String stepId = this.recording.begin(id);
@@ -305,22 +341,26 @@ public final class TestStep implements Step {
 		return received;
 	}
 
-	private <T> @Nullable T mocked(String stepId, Class<T> type) {
+	@SuppressWarnings("unchecked")
+	private <T> @Nullable T mocked(String stepId, Type type) {
 		Object result = this.mocks.get(stepId);
-		if (result != null && !type.isInstance(result)) {
+		Class<?> raw = ResolvableType.forType(type).toClass();
+		if (result != null && !ClassUtils.resolvePrimitiveIfNecessary(raw).isInstance(result)) {
 			throw new IllegalArgumentException("The result mocked for step '" + stepId + "' is a "
-					+ result.getClass().getName() + ", but the step returns " + type.getName());
+					+ result.getClass().getName() + ", but the step returns " + type.getTypeName());
 		}
-		return type.cast(result);
+		return (T) result;
 	}
 
-	private <T> Event<T> converted(String stepId, String awaited, Event<?> given, Class<T> type) {
+	@SuppressWarnings("unchecked")
+	private <T> Event<T> converted(String stepId, String awaited, Event<?> given, Type type) {
 		if (!given.name().equals(awaited)) {
 			throw new IllegalArgumentException("Step '" + stepId + "' waits for event '" + awaited
 					+ "', but the test answers it with event '" + given.name() + "'");
 		}
-		T data = type.isInstance(given.data()) ? type.cast(given.data()) : mapper.convertValue(given.data(), type);
-		return new Event<>(given.id(), given.name(), data, given.timestamp());
+		Object data = (type instanceof Class<?> plain && plain.isInstance(given.data())) ? given.data()
+				: mapper.convertValue(given.data(), mapper.getTypeFactory().constructType(type));
+		return new Event<>(given.id(), given.name(), (T) data, given.timestamp());
 	}
 
 	private record Failures(int times, Exception failure) {

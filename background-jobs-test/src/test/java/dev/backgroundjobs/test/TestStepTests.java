@@ -5,6 +5,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -14,6 +15,8 @@ import dev.backgroundjobs.RunStatus;
 import dev.backgroundjobs.Step;
 import dev.backgroundjobs.StepFailedException;
 import org.junit.jupiter.api.Test;
+
+import org.springframework.core.ParameterizedTypeReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -158,6 +161,21 @@ class TestStepTests {
 		});
 		assertThat(run.output()).isTrue();
 		assertThat(run.step("review").wakeAt()).isEqualTo(NOW.plus(Duration.ofDays(1)));
+	}
+
+	@Test
+	void genericStepsReturnTheirResultAndConvertAnAwaitedPayloadToTheGenericType() {
+		Event<List<Map<String, Object>>> reviewed = new Event<>("e-1", "doc/reviewed",
+				List.of(Map.of("documentId", "d-1", "approved", true)), NOW);
+		TestRun<Boolean> run = this.step.receive("review", reviewed).execute(() -> {
+			List<String> ids = this.step.run("ids", new ParameterizedTypeReference<List<String>>() {
+			}, () -> List.of("d-1"));
+			Optional<Event<List<Review>>> reviews = this.step.waitForEvent("review", "doc/reviewed",
+					new ParameterizedTypeReference<List<Review>>() {
+					}, Duration.ofDays(1), "data.documentId");
+			return ids.equals(List.of("d-1")) && reviews.orElseThrow().data().get(0).approved();
+		});
+		assertThat(run.output()).isTrue();
 	}
 
 	@Test

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
+import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.util.ReflectionUtils;
 import org.springframework.util.unit.DataSize;
 
@@ -296,6 +297,22 @@ class HandlerMethodInvokerTests {
 		@Override
 		public <T> Optional<Event<T>> waitForEvent(String id, String event, Class<T> type, Duration timeout,
 				String match) {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
+		public <T> T run(String id, ParameterizedTypeReference<T> type, Callable<T> action) {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
+		public <T> T invoke(String id, String functionId, Object data, ParameterizedTypeReference<T> type) {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
+		public <T> Optional<Event<T>> waitForEvent(String id, String event, ParameterizedTypeReference<T> type,
+				Duration timeout, String match) {
 			throw new UnsupportedOperationException();
 		}
 
