@@ -17,13 +17,21 @@ public interface RunOperations {
 	RunStatus replay(String runId);
 
 	/**
-	 * Cancels a run that is not executing: a {@link RunStatus#QUEUED},
-	 * {@link RunStatus#SLEEPING} or {@link RunStatus#WAITING} run becomes
-	 * {@link RunStatus#CANCELLED} and never resumes.
+	 * Cancels a run that has not finished: a {@link RunStatus#QUEUED},
+	 * {@link RunStatus#RUNNING}, {@link RunStatus#SLEEPING} or {@link RunStatus#WAITING}
+	 * run becomes {@link RunStatus#CANCELLED} at once and never resumes.
+	 * <p>
+	 * A running run stops at its next step boundary, on whichever instance executes it:
+	 * no later step starts, and the result of the step in flight is not recorded. That
+	 * step runs to its end unless {@code background-jobs.cancel.interrupt-running-step}
+	 * is set, in which case its thread is interrupted. The executing instance learns of
+	 * the cancellation at once if it is this one, otherwise at its next lease heartbeat
+	 * or checkpoint. A parent run waiting for the run in {@link Step#invoke} resumes with
+	 * a {@link StepFailedException}.
 	 * @param runId the run id
 	 * @return the run's new status
 	 * @throws RunNotFoundException if no run has that id
-	 * @throws RunStateException if the run is running or has already finished
+	 * @throws RunStateException if the run has already finished
 	 */
 	RunStatus cancel(String runId);
 

@@ -239,10 +239,10 @@ public class JobsEndpoint {
 	}
 
 	/**
-	 * Cancels a queued, sleeping or waiting run.
+	 * Cancels a run that has not finished: queued, running, sleeping or waiting.
 	 * @param runId the run id
 	 * @return the run's new status, or {@code null} if no run has that id
-	 * @throws RunStateException if the run is running or has finished
+	 * @throws RunStateException if the run has finished
 	 */
 	public @Nullable RunStatusDescriptor cancel(String runId) {
 		try {

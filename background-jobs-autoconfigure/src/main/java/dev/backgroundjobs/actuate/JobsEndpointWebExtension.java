@@ -134,7 +134,7 @@ public class JobsEndpointWebExtension {
 	}
 
 	/**
-	 * Cancels a queued, sleeping or waiting run ({@code POST /jobs/runs/{runId}/cancel}).
+	 * Cancels a run that has not finished ({@code POST /jobs/runs/{runId}/cancel}).
 	 * @param collection {@code runs}
 	 * @param runId the run id
 	 * @param action {@code cancel}

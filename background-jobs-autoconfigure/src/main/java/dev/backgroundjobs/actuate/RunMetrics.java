@@ -18,6 +18,8 @@ import org.jspecify.annotations.Nullable;
  * <li>{@code background-jobs.runs.completed}</li>
  * <li>{@code background-jobs.runs.failed}: runs that became dead letters</li>
  * <li>{@code background-jobs.runs.parked}: runs parked for a backoff or a sleep</li>
+ * <li>{@code background-jobs.runs.cancelled}: executions stopped because their run was
+ * cancelled while it executed</li>
  * <li>{@code background-jobs.steps.retried}: failed step attempts that will be
  * retried</li>
  * <li>{@code background-jobs.sleep.lateness}: a timer of how late durable sleeps wake
@@ -60,6 +62,13 @@ public final class RunMetrics implements RunLifecycleListener {
 			.tag("function", run.functionId())
 			.tag("step", (stepId != null) ? stepId : "none")
 			.register(this.registry)
+			.increment();
+	}
+
+	@Override
+	public void runCancelled(RunRecord run, String reason) {
+		counter("background-jobs.runs.cancelled", "Executions stopped because their run was cancelled",
+				run.functionId())
 			.increment();
 	}
 

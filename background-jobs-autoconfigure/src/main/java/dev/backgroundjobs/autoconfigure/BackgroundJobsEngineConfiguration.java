@@ -13,6 +13,7 @@ import dev.backgroundjobs.RunOperations;
 import dev.backgroundjobs.engine.CheckpointWriter;
 import dev.backgroundjobs.engine.DefaultRunOperations;
 import dev.backgroundjobs.engine.EngineSettings;
+import dev.backgroundjobs.engine.Executions;
 import dev.backgroundjobs.engine.InstanceId;
 import dev.backgroundjobs.engine.RetryBackoff;
 import dev.backgroundjobs.engine.RunDispatcher;
@@ -139,12 +140,18 @@ class BackgroundJobsEngineConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
+	Executions backgroundJobsExecutions(BackgroundJobsProperties properties) {
+		return new Executions(properties.getCancel().isInterruptRunningStep());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
 	RunExecutor backgroundJobsRunExecutor(RunStore runStore, StepStore stepStore, FunctionRegistry functions,
 			PayloadCodec codec, EngineSettings settings, ObjectProvider<RunLifecycleListener> listeners,
 			RunObservations observations, ObjectProvider<EventPublisher> events, EventWaitStore waits,
-			CheckpointWriter checkpoints) {
+			CheckpointWriter checkpoints, Executions executions) {
 		return new RunExecutor(runStore, stepStore, functions, codec, settings, listeners.orderedStream().toList(),
-				observations, events.getIfUnique(), waits, checkpoints);
+				observations, events.getIfUnique(), waits, checkpoints, executions);
 	}
 
 	@Bean
@@ -157,16 +164,18 @@ class BackgroundJobsEngineConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	RunOperations backgroundJobsRunOperations(RunStore runStore, RunDispatcher dispatcher, InstanceId instanceId,
-			BackgroundJobsProperties properties) {
-		return new DefaultRunOperations(runStore, dispatcher, instanceId, properties.getLease().getDuration());
+			BackgroundJobsProperties properties, Executions executions) {
+		return new DefaultRunOperations(runStore, dispatcher, instanceId, properties.getLease().getDuration(),
+				executions);
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
 	LeaseKeeper backgroundJobsLeaseKeeper(RunStore runStore, RunDispatcher dispatcher, InstanceId instanceId,
-			BackgroundJobsProperties properties, TakeoverHold takeoverHold) {
+			BackgroundJobsProperties properties, TakeoverHold takeoverHold, Executions executions) {
 		BackgroundJobsProperties.Lease lease = properties.getLease();
-		return new LeaseKeeper(runStore, dispatcher.heldRuns(), instanceId.value(), lease.getDuration(), takeoverHold);
+		return new LeaseKeeper(runStore, dispatcher.heldRuns(), instanceId.value(), lease.getDuration(), takeoverHold,
+				executions);
 	}
 
 	@Bean

@@ -75,6 +75,8 @@ public class BackgroundJobsProperties implements Validator {
 
 	private final Outbox outbox = new Outbox();
 
+	private final Cancel cancel = new Cancel();
+
 	public boolean isEnabled() {
 		return this.enabled;
 	}
@@ -133,6 +135,10 @@ public class BackgroundJobsProperties implements Validator {
 
 	public Cron getCron() {
 		return this.cron;
+	}
+
+	public Cancel getCancel() {
+		return this.cancel;
 	}
 
 	@Override
@@ -351,6 +357,29 @@ public class BackgroundJobsProperties implements Validator {
 
 		public void setCheckpointWriters(int checkpointWriters) {
 			this.checkpointWriters = checkpointWriters;
+		}
+
+	}
+
+	/**
+	 * Cancelling runs that are executing.
+	 */
+	public static class Cancel {
+
+		/**
+		 * Whether cancelling a running run interrupts the thread of the step in flight.
+		 * By default the step runs to its end and its result is dropped; no later step
+		 * starts either way. Interrupting stops a long step sooner, but only a step whose
+		 * code answers interrupts (blocking waits, sleeps, interruptible I/O) stops.
+		 */
+		private boolean interruptRunningStep;
+
+		public boolean isInterruptRunningStep() {
+			return this.interruptRunningStep;
+		}
+
+		public void setInterruptRunningStep(boolean interruptRunningStep) {
+			this.interruptRunningStep = interruptRunningStep;
 		}
 
 	}

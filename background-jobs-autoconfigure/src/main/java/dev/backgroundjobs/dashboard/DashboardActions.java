@@ -64,7 +64,7 @@ public class DashboardActions {
 	}
 
 	/**
-	 * Cancels a queued, sleeping or waiting run.
+	 * Cancels a run that has not finished: queued, running, sleeping or waiting.
 	 * @param runId the run id
 	 * @return the run's new status, 404, or 409 with the reason the run cannot be
 	 * cancelled

@@ -312,6 +312,7 @@ final class DefaultStep implements Step {
 		if (this.interruption != null) {
 			throw this.interruption;
 		}
+		stopIfCancelled();
 		writeUnwritten();
 		return uniqueId(requestedId);
 	}
@@ -339,20 +340,30 @@ final class DefaultStep implements Step {
 
 	private <T> @Nullable T attempt(String stepId, Type type, Callable<T> action, int previousAttempts) {
 		int attempts = previousAttempts;
+		Execution execution = this.scope.execution();
 		while (true) {
+			stopIfCancelled();
 			attempts++;
 			Instant started = this.scope.clock().instant();
 			T result;
 			Observation observation = this.scope.observations().startStep(this.scope.functionId(), stepId);
 			LogContext.put(LogContext.STEP_ID, stepId);
 			try (Observation.Scope observed = observation.openScope()) {
-				result = action.call();
+				execution.enterStep(stepId);
+				try {
+					result = action.call();
+				}
+				finally {
+					execution.leaveStep();
+				}
 			}
 			catch (RunInterruption ex) {
 				throw ex;
 			}
 			catch (Exception ex) {
 				observation.error(ex);
+				// A cancelled run records nothing more, not even this failure.
+				stopIfCancelled();
 				if (ex instanceof InterruptedException || Thread.currentThread().isInterrupted()) {
 					throw new RunInterruption.Abandoned("Step '" + stepId + "' of " + this.scope.describe()
 							+ " was interrupted; the run resumes from its last checkpoint", ex);
@@ -422,8 +433,23 @@ final class DefaultStep implements Step {
 	private void save(StepRecord step) {
 		if (!write(new Checkpoint.StepSaved(step, this.scope.version()), "step '" + step.stepId() + "'",
 				step.stepId())) {
+			stopIfCancelled();
 			throw new RunInterruption.LeaseLost("Lost the lease of " + this.scope.describe()
 					+ " before checkpointing step '" + step.stepId() + "'; another instance owns the run now");
+		}
+	}
+
+	/**
+	 * Stops the run if it was cancelled while it executed: no later step starts, and the
+	 * result of a step that finished meanwhile is dropped (the database would refuse it
+	 * anyway, as cancelling bumped the run's version).
+	 * @throws RunInterruption.Cancelled if it was cancelled
+	 */
+	private void stopIfCancelled() {
+		String reason = this.scope.execution().cancelled();
+		if (reason != null) {
+			throw interrupt(new RunInterruption.Cancelled(
+					"Stopped " + this.scope.describe() + ": it was cancelled (" + reason + ")", reason));
 		}
 	}
 

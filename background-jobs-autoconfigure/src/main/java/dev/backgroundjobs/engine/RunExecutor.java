@@ -6,6 +6,7 @@ import java.util.List;
 
 import dev.backgroundjobs.EventPublisher;
 import dev.backgroundjobs.RunContext;
+import dev.backgroundjobs.RunStatus;
 import dev.backgroundjobs.StepFailedException;
 import dev.backgroundjobs.function.FunctionDefinition;
 import dev.backgroundjobs.function.FunctionRegistry;
@@ -64,6 +65,8 @@ public final class RunExecutor {
 
 	private final CheckpointWriter checkpoints;
 
+	private final Executions executions;
+
 	/**
 	 * Creates an executor.
 	 * @param runStore the run store
@@ -81,6 +84,31 @@ public final class RunExecutor {
 	public RunExecutor(RunStore runStore, StepStore stepStore, FunctionRegistry functions, PayloadCodec codec,
 			EngineSettings settings, List<RunLifecycleListener> listeners, RunObservations observations,
 			@Nullable EventPublisher events, EventWaitStore waits, CheckpointWriter checkpoints) {
+		this(runStore, stepStore, functions, codec, settings, listeners, observations, events, waits, checkpoints,
+				new Executions(false));
+	}
+
+	/**
+	 * Creates an executor.
+	 * @param runStore the run store
+	 * @param stepStore the step store
+	 * @param functions the functions
+	 * @param codec the payload codec
+	 * @param settings the engine settings
+	 * @param listeners callbacks on run outcomes
+	 * @param observations observes runs and steps
+	 * @param events publishes the events that runs send with
+	 * {@link dev.backgroundjobs.Step#sendEvent}, or {@code null} if none is available
+	 * @param waits stores the waits of {@link dev.backgroundjobs.Step#waitForEvent}
+	 * @param checkpoints writes step results and completions in group commits
+	 * @param executions registers the executions in flight, so that a cancellation
+	 * reaches them
+	 */
+	public RunExecutor(RunStore runStore, StepStore stepStore, FunctionRegistry functions, PayloadCodec codec,
+			EngineSettings settings, List<RunLifecycleListener> listeners, RunObservations observations,
+			@Nullable EventPublisher events, EventWaitStore waits, CheckpointWriter checkpoints,
+			Executions executions) {
+		this.executions = executions;
 		this.runStore = runStore;
 		this.stepStore = stepStore;
 		this.functions = functions;
@@ -105,6 +133,7 @@ public final class RunExecutor {
 	public boolean execute(RunRecord run, boolean fresh) {
 		LogContext.put(LogContext.RUN_ID, run.runId());
 		LogContext.put(LogContext.FUNCTION_ID, run.functionId());
+		Execution execution = this.executions.begin(run);
 		try {
 			if (!fresh && !this.runStore.start(run.runId(), run.version())) {
 				logger.debug(() -> "Run " + run.runId() + " is no longer leased to this instance; skipped");
@@ -118,7 +147,7 @@ public final class RunExecutor {
 			List<StepRecord> steps = fresh ? List.of() : this.stepStore.findSteps(run.runId());
 			Observation observation = this.observations.startRun(run);
 			try (Observation.Scope observed = observation.openScope()) {
-				invoke(run, function, steps, observation, fresh ? run.attempt() : run.attempt() + 1);
+				invoke(run, function, steps, observation, fresh ? run.attempt() : run.attempt() + 1, execution);
 			}
 			finally {
 				observation.stop();
@@ -126,6 +155,13 @@ public final class RunExecutor {
 			return false;
 		}
 		catch (RunInterruption.Abandoned ex) {
+			String reason = execution.cancelled();
+			if (reason != null) {
+				// Interrupted by the cancellation: the run is already recorded as
+				// cancelled.
+				cancelled(run, reason);
+				return false;
+			}
 			logger.warn(ex.getCause(), ex::getMessage);
 			return true;
 		}
@@ -141,17 +177,18 @@ public final class RunExecutor {
 			return false;
 		}
 		finally {
+			this.executions.end(execution);
 			LogContext.remove(LogContext.RUN_ID);
 			LogContext.remove(LogContext.FUNCTION_ID);
 		}
 	}
 
 	private void invoke(RunRecord run, FunctionDefinition function, List<StepRecord> steps, Observation observation,
-			int attempt) {
+			int attempt, Execution execution) {
 		Instant started = this.settings.clock().instant();
 		RunScope scope = new RunScope(run, function.retries(), this.checkpoints, this.codec, this.settings.backoff(),
 				this.settings.parkThreshold(), this.settings.clock(), this.listeners, this.observations, this.events,
-				this.runStore, this.functions, this.waits);
+				this.runStore, this.functions, this.waits, execution);
 		DefaultStep step = new DefaultStep(scope, steps);
 		RunContext context = new RunContext(run.runId(), run.functionId(), run.eventId(), attempt);
 		StoredEvent event = new StoredEvent(run.eventId(), run.eventName(), run.eventData(), run.eventTime());
@@ -235,7 +272,7 @@ public final class RunExecutor {
 			return;
 		}
 		if (!written) {
-			logger.warn(() -> "Lost the lease of " + scope.describe() + " before recording its completion");
+			fenced(run, "recording its completion");
 			return;
 		}
 		this.listeners.runCompleted(run, Duration.between(started, this.settings.clock().instant()));
@@ -247,17 +284,22 @@ public final class RunExecutor {
 		}
 		else if (interruption instanceof RunInterruption.AwaitChild await) {
 			if (!this.runStore.awaitChild(run.runId(), run.version(), await.childRunId())) {
-				logger.warn(() -> "Lost the lease of run " + run.runId() + " before it could wait for its child run");
+				fenced(run, "it could wait for its child run");
 			}
 		}
 		else if (interruption instanceof RunInterruption.AwaitEvent await) {
 			if (!this.waits.awaitEvent(run.runId(), run.version(), await.stepId(), await.eventName(), await.matchPath(),
 					await.matchValue(), await.timeout())) {
-				logger.warn(() -> "Lost the lease of run " + run.runId() + " before it could wait for an event");
+				fenced(run, "it could wait for an event");
 			}
 		}
+		else if (interruption instanceof RunInterruption.Cancelled cancelled) {
+			cancelled(run, cancelled.reason());
+		}
 		else if (interruption instanceof RunInterruption.LeaseLost) {
-			logger.warn(interruption::getMessage);
+			if (!wasCancelled(run)) {
+				logger.warn(interruption::getMessage);
+			}
 		}
 		else if (interruption instanceof RunInterruption.Failed failed) {
 			logger.warn(failed.getCause(), failed::getMessage);
@@ -282,7 +324,7 @@ public final class RunExecutor {
 
 	private void park(RunRecord run, Duration delay, @Nullable String error, int handlerFailures) {
 		if (!this.runStore.park(run.runId(), run.version(), delay, error, handlerFailures)) {
-			logger.warn(() -> "Lost the lease of run " + run.runId() + " before parking it");
+			fenced(run, "parking it");
 			return;
 		}
 		this.listeners.runParked(run, delay);
@@ -290,10 +332,46 @@ public final class RunExecutor {
 
 	private void fail(RunRecord run, @Nullable String stepId, String error) {
 		if (!this.runStore.fail(run.runId(), run.version(), stepId, error)) {
-			logger.warn(() -> "Lost the lease of run " + run.runId() + " before recording its failure");
+			fenced(run, "recording its failure");
 			return;
 		}
 		this.listeners.runFailed(run, stepId, error);
+	}
+
+	/**
+	 * Reports a fenced write that found the run changed: cancelled, or taken over by
+	 * another instance.
+	 */
+	private void fenced(RunRecord run, String before) {
+		if (!wasCancelled(run)) {
+			logger.warn(() -> "Lost the lease of run " + run.runId() + " before " + before);
+		}
+	}
+
+	/**
+	 * Reads, after a fenced write failed, whether the run was cancelled, and if so
+	 * reports the cancellation. Only a failed fence pays for this read.
+	 */
+	private boolean wasCancelled(RunRecord run) {
+		RunRecord current;
+		try {
+			current = this.runStore.find(run.runId());
+		}
+		catch (RuntimeException ex) {
+			logger.debug(ex, () -> "Could not read run " + run.runId() + " after its fence failed");
+			return false;
+		}
+		if (current == null || current.status() != RunStatus.CANCELLED) {
+			return false;
+		}
+		cancelled(run, (current.error() != null) ? current.error() : "cancelled");
+		return true;
+	}
+
+	private void cancelled(RunRecord run, String reason) {
+		logger.info(() -> "Stopped run " + run.runId() + " of function '" + run.functionId() + "': it was cancelled ("
+				+ reason + ")");
+		this.listeners.runCancelled(run, reason);
 	}
 
 }

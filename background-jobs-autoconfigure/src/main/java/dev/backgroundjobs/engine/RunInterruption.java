@@ -8,8 +8,9 @@ import org.springframework.util.Assert;
 
 /**
  * Unwinds a handler when its run must stop executing on this worker: to park for a retry
- * backoff or a sleep, to wait for an invoked run, because the lease was lost, because the
- * infrastructure failed, or because the database refused for good to record it.
+ * backoff or a sleep, to wait for an invoked run, because the lease was lost or the run
+ * was cancelled, because the infrastructure failed, or because the database refused for
+ * good to record it.
  * <p>
  * It extends {@link Error} so that handler code catching {@code Exception} around a step
  * does not swallow it; the step also remembers it, so the run stops correctly even if the
@@ -120,6 +121,25 @@ public abstract sealed class RunInterruption extends Error {
 
 		LeaseLost(String message) {
 			super(message, null);
+		}
+
+	}
+
+	/**
+	 * The run was cancelled (by an operator or a timeout) while it executed: this worker
+	 * stops without writing anything, as the run is already recorded as cancelled.
+	 */
+	static final class Cancelled extends RunInterruption {
+
+		private final String reason;
+
+		Cancelled(String message, String reason) {
+			super(message, null);
+			this.reason = reason;
+		}
+
+		String reason() {
+			return this.reason;
 		}
 
 	}

@@ -47,6 +47,16 @@ public interface RunLifecycleListener {
 	}
 
 	/**
+	 * Called when an execution of a run stopped because the run was cancelled (by an
+	 * operator or a timeout) while it executed. A run cancelled while it was not
+	 * executing is not reported here.
+	 * @param run the run as it was claimed
+	 * @param reason why it was cancelled
+	 */
+	default void runCancelled(RunRecord run, String reason) {
+	}
+
+	/**
 	 * Called when a step's result has been checkpointed.
 	 * @param run the run
 	 * @param stepId the step id

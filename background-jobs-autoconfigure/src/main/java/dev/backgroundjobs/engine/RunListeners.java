@@ -44,6 +44,11 @@ final class RunListeners implements RunLifecycleListener {
 	}
 
 	@Override
+	public void runCancelled(RunRecord run, String reason) {
+		each((listener) -> listener.runCancelled(run, reason));
+	}
+
+	@Override
 	public void stepCompleted(RunRecord run, String stepId, int attempts, Duration duration) {
 		each((listener) -> listener.stepCompleted(run, stepId, attempts, duration));
 	}

@@ -3,7 +3,9 @@ package dev.backgroundjobs.jdbc;
 import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
@@ -56,8 +58,12 @@ public class JdbcRunStore implements RunStore {
 	private static final String CANCEL = """
 			UPDATE bj_runs
 			SET status = 'CANCELLED', version = version + 1, lease_owner = NULL, lease_until = NULL, wake_at = NULL,
-					finished_at = ${now}
-			WHERE run_id = :runId AND status IN ('QUEUED', 'SLEEPING', 'WAITING')
+					finished_at = ${now}, error = :reason
+			WHERE run_id = :runId AND status IN ('QUEUED', 'RUNNING', 'SLEEPING', 'WAITING')
+			""";
+
+	private static final String SELECT_CANCELLED = """
+			SELECT run_id FROM bj_runs WHERE run_id IN (:runIds) AND status = 'CANCELLED'
 			""";
 
 	private static final String PARK = """
@@ -192,18 +198,35 @@ public class JdbcRunStore implements RunStore {
 	}
 
 	@Override
-	public boolean cancel(String runId) {
+	public boolean cancel(String runId, @Nullable String reason) {
 		// Like completion and failure, cancellation wakes a parent waiting for this run;
-		// and an open wait for an event must not resolve a run that no longer runs.
+		// and an open wait for an event must not resolve a run that no longer runs. The
+		// version increment fences a worker still executing the run.
+		String storedReason = JdbcStoreSupport.storable(reason);
 		Boolean cancelled = this.support.transactions().execute((status) -> {
 			if (!this.wakeups.finish(runId,
-					() -> this.support.jdbc().sql(this.support.render(CANCEL)).param("runId", runId).update() == 1)) {
+					() -> this.support.jdbc()
+						.sql(this.support.render(CANCEL))
+						.param("runId", runId)
+						.param("reason", storedReason, Types.VARCHAR)
+						.update() == 1)) {
 				return false;
 			}
 			this.support.jdbc().sql(DELETE_EVENT_WAITS).param("runId", runId).update();
 			return true;
 		});
 		return Boolean.TRUE.equals(cancelled);
+	}
+
+	@Override
+	public List<String> findCancelled(Collection<String> runIds) {
+		List<String> cancelled = new ArrayList<>();
+		for (List<String> chunk : JdbcStoreSupport.chunks(List.copyOf(new LinkedHashSet<>(runIds)),
+				JdbcStoreSupport.MAX_LIST_SIZE)) {
+			cancelled
+				.addAll(this.support.jdbc().sql(SELECT_CANCELLED).param("runIds", chunk).query(String.class).list());
+		}
+		return cancelled;
 	}
 
 	@Override

@@ -1,10 +1,13 @@
 package dev.backgroundjobs.schedule;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 
+import dev.backgroundjobs.engine.Executions;
 import dev.backgroundjobs.engine.HeldRuns;
 import dev.backgroundjobs.store.RunStore;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.core.log.LogAccessor;
 
@@ -17,6 +20,11 @@ import org.springframework.core.log.LogAccessor;
  * or an execution ended without writing) is an orphan: its lease lapses and the due-work
  * poller of some instance claims it, so it cannot stay {@code RUNNING} for as long as
  * this instance lives.
+ * <p>
+ * A held run whose lease could not be extended may have been cancelled: the keeper then
+ * reads which held runs are cancelled and tells their executions to stop, so no later
+ * step starts (and, if so configured, the step in flight is interrupted) within a
+ * heartbeat of the cancellation, on whichever instance executes the run.
  * <p>
  * A missed heartbeat (database briefly down) is harmless as long as one succeeds before
  * the lease expires; a failed one is logged at a throttled rate and the next tries again.
@@ -35,6 +43,8 @@ public final class LeaseKeeper {
 
 	private final TakeoverHold takeoverHold;
 
+	private final @Nullable Executions executions;
+
 	private final LoopFailures failures = new LoopFailures(logger, "extend run leases");
 
 	/**
@@ -47,6 +57,22 @@ public final class LeaseKeeper {
 	 */
 	public LeaseKeeper(RunStore runStore, HeldRuns heldRuns, String instanceId, Duration lease,
 			TakeoverHold takeoverHold) {
+		this(runStore, heldRuns, instanceId, lease, takeoverHold, null);
+	}
+
+	/**
+	 * Creates a lease keeper that also stops the executions of held runs found cancelled.
+	 * @param runStore the run store
+	 * @param heldRuns the runs this instance holds
+	 * @param instanceId this instance's id, the lease owner
+	 * @param lease the lease length
+	 * @param takeoverHold learns from each heartbeat whether the database was reached
+	 * @param executions the executions in flight, told when their run was cancelled, or
+	 * {@code null}
+	 */
+	public LeaseKeeper(RunStore runStore, HeldRuns heldRuns, String instanceId, Duration lease,
+			TakeoverHold takeoverHold, @Nullable Executions executions) {
+		this.executions = executions;
 		this.takeoverHold = takeoverHold;
 		this.runStore = runStore;
 		this.heldRuns = heldRuns;
@@ -68,6 +94,9 @@ public final class LeaseKeeper {
 			long started = System.nanoTime();
 			int extended = this.runStore.extendLeases(this.instanceId, held, this.lease);
 			this.takeoverHold.reached(Duration.ofNanos(System.nanoTime() - started));
+			if (extended < held.size()) {
+				stopCancelled(held);
+			}
 			this.failures.succeeded();
 			logger.trace(() -> "Extended " + extended + " of " + held.size() + " held leases");
 			return extended;
@@ -76,6 +105,22 @@ public final class LeaseKeeper {
 			this.takeoverHold.failed(ex);
 			this.failures.failed(ex);
 			return -1;
+		}
+	}
+
+	/**
+	 * Some held runs were not extended: cancelled, taken over, or just finished. Only
+	 * then is it worth asking which were cancelled, to stop their executions now rather
+	 * than at their next checkpoint.
+	 */
+	private void stopCancelled(Set<String> held) {
+		if (this.executions == null) {
+			return;
+		}
+		List<String> cancelled = this.runStore.findCancelled(held);
+		if (!cancelled.isEmpty()) {
+			int told = this.executions.cancelled(cancelled, "cancelled while it ran");
+			logger.debug(() -> "Told " + told + " executions of cancelled runs " + cancelled + " to stop");
 		}
 	}
 

@@ -134,14 +134,38 @@ public interface RunStore {
 	@Nullable RunRecord replay(String runId, String owner, Duration lease);
 
 	/**
-	 * Cancels a run that is {@link RunStatus#QUEUED}, {@link RunStatus#SLEEPING} or
-	 * {@link RunStatus#WAITING}: it becomes {@link RunStatus#CANCELLED}, its lease and
-	 * wake time are cleared and its version is incremented, so a worker that had already
-	 * been handed the run cannot write to it.
+	 * Cancels a run that has not finished, recording no reason. See
+	 * {@link #cancel(String, String)}.
 	 * @param runId the run id
 	 * @return whether the run was cancelled
 	 */
-	boolean cancel(String runId);
+	default boolean cancel(String runId) {
+		return cancel(runId, null);
+	}
+
+	/**
+	 * Cancels a run that has not finished: {@link RunStatus#QUEUED},
+	 * {@link RunStatus#RUNNING}, {@link RunStatus#SLEEPING} or {@link RunStatus#WAITING}.
+	 * It becomes {@link RunStatus#CANCELLED} with a finish time of now, its lease and
+	 * wake time are cleared, its open event waits are removed and its version is
+	 * incremented, in one transaction, so a worker executing it (on any instance) cannot
+	 * checkpoint another step or complete it: its next fenced write fails and it stops. A
+	 * parent waiting for the run is made due.
+	 * @param runId the run id
+	 * @param reason why, stored as the run's error so that operators see it, or
+	 * {@code null} to clear the error
+	 * @return whether the run was cancelled; {@code false} if it is unknown or finished
+	 */
+	boolean cancel(String runId, @Nullable String reason);
+
+	/**
+	 * Returns which of the given runs are {@link RunStatus#CANCELLED}: the lease
+	 * heartbeat asks it for the held runs whose lease it could not extend, to stop their
+	 * executions.
+	 * @param runIds the run ids
+	 * @return the cancelled ones, in no particular order
+	 */
+	List<String> findCancelled(Collection<String> runIds);
 
 	/**
 	 * Lists runs, newest first.

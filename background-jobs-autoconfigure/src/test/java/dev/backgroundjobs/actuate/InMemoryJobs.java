@@ -202,7 +202,12 @@ final class InMemoryJobs {
 		}
 
 		@Override
-		public boolean cancel(String runId) {
+		public boolean cancel(String runId, @Nullable String reason) {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
+		public List<String> findCancelled(Collection<String> runIds) {
 			throw new UnsupportedOperationException();
 		}
 
@@ -324,8 +329,8 @@ final class InMemoryJobs {
 
 		@Override
 		public RunStatus cancel(String runId) {
-			return transition(runId, RunStatus.CANCELLED, "cancelled", RunStatus.QUEUED, RunStatus.SLEEPING,
-					RunStatus.WAITING);
+			return transition(runId, RunStatus.CANCELLED, "cancelled", RunStatus.QUEUED, RunStatus.RUNNING,
+					RunStatus.SLEEPING, RunStatus.WAITING);
 		}
 
 		private RunStatus transition(String runId, RunStatus to, String verb, RunStatus... from) {

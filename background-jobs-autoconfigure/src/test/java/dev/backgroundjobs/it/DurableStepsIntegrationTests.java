@@ -13,7 +13,9 @@ import java.util.concurrent.Future;
 import javax.sql.DataSource;
 
 import dev.backgroundjobs.EventPublisher;
+import dev.backgroundjobs.RunOperations;
 import dev.backgroundjobs.RunStatus;
+import dev.backgroundjobs.engine.InstanceId;
 import dev.backgroundjobs.function.InvalidEventHandlerException;
 import dev.backgroundjobs.jdbc.DatabaseDialect;
 import dev.backgroundjobs.jdbc.JdbcCheckpointStore;
@@ -34,6 +36,8 @@ import dev.backgroundjobs.store.StepStore;
 import dev.backgroundjobs.testsupport.TestDatabases;
 import dev.backgroundjobs.testsupport.RawRecords;
 import dev.backgroundjobs.testsupport.TestKafka;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -353,6 +357,89 @@ class DurableStepsIntegrationTests {
 			.withMessageContaining("not a valid cron expression")
 			.withMessageContaining("badZone")
 			.withMessageContaining("Mars/Olympus_Mons");
+	}
+
+	@Test
+	void cancellingARunningRunOnAnotherInstanceDropsTheStepInFlightAndStartsNoLaterStep() throws Exception {
+		ConfigurableApplicationContext first = this.cluster.start();
+		ConfigurableApplicationContext second = this.cluster.start();
+		String key = "cancel-" + UUID.randomUUID();
+		String eventId = publisher(first).send("test/cancellable", new Job(key, 0, 0));
+		assertThat(this.cluster.probe.awaitArrival(key)).isTrue();
+		RunRecord running = awaitStatus(first, "cancellable", eventId, RunStatus.RUNNING);
+		ConfigurableApplicationContext executing = owner(running, first, second);
+		ConfigurableApplicationContext other = (executing == first) ? second : first;
+		// Cancelled through the instance that does not execute it; the step in flight
+		// then finishes, racing the cancel to its checkpoint, and loses.
+		assertThat(other.getBean(RunOperations.class).cancel(running.runId())).isEqualTo(RunStatus.CANCELLED);
+		this.cluster.probe.open(key);
+		await().atMost(TIMEOUT).until(() -> cancelledExecutions(executing) == 1);
+		RunRecord cancelled = executing.getBean(RunStore.class).find(running.runId());
+		assertThat(cancelled.status()).isEqualTo(RunStatus.CANCELLED);
+		assertThat(cancelled.finishedAt()).isNotNull();
+		assertThat(cancelled.error()).isEqualTo("cancelled on request");
+		assertThat(cancelled.output()).isNull();
+		assertThat(cancelled.version()).isEqualTo(running.version() + 1);
+		assertThat(this.cluster.probe.count(key, "slow")).isOne();
+		assertThat(this.cluster.probe.count(key, "after")).isZero();
+		assertThat(this.cluster.probe.count(key, "interrupted")).isZero();
+		assertThat(first.getBean(StepStore.class).findSteps(running.runId())).extracting(StepRecord::stepId)
+			.containsExactly("first");
+		assertThat(cancelledExecutions(other)).isZero();
+	}
+
+	@Test
+	void cancellingARunningRunInterruptsTheStepInFlightWhenConfigured() throws Exception {
+		this.cluster.with("background-jobs.cancel.interrupt-running-step", "true");
+		ConfigurableApplicationContext first = this.cluster.start();
+		ConfigurableApplicationContext second = this.cluster.start();
+		String key = "interrupt-" + UUID.randomUUID();
+		String eventId = publisher(first).send("test/cancellable", new Job(key, 0, 0));
+		assertThat(this.cluster.probe.awaitArrival(key)).isTrue();
+		RunRecord running = awaitStatus(first, "cancellable", eventId, RunStatus.RUNNING);
+		ConfigurableApplicationContext executing = owner(running, first, second);
+		ConfigurableApplicationContext other = (executing == first) ? second : first;
+		// The gate stays shut: only the interrupt, sent by the executing instance's lease
+		// heartbeat when it finds the run cancelled, ends the step.
+		assertThat(other.getBean(RunOperations.class).cancel(running.runId())).isEqualTo(RunStatus.CANCELLED);
+		await().atMost(TIMEOUT).until(() -> this.cluster.probe.count(key, "interrupted") == 1);
+		await().atMost(TIMEOUT).until(() -> cancelledExecutions(executing) == 1);
+		assertThat(this.cluster.probe.count(key, "after")).isZero();
+		assertThat(first.getBean(StepStore.class).findSteps(running.runId())).extracting(StepRecord::stepId)
+			.containsExactly("first");
+		assertThat(first.getBean(RunStore.class).find(running.runId()).status()).isEqualTo(RunStatus.CANCELLED);
+	}
+
+	@Test
+	void parentOfAnInvokedRunCancelledWhileRunningFailsItsInvokeStep() throws Exception {
+		ConfigurableApplicationContext first = this.cluster.start();
+		ConfigurableApplicationContext second = this.cluster.start();
+		String key = "child-" + UUID.randomUUID();
+		String eventId = publisher(first).send("test/invoke-cancellable", new Job(key, 0, 0));
+		assertThat(this.cluster.probe.awaitArrival(key)).isTrue();
+		RunRecord waiting = awaitStatus(first, "invoke-cancellable", eventId, RunStatus.WAITING);
+		List<RunRecord> children = runsOf(first, "cancellable");
+		assertThat(children).singleElement().extracting(RunRecord::status).isEqualTo(RunStatus.RUNNING);
+		RunRecord child = children.get(0);
+		ConfigurableApplicationContext other = (owner(child, first, second) == first) ? second : first;
+		assertThat(other.getBean(RunOperations.class).cancel(child.runId())).isEqualTo(RunStatus.CANCELLED);
+		RunRecord parent = awaitStatus(first, "invoke-cancellable", eventId, RunStatus.FAILED);
+		assertThat(parent.runId()).isEqualTo(waiting.runId());
+		assertThat(parent.error()).contains("Step 'child'")
+			.contains("Invoked function 'cancellable' (run " + child.runId() + ") cancelled: cancelled on request");
+		assertThat(first.getBean(DeadLetterStore.class).find(parent.runId())).isNotNull();
+		this.cluster.probe.open(key);
+		assertThat(first.getBean(RunStore.class).find(child.runId()).status()).isEqualTo(RunStatus.CANCELLED);
+	}
+
+	private static ConfigurableApplicationContext owner(RunRecord run, ConfigurableApplicationContext first,
+			ConfigurableApplicationContext second) {
+		return first.getBean(InstanceId.class).value().equals(run.leaseOwner()) ? first : second;
+	}
+
+	private static double cancelledExecutions(ConfigurableApplicationContext context) {
+		Counter counter = context.getBean(MeterRegistry.class).find("background-jobs.runs.cancelled").counter();
+		return (counter != null) ? counter.count() : 0;
 	}
 
 	private Instant recordPastHourlyRun() {

@@ -120,4 +120,32 @@ class DurableTestFunctions {
 
 	}
 
+	/**
+	 * Waits in step "slow" at the probe's gate named by the job's key, so that a test can
+	 * cancel the run while a step is in flight.
+	 */
+	@EventHandler(id = "cancellable", event = "test/cancellable", retries = 0)
+	String cancellable(Event<Job> event, Step step) {
+		String key = event.data().key();
+		step.run("first", () -> this.probe.hit(key, "first"));
+		String slow = step.run("slow", String.class, () -> {
+			this.probe.hit(key, "slow");
+			try {
+				this.probe.pass(key);
+			}
+			catch (InterruptedException ex) {
+				this.probe.hit(key, "interrupted");
+				throw ex;
+			}
+			return "slow done";
+		});
+		step.run("after", () -> this.probe.hit(key, "after"));
+		return slow;
+	}
+
+	@EventHandler(id = "invoke-cancellable", event = "test/invoke-cancellable", retries = 0)
+	String invokeCancellable(Event<Job> event, Step step) {
+		return step.invoke("child", "cancellable", event.data(), String.class);
+	}
+
 }

@@ -6,6 +6,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -26,6 +27,10 @@ final class Probe {
 	private volatile String blockOn = "";
 
 	private final CountDownLatch blocked = new CountDownLatch(1);
+
+	private final Map<String, CountDownLatch> arrivals = new ConcurrentHashMap<>();
+
+	private final Map<String, CountDownLatch> gates = new ConcurrentHashMap<>();
 
 	int hit(String eventId, String stepId) {
 		return this.executions.computeIfAbsent(eventId + "/" + stepId, (key) -> new AtomicInteger()).incrementAndGet();
@@ -85,6 +90,28 @@ final class Probe {
 
 	void release() {
 		this.release.countDown();
+		this.gates.values().forEach(CountDownLatch::countDown);
+	}
+
+	/**
+	 * Waits at the gate named {@code key} until a test {@link #open opens} it (or the
+	 * test ends).
+	 */
+	void pass(String key) throws InterruptedException {
+		latch(this.arrivals, key).countDown();
+		latch(this.gates, key).await();
+	}
+
+	boolean awaitArrival(String key) throws InterruptedException {
+		return latch(this.arrivals, key).await(60, TimeUnit.SECONDS);
+	}
+
+	void open(String key) {
+		latch(this.gates, key).countDown();
+	}
+
+	private static CountDownLatch latch(Map<String, CountDownLatch> latches, String key) {
+		return latches.computeIfAbsent(key, (k) -> new CountDownLatch(1));
 	}
 
 }

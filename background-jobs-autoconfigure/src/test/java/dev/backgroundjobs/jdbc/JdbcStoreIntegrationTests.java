@@ -798,16 +798,42 @@ class JdbcStoreIntegrationTests {
 		}
 
 		@Test
-		void cancelLeavesRunningAndFinishedRunsAlone() {
+		void cancelOfARunningRunRacingAStepsCheckpointWinsAndFencesTheWorker() throws InterruptedException {
 			insert("running", LONG_LEASE);
 			this.runs.start("running", 1);
+			assertThat(saveStep(step("running", "first", StepStatus.COMPLETED, "1"), 1)).isTrue();
+			// The step in flight finished just after the cancel committed: neither its
+			// checkpoint nor the run's completion may land, nor a heartbeat revive it.
+			assertThat(this.runs.cancel("running", "cancelled on request")).isTrue();
+			List<Boolean> written = this.checkpoints
+				.write(List.of(new Checkpoint.StepSaved(step("running", "second", StepStatus.COMPLETED, "2"), 1)));
+			assertThat(written).containsExactly(false);
+			assertThat(this.checkpoints.write(List.of(new Checkpoint.RunCompleted("running", 1, "\"done\""))))
+				.containsExactly(false);
+			assertThat(this.runs.extendLeases("owner-a", List.of("running"), LONG_LEASE)).isZero();
+			assertThat(this.runs.fail("running", 1, "second", "boom")).isFalse();
+			assertThat(this.runs.park("running", 1, Duration.ofSeconds(1), null, 0)).isFalse();
+			expireLeases();
+			assertThat(this.runs.claimDue("owner-b", LONG_LEASE, 10, ALL_FUNCTIONS, Instant.now(), NOT_HELD)).isEmpty();
+			RunRecord cancelled = this.runs.find("running");
+			assertThat(cancelled.status()).isEqualTo(RunStatus.CANCELLED);
+			assertThat(cancelled.version()).isEqualTo(2);
+			assertThat(cancelled.leaseOwner()).isNull();
+			assertThat(cancelled.finishedAt()).isNotNull();
+			assertThat(cancelled.error()).isEqualTo("cancelled on request");
+			assertThat(cancelled.output()).isNull();
+			assertThat(this.steps.findSteps("running")).extracting(StepRecord::stepId).containsExactly("first");
+			assertThat(this.runs.findCancelled(List.of("running", "unknown"))).containsExactly("running");
+		}
+
+		@Test
+		void cancelLeavesFinishedRunsAlone() {
 			insert("completed", LONG_LEASE);
 			complete("completed", 1, null);
-			assertThat(this.runs.cancel("running")).isFalse();
 			assertThat(this.runs.cancel("completed")).isFalse();
 			assertThat(this.runs.cancel("unknown")).isFalse();
-			assertThat(this.runs.find("running").status()).isEqualTo(RunStatus.RUNNING);
 			assertThat(this.runs.find("completed").status()).isEqualTo(RunStatus.COMPLETED);
+			assertThat(this.runs.findCancelled(List.of("completed"))).isEmpty();
 		}
 
 		@Test
