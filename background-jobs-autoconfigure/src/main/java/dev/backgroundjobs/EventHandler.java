@@ -75,4 +75,21 @@ public @interface EventHandler {
 	 */
 	int retries() default DEFAULT_RETRIES;
 
+	/**
+	 * Name of a method of the same bean that handles the failure of a run of this
+	 * function for good (its retries ran out, or it could not be executed). The method is
+	 * not itself annotated: it becomes a function of its own, with the id
+	 * {@code <id>.on-failure} and the same retries, and runs durably like any other, with
+	 * steps. It may declare, in any order, a {@link FunctionFailure
+	 * FunctionFailure&lt;T&gt;} (the original event with its payload read as {@code T},
+	 * the error, the failed run's id and step), a {@link Step} and a {@link RunContext}.
+	 * <p>
+	 * The failure handler's run is recorded in the same transaction as the failure, once
+	 * per failed run: a failed run that is replayed and fails again does not start it a
+	 * second time. A failure handler that fails becomes a dead letter like any run, and
+	 * starts no further failure handler.
+	 * @return the name of the failure handler method, or an empty string for none
+	 */
+	String onFailure() default "";
+
 }

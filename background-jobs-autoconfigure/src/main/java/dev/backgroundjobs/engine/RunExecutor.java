@@ -67,6 +67,8 @@ public final class RunExecutor {
 
 	private final Executions executions;
 
+	private final FailureHandlerRuns failureHandlerRuns;
+
 	/**
 	 * Creates an executor.
 	 * @param runStore the run store
@@ -119,6 +121,7 @@ public final class RunExecutor {
 		this.events = events;
 		this.waits = waits;
 		this.checkpoints = checkpoints;
+		this.failureHandlerRuns = new FailureHandlerRuns(functions, codec, settings.clock());
 	}
 
 	/**
@@ -331,7 +334,8 @@ public final class RunExecutor {
 	}
 
 	private void fail(RunRecord run, @Nullable String stepId, String error) {
-		if (!this.runStore.fail(run.runId(), run.version(), stepId, error)) {
+		if (!this.runStore.fail(run.runId(), run.version(), stepId, error,
+				this.failureHandlerRuns.of(run, stepId, error))) {
 			fenced(run, "recording its failure");
 			return;
 		}

@@ -6,6 +6,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 import dev.backgroundjobs.function.invoke.HandlerMethodInvoker;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A validated background function.
@@ -13,13 +14,32 @@ import dev.backgroundjobs.function.invoke.HandlerMethodInvoker;
  * @param id the function id, unique in the application
  * @param beanName the name of the bean declaring the handler method
  * @param method the handler method
- * @param triggers what starts runs, never empty
+ * @param triggers what starts runs; empty only for a failure handler, whose runs start
+ * when a run of {@code failureOf} fails
  * @param retries retries per step after the first attempt, resolved against the
  * configured default
  * @param invoker calls the handler method with resolved arguments
+ * @param failureHandlerId the id of the function that handles this function's failed
+ * runs, or {@code null} for none
+ * @param failureOf the id of the function whose failed runs this function handles, or
+ * {@code null} if it is not a failure handler
  */
 public record FunctionDefinition(String id, String beanName, Method method, List<Trigger> triggers, int retries,
-		HandlerMethodInvoker invoker) {
+		HandlerMethodInvoker invoker, @Nullable String failureHandlerId, @Nullable String failureOf) {
+
+	/**
+	 * Creates a function without a failure handler that is not one itself.
+	 * @param id the function id
+	 * @param beanName the name of the bean declaring the handler method
+	 * @param method the handler method
+	 * @param triggers what starts runs
+	 * @param retries retries per step after the first attempt
+	 * @param invoker calls the handler method with resolved arguments
+	 */
+	public FunctionDefinition(String id, String beanName, Method method, List<Trigger> triggers, int retries,
+			HandlerMethodInvoker invoker) {
+		this(id, beanName, method, triggers, retries, invoker, null, null);
+	}
 
 	/**
 	 * Returns the names of the events that trigger this function.

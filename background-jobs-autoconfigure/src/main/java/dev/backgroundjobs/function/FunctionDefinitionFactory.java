@@ -4,17 +4,21 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.time.DateTimeException;
 import java.time.ZoneId;
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
 
 import dev.backgroundjobs.EventHandler;
+import dev.backgroundjobs.FunctionFailure;
 import dev.backgroundjobs.function.invoke.HandlerMethodInvoker;
 import dev.backgroundjobs.function.invoke.HandlerMethodInvokerFactory;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.aop.support.AopUtils;
+import org.springframework.core.annotation.AnnotatedElementUtils;
+import org.springframework.util.ReflectionUtils;
 
 /**
  * Turns one {@link HandlerCandidate} into a {@link FunctionDefinition}, collecting every
@@ -29,6 +33,8 @@ final class FunctionDefinitionFactory {
 
 	// Function ids become part of Kafka consumer group names and of metric and log keys.
 	private static final Pattern ID_PATTERN = Pattern.compile("[A-Za-z0-9._\\-/:]+");
+
+	private static final String FAILURE_HANDLER_SUFFIX = ".on-failure";
 
 	private static final String ID_RULE = "a function id must be 1 to " + MAX_ID_LENGTH
 			+ " letters, digits and the characters . _ - / : because it becomes part of Kafka consumer group names";
@@ -53,12 +59,23 @@ final class FunctionDefinitionFactory {
 	}
 
 	/**
-	 * Validates a candidate and builds its function.
+	 * Returns the id of the failure handler of a function.
+	 * @param functionId the function id
+	 * @return the id of its failure handler
+	 */
+	static String failureHandlerId(String functionId) {
+		return functionId + FAILURE_HANDLER_SUFFIX;
+	}
+
+	/**
+	 * Validates a candidate and builds its function, followed by its failure handler if
+	 * it names one.
 	 * @param candidate the candidate
 	 * @param problems receives a message per problem found
-	 * @return the function, or {@code null} if any problem was found
+	 * @return the function and its failure handler, or an empty list if any problem was
+	 * found
 	 */
-	@Nullable FunctionDefinition create(HandlerCandidate candidate, List<String> problems) {
+	List<FunctionDefinition> create(HandlerCandidate candidate, List<String> problems) {
 		int before = problems.size();
 		EventHandler annotation = candidate.annotation();
 		String id = functionId(candidate);
@@ -68,13 +85,60 @@ final class FunctionDefinitionFactory {
 			problems.add(candidate.problem("attribute 'retries' is " + annotation.retries()
 					+ "; use 0 or more, or leave it unset for the configured default (" + this.defaultRetries + ")"));
 		}
-		HandlerMethodInvoker invoker = invoker(candidate, problems);
+		HandlerMethodInvoker invoker = invoker(candidate, candidate.method(), "", problems);
+		if (invoker != null && acceptsFailure(candidate.method())) {
+			problems.add(candidate.problem("a FunctionFailure parameter is only for the method named by "
+					+ "another function's 'onFailure'; declare an Event<T> parameter"));
+		}
+		Method failureMethod = failureMethod(candidate, problems);
+		HandlerMethodInvoker failureInvoker = (failureMethod != null) ? invoker(candidate, failureMethod,
+				"attribute 'onFailure' is '" + annotation.onFailure() + "': ", problems) : null;
 		if (problems.size() > before || invoker == null) {
-			return null;
+			return List.of();
 		}
 		int retries = (annotation.retries() != EventHandler.DEFAULT_RETRIES) ? annotation.retries()
 				: this.defaultRetries;
-		return new FunctionDefinition(id, candidate.beanName(), candidate.method(), triggers, retries, invoker);
+		if (failureMethod == null || failureInvoker == null) {
+			return List
+				.of(new FunctionDefinition(id, candidate.beanName(), candidate.method(), triggers, retries, invoker));
+		}
+		String failureHandlerId = failureHandlerId(id);
+		return List.of(
+				new FunctionDefinition(id, candidate.beanName(), candidate.method(), triggers, retries, invoker,
+						failureHandlerId, null),
+				new FunctionDefinition(failureHandlerId, candidate.beanName(), failureMethod, List.of(), retries,
+						failureInvoker, null, id));
+	}
+
+	private static @Nullable Method failureMethod(HandlerCandidate candidate, List<String> problems) {
+		String name = candidate.annotation().onFailure();
+		if (name.isEmpty()) {
+			return null;
+		}
+		String attribute = "attribute 'onFailure' is '" + name + "'";
+		Method[] methods = ReflectionUtils.getUniqueDeclaredMethods(candidate.targetClass(),
+				(method) -> method.getName().equals(name) && !method.isBridge() && !method.isSynthetic());
+		if (methods.length != 1) {
+			problems.add(candidate.problem(attribute + ", but class " + candidate.targetClass().getName() + " has "
+					+ ((methods.length == 0) ? "no method" : methods.length + " methods")
+					+ " of that name; name one method of the same bean, with a name of its own"));
+			return null;
+		}
+		Method method = methods[0];
+		if (AnnotatedElementUtils.hasAnnotation(method, EventHandler.class)) {
+			problems.add(candidate.problem(attribute + ", which is an @EventHandler method itself; a failure "
+					+ "handler is a method without @EventHandler, run as a function of its own"));
+			return null;
+		}
+		if (Modifier.isStatic(method.getModifiers())) {
+			problems.add(candidate.problem(attribute + ", which is static; make it an instance method"));
+			return null;
+		}
+		return method;
+	}
+
+	private static boolean acceptsFailure(Method method) {
+		return Arrays.asList(method.getParameterTypes()).contains(FunctionFailure.class);
 	}
 
 	private void checkId(HandlerCandidate candidate, String id, List<String> problems) {
@@ -135,8 +199,8 @@ final class FunctionDefinitionFactory {
 		}
 	}
 
-	private @Nullable HandlerMethodInvoker invoker(HandlerCandidate candidate, List<String> problems) {
-		Method method = candidate.method();
+	private @Nullable HandlerMethodInvoker invoker(HandlerCandidate candidate, Method method, String prefix,
+			List<String> problems) {
 		Object bean = candidate.bean();
 		try {
 			Method invocable = AopUtils.selectInvocableMethod(method, bean.getClass());
@@ -144,14 +208,14 @@ final class FunctionDefinitionFactory {
 				// A final method cannot be overridden by the proxy, so it would run on
 				// the
 				// proxy instance itself, whose fields are not initialised.
-				problems.add(candidate.problem("the method is final, so it cannot be invoked through the bean's "
-						+ "CGLIB proxy; remove 'final'"));
+				problems.add(candidate.problem(prefix + "the method is final, so it cannot be invoked through the "
+						+ "bean's CGLIB proxy; remove 'final'"));
 				return null;
 			}
 			return this.invokerFactory.create(bean, method, candidate.targetClass(), invocable);
 		}
 		catch (IllegalStateException | IllegalArgumentException ex) {
-			problems.add(candidate.problem(ex.getMessage()));
+			problems.add(candidate.problem(prefix + ex.getMessage()));
 			return null;
 		}
 	}

@@ -62,17 +62,32 @@ public final class FunctionRegistrar implements SmartInitializingSingleton {
 			if (other != null) {
 				problems.add(duplicate(id, candidate, other));
 			}
-			FunctionDefinition definition = this.definitionFactory.create(candidate, problems);
-			if (definition != null && other == null) {
-				definitions.add(definition);
+			List<FunctionDefinition> created = this.definitionFactory.create(candidate, problems);
+			if (other == null) {
+				definitions.addAll(created);
 			}
 		}
+		checkFailureHandlerIds(definitions, byId, problems);
 		if (!problems.isEmpty()) {
 			throw new InvalidEventHandlerException(problems);
 		}
 		this.registry.register(definitions);
 		definitions.forEach((definition) -> logger.info(() -> "Registered function '" + definition.id() + "' ("
-				+ describe(definition.triggers()) + "; retries: " + definition.retries() + ")"));
+				+ describe(definition) + "; retries: " + definition.retries() + ")"));
+	}
+
+	private static void checkFailureHandlerIds(List<FunctionDefinition> definitions, Map<String, HandlerCandidate> byId,
+			List<String> problems) {
+		for (FunctionDefinition definition : definitions) {
+			String failureOf = definition.failureOf();
+			HandlerCandidate other = byId.get(definition.id());
+			if (failureOf != null && other != null) {
+				problems.add(byId.get(failureOf)
+					.problem("attribute 'onFailure' makes a failure handler with the id '" + definition.id()
+							+ "', which is also the id of the function of method '" + other.methodName() + "' of bean '"
+							+ other.beanName() + "'; function ids must be unique"));
+			}
+		}
 	}
 
 	private static String duplicate(String id, HandlerCandidate candidate, HandlerCandidate other) {
@@ -82,6 +97,11 @@ public final class FunctionRegistrar implements SmartInitializingSingleton {
 		}
 		return candidate.problem("attribute 'id' is '" + id + "', which is also the id of the function of method '"
 				+ other.methodName() + "' of bean '" + other.beanName() + "'; function ids must be unique");
+	}
+
+	private static String describe(FunctionDefinition definition) {
+		return (definition.failureOf() != null) ? "failure of '" + definition.failureOf() + "'"
+				: describe(definition.triggers());
 	}
 
 	private static String describe(List<Trigger> triggers) {

@@ -177,6 +177,17 @@ final class JdbcRunInserts {
 		return Boolean.TRUE.equals(inserted);
 	}
 
+	/**
+	 * Records a run {@link dev.backgroundjobs.RunStatus#QUEUED} and unleased, in the
+	 * caller's transaction, unless its {@code (functionId, eventId)} is already recorded.
+	 * @param run the run
+	 * @return whether it was inserted
+	 */
+	boolean insertQueued(NewRun run) {
+		validate(run);
+		return insertIgnoringDuplicate(this.insertChildRun, insertParameters(run, "", Duration.ZERO));
+	}
+
 	private boolean insertIgnoringDuplicate(String sql, SqlParameterSource parameters) {
 		try {
 			return this.support.template().update(sql, parameters) == 1;

@@ -238,7 +238,8 @@ public class JdbcRunStore implements RunStore {
 	}
 
 	@Override
-	public boolean fail(String runId, long version, @Nullable String stepId, String error) {
+	public boolean fail(String runId, long version, @Nullable String stepId, String error,
+			@Nullable NewRun failureHandlerRun) {
 		String storedError = JdbcStoreSupport.storable(error);
 		Boolean failed = this.support.transactions().execute((status) -> {
 			if (!this.wakeups.finish(runId,
@@ -252,6 +253,10 @@ public class JdbcRunStore implements RunStore {
 				.param("stepId", JdbcStoreSupport.storable(stepId), Types.VARCHAR)
 				.param("error", storedError, Types.VARCHAR)
 				.update();
+			if (failureHandlerRun != null) {
+				// Keyed by the failed run: a replayed run that fails again starts none.
+				this.inserts.insertQueued(failureHandlerRun);
+			}
 			return true;
 		});
 		return Boolean.TRUE.equals(failed);

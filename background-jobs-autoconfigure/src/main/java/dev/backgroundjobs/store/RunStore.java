@@ -118,7 +118,27 @@ public interface RunStore {
 	 * @param error the error
 	 * @return whether the run was updated
 	 */
-	boolean fail(String runId, long version, @Nullable String stepId, String error);
+	default boolean fail(String runId, long version, @Nullable String stepId, String error) {
+		return fail(runId, version, stepId, error, null);
+	}
+
+	/**
+	 * Marks a run {@link RunStatus#FAILED}, clears its lease, records a dead letter for
+	 * it and records the run of its failure handler, in one transaction. The failure
+	 * handler's run is {@link RunStatus#QUEUED} and unleased, so the next poll of any
+	 * instance that has its function claims it; if its {@code (functionId, eventId)} is
+	 * already recorded (the run failed before, was replayed and failed again) it is
+	 * skipped.
+	 * @param runId the run id
+	 * @param version the version the caller holds
+	 * @param stepId the step whose retries ran out, or {@code null} for a failure outside
+	 * any step
+	 * @param error the error
+	 * @param failureHandlerRun the run of the function's failure handler, or {@code null}
+	 * for none
+	 * @return whether the run was updated
+	 */
+	boolean fail(String runId, long version, @Nullable String stepId, String error, @Nullable NewRun failureHandlerRun);
 
 	/**
 	 * Replays a {@link RunStatus#FAILED} run: removes its dead letter and the record of

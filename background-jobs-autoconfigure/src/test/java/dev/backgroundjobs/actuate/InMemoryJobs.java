@@ -197,7 +197,8 @@ final class InMemoryJobs {
 		}
 
 		@Override
-		public boolean fail(String runId, long version, @Nullable String stepId, String error) {
+		public boolean fail(String runId, long version, @Nullable String stepId, String error,
+				@Nullable NewRun failureHandlerRun) {
 			throw new UnsupportedOperationException();
 		}
 

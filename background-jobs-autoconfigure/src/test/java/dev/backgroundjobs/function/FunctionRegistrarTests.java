@@ -8,6 +8,7 @@ import java.util.function.Consumer;
 
 import dev.backgroundjobs.Event;
 import dev.backgroundjobs.EventHandler;
+import dev.backgroundjobs.FunctionFailure;
 import dev.backgroundjobs.RunContext;
 import dev.backgroundjobs.Step;
 import org.junit.jupiter.api.Test;
@@ -240,6 +241,67 @@ class FunctionRegistrarTests {
 			});
 	}
 
+	@Test
+	void failureHandlerIsRegisteredAsAFunctionOfItsOwn() {
+		this.contextRunner.withBean("documents", WithFailureHandler.class).run((context) -> {
+			FunctionRegistry registry = context.getBean(FunctionRegistry.class);
+			FunctionDefinition function = registry.find("process");
+			assertThat(function.failureHandlerId()).isEqualTo("process.on-failure");
+			assertThat(function.failureOf()).isNull();
+			FunctionDefinition handler = registry.find("process.on-failure");
+			assertThat(handler.method().getName()).isEqualTo("processFailed");
+			assertThat(handler.triggers()).isEmpty();
+			assertThat(handler.retries()).isEqualTo(2);
+			assertThat(handler.failureOf()).isEqualTo("process");
+			assertThat(handler.failureHandlerId()).isNull();
+		});
+	}
+
+	@Test
+	void failureHandlerThatIsMissingFails() {
+		this.contextRunner.withBean("bad", MissingFailureHandler.class)
+			.run(failsWith(problem(MissingFailureHandler.class, "attribute 'onFailure' is 'nowhere', but class "
+					+ MissingFailureHandler.class.getName()
+					+ " has no method of that name; name one method of the same bean, with a name of its own")));
+	}
+
+	@Test
+	void failureHandlerWithOverloadsFails() {
+		this.contextRunner.withBean("bad", OverloadedFailureHandler.class)
+			.run(failsWith(problem(OverloadedFailureHandler.class, "attribute 'onFailure' is 'failed', but class "
+					+ OverloadedFailureHandler.class.getName() + " has 2 methods of that name")));
+	}
+
+	@Test
+	void failureHandlerThatIsAnEventHandlerFails() {
+		this.contextRunner.withBean("bad", AnnotatedFailureHandler.class)
+			.run(failsWith(problem(AnnotatedFailureHandler.class,
+					"attribute 'onFailure' is 'other', which is an @EventHandler method itself")));
+	}
+
+	@Test
+	void failureHandlerWithAnUnsupportedParameterFails() {
+		this.contextRunner.withBean("bad", BadFailureHandlerParameter.class)
+			.run(failsWith(problem(BadFailureHandlerParameter.class,
+					"attribute 'onFailure' is 'failed': parameter 'text' (position 1) of type java.lang.String "
+							+ "is not supported")));
+	}
+
+	@Test
+	void functionFailureParameterOnAnEventHandlerFails() {
+		this.contextRunner.withBean("bad", FailureOnEventHandler.class)
+			.run(failsWith(problem(FailureOnEventHandler.class,
+					"a FunctionFailure parameter is only for the method named by another function's 'onFailure'")));
+	}
+
+	@Test
+	void failureHandlerIdThatClashesWithAFunctionIdFails() {
+		this.contextRunner.withBean("bad", ClashingFailureHandler.class)
+			.run(failsWith(problem(ClashingFailureHandler.class,
+					"attribute 'onFailure' makes a failure handler with the id 'job.on-failure', which is also "
+							+ "the id of the function of method")));
+	}
+
 	private static String problem(Class<?> type, String detail) {
 		return "@EventHandler method '" + type.getName() + ".handle' of bean 'bad': " + detail;
 	}
@@ -445,6 +507,85 @@ class FunctionRegistrarTests {
 		@EventHandler(event = "e")
 		CompletableFuture<String> handle() {
 			return CompletableFuture.completedFuture("done");
+		}
+
+	}
+
+	static class WithFailureHandler {
+
+		@EventHandler(id = "process", event = "doc/uploaded", retries = 2, onFailure = "processFailed")
+		void process(Event<Map<String, Object>> event) {
+		}
+
+		void processFailed(FunctionFailure<Map<String, Object>> failure, Step step, RunContext context) {
+		}
+
+	}
+
+	static class MissingFailureHandler {
+
+		@EventHandler(id = "job", event = "test/job", onFailure = "nowhere")
+		void handle() {
+		}
+
+	}
+
+	static class OverloadedFailureHandler {
+
+		@EventHandler(id = "job", event = "test/job", onFailure = "failed")
+		void handle() {
+		}
+
+		void failed(FunctionFailure<?> failure) {
+		}
+
+		void failed(FunctionFailure<?> failure, Step step) {
+		}
+
+	}
+
+	static class AnnotatedFailureHandler {
+
+		@EventHandler(id = "job", event = "test/job", onFailure = "other")
+		void handle() {
+		}
+
+		@EventHandler(id = "other", event = "test/other")
+		void other() {
+		}
+
+	}
+
+	static class BadFailureHandlerParameter {
+
+		@EventHandler(id = "job", event = "test/job", onFailure = "failed")
+		void handle() {
+		}
+
+		void failed(String text) {
+		}
+
+	}
+
+	static class FailureOnEventHandler {
+
+		@EventHandler(id = "job", event = "test/job")
+		void handle(FunctionFailure<?> failure) {
+		}
+
+	}
+
+	static class ClashingFailureHandler {
+
+		@EventHandler(id = "job", event = "test/job", onFailure = "failed")
+		void handle() {
+		}
+
+		void failed(FunctionFailure<?> failure) {
+		}
+
+		@EventHandler(id = "job.on-failure", event = "test/other")
+		void other() {
 		}
 
 	}

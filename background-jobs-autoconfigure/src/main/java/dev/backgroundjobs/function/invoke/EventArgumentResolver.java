@@ -72,10 +72,19 @@ public final class EventArgumentResolver implements HandlerArgumentResolver {
 	 * resolved
 	 */
 	Type payloadType(MethodParameter parameter) {
-		return this.payloadTypes.computeIfAbsent(parameter, EventArgumentResolver::resolvePayloadType);
+		return this.payloadTypes.computeIfAbsent(parameter, (key) -> resolvePayloadType(key, "Event"));
 	}
 
-	private static Type resolvePayloadType(MethodParameter parameter) {
+	/**
+	 * Resolves the type argument of a parameter of a type with one type parameter, the
+	 * payload type.
+	 * @param parameter the parameter
+	 * @param kind the simple name of the parameter's type, for the error message
+	 * @return the payload type, {@code JsonNode} for a raw type or a wildcard
+	 * @throws IllegalArgumentException if the type is a type variable that cannot be
+	 * resolved
+	 */
+	static Type resolvePayloadType(MethodParameter parameter, String kind) {
 		if (!(parameter.getGenericParameterType() instanceof ParameterizedType)) {
 			return JsonNode.class;
 		}
@@ -120,8 +129,7 @@ public final class EventArgumentResolver implements HandlerArgumentResolver {
 				&& (wildcard.getUpperBounds().length == 0 || wildcard.getUpperBounds()[0] == Object.class);
 	}
 
-	private record ResolvedParameterizedType(Class<?> rawType,
-			Type[] actualTypeArguments) implements ParameterizedType {
+	record ResolvedParameterizedType(Class<?> rawType, Type[] actualTypeArguments) implements ParameterizedType {
 
 		@Override
 		public Type getRawType() {

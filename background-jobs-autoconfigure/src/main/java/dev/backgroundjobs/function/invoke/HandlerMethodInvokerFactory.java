@@ -37,13 +37,14 @@ public final class HandlerMethodInvokerFactory {
 
 	/**
 	 * Creates a factory with the resolvers of the supported parameter types:
-	 * {@code Event<T>}, {@code Step} and {@code RunContext}.
+	 * {@code Event<T>}, {@code Step}, {@code RunContext} and, for failure handlers,
+	 * {@code FunctionFailure<T>}.
 	 * @param codec decodes event payloads
 	 * @return the factory
 	 */
 	public static HandlerMethodInvokerFactory withDefaultResolvers(PayloadCodec codec) {
 		return new HandlerMethodInvokerFactory(List.of(new EventArgumentResolver(codec), new StepArgumentResolver(),
-				new RunContextArgumentResolver()));
+				new RunContextArgumentResolver(), new FunctionFailureArgumentResolver(codec)));
 	}
 
 	/**
