@@ -79,7 +79,8 @@ public @interface EventHandler {
 	 * Name of a method of the same bean that handles the failure of a run of this
 	 * function for good (its retries ran out, or it could not be executed). The method is
 	 * not itself annotated: it becomes a function of its own, with the id
-	 * {@code <id>.on-failure} and the same retries, and runs durably like any other, with
+	 * {@code <id>.on-failure} and the configured default retries
+	 * ({@code background-jobs.retry.max-retries}), and runs durably like any other, with
 	 * steps. It may declare, in any order, a {@link FunctionFailure
 	 * FunctionFailure&lt;T&gt;} (the original event with its payload read as {@code T},
 	 * the error, the failed run's id and step), a {@link Step} and a {@link RunContext}.

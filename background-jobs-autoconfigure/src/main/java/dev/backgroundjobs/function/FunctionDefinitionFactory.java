@@ -106,8 +106,11 @@ final class FunctionDefinitionFactory {
 		return List.of(
 				new FunctionDefinition(id, candidate.beanName(), candidate.method(), triggers, retries, invoker,
 						failureHandlerId, null),
-				new FunctionDefinition(failureHandlerId, candidate.beanName(), failureMethod, List.of(), retries,
-						failureInvoker, null, id));
+				// The configured retries: a function that must not retry its own steps
+				// still
+				// wants its failure reported.
+				new FunctionDefinition(failureHandlerId, candidate.beanName(), failureMethod, List.of(),
+						this.defaultRetries, failureInvoker, null, id));
 	}
 
 	private static @Nullable Method failureMethod(HandlerCandidate candidate, List<String> problems) {

@@ -251,7 +251,7 @@ class FunctionRegistrarTests {
 			FunctionDefinition handler = registry.find("process.on-failure");
 			assertThat(handler.method().getName()).isEqualTo("processFailed");
 			assertThat(handler.triggers()).isEmpty();
-			assertThat(handler.retries()).isEqualTo(2);
+			assertThat(handler.retries()).isEqualTo(4);
 			assertThat(handler.failureOf()).isEqualTo("process");
 			assertThat(handler.failureHandlerId()).isNull();
 		});

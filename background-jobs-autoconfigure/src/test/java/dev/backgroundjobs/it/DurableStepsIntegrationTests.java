@@ -60,6 +60,7 @@ import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import static dev.backgroundjobs.it.RunAwait.awaitStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -209,6 +210,34 @@ class DurableStepsIntegrationTests {
 		assertThat(this.cluster.probe.count(eventId, "after")).isOne();
 		assertThat(app.getBean(StepStore.class).findSteps(caller.runId())).extracting(StepRecord::stepId)
 			.containsExactly("before", "call", "after");
+	}
+
+	@Test
+	void failureHandlerRunsDurablyOncePerFailedRunEvenWhenTheReplayFailsAgain() {
+		ConfigurableApplicationContext app = this.cluster.start();
+		String eventId = publisher(app).send("test/fragile", Job.simple("doc-7"));
+		RunRecord failed = awaitStatus(app, "fragile", eventId, RunStatus.FAILED);
+		String handlerEventId = "failure:" + failed.runId();
+		RunRecord handled = awaitStatus(app, "fragile.on-failure", handlerEventId, RunStatus.COMPLETED);
+		assertThat(handled.eventName()).isEqualTo("background-jobs/function.failed");
+		assertThat(handled.output()).isEqualTo("\"fragile|" + failed.runId() + "|work|doc-7|test/fragile|"
+				+ failed.error().lines().findFirst().orElseThrow() + "\"");
+		assertThat(failed.error()).contains("Cannot process doc-7");
+		// Its step failed once and was retried: the handler is a durable run.
+		assertThat(this.cluster.probe.count(eventId, "notify")).isEqualTo(2);
+		assertThat(app.getBean(StepStore.class).findSteps(handled.runId()))
+			.extracting(StepRecord::stepId, StepRecord::attempts)
+			.containsExactly(tuple("notify", 2));
+		app.getBean(RunOperations.class).replay(failed.runId());
+		RunRecord failedAgain = awaitStatus(app, "fragile", eventId, RunStatus.FAILED);
+		assertThat(this.cluster.probe.count(eventId, "work")).isEqualTo(2);
+		assertThat(failedAgain.version()).isGreaterThan(failed.version());
+		// The handler's run is recorded in the failure's transaction: none was added.
+		assertThat(app.getBean(RunStore.class).findRuns(new RunQuery(null, "fragile.on-failure", null, 10)))
+			.extracting(RunRecord::runId)
+			.containsExactly(handled.runId());
+		assertThat(this.cluster.probe.count(eventId, "failure-handled")).isOne();
+		assertThat(app.getBean(DeadLetterStore.class).find(failed.runId())).isNotNull();
 	}
 
 	@Test

@@ -7,6 +7,7 @@ import java.util.Optional;
 
 import dev.backgroundjobs.Event;
 import dev.backgroundjobs.EventHandler;
+import dev.backgroundjobs.FunctionFailure;
 import dev.backgroundjobs.Step;
 
 import org.springframework.core.ParameterizedTypeReference;
@@ -79,6 +80,28 @@ class DurableTestFunctions {
 			Thread.sleep(job.sleepMillis());
 			return "answer for " + job.key();
 		});
+	}
+
+	@EventHandler(id = "fragile", event = "test/fragile", retries = 0, onFailure = "fragileFailed")
+	void fragile(Event<Job> event, Step step) {
+		String id = event.id();
+		step.run("work", () -> {
+			this.probe.hit(id, "work");
+			throw new IllegalStateException("Cannot process " + event.data().key());
+		});
+	}
+
+	String fragileFailed(FunctionFailure<Job> failure, Step step) {
+		String id = failure.event().id();
+		step.run("notify", () -> {
+			if (this.probe.hit(id, "notify") == 1) {
+				throw new IllegalStateException("Simulated failure of the notification");
+			}
+		});
+		this.probe.hit(id, "failure-handled");
+		return failure.functionId() + "|" + failure.runId() + "|" + failure.stepId() + "|"
+				+ failure.event().data().key() + "|" + failure.event().name() + "|"
+				+ failure.error().lines().findFirst().orElse("");
 	}
 
 	@EventHandler(id = "await-approval", event = "test/review-requested")
