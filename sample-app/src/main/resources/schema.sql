@@ -5,5 +5,7 @@ CREATE TABLE IF NOT EXISTS documents (
 	content CLOB NOT NULL,
 	user_id VARCHAR(255) NOT NULL,
 	uploaded_at TIMESTAMP(6) WITH TIME ZONE NOT NULL,
-	summary CLOB
+	summary CLOB,
+	failure CLOB
 );
+ALTER TABLE documents ADD COLUMN IF NOT EXISTS failure CLOB;

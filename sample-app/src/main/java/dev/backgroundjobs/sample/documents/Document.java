@@ -13,9 +13,10 @@ import org.jspecify.annotations.Nullable;
  * @param userId the id of the user who uploaded it
  * @param uploadedAt when it was uploaded
  * @param summary the summary, or {@code null} until it has been processed
+ * @param failure why processing failed for good, or {@code null}
  */
 public record Document(String id, String title, String content, String userId, Instant uploadedAt,
-		@Nullable String summary) {
+		@Nullable String summary, @Nullable String failure) {
 
 	/**
 	 * Returns a copy of this document with the given summary.
@@ -23,7 +24,7 @@ public record Document(String id, String title, String content, String userId, I
 	 * @return the copy
 	 */
 	public Document withSummary(String summary) {
-		return new Document(this.id, this.title, this.content, this.userId, this.uploadedAt, summary);
+		return new Document(this.id, this.title, this.content, this.userId, this.uploadedAt, summary, this.failure);
 	}
 
 }

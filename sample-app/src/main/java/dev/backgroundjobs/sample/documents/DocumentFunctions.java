@@ -6,6 +6,7 @@ import java.util.Optional;
 
 import dev.backgroundjobs.Event;
 import dev.backgroundjobs.EventHandler;
+import dev.backgroundjobs.FunctionFailure;
 import dev.backgroundjobs.Step;
 
 import org.springframework.stereotype.Component;
@@ -28,17 +29,35 @@ class DocumentFunctions {
 	/**
 	 * Summarises an uploaded document in three checkpointed steps. When the summarizer
 	 * fails, only the {@code summarize} step is retried: the document is not fetched
-	 * again, and a summary that has been produced is never produced twice.
+	 * again, and a summary that has been produced is never produced twice. When a step
+	 * still fails after its retries, {@link #processFailed} runs.
 	 * @param event the upload event
 	 * @param step the step API
 	 * @return the run's output
 	 */
-	@EventHandler(id = "process-document", event = "api/document.uploaded", retries = 3)
+	@EventHandler(id = "process-document", event = "api/document.uploaded", retries = 3, onFailure = "processFailed")
 	String process(Event<DocumentUploaded> event, Step step) {
 		Document document = step.run("fetch-document", Document.class, () -> fetch(event.data().documentId()));
 		String summary = step.run("summarize", String.class, () -> this.summarizer.summarize(document.content()));
 		step.run("save-summary", () -> this.documents.saveSummary(document.id(), summary));
 		return "Processed " + document.id();
+	}
+
+	/**
+	 * Runs once when processing a document has failed for good (the failure handler of
+	 * {@code process-document}, a durable run of its own): marks the document as failed,
+	 * so {@code GET /api/documents/{id}} shows why, and tells the owner. The failed run
+	 * stays a dead letter that an operator can replay once the cause is fixed.
+	 * @param failure the failed run, its error and its upload event
+	 * @param step the step API
+	 * @return the run's output
+	 */
+	String processFailed(FunctionFailure<DocumentUploaded> failure, Step step) {
+		DocumentUploaded uploaded = failure.event().data();
+		step.run("mark-failed", () -> this.documents.markFailed(uploaded.documentId(), failure.error()));
+		step.sendEvent("tell-owner", "api/document.processing-failed",
+				Map.of("documentId", uploaded.documentId(), "userId", uploaded.userId(), "runId", failure.runId()));
+		return "Marked " + uploaded.documentId() + " as failed";
 	}
 
 	/**

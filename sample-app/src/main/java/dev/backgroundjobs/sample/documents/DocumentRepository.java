@@ -33,7 +33,7 @@ public class DocumentRepository {
 	 */
 	public Document create(NewDocument document) {
 		Document created = new Document(UUID.randomUUID().toString(), document.title(), document.content(),
-				document.userId(), Instant.now(), null);
+				document.userId(), Instant.now(), null, null);
 		this.jdbc
 			.sql("INSERT INTO documents (id, title, content, user_id, uploaded_at) "
 					+ "VALUES (:id, :title, :content, :userId, :uploadedAt)")
@@ -77,6 +77,19 @@ public class DocumentRepository {
 	}
 
 	/**
+	 * Records why processing a document failed for good. Recording it again changes
+	 * nothing, so the step that calls it may safely run twice.
+	 * @param id the document id
+	 * @param failure why processing failed
+	 */
+	public void markFailed(String id, String failure) {
+		this.jdbc.sql("UPDATE documents SET failure = :failure WHERE id = :id")
+			.param("failure", failure)
+			.param("id", id)
+			.update();
+	}
+
+	/**
 	 * Counts the documents that have no summary yet.
 	 * @return the number of documents waiting for a summary
 	 */
@@ -86,7 +99,8 @@ public class DocumentRepository {
 
 	private static Document document(ResultSet rs, int row) throws SQLException {
 		return new Document(rs.getString("id"), rs.getString("title"), rs.getString("content"), rs.getString("user_id"),
-				rs.getObject("uploaded_at", OffsetDateTime.class).toInstant(), rs.getString("summary"));
+				rs.getObject("uploaded_at", OffsetDateTime.class).toInstant(), rs.getString("summary"),
+				rs.getString("failure"));
 	}
 
 }

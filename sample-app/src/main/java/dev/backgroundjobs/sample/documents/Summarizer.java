@@ -35,8 +35,13 @@ class Summarizer {
 	 * @return the summary
 	 * @throws InterruptedException if interrupted while "thinking"
 	 * @throws IllegalStateException on a simulated failure
+	 * @throws IllegalArgumentException if the text is blank
 	 */
 	String summarize(String content) throws InterruptedException {
+		if (content.isBlank()) {
+			// A failure no retry can fix: the document's failure handler reports it.
+			throw new IllegalArgumentException("Nothing to summarize: the document has no text");
+		}
 		ThreadLocalRandom random = ThreadLocalRandom.current();
 		Thread.sleep(random.nextLong(MIN_LATENCY.toMillis(), MAX_LATENCY.toMillis() + 1));
 		if (random.nextDouble() < this.failureRate) {

@@ -76,6 +76,18 @@ class DocumentFunctionsIntegrationTests {
 		}
 	}
 
+	@Test
+	void aDocumentThatCannotBeSummarizedIsMarkedAsFailedByTheFailureHandler() {
+		Document document = this.documents.create(new NewDocument("Empty", " ", "u-1"));
+		String eventId = this.events.send("api/document.uploaded", new DocumentUploaded(document.id(), "u-1"));
+		RecordedRun failed = this.runs.await("process-document", eventId, RunStatus.FAILED, Duration.ofSeconds(60));
+		RecordedRun handled = this.runs.await("process-document.on-failure", "failure:" + failed.runId(),
+				RunStatus.COMPLETED);
+		assertThat(handled.stepIds()).containsExactly("mark-failed", "tell-owner");
+		assertThat(handled.output(String.class)).isEqualTo("Marked " + document.id() + " as failed");
+		assertThat(this.documents.get(document.id()).failure()).contains("Nothing to summarize");
+	}
+
 	private String upload(String title) {
 		Document document = this.documents.create(new NewDocument(title, "Some content.", "u-1"));
 		return this.events.send("api/document.uploaded", new DocumentUploaded(document.id(), "u-1"));

@@ -34,7 +34,7 @@ class DocumentFunctionsTests {
 	// Never called by these tests: its step is mocked.
 	private final DocumentFunctions functions = new DocumentFunctions(this.documents, new Summarizer(1));
 
-	private final Document document = new Document("d-1", "Notes", "Kafka carries events.", "u-1", NOW, null);
+	private final Document document = new Document("d-1", "Notes", "Kafka carries events.", "u-1", NOW, null, null);
 
 	private final Event<DocumentUploaded> uploaded = Event.of("api/document.uploaded",
 			new DocumentUploaded(this.document.id(), "u-1"));
