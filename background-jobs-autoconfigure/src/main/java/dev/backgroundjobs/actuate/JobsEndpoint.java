@@ -301,14 +301,16 @@ public class JobsEndpoint {
 	 *
 	 * @param id the function id
 	 * @param triggers what starts its runs, such as {@code event:api/document.uploaded}
-	 * or {@code cron:0 * * * * (UTC)}
+	 * or {@code cron:0 * * * * (UTC)}, or {@code failure:<function id>} for the failure
+	 * handler of that function
 	 * @param retries retries per step after the first attempt
 	 */
 	public record FunctionDescriptor(String id, List<String> triggers, int retries) {
 
 		static FunctionDescriptor of(FunctionDefinition function) {
-			return new FunctionDescriptor(function.id(),
-					function.triggers().stream().map(FunctionDescriptor::describe).toList(), function.retries());
+			List<String> triggers = (function.failureOf() != null) ? List.of("failure:" + function.failureOf())
+					: function.triggers().stream().map(FunctionDescriptor::describe).toList();
+			return new FunctionDescriptor(function.id(), triggers, function.retries());
 		}
 
 		private static String describe(Trigger trigger) {
