@@ -728,6 +728,24 @@ class JdbcStoreIntegrationTests {
 		}
 
 		@Test
+		void failRecordsTheFailureHandlersRunOncePerFailedRun() {
+			insert("run-1", LONG_LEASE);
+			NewRun handler = newRun("handler-1", "fn.on-failure", "failure:run-1");
+			assertThat(this.runs.fail("run-1", 1, "charge", "declined", handler)).isTrue();
+			RunRecord queued = this.runs.find("handler-1");
+			assertThat(queued.status()).isEqualTo(RunStatus.QUEUED);
+			assertThat(queued.leaseOwner()).isNull();
+			assertThat(queued.eventData()).isEqualTo(handler.eventData());
+			RunRecord replayed = this.runs.replay("run-1", "owner-a", LONG_LEASE);
+			NewRun again = newRun("handler-1", "fn.on-failure", "failure:run-1");
+			assertThat(this.runs.fail("run-1", replayed.version(), "charge", "declined again", again)).isTrue();
+			assertThat(this.runs.find("run-1").status()).isEqualTo(RunStatus.FAILED);
+			assertThat(this.deadLetters.find("run-1").error()).isEqualTo("declined again");
+			assertThat(ids(new RunQuery(null, "fn.on-failure", null, 10))).containsExactly("handler-1");
+			assertThat(this.runs.find("handler-1").eventData()).isEqualTo(handler.eventData());
+		}
+
+		@Test
 		void failOutsideAnyStepRecordsADeadLetterWithoutAStep() {
 			insert("run-1", LONG_LEASE);
 			assertThat(this.runs.fail("run-1", 1, null, "handler threw")).isTrue();
