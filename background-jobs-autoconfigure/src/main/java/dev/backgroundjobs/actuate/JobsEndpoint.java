@@ -307,7 +307,12 @@ public class JobsEndpoint {
 	 */
 	public record FunctionDescriptor(String id, List<String> triggers, int retries) {
 
-		static FunctionDescriptor of(FunctionDefinition function) {
+		/**
+		 * Describes a function.
+		 * @param function the function
+		 * @return its descriptor
+		 */
+		public static FunctionDescriptor of(FunctionDefinition function) {
 			List<String> triggers = (function.failureOf() != null) ? List.of("failure:" + function.failureOf())
 					: function.triggers().stream().map(FunctionDescriptor::describe).toList();
 			return new FunctionDescriptor(function.id(), triggers, function.retries());

@@ -1,5 +1,7 @@
 package dev.backgroundjobs.autoconfigure;
 
+import java.time.Clock;
+
 import dev.backgroundjobs.EventPublisher;
 import dev.backgroundjobs.RunOperations;
 import dev.backgroundjobs.actuate.JobsEndpoint;
@@ -10,6 +12,7 @@ import dev.backgroundjobs.dashboard.DashboardApi;
 import dev.backgroundjobs.dashboard.DashboardErrors;
 import dev.backgroundjobs.dashboard.DashboardPages;
 import dev.backgroundjobs.dashboard.DashboardSettings;
+import dev.backgroundjobs.dashboard.OverviewCounts;
 import dev.backgroundjobs.dashboard.SpringSecurityCsrfTokens;
 import dev.backgroundjobs.function.FunctionRegistry;
 import dev.backgroundjobs.json.PayloadCodec;
@@ -81,12 +84,21 @@ public final class BackgroundJobsDashboardAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
+	OverviewCounts backgroundJobsDashboardOverviewCounts(RunStore runStore, DeadLetterStore deadLetterStore,
+			RunInsights insights, DashboardSettings settings) {
+		// Counts at most one page refresh old: the overview refreshes at that interval.
+		return new OverviewCounts(runStore, deadLetterStore, insights, Clock.systemUTC(), settings.refreshInterval());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
 	DashboardApi backgroundJobsDashboardApi(ObjectProvider<JobsEndpoint> endpoint, FunctionRegistry functions,
 			RunStore runStore, StepStore stepStore, DeadLetterStore deadLetterStore, RunOperations runOperations,
-			PayloadCodec codec, EventWaitStore waits, RunInsights insights, DashboardAccess access) {
+			PayloadCodec codec, EventWaitStore waits, RunInsights insights, DashboardAccess access,
+			OverviewCounts overviewCounts) {
 		return new DashboardApi(
 				jobsEndpoint(endpoint, functions, runStore, stepStore, deadLetterStore, runOperations, codec, waits),
-				functions, runStore, insights, access, codec.mapper());
+				functions, runStore, insights, access, overviewCounts, codec.mapper());
 	}
 
 	@Bean

@@ -59,6 +59,8 @@ public class DashboardApi {
 
 	private final DashboardAccess access;
 
+	private final OverviewCounts counts;
+
 	private final TraceIds traceIds;
 
 	/**
@@ -68,10 +70,11 @@ public class DashboardApi {
 	 * @param runStore the run store
 	 * @param insights recent activity and related runs
 	 * @param access who may see values and write
+	 * @param counts the overview's counts
 	 * @param mapper reads the stored trace headers of runs
 	 */
 	public DashboardApi(JobsEndpoint endpoint, FunctionRegistry functions, RunStore runStore, RunInsights insights,
-			DashboardAccess access, JsonMapper mapper) {
+			DashboardAccess access, OverviewCounts counts, JsonMapper mapper) {
 		Assert.notNull(endpoint, "'endpoint' must not be null");
 		Assert.notNull(insights, "'insights' must not be null");
 		this.endpoint = endpoint;
@@ -79,6 +82,7 @@ public class DashboardApi {
 		this.runStore = runStore;
 		this.insights = insights;
 		this.access = access;
+		this.counts = counts;
 		this.traceIds = new TraceIds(mapper);
 	}
 
@@ -105,18 +109,24 @@ public class DashboardApi {
 
 	/**
 	 * Returns the overview: functions, counts by status, the last hour's activity, the
-	 * dead-letter count and the oldest queued run.
+	 * dead-letter count and the oldest queued run. The counts come from the latest
+	 * {@link OverviewCounts} snapshot, so this answers without counting the table.
 	 * @return the overview
 	 */
 	@GetMapping("/overview")
 	public OverviewView overview() {
-		JobsEndpoint.JobsDescriptor jobs = this.endpoint.jobs();
-		Instant hourAgo = Instant.now().minus(Duration.ofHours(1));
-		LastHourView lastHour = new LastHourView(this.insights.countCreatedSince(hourAgo),
-				this.insights.countFinishedSince(RunStatus.COMPLETED, hourAgo),
-				this.insights.countFinishedSince(RunStatus.FAILED, hourAgo));
-		return new OverviewView(jobs.functions(), jobs.runCounts(), lastHour, jobs.deadLetterCount(),
-				this.runStore.oldestCreatedAt(RunStatus.QUEUED));
+		OverviewCounts.Snapshot counts = this.counts.get();
+		return new OverviewView(functions(), counts.runCounts(), counts.lastHour(), counts.deadLetterCount(),
+				counts.oldestQueuedAt(), counts.countedAt());
+	}
+
+	/**
+	 * Returns the functions with their triggers, for the filters of the other pages.
+	 * @return the functions
+	 */
+	@GetMapping("/functions")
+	public List<FunctionDescriptor> functions() {
+		return this.functions.functions().stream().map(FunctionDescriptor::of).toList();
 	}
 
 	/**
@@ -240,20 +250,11 @@ public class DashboardApi {
 	 * @param lastHour runs started, completed and failed in the last hour
 	 * @param deadLetterCount the number of dead letters
 	 * @param oldestQueuedAt when the oldest queued run was recorded, or {@code null}
+	 * @param countedAt when the counts were read
 	 */
 	public record OverviewView(List<FunctionDescriptor> functions, Map<RunStatus, Long> runCounts,
-			LastHourView lastHour, long deadLetterCount, @Nullable Instant oldestQueuedAt) {
-
-	}
-
-	/**
-	 * Runs of the last hour.
-	 *
-	 * @param started runs recorded
-	 * @param completed runs completed
-	 * @param failed runs failed
-	 */
-	public record LastHourView(long started, long completed, long failed) {
+			OverviewCounts.LastHour lastHour, long deadLetterCount, @Nullable Instant oldestQueuedAt,
+			Instant countedAt) {
 
 	}
 

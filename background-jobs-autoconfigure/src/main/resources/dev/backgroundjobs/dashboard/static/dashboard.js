@@ -10,6 +10,7 @@
 	const page = document.getElementById('page');
 	let session = null;
 	let refreshTimer = null;
+	let routeCount = 0;
 
 	// ---- helpers ----------------------------------------------------------------------
 
@@ -156,7 +157,11 @@
 	// ---- pages -----------------------------------------------------------------------------
 
 	async function overview() {
+		const shownRoute = routeCount;
 		const data = await api('overview');
+		if (shownRoute !== routeCount) {
+			return; // the user moved on while the counts were on their way
+		}
 		const counts = el('div', { className: 'cards', id: 'status-counts' }, STATUSES.map((name) => el('a', {
 			className: 'card', href: '#/runs' + query({ status: name }), 'data-status': name
 		}, el('div', { className: 'value' }, data.runCounts[name] || 0), el('div', { className: 'label' }, name))));
@@ -174,8 +179,15 @@
 				el('td', {}, el('a', { href: '#/runs' + query({ function: fn.id }) }, fn.id)),
 				el('td', { className: 'mono' }, fn.triggers.join(', ')),
 				el('td', {}, fn.retries)))));
-		show('Overview', el('h2', {}, 'Runs by status'), counts, el('h2', {}, 'Activity'), activity,
+		const countedAt = el('p', { className: 'muted', id: 'counted-at' },
+			'Counted at ' + new Date(data.countedAt).toLocaleTimeString());
+		show('Overview', el('h2', {}, 'Runs by status'), counts, countedAt, el('h2', {}, 'Activity'), activity,
 			el('h2', {}, 'Functions'), functions);
+		// The counts are a snapshot the server refreshes behind each request: polling keeps
+		// the page at most two intervals behind.
+		clearInterval(refreshTimer);
+		refreshTimer = setInterval(() => overview().catch((ex) => say(ex.message, true)),
+			(session && session.refreshMillis) || 5000);
 	}
 
 	function card(label, value, href, id) {
@@ -188,7 +200,7 @@
 			status: params.get('status') || '', function: params.get('function') || '', from: params.get('from') || '',
 			to: params.get('to') || '', eventId: params.get('eventId') || '', before: params.get('before') || ''
 		};
-		const [overviewData, data] = await Promise.all([api('overview'), api('runs' + query(filters))]);
+		const [functions, data] = await Promise.all([api('functions'), api('runs' + query(filters))]);
 		const form = el('form', { className: 'filters', id: 'run-filters', onsubmit: (event) => {
 			event.preventDefault();
 			const values = new FormData(form);
@@ -200,7 +212,7 @@
 			el('label', {}, 'Status', el('select', { name: 'status' }, el('option', { value: '' }, 'any'),
 				STATUSES.map((name) => el('option', { value: name, selected: name === filters.status }, name)))),
 			el('label', {}, 'Function', el('select', { name: 'function' }, el('option', { value: '' }, 'any'),
-				overviewData.functions.map((fn) => el('option', { value: fn.id, selected: fn.id === filters.function }, fn.id)))),
+				functions.map((fn) => el('option', { value: fn.id, selected: fn.id === filters.function }, fn.id)))),
 			el('label', {}, 'Created from', el('input', { type: 'datetime-local', name: 'from', value: toLocal(filters.from) })),
 			el('label', {}, 'Created before', el('input', { type: 'datetime-local', name: 'to', value: toLocal(filters.to) })),
 			el('label', {}, 'Event id', el('input', { name: 'eventId', value: filters.eventId, size: 36 })),
@@ -342,13 +354,13 @@
 
 	async function deadLetters(params) {
 		const fn = params.get('function') || '';
-		const [overviewData, data] = await Promise.all([api('overview'), api('dead-letters' + query({ function: fn, limit: 200 }))]);
+		const [functions, data] = await Promise.all([api('functions'), api('dead-letters' + query({ function: fn, limit: 200 }))]);
 		const form = el('form', { className: 'filters', onsubmit: (event) => {
 			event.preventDefault();
 			location.hash = '#/dead-letters' + query({ function: new FormData(form).get('function') });
 		} },
 			el('label', {}, 'Function', el('select', { name: 'function' }, el('option', { value: '' }, 'any'),
-				overviewData.functions.map((f) => el('option', { value: f.id, selected: f.id === fn }, f.id)))),
+				functions.map((f) => el('option', { value: f.id, selected: f.id === fn }, f.id)))),
 			el('button', { type: 'submit' }, 'Filter'));
 		const selected = () => [...page.querySelectorAll('input.select-dead-letter:checked')].map((box) => box.value);
 		const toolbar = el('div', { className: 'toolbar' },
@@ -411,6 +423,7 @@
 
 	async function route() {
 		clearInterval(refreshTimer);
+		routeCount++;
 		const hash = location.hash.replace(/^#/, '') || '/';
 		const [path, search] = hash.split('?');
 		const params = new URLSearchParams(search || '');
