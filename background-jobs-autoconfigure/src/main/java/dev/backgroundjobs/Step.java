@@ -2,6 +2,7 @@ package dev.backgroundjobs;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
@@ -58,6 +59,33 @@ public interface Step {
 	 * @param action the work
 	 */
 	void run(String id, Action action);
+
+	/**
+	 * Runs several steps at once and returns their results in the order of the branches.
+	 * <p>
+	 * Each branch is an ordinary step with its own id ({@code id/name}), checkpoint,
+	 * attempts and retries; it starts at once on a thread of the engine's branch pool
+	 * ({@code background-jobs.worker.branch-concurrency} bounds how many branches of all
+	 * runs of the instance run at a time). A branch completed before is not run again:
+	 * its stored result is returned, so a resumed run gets the same results and runs only
+	 * the branches that had not completed.
+	 * <p>
+	 * A branch's body must not call this {@code Step}: any step called from inside a
+	 * branch, or from a thread other than the handler's, fails with an
+	 * {@link IllegalStateException}.
+	 * <p>
+	 * The call returns when every branch has ended. A branch that fails after its retries
+	 * fails the call with {@link StepFailedException} naming that branch; a branch whose
+	 * backoff is long enough to park the run parks it. Either way, the siblings finish
+	 * first and their completed results stay checkpointed, so they are not run again.
+	 * @param <T> the common type of the results
+	 * @param id the step id; the branches' ids start with it
+	 * @param branches the branches, with distinct names
+	 * @return the results, one per branch, {@code null} for a branch without result
+	 * @throws StepFailedException if a branch failed after its retries
+	 * @throws IllegalArgumentException if two branches have the same name
+	 */
+	<T> List<@Nullable T> parallel(String id, List<? extends Branch<? extends T>> branches);
 
 	/**
 	 * Sleeps durably for a duration: the run is parked as {@link RunStatus#SLEEPING

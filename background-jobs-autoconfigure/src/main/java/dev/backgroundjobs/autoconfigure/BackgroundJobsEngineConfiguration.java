@@ -6,10 +6,12 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 
 import dev.backgroundjobs.EventPublisher;
 import dev.backgroundjobs.RunOperations;
+import dev.backgroundjobs.engine.BranchPool;
 import dev.backgroundjobs.engine.CheckpointWriter;
 import dev.backgroundjobs.engine.DefaultRunOperations;
 import dev.backgroundjobs.engine.EngineSettings;
@@ -49,6 +51,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
 import org.springframework.core.task.SimpleAsyncTaskExecutor;
+import org.springframework.core.task.VirtualThreadTaskExecutor;
 import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
 
 /**
@@ -138,6 +141,21 @@ class BackgroundJobsEngineConfiguration {
 		return new CheckpointWriter(checkpointStore, writers, JdbcCheckpointStore.MAX_BATCH_SIZE, threads);
 	}
 
+	@Bean(destroyMethod = "close")
+	@ConditionalOnMissingBean
+	BranchPool backgroundJobsBranchPool(BackgroundJobsProperties properties, Environment environment) {
+		ThreadFactory threads;
+		if (Threading.VIRTUAL.isActive(environment)) {
+			threads = new VirtualThreadTaskExecutor("background-jobs-branch-").getVirtualThreadFactory();
+		}
+		else {
+			CustomizableThreadFactory platform = new CustomizableThreadFactory("background-jobs-branch-");
+			platform.setDaemon(true);
+			threads = platform;
+		}
+		return new BranchPool(properties.getWorker().getBranchConcurrency(), threads);
+	}
+
 	@Bean
 	@ConditionalOnMissingBean
 	Executions backgroundJobsExecutions(BackgroundJobsProperties properties) {
@@ -149,9 +167,9 @@ class BackgroundJobsEngineConfiguration {
 	RunExecutor backgroundJobsRunExecutor(RunStore runStore, StepStore stepStore, FunctionRegistry functions,
 			PayloadCodec codec, EngineSettings settings, ObjectProvider<RunLifecycleListener> listeners,
 			RunObservations observations, ObjectProvider<EventPublisher> events, EventWaitStore waits,
-			CheckpointWriter checkpoints, Executions executions) {
+			CheckpointWriter checkpoints, Executions executions, BranchPool branches) {
 		return new RunExecutor(runStore, stepStore, functions, codec, settings, listeners.orderedStream().toList(),
-				observations, events.getIfUnique(), waits, checkpoints, executions);
+				observations, events.getIfUnique(), waits, checkpoints, executions, branches);
 	}
 
 	@Bean

@@ -166,6 +166,7 @@ public class BackgroundJobsProperties implements Validator {
 		checks.check(worker.getConcurrency() > 0, "worker.concurrency", "must be positive");
 		checks.check(worker.getQueueCapacity() >= 0, "worker.queueCapacity", "must not be negative");
 		checks.check(worker.getCheckpointWriters() > 0, "worker.checkpointWriters", "must be positive");
+		checks.check(worker.getBranchConcurrency() > 0, "worker.branchConcurrency", "must be positive");
 		Lease lease = properties.getLease();
 		checks.positive(lease.getDuration(), "lease.duration");
 		checks.positive(lease.getHeartbeatInterval(), "lease.heartbeatInterval");
@@ -335,6 +336,14 @@ public class BackgroundJobsProperties implements Validator {
 		 */
 		private int checkpointWriters = 2;
 
+		/**
+		 * Branches of parallel steps (Step.parallel) run at once by this instance, across
+		 * all its runs; further branches wait for a thread. Branch threads are separate
+		 * from the workers: a worker waits while its run's branches run. Virtual threads
+		 * when spring.threads.virtual.enabled is true on Java 21 or later.
+		 */
+		private int branchConcurrency = 64;
+
 		public int getConcurrency() {
 			return this.concurrency;
 		}
@@ -357,6 +366,14 @@ public class BackgroundJobsProperties implements Validator {
 
 		public void setCheckpointWriters(int checkpointWriters) {
 			this.checkpointWriters = checkpointWriters;
+		}
+
+		public int getBranchConcurrency() {
+			return this.branchConcurrency;
+		}
+
+		public void setBranchConcurrency(int branchConcurrency) {
+			this.branchConcurrency = branchConcurrency;
 		}
 
 	}

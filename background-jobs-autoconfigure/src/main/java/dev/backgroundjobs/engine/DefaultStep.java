@@ -4,15 +4,21 @@ import java.lang.reflect.Type;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
+import dev.backgroundjobs.Branch;
 import dev.backgroundjobs.Event;
 import dev.backgroundjobs.EventPublisher;
 import dev.backgroundjobs.Step;
@@ -34,7 +40,9 @@ import org.springframework.util.Assert;
  * runs and checkpoints new ones, and retries failing ones.
  * <p>
  * An instance is confined to the worker thread executing the run; calls from any other
- * thread are rejected.
+ * thread are rejected, including the threads running the branches of a {@link #parallel
+ * parallel step}. Those threads only run their branch's attempts and write its
+ * checkpoint; the worker reads their outcomes once they have all ended.
  * <p>
  * A sleep is a step whose stored result is its wake time: the first execution stores it
  * and parks the run; every later execution reads it back, and parks again only if the
@@ -74,6 +82,12 @@ final class DefaultStep implements Step {
 	private final Map<String, Integer> idCounts = new HashMap<>();
 
 	private final Thread owner = Thread.currentThread();
+
+	/**
+	 * The threads running branches of the current parallel step, with their step ids, so
+	 * that a step called from a branch is reported as nested.
+	 */
+	private final Map<Thread, String> branchThreads = new ConcurrentHashMap<>();
 
 	private boolean inStep;
 
@@ -118,6 +132,139 @@ final class DefaultStep implements Step {
 			action.run();
 			return null;
 		});
+	}
+
+	@Override
+	public <T> List<@Nullable T> parallel(String id, List<? extends Branch<? extends T>> branches) {
+		Assert.notNull(branches, "'branches' must not be null");
+		Set<String> names = new HashSet<>();
+		for (Branch<? extends T> branch : branches) {
+			Assert.notNull(branch, "'branches' must not contain null");
+			Assert.isTrue(names.add(branch.name()), () -> "Parallel step '" + id + "' of " + this.scope.describe()
+					+ " has two branches named '" + branch.name() + "'");
+		}
+		String stepId = begin(id);
+		List<String> branchIds = branches.stream().map((branch) -> uniqueId(stepId + "/" + branch.name())).toList();
+		this.inStep = true;
+		try {
+			return runBranches(stepId, branchIds, branches);
+		}
+		catch (RunInterruption ex) {
+			this.interruption = ex;
+			throw ex;
+		}
+		finally {
+			this.inStep = false;
+		}
+	}
+
+	/**
+	 * Returns the stored results of completed branches and runs the others at once, each
+	 * writing its own checkpoint as soon as it completes (deferring it, as a step does,
+	 * would lose it when a sibling fails or parks the run).
+	 */
+	@SuppressWarnings("unchecked")
+	private <T> List<@Nullable T> runBranches(String stepId, List<String> branchIds,
+			List<? extends Branch<? extends T>> branches) {
+		List<@Nullable T> results = new ArrayList<>(Collections.nCopies(branches.size(), null));
+		List<Integer> running = new ArrayList<>();
+		List<Callable<Completed<?>>> bodies = new ArrayList<>();
+		for (int i = 0; i < branches.size(); i++) {
+			String branchId = branchIds.get(i);
+			StepRecord previous = this.stored.get(branchId);
+			if (previous != null && previous.status() == StepStatus.COMPLETED) {
+				results.set(i, decode(previous, branches.get(i).type()));
+			}
+			else {
+				running.add(i);
+				bodies.add(branchBody(branchId, branches.get(i), (previous != null) ? previous.attempts() : 0));
+			}
+		}
+		if (bodies.isEmpty()) {
+			return results;
+		}
+		String description = "parallel step '" + stepId + "' of " + this.scope.describe();
+		List<ParallelBranches.Ended<Completed<?>>> ended = new ParallelBranches(this.scope.branches(), description)
+			.runAll(bodies);
+		Throwable failure = null;
+		for (int i = 0; i < ended.size(); i++) {
+			ParallelBranches.Ended<Completed<?>> outcome = ended.get(i);
+			Completed<?> completed = outcome.result();
+			if (outcome.failure() == null && completed != null) {
+				this.stored.put(completed.record().stepId(), completed.record());
+				results.set(running.get(i), (T) completed.result());
+			}
+			else {
+				failure = moreSevere(failure, outcome.failure());
+			}
+		}
+		if (failure instanceof RuntimeException ex) {
+			throw ex;
+		}
+		if (failure instanceof Error ex) {
+			throw ex;
+		}
+		if (failure != null) {
+			throw new IllegalStateException("A branch of " + description + " failed", failure);
+		}
+		return results;
+	}
+
+	private Callable<Completed<?>> branchBody(String branchId, Branch<?> branch, int previousAttempts) {
+		// The worker's log context and observation carry over to the branch's thread.
+		Map<String, String> logContext = LogContext.copy();
+		Observation parent = this.scope.observations().current();
+		return () -> {
+			Thread thread = Thread.currentThread();
+			this.branchThreads.put(thread, branchId);
+			LogContext.set(logContext);
+			try (Observation.Scope observed = (parent != null) ? parent.openScope() : null) {
+				Completed<?> completed = attempt(branchId, branch, previousAttempts);
+				save(completed.record());
+				return completed;
+			}
+			finally {
+				LogContext.set(null);
+				this.branchThreads.remove(thread);
+			}
+		};
+	}
+
+	private <T> Completed<T> attempt(String branchId, Branch<T> branch, int previousAttempts) {
+		return attempt(branchId, branch.type(), branch.action(), previousAttempts);
+	}
+
+	/**
+	 * Picks the failure of a parallel step to throw when several branches failed: what
+	 * stops the run outright comes first, then a failed branch, which fails the run, then
+	 * the longest park, so that no branch is retried before its backoff has passed.
+	 */
+	private static @Nullable Throwable moreSevere(@Nullable Throwable first, @Nullable Throwable second) {
+		if (first == null || second == null) {
+			return (first != null) ? first : second;
+		}
+		int firstRank = severity(first);
+		int secondRank = severity(second);
+		if (firstRank != secondRank) {
+			return (firstRank < secondRank) ? first : second;
+		}
+		if (first instanceof RunInterruption.Park park && second instanceof RunInterruption.Park other) {
+			return (other.delay().compareTo(park.delay()) > 0) ? other : first;
+		}
+		return first;
+	}
+
+	private static int severity(Throwable failure) {
+		if (failure instanceof RunInterruption.LeaseLost) {
+			return 0;
+		}
+		if (failure instanceof RunInterruption.Park) {
+			return 4;
+		}
+		if (failure instanceof RunInterruption) {
+			return 1;
+		}
+		return (failure instanceof Error) ? 2 : 3;
 	}
 
 	@Override
@@ -301,6 +448,11 @@ final class DefaultStep implements Step {
 		Assert.hasText(requestedId, "'id' must not be empty");
 		Assert.isTrue(requestedId.indexOf('\u0000') < 0,
 				() -> "Step id '" + requestedId + "' of " + this.scope.describe() + " must not contain U+0000");
+		String branch = this.branchThreads.get(Thread.currentThread());
+		if (branch != null) {
+			throw new IllegalStateException("Step '" + requestedId + "' of " + this.scope.describe()
+					+ " is nested in branch '" + branch + "' of a parallel step; a branch cannot run steps");
+		}
 		if (Thread.currentThread() != this.owner) {
 			throw new IllegalStateException("Step '" + requestedId + "' of " + this.scope.describe()
 					+ " was called from another thread; steps must run on the handler's thread");
@@ -327,7 +479,10 @@ final class DefaultStep implements Step {
 		int attempts = (previous != null) ? previous.attempts() : 0;
 		this.inStep = true;
 		try {
-			return attempt(stepId, type, action, attempts);
+			Completed<T> completed = attempt(stepId, type, action, attempts);
+			this.unwritten = completed.record();
+			this.stored.put(stepId, completed.record());
+			return completed.result();
 		}
 		catch (RunInterruption ex) {
 			this.interruption = ex;
@@ -338,7 +493,12 @@ final class DefaultStep implements Step {
 		}
 	}
 
-	private <T> @Nullable T attempt(String stepId, Type type, Callable<T> action, int previousAttempts) {
+	/**
+	 * Runs a step's attempts until one succeeds, touching no state of this instance, so
+	 * that the branches of a parallel step can run it on their own threads.
+	 * @return the result with the checkpoint to write
+	 */
+	private <T> Completed<T> attempt(String stepId, Type type, Callable<T> action, int previousAttempts) {
 		int attempts = previousAttempts;
 		Execution execution = this.scope.execution();
 		while (true) {
@@ -388,11 +548,9 @@ final class DefaultStep implements Step {
 			Instant finished = this.scope.clock().instant();
 			StepRecord completed = new StepRecord(this.scope.runId(), stepId, StepStatus.COMPLETED, attempts, output,
 					null, started, finished);
-			this.unwritten = completed;
-			this.stored.put(stepId, completed);
 			this.scope.listener()
 				.stepCompleted(this.scope.run(), stepId, attempts, Duration.between(started, finished));
-			return result;
+			return new Completed<>(result, completed);
 		}
 	}
 
@@ -571,6 +729,13 @@ final class DefaultStep implements Step {
 	private String uniqueId(String requestedId) {
 		int count = this.idCounts.merge(requestedId, 1, Integer::sum);
 		return (count == 1) ? requestedId : requestedId + "#" + count;
+	}
+
+	/**
+	 * A step's result with its checkpoint.
+	 */
+	private record Completed<T>(@Nullable T result, StepRecord record) {
+
 	}
 
 }

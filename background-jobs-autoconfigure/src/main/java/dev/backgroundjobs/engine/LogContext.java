@@ -1,5 +1,9 @@
 package dev.backgroundjobs.engine;
 
+import java.util.Map;
+
+import org.jspecify.annotations.Nullable;
+
 import org.springframework.util.ClassUtils;
 
 /**
@@ -23,6 +27,29 @@ final class LogContext {
 	static void put(String key, String value) {
 		if (SLF4J_PRESENT) {
 			org.slf4j.MDC.put(key, value);
+		}
+	}
+
+	/**
+	 * Returns a copy of the calling thread's context, to carry over to another thread.
+	 * @return the copy, or {@code null} if there is none
+	 */
+	static @Nullable Map<String, String> copy() {
+		return SLF4J_PRESENT ? org.slf4j.MDC.getCopyOfContextMap() : null;
+	}
+
+	/**
+	 * Replaces the calling thread's context.
+	 * @param context a copy taken with {@link #copy()}, or {@code null} to clear it
+	 */
+	static void set(@Nullable Map<String, String> context) {
+		if (SLF4J_PRESENT) {
+			if (context != null) {
+				org.slf4j.MDC.setContextMap(context);
+			}
+			else {
+				org.slf4j.MDC.clear();
+			}
 		}
 	}
 

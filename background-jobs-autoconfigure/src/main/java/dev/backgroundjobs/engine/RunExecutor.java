@@ -24,6 +24,7 @@ import io.micrometer.observation.Observation;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.core.log.LogAccessor;
+import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
 
 /**
  * Executes one claimed run on the calling worker thread: marks it running (unless it was
@@ -44,6 +45,11 @@ import org.springframework.core.log.LogAccessor;
 public final class RunExecutor {
 
 	private static final LogAccessor logger = new LogAccessor(RunExecutor.class);
+
+	/**
+	 * Branches run at once by an executor created without a {@link BranchPool}.
+	 */
+	private static final int DEFAULT_BRANCH_CONCURRENCY = 64;
 
 	private final RunStore runStore;
 
@@ -68,6 +74,8 @@ public final class RunExecutor {
 	private final Executions executions;
 
 	private final FailureHandlerRuns failureHandlerRuns;
+
+	private final BranchPool branches;
 
 	/**
 	 * Creates an executor.
@@ -110,6 +118,38 @@ public final class RunExecutor {
 			EngineSettings settings, List<RunLifecycleListener> listeners, RunObservations observations,
 			@Nullable EventPublisher events, EventWaitStore waits, CheckpointWriter checkpoints,
 			Executions executions) {
+		this(runStore, stepStore, functions, codec, settings, listeners, observations, events, waits, checkpoints,
+				executions, defaultBranchPool());
+	}
+
+	private static BranchPool defaultBranchPool() {
+		CustomizableThreadFactory threads = new CustomizableThreadFactory("background-jobs-branch-");
+		threads.setDaemon(true);
+		return new BranchPool(DEFAULT_BRANCH_CONCURRENCY, threads);
+	}
+
+	/**
+	 * Creates an executor.
+	 * @param runStore the run store
+	 * @param stepStore the step store
+	 * @param functions the functions
+	 * @param codec the payload codec
+	 * @param settings the engine settings
+	 * @param listeners callbacks on run outcomes
+	 * @param observations observes runs and steps
+	 * @param events publishes the events that runs send with
+	 * {@link dev.backgroundjobs.Step#sendEvent}, or {@code null} if none is available
+	 * @param waits stores the waits of {@link dev.backgroundjobs.Step#waitForEvent}
+	 * @param checkpoints writes step results and completions in group commits
+	 * @param executions registers the executions in flight, so that a cancellation
+	 * reaches them
+	 * @param branches runs the branches of {@link dev.backgroundjobs.Step#parallel
+	 * parallel steps}
+	 */
+	public RunExecutor(RunStore runStore, StepStore stepStore, FunctionRegistry functions, PayloadCodec codec,
+			EngineSettings settings, List<RunLifecycleListener> listeners, RunObservations observations,
+			@Nullable EventPublisher events, EventWaitStore waits, CheckpointWriter checkpoints, Executions executions,
+			BranchPool branches) {
 		this.executions = executions;
 		this.runStore = runStore;
 		this.stepStore = stepStore;
@@ -122,6 +162,7 @@ public final class RunExecutor {
 		this.waits = waits;
 		this.checkpoints = checkpoints;
 		this.failureHandlerRuns = new FailureHandlerRuns(functions, codec, settings.clock());
+		this.branches = branches;
 	}
 
 	/**
@@ -191,7 +232,7 @@ public final class RunExecutor {
 		Instant started = this.settings.clock().instant();
 		RunScope scope = new RunScope(run, function.retries(), this.checkpoints, this.codec, this.settings.backoff(),
 				this.settings.parkThreshold(), this.settings.clock(), this.listeners, this.observations, this.events,
-				this.runStore, this.functions, this.waits, execution);
+				this.runStore, this.functions, this.waits, execution, this.branches);
 		DefaultStep step = new DefaultStep(scope, steps);
 		RunContext context = new RunContext(run.runId(), run.functionId(), run.eventId(), attempt);
 		StoredEvent event = new StoredEvent(run.eventId(), run.eventName(), run.eventData(), run.eventTime());

@@ -58,6 +58,14 @@ public final class RunObservations {
 			.start();
 	}
 
+	/**
+	 * Returns the observation open on the calling thread, to open it on another.
+	 * @return the observation, or {@code null}
+	 */
+	@Nullable Observation current() {
+		return this.registry.getCurrentObservation();
+	}
+
 	Observation startStep(String functionId, String stepId) {
 		return Observation.createNotStarted(STEP, this.registry)
 			.contextualName("step " + stepId)

@@ -29,11 +29,12 @@ import org.jspecify.annotations.Nullable;
  * @param functions the functions this run may invoke
  * @param waits records the run's waits for events
  * @param execution this execution as other threads see it, to learn of a cancellation
+ * @param branches runs the branches of parallel steps
  */
 record RunScope(RunRecord run, int retries, CheckpointWriter checkpoints, PayloadCodec codec, RetryBackoff backoff,
 		Duration parkThreshold, Clock clock, RunLifecycleListener listener, RunObservations observations,
 		@Nullable EventPublisher events, RunStore runStore, FunctionRegistry functions, EventWaitStore waits,
-		Execution execution) {
+		Execution execution, BranchPool branches) {
 
 	String runId() {
 		return this.run.runId();

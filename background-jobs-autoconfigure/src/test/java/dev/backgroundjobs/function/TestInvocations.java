@@ -1,5 +1,6 @@
 package dev.backgroundjobs.function;
 
+import java.util.List;
 import java.util.Optional;
 
 import java.time.Duration;
@@ -7,6 +8,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.Callable;
 
+import dev.backgroundjobs.Branch;
 import dev.backgroundjobs.Event;
 import dev.backgroundjobs.RunContext;
 import dev.backgroundjobs.Step;
@@ -92,6 +94,11 @@ final class TestInvocations {
 		@Override
 		public <T> Optional<Event<T>> waitForEvent(String id, String event, ParameterizedTypeReference<T> type,
 				Duration timeout, String match) {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
+		public <T> List<T> parallel(String id, List<? extends Branch<? extends T>> branches) {
 			throw new UnsupportedOperationException();
 		}
 

@@ -32,6 +32,7 @@ import dev.backgroundjobs.store.RunQuery;
 import dev.backgroundjobs.store.RunRecord;
 import dev.backgroundjobs.store.RunStore;
 import dev.backgroundjobs.store.StepRecord;
+import dev.backgroundjobs.store.StepStatus;
 import dev.backgroundjobs.store.StepStore;
 import dev.backgroundjobs.testsupport.TestDatabases;
 import dev.backgroundjobs.testsupport.RawRecords;
@@ -251,6 +252,67 @@ class DurableStepsIntegrationTests {
 		assertThat(deadLetter.error()).contains("Invoked function 'callee'")
 			.contains("Callee cannot handle question-2");
 		assertThat(this.cluster.probe.count(eventId, "after")).isZero();
+	}
+
+	@Test
+	void parallelBranchesRunAtOnceAndEachIsCheckpointed() {
+		ConfigurableApplicationContext app = this.cluster.start();
+		String eventId = publisher(app).send("test/fan-out", new Job("together", 0, 0));
+		RunRecord run = awaitStatus(app, "fan-out", eventId, RunStatus.COMPLETED);
+		// Each branch waits in Probe.meet until the other has arrived: both were in
+		// flight.
+		assertThat(run.output()).isEqualTo("\"left-1,right-1\"");
+		List<StepRecord> steps = app.getBean(StepStore.class).findSteps(run.runId());
+		assertThat(steps).extracting(StepRecord::stepId)
+			.containsExactlyInAnyOrder("fetch/left", "fetch/right", "after");
+		assertThat(steps).allSatisfy((step) -> {
+			assertThat(step.status()).isEqualTo(StepStatus.COMPLETED);
+			assertThat(step.attempts()).isOne();
+		});
+		assertThat(steps).filteredOn((step) -> step.stepId().equals("fetch/left"))
+			.singleElement()
+			.satisfies((step) -> assertThat(step.output()).isEqualTo("\"left-1\""));
+	}
+
+	@Test
+	void parkedParallelStepResumesOnlyTheFailedBranchWithTheSameResults() {
+		// Every retry backoff parks the run, so the retry is a new execution.
+		ConfigurableApplicationContext app = this.cluster.with("background-jobs.retry.park-threshold", "0s").start();
+		String eventId = publisher(app).send("test/fan-out", new Job("resumed", 1, 0));
+		RunRecord run = awaitStatus(app, "fan-out", eventId, RunStatus.COMPLETED);
+		assertThat(run.attempt()).isEqualTo(2);
+		// The left branch's result is the stored one: it ran once.
+		assertThat(run.output()).isEqualTo("\"left-1,right-2\"");
+		assertThat(this.cluster.probe.count(eventId, "left")).isOne();
+		assertThat(this.cluster.probe.count(eventId, "right")).isEqualTo(2);
+		assertThat(this.cluster.probe.count(eventId, "after")).isOne();
+		assertThat(app.getBean(StepStore.class).findSteps(run.runId()))
+			.filteredOn((step) -> step.stepId().equals("fetch/right"))
+			.singleElement()
+			.satisfies((step) -> assertThat(step.attempts()).isEqualTo(2));
+	}
+
+	@Test
+	void stepCalledInsideABranchOrFromAnotherThreadFailsTheRunWithAClearError() {
+		ConfigurableApplicationContext app = this.cluster.start();
+		String nested = publisher(app).send("test/misuse", Job.simple("nested"));
+		String foreign = publisher(app).send("test/misuse", Job.simple("foreign"));
+		RunRecord nestedRun = awaitStatus(app, "misuse", nested, RunStatus.FAILED);
+		RunRecord foreignRun = awaitStatus(app, "misuse", foreign, RunStatus.FAILED);
+		DeadLetterStore deadLetters = app.getBean(DeadLetterStore.class);
+		DeadLetterRecord nestedFailure = deadLetters.find(nestedRun.runId());
+		assertThat(nestedFailure).isNotNull();
+		assertThat(nestedFailure.stepId()).isEqualTo("outer/inner");
+		assertThat(nestedFailure.error()).contains("Step 'nested' of run " + nestedRun.runId())
+			.contains("is nested in branch 'outer/inner' of a parallel step");
+		DeadLetterRecord foreignFailure = deadLetters.find(foreignRun.runId());
+		assertThat(foreignFailure).isNotNull();
+		assertThat(foreignFailure.error()).contains("Step 'foreign' of run " + foreignRun.runId())
+			.contains("was called from another thread");
+		assertThat(this.cluster.probe.count(nested, "nested")).isZero();
+		assertThat(this.cluster.probe.count(foreign, "foreign")).isZero();
+		assertThat(app.getBean(StepStore.class).findSteps(nestedRun.runId())).extracting(StepRecord::stepId)
+			.containsExactly("outer/inner");
 	}
 
 	@Test

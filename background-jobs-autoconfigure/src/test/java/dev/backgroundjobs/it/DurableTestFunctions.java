@@ -4,7 +4,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 
+import dev.backgroundjobs.Branch;
 import dev.backgroundjobs.Event;
 import dev.backgroundjobs.EventHandler;
 import dev.backgroundjobs.FunctionFailure;
@@ -13,8 +15,8 @@ import dev.backgroundjobs.Step;
 import org.springframework.core.ParameterizedTypeReference;
 
 /**
- * Handlers that sleep, send events, invoke functions and wait for events, used by
- * {@link DurableStepsIntegrationTests}.
+ * Handlers that sleep, send events, invoke functions, wait for events and run parallel
+ * steps, used by {@link DurableStepsIntegrationTests}.
  */
 class DurableTestFunctions {
 
@@ -102,6 +104,50 @@ class DurableTestFunctions {
 		return failure.functionId() + "|" + failure.runId() + "|" + failure.stepId() + "|"
 				+ failure.event().data().key() + "|" + failure.event().name() + "|"
 				+ failure.error().lines().findFirst().orElse("");
+	}
+
+	@EventHandler(id = "fan-out", event = "test/fan-out", retries = 2)
+	String fanOut(Event<Job> event, Step step) {
+		String id = event.id();
+		List<String> results = step.parallel("fetch", List.of(Branch.of("left", String.class, () -> {
+			int attempt = this.probe.hit(id, "left");
+			this.probe.meet(id, 2);
+			return "left-" + attempt;
+		}), Branch.of("right", String.class, () -> {
+			int attempt = this.probe.hit(id, "right");
+			if (attempt == 1) {
+				this.probe.meet(id, 2);
+			}
+			if (attempt <= event.data().failTimes()) {
+				throw new IllegalStateException("Simulated failure of branch right");
+			}
+			return "right-" + attempt;
+		})));
+		step.run("after", () -> this.probe.hit(id, "after"));
+		return String.join(",", results);
+	}
+
+	@EventHandler(id = "misuse", event = "test/misuse", retries = 0)
+	void misuse(Event<Job> event, Step step) throws InterruptedException {
+		if (event.data().key().equals("foreign")) {
+			AtomicReference<RuntimeException> failure = new AtomicReference<>();
+			Thread thread = new Thread(() -> {
+				try {
+					step.run("foreign", () -> this.probe.hit(event.id(), "foreign"));
+				}
+				catch (RuntimeException ex) {
+					failure.set(ex);
+				}
+			});
+			thread.start();
+			thread.join();
+			if (failure.get() != null) {
+				throw failure.get();
+			}
+			return;
+		}
+		step.parallel("outer",
+				List.of(Branch.of("inner", () -> step.run("nested", () -> this.probe.hit(event.id(), "nested")))));
 	}
 
 	@EventHandler(id = "await-approval", event = "test/review-requested")

@@ -24,6 +24,8 @@ final class Probe {
 
 	private final CountDownLatch release = new CountDownLatch(1);
 
+	private final Map<String, CountDownLatch> meetings = new ConcurrentHashMap<>();
+
 	private volatile String blockOn = "";
 
 	private final CountDownLatch blocked = new CountDownLatch(1);
@@ -39,6 +41,20 @@ final class Probe {
 	int count(String eventId, String stepId) {
 		AtomicInteger count = this.executions.get(eventId + "/" + stepId);
 		return (count != null) ? count.get() : 0;
+	}
+
+	/**
+	 * Waits until {@code parties} callers with the same key have arrived; fails if they
+	 * do not all arrive while this one waits, so it only passes for callers running at
+	 * once.
+	 */
+	void meet(String key, int parties) throws InterruptedException {
+		CountDownLatch meeting = this.meetings.computeIfAbsent(key, (ignored) -> new CountDownLatch(parties));
+		meeting.countDown();
+		if (!meeting.await(30, TimeUnit.SECONDS)) {
+			throw new IllegalStateException("Only " + (parties - meeting.getCount()) + " of " + parties
+					+ " callers of '" + key + "' were in flight at once");
+		}
 	}
 
 	Map<String, AtomicInteger> executions() {

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
+import dev.backgroundjobs.Branch;
 import dev.backgroundjobs.Event;
 import dev.backgroundjobs.RunContext;
 import dev.backgroundjobs.Step;
@@ -313,6 +314,11 @@ class HandlerMethodInvokerTests {
 		@Override
 		public <T> Optional<Event<T>> waitForEvent(String id, String event, ParameterizedTypeReference<T> type,
 				Duration timeout, String match) {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
+		public <T> List<T> parallel(String id, List<? extends Branch<? extends T>> branches) {
 			throw new UnsupportedOperationException();
 		}
 
