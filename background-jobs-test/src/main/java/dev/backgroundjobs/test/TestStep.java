@@ -6,11 +6,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
+import dev.backgroundjobs.Branch;
 import dev.backgroundjobs.Event;
 import dev.backgroundjobs.RunStatus;
 import dev.backgroundjobs.Step;
@@ -46,6 +49,11 @@ import org.springframework.util.ClassUtils;
  * {@link RunStatus#SLEEPING}.</li>
  * <li>{@code waitForEvent} returns the event given with {@link #receive}, or empty after
  * {@link #timeOut}; without either the run ends as {@link RunStatus#WAITING}.</li>
+ * <li>{@code parallel} runs its branches one after another on the calling thread, each as
+ * a {@code run} step with the id {@code id/name} (so {@link #mock} and {@link #fail} take
+ * that id); a failing branch does not stop the others, and the first failure is thrown
+ * once all have run. A step called inside a branch fails with
+ * {@link IllegalStateException}, as in the engine.</li>
  * <li>{@code sendEvent} records the event and returns an id derived from the step
  * id.</li>
  * <li>{@code invoke} returns the result given with {@link #mock}, or throws
@@ -75,6 +83,11 @@ public final class TestStep implements Step {
 	private boolean parkAtSleeps;
 
 	private Recording recording = new Recording();
+
+	/**
+	 * The id of the parallel step's branch running, if any: a branch cannot run steps.
+	 */
+	private @Nullable String branch;
 
 	/**
 	 * Sets how many times a failing step is retried before it fails for good, as the
@@ -219,7 +232,48 @@ public final class TestStep implements Step {
 	}
 
 	private <T> @Nullable T run(String id, Type type, Callable<T> action) {
-		String stepId = this.recording.begin(id);
+		return attempts(begin(id), type, action);
+	}
+
+	@Override
+	public <T> List<@Nullable T> parallel(String id, List<? extends Branch<? extends T>> branches) {
+		Assert.notNull(branches, "'branches' must not be null");
+		Set<String> names = new HashSet<>();
+		for (Branch<? extends T> branch : branches) {
+			Assert.notNull(branch, "'branches' must not contain null");
+			Assert.isTrue(names.add(branch.name()),
+					() -> "Parallel step '" + id + "' has two branches named '" + branch.name() + "'");
+		}
+		String stepId = begin(id);
+		List<@Nullable T> results = new ArrayList<>();
+		StepFailedException failure = null;
+		for (Branch<? extends T> branch : branches) {
+			String branchId = this.recording.begin(stepId + "/" + branch.name());
+			this.branch = branchId;
+			try {
+				results.add(attempts(branchId, branch));
+			}
+			catch (StepFailedException ex) {
+				// As the engine does: the other branches still run, and the first failure
+				// is thrown.
+				failure = (failure != null) ? failure : ex;
+				results.add(null);
+			}
+			finally {
+				this.branch = null;
+			}
+		}
+		if (failure != null) {
+			throw failure;
+		}
+		return results;
+	}
+
+	private <T> @Nullable T attempts(String stepId, Branch<T> branch) {
+		return attempts(stepId, branch.type(), branch.action());
+	}
+
+	private <T> @Nullable T attempts(String stepId, Type type, Callable<T> action) {
 		Failures failures = this.failures.get(stepId);
 		Exception last = null;
 		for (int attempt = 1; attempt <= this.retries + 1; attempt++) {
@@ -259,7 +313,7 @@ public final class TestStep implements Step {
 	@Override
 	public void sleepUntil(String id, Instant time) {
 		Assert.notNull(time, "'time' must not be null");
-		String stepId = this.recording.begin(id);
+		String stepId = begin(id);
 		this.recording.step(new StepCall(stepId, StepCall.Kind.SLEEP, 1, null, null, time));
 		if (this.parkAtSleeps && time.isAfter(this.clock.instant())) {
 			throw new Parked(RunStatus.SLEEPING);
@@ -270,7 +324,7 @@ public final class TestStep implements Step {
 	public String sendEvent(String id, String name, Object data) {
 		Assert.hasText(name, "'name' must not be empty");
 		Assert.notNull(data, "'data' must not be null");
-		String stepId = this.recording.begin(id);
+		String stepId = begin(id);
 		String eventId = "test:" + stepId;
 		this.recording.sentEvents.add(new SentEvent(stepId, name, data));
 		this.recording.step(new StepCall(stepId, StepCall.Kind.SEND_EVENT, 1, eventId, null, null));
@@ -292,7 +346,7 @@ public final class TestStep implements Step {
 	private <T> @Nullable T invoke(String id, String functionId, Object data, Type type) {
 		Assert.hasText(functionId, "'functionId' must not be empty");
 		Assert.notNull(data, "'data' must not be null");
-		String stepId = this.recording.begin(id);
+		String stepId = begin(id);
 		this.recording.invocations.add(new Invocation(stepId, functionId, data));
 		Failures failures = this.failures.get(stepId);
 		if (failures != null && failures.times() > 0) {
@@ -328,7 +382,7 @@ public final class TestStep implements Step {
 		Assert.hasText(event, "'event' must not be empty");
 		Assert.notNull(timeout, "'timeout' must not be null");
 		Assert.hasText(match, "'match' must not be empty");
-		String stepId = this.recording.begin(id);
+		String stepId = begin(id);
 		Instant deadline = this.clock.instant().plus(timeout);
 		Optional<Event<?>> answer = this.answers.get(stepId);
 		if (answer == null) {
@@ -339,6 +393,14 @@ public final class TestStep implements Step {
 		this.recording
 			.step(new StepCall(stepId, StepCall.Kind.WAIT_FOR_EVENT, 1, received.orElse(null), null, deadline));
 		return received;
+	}
+
+	private String begin(String id) {
+		if (this.branch != null) {
+			throw new IllegalStateException("Step '" + id + "' is nested in branch '" + this.branch
+					+ "' of a parallel step; a branch cannot run steps");
+		}
+		return this.recording.begin(id);
 	}
 
 	@SuppressWarnings("unchecked")

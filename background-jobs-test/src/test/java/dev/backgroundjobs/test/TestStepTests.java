@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import dev.backgroundjobs.Branch;
 import dev.backgroundjobs.Event;
 import dev.backgroundjobs.RunStatus;
 import dev.backgroundjobs.Step;
@@ -120,6 +121,53 @@ class TestStepTests {
 		});
 		assertThat(run.status()).isEqualTo(RunStatus.COMPLETED);
 		assertThat(run.stepIds()).containsExactly("send", "send#2");
+	}
+
+	@Test
+	void parallelBranchesAreStepsNamedAfterTheParallelStepAndTheirResultsKeepTheBranchOrder() {
+		TestRun<List<String>> run = this.step.mock("load/orders", "mocked orders")
+			.fail("load/user", 1)
+			.execute(() -> this.step.parallel("load", List.of(Branch.of("user", String.class, () -> "Ada"),
+					Branch.of("orders", String.class, () -> "real orders"))));
+		assertThat(run.status()).isEqualTo(RunStatus.COMPLETED);
+		assertThat(run.output()).containsExactly("Ada", "mocked orders");
+		assertThat(run.stepIds()).containsExactly("load/user", "load/orders");
+		assertThat(run.step("load/user").attempts()).isEqualTo(2);
+	}
+
+	@Test
+	void aFailedBranchFailsTheParallelStepAfterItsSiblingsHaveRun() {
+		AtomicInteger siblings = new AtomicInteger();
+		TestRun<List<Object>> run = this.step.retries(0)
+			.fail("fan/first", 1)
+			.execute(() -> this.step.parallel("fan", List.of(Branch.of("first", () -> {
+			}), Branch.of("second", siblings::incrementAndGet))));
+		assertThat(run.status()).isEqualTo(RunStatus.FAILED);
+		assertThat(run.failure()).isInstanceOfSatisfying(StepFailedException.class,
+				(ex) -> assertThat(ex.getStepId()).isEqualTo("fan/first"));
+		assertThat(siblings).hasValue(1);
+	}
+
+	@Test
+	void aStepCalledInsideABranchFailsTheBranchNamingIt() {
+		TestRun<List<Object>> run = this.step.retries(0)
+			.execute(() -> this.step.parallel("outer", List.of(Branch.of("inner", () -> this.step.run("nested", () -> {
+			})))));
+		assertThat(run.status()).isEqualTo(RunStatus.FAILED);
+		assertThat(run.failure()).isInstanceOf(StepFailedException.class)
+			.cause()
+			.isInstanceOf(IllegalStateException.class)
+			.hasMessageContaining("Step 'nested' is nested in branch 'outer/inner'");
+		assertThat(run.stepIds()).containsExactly("outer/inner");
+	}
+
+	@Test
+	void branchesWithTheSameNameAreRejected() {
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> this.step.parallel("twice", List.of(Branch.of("same", () -> {
+			}), Branch.of("same", () -> {
+			}))))
+			.withMessageContaining("two branches named 'same'");
 	}
 
 	@Test
