@@ -40,6 +40,7 @@ class BackgroundJobsPropertiesValidationTests {
 			worker.concurrency            | 0
 			worker.queue-capacity         | -1
 			worker.checkpoint-writers     | 0
+			worker.branch-concurrency     | 0
 			lease.duration                | 0s
 			lease.heartbeat-interval      | 8s
 			poller.interval               | 0s
