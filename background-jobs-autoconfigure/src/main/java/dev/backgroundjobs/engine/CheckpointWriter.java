@@ -29,10 +29,10 @@ import org.springframework.util.Assert;
  * transaction as before, plus a hand-over between threads.
  * <p>
  * State: the queue is shared and thread-safe; each writer thread owns the batch it is
- * writing. A worker waits on its own future only. A run has at most one checkpoint in
- * flight while its worker waits, but a checkpoint of an execution that gave up waiting
- * may still be queued when the run's next execution writes: a batch never holds two
- * checkpoints of one run, the later one waits for the next batch.
+ * writing. A worker waits on its own future only. A run may have several checkpoints in
+ * flight: one per branch of a parallel step, or one of an execution that gave up waiting
+ * still queued when the run's next execution writes. A batch never holds two checkpoints
+ * of one run, the later one waits for the next batch.
  */
 public final class CheckpointWriter implements AutoCloseable {
 
