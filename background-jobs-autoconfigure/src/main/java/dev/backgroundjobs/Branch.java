@@ -1,51 +1,67 @@
 package dev.backgroundjobs;
 
+import java.lang.reflect.Type;
 import java.util.concurrent.Callable;
 
+import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.util.Assert;
 
 /**
  * One branch of a {@link Step#parallel parallel step}: a named step body that runs at the
- * same time as its siblings.
+ * same time as its siblings. Its step id is the parallel step's id, a slash and its name
+ * ({@code load/user}).
  *
  * @param <T> the result type
- * @param name the branch name, unique in its parallel step; the branch's step id is the
- * parallel step's id, a slash and this name ({@code load/user})
- * @param type the result type, used to read a stored result back
- * @param action the work, which must not call the {@link Step}
  */
-public record Branch<T>(String name, Class<T> type, Callable<T> action) {
+public final class Branch<T> {
 
-	/**
-	 * Creates a branch, checking its arguments.
-	 * @param name the branch name
-	 * @param type the result type
-	 * @param action the work
-	 */
-	public Branch {
+	private final String name;
+
+	private final Type type;
+
+	private final Callable<T> action;
+
+	private Branch(String name, Type type, Callable<T> action) {
 		Assert.hasText(name, "'name' must not be empty");
 		Assert.isTrue(name.indexOf('\u0000') < 0, () -> "Branch name '" + name + "' must not contain U+0000");
-		Assert.notNull(type, "'type' must not be null");
 		Assert.notNull(action, "'action' must not be null");
+		this.name = name;
+		this.type = type;
+		this.action = action;
 	}
 
 	/**
 	 * Creates a branch that produces a result.
 	 * @param <T> the result type
-	 * @param name the branch name
-	 * @param type the result type
-	 * @param action the work
+	 * @param name the branch name, unique in its parallel step
+	 * @param type the result type, used to read a stored result back
+	 * @param action the work, which must not call the {@link Step}
 	 * @return the branch
 	 */
 	public static <T> Branch<T> of(String name, Class<T> type, Callable<T> action) {
+		Assert.notNull(type, "'type' must not be null");
 		return new Branch<>(name, type, action);
+	}
+
+	/**
+	 * Creates a branch that produces a result of a generic type, for example a
+	 * {@code List<Invoice>}.
+	 * @param <T> the result type
+	 * @param name the branch name, unique in its parallel step
+	 * @param type the result type, used to read a stored result back
+	 * @param action the work, which must not call the {@link Step}
+	 * @return the branch
+	 */
+	public static <T> Branch<T> of(String name, ParameterizedTypeReference<T> type, Callable<T> action) {
+		Assert.notNull(type, "'type' must not be null");
+		return new Branch<>(name, type.getType(), action);
 	}
 
 	/**
 	 * Creates a branch that produces no result; its element of the results is
 	 * {@code null}.
-	 * @param name the branch name
-	 * @param action the work
+	 * @param name the branch name, unique in its parallel step
+	 * @param action the work, which must not call the {@link Step}
 	 * @return the branch
 	 */
 	public static Branch<Void> of(String name, Step.Action action) {
@@ -54,6 +70,35 @@ public record Branch<T>(String name, Class<T> type, Callable<T> action) {
 			action.run();
 			return null;
 		});
+	}
+
+	/**
+	 * Returns the branch name.
+	 * @return the name
+	 */
+	public String name() {
+		return this.name;
+	}
+
+	/**
+	 * Returns the result type, used to read a stored result back.
+	 * @return the type
+	 */
+	public Type type() {
+		return this.type;
+	}
+
+	/**
+	 * Returns the work.
+	 * @return the work
+	 */
+	public Callable<T> action() {
+		return this.action;
+	}
+
+	@Override
+	public String toString() {
+		return "Branch '" + this.name + "' of " + this.type.getTypeName();
 	}
 
 }
