@@ -136,6 +136,15 @@ class TestStepTests {
 	}
 
 	@Test
+	void aBranchWithAGenericResultTypeTakesAMockOfThatType() {
+		TestRun<List<List<String>>> run = this.step.mock("split/words", List.of("mocked"))
+			.execute(() -> this.step.parallel("split",
+					List.of(Branch.of("words", new ParameterizedTypeReference<List<String>>() {
+					}, () -> List.of("real")))));
+		assertThat(run.output()).containsExactly(List.of("mocked"));
+	}
+
+	@Test
 	void aFailedBranchFailsTheParallelStepAfterItsSiblingsHaveRun() {
 		AtomicInteger siblings = new AtomicInteger();
 		TestRun<List<Object>> run = this.step.retries(0)
