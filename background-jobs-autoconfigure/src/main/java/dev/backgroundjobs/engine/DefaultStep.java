@@ -198,6 +198,12 @@ final class DefaultStep implements Step {
 				failure = moreSevere(failure, outcome.failure());
 			}
 		}
+		if (Thread.currentThread().isInterrupted()) {
+			// The engine stops or the run was cancelled: a branch's own reason comes
+			// first.
+			failure = moreSevere(failure, new RunInterruption.Abandoned(
+					"The " + description + " was interrupted; the run resumes from its last checkpoint", null));
+		}
 		if (failure instanceof RuntimeException ex) {
 			throw ex;
 		}

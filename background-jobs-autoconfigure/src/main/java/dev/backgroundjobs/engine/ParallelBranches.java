@@ -44,12 +44,12 @@ final class ParallelBranches {
 	}
 
 	/**
-	 * Runs the bodies and waits for all of them.
+	 * Runs the bodies and waits for all of them. If the calling thread is interrupted,
+	 * the branches are interrupted and still waited for, and the calling thread's
+	 * interrupt flag is set again on return.
 	 * @param <R> the bodies' result type
 	 * @param bodies the bodies
 	 * @return how each ended, in the order of the bodies
-	 * @throws RunInterruption.Abandoned if the calling thread is interrupted; the
-	 * branches have ended by then
 	 */
 	<R> List<Ended<R>> runAll(List<Callable<R>> bodies) {
 		AtomicReferenceArray<Ended<R>> ended = new AtomicReferenceArray<>(bodies.size());
@@ -71,11 +71,10 @@ final class ParallelBranches {
 			done.await();
 		}
 		catch (InterruptedException ex) {
+			// The branches tell why (the run cancelled, the engine stopping) as they end.
 			stop();
 			awaitUninterruptibly(done);
 			Thread.currentThread().interrupt();
-			throw new RunInterruption.Abandoned(
-					"The " + this.description + " was interrupted; the run resumes from its last checkpoint", ex);
 		}
 		List<Ended<R>> outcomes = new ArrayList<>(bodies.size());
 		for (int i = 0; i < bodies.size(); i++) {

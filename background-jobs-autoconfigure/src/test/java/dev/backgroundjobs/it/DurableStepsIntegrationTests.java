@@ -502,6 +502,24 @@ class DurableStepsIntegrationTests {
 	}
 
 	@Test
+	void cancellingARunInAParallelStepInterruptsEveryBranchWhenConfigured() throws Exception {
+		this.cluster.with("background-jobs.cancel.interrupt-running-step", "true");
+		ConfigurableApplicationContext app = this.cluster.start();
+		String key = "fan-" + UUID.randomUUID();
+		String eventId = publisher(app).send("test/cancellable-fan", new Job(key, 0, 0));
+		await().atMost(TIMEOUT)
+			.until(() -> this.cluster.probe.count(key, "left") == 1 && this.cluster.probe.count(key, "right") == 1);
+		RunRecord running = awaitStatus(app, "cancellable-fan", eventId, RunStatus.RUNNING);
+		// The gate stays shut: only the interrupts end the branches.
+		assertThat(app.getBean(RunOperations.class).cancel(running.runId())).isEqualTo(RunStatus.CANCELLED);
+		await().atMost(TIMEOUT).until(() -> this.cluster.probe.count(key, "interrupted") == 2);
+		await().atMost(TIMEOUT).until(() -> cancelledExecutions(app) == 1);
+		assertThat(this.cluster.probe.count(key, "after")).isZero();
+		assertThat(app.getBean(StepStore.class).findSteps(running.runId())).isEmpty();
+		assertThat(app.getBean(RunStore.class).find(running.runId()).status()).isEqualTo(RunStatus.CANCELLED);
+	}
+
+	@Test
 	void parentOfAnInvokedRunCancelledWhileRunningFailsItsInvokeStep() throws Exception {
 		ConfigurableApplicationContext first = this.cluster.start();
 		ConfigurableApplicationContext second = this.cluster.start();

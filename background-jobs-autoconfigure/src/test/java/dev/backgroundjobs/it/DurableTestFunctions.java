@@ -212,6 +212,28 @@ class DurableTestFunctions {
 		return slow;
 	}
 
+	@EventHandler(id = "cancellable-fan", event = "test/cancellable-fan", retries = 0)
+	List<String> cancellableFan(Event<Job> event, Step step) {
+		String key = event.data().key();
+		List<String> results = step.parallel("wait",
+				List.of(Branch.of("left", String.class, () -> waitAtGate(key, "left")),
+						Branch.of("right", String.class, () -> waitAtGate(key, "right"))));
+		step.run("after", () -> this.probe.hit(key, "after"));
+		return results;
+	}
+
+	private String waitAtGate(String key, String branch) throws InterruptedException {
+		this.probe.hit(key, branch);
+		try {
+			this.probe.pass(key);
+		}
+		catch (InterruptedException ex) {
+			this.probe.hit(key, "interrupted");
+			throw ex;
+		}
+		return branch + " passed";
+	}
+
 	@EventHandler(id = "invoke-cancellable", event = "test/invoke-cancellable", retries = 0)
 	String invokeCancellable(Event<Job> event, Step step) {
 		return step.invoke("child", "cancellable", event.data(), String.class);
