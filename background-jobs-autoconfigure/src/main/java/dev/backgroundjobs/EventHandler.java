@@ -69,7 +69,8 @@ public @interface EventHandler {
 
 	/**
 	 * Number of retries of each step after its first attempt. Negative values other than
-	 * {@link #DEFAULT_RETRIES} are rejected at start-up.
+	 * {@link #DEFAULT_RETRIES} are rejected at start-up. {@link #retry()} gives the rest
+	 * of the retry policy.
 	 * @return the retries per step, or {@link #DEFAULT_RETRIES} for
 	 * {@code background-jobs.retry.max-retries}
 	 */
@@ -92,5 +93,89 @@ public @interface EventHandler {
 	 * @return the name of the failure handler method, or an empty string for none
 	 */
 	String onFailure() default "";
+
+	/**
+	 * How failing steps, and failures of the handler outside its steps, are retried:
+	 * attempts, backoff and the failures that are retried at all. What it leaves unset
+	 * comes from {@code background-jobs.retry.*}; what
+	 * {@code background-jobs.functions.<id>.retry.*} sets overrides it. A step may
+	 * override it with {@link Step#withRetry}. Invalid values fail the start-up.
+	 * @return the function's retry policy
+	 */
+	Retry retry() default @Retry;
+
+	/**
+	 * The retry policy of a function, as {@link RetryPolicy} gives it for a step.
+	 *
+	 * <pre class="code">
+	 * &#64;EventHandler(id = "sync-invoices", event = "billing/sync",
+	 *         retry = &#64;Retry(attempts = 6, initialInterval = "2s", multiplier = 3, maxInterval = "5m",
+	 *                 noRetryOn = InvoiceRejectedException.class))
+	 * </pre>
+	 */
+	@Target({})
+	@Retention(RetentionPolicy.RUNTIME)
+	@Documented
+	@interface Retry {
+
+		/**
+		 * Most attempts per step, the first one included, as resilience4j's
+		 * {@code maxAttempts} counts them: {@code attempts = n} is
+		 * {@code retries = n - 1}. Setting both {@link EventHandler#retries()} and this
+		 * to disagreeing values fails the start-up.
+		 * @return the attempts, or {@code -1} to leave them to {@code retries} or the
+		 * default
+		 */
+		int attempts() default -1;
+
+		/**
+		 * Wait after a step's first failure, for example {@code "2s"}, {@code "500ms"} or
+		 * {@code "PT1M"}.
+		 * @return the wait, or empty for the default
+		 */
+		String initialInterval() default "";
+
+		/**
+		 * Factor applied to the wait after each further failure, at least 1.
+		 * @return the factor, or {@code 0} for the default
+		 */
+		double multiplier() default 0;
+
+		/**
+		 * Longest wait between two attempts, as {@link #initialInterval()}.
+		 * @return the wait, or empty for the default
+		 */
+		String maxInterval() default "";
+
+		/**
+		 * Randomisation of each wait, from 0 (none) to below 1.
+		 * @return the jitter, or {@code -1} for the default
+		 */
+		double jitter() default -1;
+
+		/**
+		 * Types of failure that are retried; others fail the step at once. Empty retries
+		 * every failure not listed in {@link #noRetryOn()}.
+		 * @return the retried types
+		 */
+		Class<? extends Throwable>[] retryOn() default {};
+
+		/**
+		 * Types of failure that fail the step at once.
+		 * @return the types that are not retried
+		 */
+		Class<? extends Throwable>[] noRetryOn() default {};
+
+		/**
+		 * Name of a resilience4j retry instance ({@code resilience4j.retry.instances.*})
+		 * or shared configuration ({@code resilience4j.retry.configs.*}) whose
+		 * {@code maxAttempts}, interval function and exception predicate to use, read
+		 * from the application's {@code RetryRegistry} bean. The other attributes
+		 * override it; a backoff attribute replaces its interval function.
+		 * @return the name, or empty for none
+		 */
+		String config() default "";
+
+	}
 
 }

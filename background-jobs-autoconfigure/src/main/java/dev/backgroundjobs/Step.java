@@ -17,8 +17,10 @@ import org.springframework.core.ParameterizedTypeReference;
  * step starts, and a step whose result has been stored is never run again for that run;
  * when the run is retried or resumed on another instance, the stored result is returned
  * instead. A failing step is retried with exponential backoff up to the function's
- * {@link EventHandler#retries() retries}; when they run out the run fails and becomes a
- * dead letter that can be replayed.
+ * {@link EventHandler#retries() retries}, or as its {@link EventHandler#retry() retry
+ * policy} or the step's own ({@link #withRetry}) says; when they run out, or on a failure
+ * that is not retried (such as a {@link NonRetryableException}), the run fails and
+ * becomes a dead letter that can be replayed.
  * <p>
  * A crash between a step's work and the commit of its result runs the step again, so step
  * bodies should be idempotent. Step ids name the step in the run's history; an id used
@@ -198,6 +200,18 @@ public interface Step {
 	 */
 	<T> Optional<Event<T>> waitForEvent(String id, String event, ParameterizedTypeReference<T> type, Duration timeout,
 			String match);
+
+	/**
+	 * Returns a view of this step whose {@code run}, {@code sendEvent} and
+	 * {@code parallel} steps (each branch) are retried with a policy of their own; what
+	 * the policy leaves unset comes from the function's. The view shares this step's run:
+	 * its steps are checkpointed and numbered with the others. <pre class="code">
+	 * step.withRetry(RetryPolicy.attempts(2)).run("notify", () -&gt; notifier.send(message));
+	 * </pre>
+	 * @param policy the policy of the view's steps
+	 * @return the view
+	 */
+	Step withRetry(RetryPolicy policy);
 
 	/**
 	 * Work of a step that produces no result and may throw.

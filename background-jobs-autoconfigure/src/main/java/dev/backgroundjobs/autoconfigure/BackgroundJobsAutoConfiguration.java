@@ -6,6 +6,7 @@ import dev.backgroundjobs.engine.InstanceId;
 import dev.backgroundjobs.function.EventHandlerAnnotationBeanPostProcessor;
 import dev.backgroundjobs.function.FunctionRegistrar;
 import dev.backgroundjobs.function.FunctionRegistry;
+import dev.backgroundjobs.function.NamedRetryPolicies;
 import dev.backgroundjobs.json.PayloadCodec;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import tools.jackson.databind.json.JsonMapper;
@@ -48,7 +49,8 @@ import org.springframework.kafka.core.KafkaTemplate;
 @EnableConfigurationProperties({ BackgroundJobsProperties.class, BackgroundJobsJdbcProperties.class,
 		BackgroundJobsRetentionProperties.class })
 @Import({ BackgroundJobsJdbcConfiguration.class, BackgroundJobsEngineConfiguration.class,
-		BackgroundJobsKafkaConfiguration.class, BackgroundJobsRetentionConfiguration.class })
+		BackgroundJobsKafkaConfiguration.class, BackgroundJobsRetentionConfiguration.class,
+		BackgroundJobsRetryConfiguration.class })
 public final class BackgroundJobsAutoConfiguration {
 
 	BackgroundJobsAutoConfiguration() {
@@ -76,9 +78,10 @@ public final class BackgroundJobsAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	FunctionRegistrar backgroundJobsFunctionRegistrar(FunctionRegistry registry,
-			EventHandlerAnnotationBeanPostProcessor processor, PayloadCodec codec,
-			BackgroundJobsProperties properties) {
-		return new FunctionRegistrar(registry, processor, codec, properties.getRetry().getMaxRetries());
+			EventHandlerAnnotationBeanPostProcessor processor, PayloadCodec codec, BackgroundJobsProperties properties,
+			ObjectProvider<NamedRetryPolicies> namedRetryPolicies) {
+		return new FunctionRegistrar(registry, processor, codec,
+				BackgroundJobsRetryConfiguration.retrySettings(properties, namedRetryPolicies));
 	}
 
 	@Bean

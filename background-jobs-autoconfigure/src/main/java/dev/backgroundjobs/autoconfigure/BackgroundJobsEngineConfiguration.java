@@ -108,14 +108,12 @@ class BackgroundJobsEngineConfiguration {
 	EngineSettings backgroundJobsEngineSettings(BackgroundJobsProperties properties,
 			DatabaseClockSynchronizer databaseClock, ObjectProvider<TimerOffset> timerOffset) {
 		BackgroundJobsProperties.Retry retry = properties.getRetry();
-		RetryBackoff backoff = new RetryBackoff(retry.getInitialInterval(), retry.getMultiplier(),
-				retry.getMaxInterval(), retry.getJitter());
 		RetryBackoff infrastructure = new RetryBackoff(Duration.ofSeconds(1), 2, Duration.ofSeconds(30), 0.5);
 		// A TimerOffset (put in place by tests) moves timers ahead; leases keep the
 		// database's clock (see backgroundJobsTakeoverHold).
 		TimerOffset offset = timerOffset.getIfUnique();
 		Clock clock = (offset != null) ? new TimerClock(databaseClock.clock(), offset) : databaseClock.clock();
-		return new EngineSettings(backoff, retry.getParkThreshold(), infrastructure, clock);
+		return new EngineSettings(retry.getParkThreshold(), infrastructure, clock);
 	}
 
 	@Bean

@@ -1,7 +1,9 @@
 package dev.backgroundjobs.autoconfigure;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 
 import dev.backgroundjobs.schedule.CronTicker;
 import dev.backgroundjobs.outbox.OutboxMode;
@@ -63,6 +65,13 @@ public class BackgroundJobsProperties implements Validator {
 
 	private final Retry retry = new Retry();
 
+	/**
+	 * Settings per function, by function id; they override what the function's annotation
+	 * sets. Ids with other characters than letters, digits and '-' need brackets, for
+	 * example background-jobs.functions.[billing/sync].retry.max-retries.
+	 */
+	private final Map<String, Function> functions = new LinkedHashMap<>();
+
 	private final Worker worker = new Worker();
 
 	private final Lease lease = new Lease();
@@ -111,6 +120,10 @@ public class BackgroundJobsProperties implements Validator {
 
 	public Retry getRetry() {
 		return this.retry;
+	}
+
+	public Map<String, Function> getFunctions() {
+		return this.functions;
 	}
 
 	public Worker getWorker() {
@@ -162,6 +175,7 @@ public class BackgroundJobsProperties implements Validator {
 		checks.positive(retry.getMaxInterval(), "retry.maxInterval");
 		checks.check(retry.getJitter() >= 0 && retry.getJitter() < 1, "retry.jitter", "must be at least 0 and below 1");
 		checks.notNegative(retry.getParkThreshold(), "retry.parkThreshold");
+		properties.getFunctions().forEach((id, function) -> function.getRetry().validate(id, errors));
 		Worker worker = properties.getWorker();
 		checks.check(worker.getConcurrency() > 0, "worker.concurrency", "must be positive");
 		checks.check(worker.getQueueCapacity() >= 0, "worker.queueCapacity", "must not be negative");
@@ -694,6 +708,128 @@ public class BackgroundJobsProperties implements Validator {
 
 		public void setDeadLetterRelayInterval(Duration deadLetterRelayInterval) {
 			this.deadLetterRelayInterval = deadLetterRelayInterval;
+		}
+
+	}
+
+	/**
+	 * Settings of one function.
+	 */
+	public static class Function {
+
+		private final FunctionRetry retry = new FunctionRetry();
+
+		public FunctionRetry getRetry() {
+			return this.retry;
+		}
+
+	}
+
+	/**
+	 * Retries of one function's failing steps; what is not set comes from the function's
+	 * annotation, then from background-jobs.retry.*.
+	 */
+	public static class FunctionRetry {
+
+		/**
+		 * Retries of each step after its first attempt.
+		 */
+		private @Nullable Integer maxRetries;
+
+		/**
+		 * Wait after a step's first failure.
+		 */
+		private @Nullable Duration initialInterval;
+
+		/**
+		 * Factor applied to the wait after each further failure, at least 1.
+		 */
+		private @Nullable Double multiplier;
+
+		/**
+		 * Longest wait between two attempts.
+		 */
+		private @Nullable Duration maxInterval;
+
+		/**
+		 * Randomisation of each wait, from 0 (none) to below 1.
+		 */
+		private @Nullable Double jitter;
+
+		public @Nullable Integer getMaxRetries() {
+			return this.maxRetries;
+		}
+
+		public void setMaxRetries(@Nullable Integer maxRetries) {
+			this.maxRetries = maxRetries;
+		}
+
+		public @Nullable Duration getInitialInterval() {
+			return this.initialInterval;
+		}
+
+		public void setInitialInterval(@Nullable Duration initialInterval) {
+			this.initialInterval = initialInterval;
+		}
+
+		public @Nullable Double getMultiplier() {
+			return this.multiplier;
+		}
+
+		public void setMultiplier(@Nullable Double multiplier) {
+			this.multiplier = multiplier;
+		}
+
+		public @Nullable Duration getMaxInterval() {
+			return this.maxInterval;
+		}
+
+		public void setMaxInterval(@Nullable Duration maxInterval) {
+			this.maxInterval = maxInterval;
+		}
+
+		public @Nullable Double getJitter() {
+			return this.jitter;
+		}
+
+		public void setJitter(@Nullable Double jitter) {
+			this.jitter = jitter;
+		}
+
+		/**
+		 * Returns whether any setting is given.
+		 * @return whether this overrides anything
+		 */
+		boolean isSet() {
+			return this.maxRetries != null || this.initialInterval != null || this.multiplier != null
+					|| this.maxInterval != null || this.jitter != null;
+		}
+
+		void validate(String functionId, Errors errors) {
+			String prefix = PREFIX + "functions." + functionId + ".retry.";
+			reject(errors, this.maxRetries != null && this.maxRetries < 0, prefix + "max-retries must not be negative");
+			reject(errors, this.initialInterval != null && !isPositive(this.initialInterval),
+					prefix + "initial-interval must be positive");
+			reject(errors, this.multiplier != null && !(this.multiplier >= 1),
+					prefix + "multiplier must be at least 1");
+			reject(errors, this.maxInterval != null && !isPositive(this.maxInterval),
+					prefix + "max-interval must be positive");
+			reject(errors, this.jitter != null && !(this.jitter >= 0 && this.jitter < 1),
+					prefix + "jitter must be at least 0 and below 1");
+			reject(errors,
+					this.initialInterval != null && this.maxInterval != null
+							&& this.maxInterval.compareTo(this.initialInterval) < 0,
+					prefix + "max-interval must not be shorter than " + prefix + "initial-interval");
+		}
+
+		private static boolean isPositive(Duration duration) {
+			return !duration.isNegative() && !duration.isZero();
+		}
+
+		private static void reject(Errors errors, boolean invalid, String message) {
+			if (invalid) {
+				errors.reject("invalid", message);
+			}
 		}
 
 	}

@@ -21,6 +21,7 @@ import java.util.function.Supplier;
 import dev.backgroundjobs.Branch;
 import dev.backgroundjobs.Event;
 import dev.backgroundjobs.EventPublisher;
+import dev.backgroundjobs.RetryPolicy;
 import dev.backgroundjobs.Step;
 import dev.backgroundjobs.StepFailedException;
 import dev.backgroundjobs.json.PayloadException;
@@ -114,28 +115,72 @@ final class DefaultStep implements Step {
 	@Override
 	public <T> @Nullable T run(String id, Class<T> type, Callable<T> action) {
 		Assert.notNull(type, "'type' must not be null");
-		Assert.notNull(action, "'action' must not be null");
-		return execute(id, type, (stepId) -> action);
+		return run(id, type, action, null);
 	}
 
 	@Override
 	public <T> @Nullable T run(String id, ParameterizedTypeReference<T> type, Callable<T> action) {
 		Assert.notNull(type, "'type' must not be null");
-		Assert.notNull(action, "'action' must not be null");
-		return execute(id, type.getType(), (stepId) -> action);
+		return run(id, type.getType(), action, null);
 	}
 
 	@Override
 	public void run(String id, Action action) {
+		run(id, action, null);
+	}
+
+	@Override
+	public Step withRetry(RetryPolicy policy) {
+		Assert.notNull(policy, "'policy' must not be null");
+		return new RetryingStep(this, policy);
+	}
+
+	/**
+	 * Runs a step with a result, retried as a policy of its own says.
+	 * @param <T> the result type
+	 * @param id the step id
+	 * @param type the result type
+	 * @param action the work
+	 * @param policy the step's policy over the function's, or {@code null} for the
+	 * function's
+	 * @return the result
+	 */
+	<T> @Nullable T run(String id, Type type, Callable<T> action, @Nullable RetryPolicy policy) {
+		Assert.notNull(action, "'action' must not be null");
+		return execute(id, type, (stepId) -> action, policy);
+	}
+
+	/**
+	 * Runs a step without a result, retried as a policy of its own says.
+	 * @param id the step id
+	 * @param action the work
+	 * @param policy the step's policy over the function's, or {@code null} for the
+	 * function's
+	 */
+	void run(String id, Action action, @Nullable RetryPolicy policy) {
 		Assert.notNull(action, "'action' must not be null");
 		execute(id, Void.class, (stepId) -> () -> {
 			action.run();
 			return null;
-		});
+		}, policy);
 	}
 
 	@Override
 	public <T> List<@Nullable T> parallel(String id, List<? extends Branch<? extends T>> branches) {
+		return parallel(id, branches, null);
+	}
+
+	/**
+	 * Runs branches at once, each retried as a policy of its own says.
+	 * @param <T> the result type
+	 * @param id the step id
+	 * @param branches the branches
+	 * @param policy the branches' policy over the function's, or {@code null} for the
+	 * function's
+	 * @return the results, in the order of the branches
+	 */
+	<T> List<@Nullable T> parallel(String id, List<? extends Branch<? extends T>> branches,
+			@Nullable RetryPolicy policy) {
 		Assert.notNull(branches, "'branches' must not be null");
 		Set<String> names = new HashSet<>();
 		for (Branch<? extends T> branch : branches) {
@@ -147,7 +192,8 @@ final class DefaultStep implements Step {
 		List<String> branchIds = branches.stream().map((branch) -> uniqueId(stepId + "/" + branch.name())).toList();
 		this.inStep = true;
 		try {
-			return runBranches(stepId, branchIds, branches);
+			RetryPolicy retry = (policy != null) ? policy.orElse(this.scope.retry()) : this.scope.retry();
+			return runBranches(stepId, branchIds, branches, retry);
 		}
 		catch (RunInterruption ex) {
 			this.interruption = ex;
@@ -165,7 +211,7 @@ final class DefaultStep implements Step {
 	 */
 	@SuppressWarnings("unchecked")
 	private <T> List<@Nullable T> runBranches(String stepId, List<String> branchIds,
-			List<? extends Branch<? extends T>> branches) {
+			List<? extends Branch<? extends T>> branches, RetryPolicy retry) {
 		List<@Nullable T> results = new ArrayList<>(Collections.nCopies(branches.size(), null));
 		List<Integer> running = new ArrayList<>();
 		List<Callable<Completed<?>>> bodies = new ArrayList<>();
@@ -177,7 +223,7 @@ final class DefaultStep implements Step {
 			}
 			else {
 				running.add(i);
-				bodies.add(branchBody(branchId, branches.get(i), (previous != null) ? previous.attempts() : 0));
+				bodies.add(branchBody(branchId, branches.get(i), (previous != null) ? previous.attempts() : 0, retry));
 			}
 		}
 		if (bodies.isEmpty()) {
@@ -216,7 +262,8 @@ final class DefaultStep implements Step {
 		return results;
 	}
 
-	private Callable<Completed<?>> branchBody(String branchId, Branch<?> branch, int previousAttempts) {
+	private Callable<Completed<?>> branchBody(String branchId, Branch<?> branch, int previousAttempts,
+			RetryPolicy retry) {
 		// The worker's log context and observation carry over to the branch's thread.
 		Map<String, String> logContext = LogContext.copy();
 		Observation parent = this.scope.observations().current();
@@ -225,7 +272,7 @@ final class DefaultStep implements Step {
 			this.branchThreads.put(thread, branchId);
 			LogContext.set(logContext);
 			try (Observation.Scope observed = (parent != null) ? parent.openScope() : null) {
-				Completed<?> completed = attempt(branchId, branch, previousAttempts);
+				Completed<?> completed = attempt(branchId, branch, previousAttempts, retry);
 				save(completed.record());
 				return completed;
 			}
@@ -236,8 +283,8 @@ final class DefaultStep implements Step {
 		};
 	}
 
-	private <T> Completed<T> attempt(String branchId, Branch<T> branch, int previousAttempts) {
-		return attempt(branchId, branch.type(), branch.action(), previousAttempts);
+	private <T> Completed<T> attempt(String branchId, Branch<T> branch, int previousAttempts, RetryPolicy retry) {
+		return attempt(branchId, branch.type(), branch.action(), previousAttempts, retry);
 	}
 
 	/**
@@ -287,6 +334,19 @@ final class DefaultStep implements Step {
 
 	@Override
 	public String sendEvent(String id, String name, Object data) {
+		return sendEvent(id, name, data, null);
+	}
+
+	/**
+	 * Sends an event as a step, retried as a policy of its own says.
+	 * @param id the step id
+	 * @param name the event name
+	 * @param data the payload
+	 * @param policy the step's policy over the function's, or {@code null} for the
+	 * function's
+	 * @return the event id
+	 */
+	String sendEvent(String id, String name, Object data, @Nullable RetryPolicy policy) {
 		Assert.hasText(name, "'name' must not be empty");
 		Assert.notNull(data, "'data' must not be null");
 		EventPublisher events = this.scope.events();
@@ -294,7 +354,7 @@ final class DefaultStep implements Step {
 			throw new IllegalStateException("Step '" + id + "' of " + this.scope.describe()
 					+ " cannot send an event: no EventPublisher is available");
 		}
-		String eventId = execute(id, String.class, (stepId) -> () -> send(events, stepId, name, data));
+		String eventId = execute(id, String.class, (stepId) -> () -> send(events, stepId, name, data), policy);
 		Assert.state(eventId != null, "A sent event has an id");
 		return eventId;
 	}
@@ -475,7 +535,8 @@ final class DefaultStep implements Step {
 		return uniqueId(requestedId);
 	}
 
-	private <T> @Nullable T execute(String requestedId, Type type, Function<String, Callable<T>> actionForStep) {
+	private <T> @Nullable T execute(String requestedId, Type type, Function<String, Callable<T>> actionForStep,
+			@Nullable RetryPolicy policy) {
 		String stepId = begin(requestedId);
 		Callable<T> action = actionForStep.apply(stepId);
 		StepRecord previous = this.stored.get(stepId);
@@ -485,7 +546,8 @@ final class DefaultStep implements Step {
 		int attempts = (previous != null) ? previous.attempts() : 0;
 		this.inStep = true;
 		try {
-			Completed<T> completed = attempt(stepId, type, action, attempts);
+			RetryPolicy retry = (policy != null) ? policy.orElse(this.scope.retry()) : this.scope.retry();
+			Completed<T> completed = attempt(stepId, type, action, attempts, retry);
 			this.unwritten = completed.record();
 			this.stored.put(stepId, completed.record());
 			return completed.result();
@@ -504,7 +566,8 @@ final class DefaultStep implements Step {
 	 * that the branches of a parallel step can run it on their own threads.
 	 * @return the result with the checkpoint to write
 	 */
-	private <T> Completed<T> attempt(String stepId, Type type, Callable<T> action, int previousAttempts) {
+	private <T> Completed<T> attempt(String stepId, Type type, Callable<T> action, int previousAttempts,
+			RetryPolicy retry) {
 		int attempts = previousAttempts;
 		Execution execution = this.scope.execution();
 		while (true) {
@@ -534,7 +597,7 @@ final class DefaultStep implements Step {
 					throw new RunInterruption.Abandoned("Step '" + stepId + "' of " + this.scope.describe()
 							+ " was interrupted; the run resumes from its last checkpoint", ex);
 				}
-				retryOrFail(stepId, attempts, started, ex);
+				retryOrFail(stepId, attempts, started, ex, retry);
 				continue;
 			}
 			finally {
@@ -560,15 +623,20 @@ final class DefaultStep implements Step {
 		}
 	}
 
-	private void retryOrFail(String stepId, int attempts, Instant started, Exception failure) {
+	private void retryOrFail(String stepId, int attempts, Instant started, Exception failure, RetryPolicy retry) {
 		String error = ErrorSummary.of(failure);
 		save(new StepRecord(this.scope.runId(), stepId, StepStatus.FAILED, attempts, null, error, started,
 				this.scope.clock().instant()));
-		if (attempts > this.scope.retries()) {
+		if (!retry.isRetryable(failure)) {
+			throw new StepFailedException("Step '" + stepId + "' of " + this.scope.describe() + " failed after "
+					+ attempts + ((attempts == 1) ? " attempt" : " attempts") + " with a failure that is not retried: "
+					+ failure, stepId, attempts, failure);
+		}
+		if (attempts >= retry.maxAttempts().orElse(1)) {
 			throw new StepFailedException("Step '" + stepId + "' of " + this.scope.describe() + " failed after "
 					+ attempts + " attempts: " + failure, stepId, attempts, failure);
 		}
-		Duration delay = this.scope.backoff().delayAfter(attempts);
+		Duration delay = retry.delayAfter(attempts, failure);
 		this.scope.listener().stepRetrying(this.scope.run(), stepId, attempts, delay, failure);
 		if (delay.compareTo(this.scope.parkThreshold()) > 0) {
 			throw new RunInterruption.Park(delay, error);

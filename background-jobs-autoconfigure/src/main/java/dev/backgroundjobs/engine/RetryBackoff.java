@@ -7,7 +7,9 @@ import io.github.resilience4j.core.IntervalFunction;
 import org.springframework.util.Assert;
 
 /**
- * Exponential backoff with jitter between the attempts of a failing step.
+ * Exponential backoff with jitter between attempts, such as the dispatches of a run whose
+ * execution was abandoned on an infrastructure failure. The backoff of failing steps is
+ * their {@link dev.backgroundjobs.RetryPolicy}.
  */
 public final class RetryBackoff {
 

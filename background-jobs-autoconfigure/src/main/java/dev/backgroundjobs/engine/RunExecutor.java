@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.List;
 
 import dev.backgroundjobs.EventPublisher;
+import dev.backgroundjobs.RetryPolicy;
 import dev.backgroundjobs.RunContext;
 import dev.backgroundjobs.RunStatus;
 import dev.backgroundjobs.StepFailedException;
@@ -230,7 +231,7 @@ public final class RunExecutor {
 	private void invoke(RunRecord run, FunctionDefinition function, List<StepRecord> steps, Observation observation,
 			int attempt, Execution execution) {
 		Instant started = this.settings.clock().instant();
-		RunScope scope = new RunScope(run, function.retries(), this.checkpoints, this.codec, this.settings.backoff(),
+		RunScope scope = new RunScope(run, function.retry(), this.checkpoints, this.codec,
 				this.settings.parkThreshold(), this.settings.clock(), this.listeners, this.observations, this.events,
 				this.runStore, this.functions, this.waits, execution, this.branches);
 		DefaultStep step = new DefaultStep(scope, steps);
@@ -354,14 +355,20 @@ public final class RunExecutor {
 		}
 	}
 
+	/**
+	 * Retries a handler that failed outside its steps as the function's policy says: the
+	 * run parks for the backoff, or for the delay of a {@code RetryAfterException}, and
+	 * runs again from its last checkpoint.
+	 */
 	private void handlerFailed(RunRecord run, FunctionDefinition function, Throwable failure) {
 		int failures = run.handlerFailures() + 1;
 		String error = ErrorSummary.of(failure);
-		if (failures > function.retries()) {
+		RetryPolicy retry = function.retry();
+		if (!retry.isRetryable(failure) || failures >= retry.maxAttempts().orElse(1)) {
 			fail(run, null, error);
 			return;
 		}
-		Duration delay = this.settings.backoff().delayAfter(failures);
+		Duration delay = retry.delayAfter(failures, failure);
 		this.listeners.stepRetrying(run, "(handler)", failures, delay, failure);
 		park(run, delay, error, failures);
 	}

@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 
 import dev.backgroundjobs.EventPublisher;
+import dev.backgroundjobs.RetryPolicy;
 import dev.backgroundjobs.function.FunctionRegistry;
 import dev.backgroundjobs.json.PayloadCodec;
 import dev.backgroundjobs.store.EventWaitStore;
@@ -16,10 +17,9 @@ import org.jspecify.annotations.Nullable;
  * token it was claimed with, and the engine's collaborators and retry settings.
  *
  * @param run the run as claimed; its version is the fencing token of this execution
- * @param retries retries per step
+ * @param retry the function's complete retry policy
  * @param checkpoints writes the run's checkpoints
  * @param codec encodes step results
- * @param backoff waits between attempts
  * @param parkThreshold backoffs longer than this park the run instead of sleeping
  * @param clock the clock for step timings and sleeps
  * @param listener told about step outcomes
@@ -31,7 +31,7 @@ import org.jspecify.annotations.Nullable;
  * @param execution this execution as other threads see it, to learn of a cancellation
  * @param branches runs the branches of parallel steps
  */
-record RunScope(RunRecord run, int retries, CheckpointWriter checkpoints, PayloadCodec codec, RetryBackoff backoff,
+record RunScope(RunRecord run, RetryPolicy retry, CheckpointWriter checkpoints, PayloadCodec codec,
 		Duration parkThreshold, Clock clock, RunLifecycleListener listener, RunObservations observations,
 		@Nullable EventPublisher events, RunStore runStore, FunctionRegistry functions, EventWaitStore waits,
 		Execution execution, BranchPool branches) {

@@ -5,8 +5,11 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 
+import dev.backgroundjobs.RetryPolicy;
 import dev.backgroundjobs.function.invoke.HandlerMethodInvoker;
 import org.jspecify.annotations.Nullable;
+
+import org.springframework.util.Assert;
 
 /**
  * A validated background function.
@@ -16,19 +19,56 @@ import org.jspecify.annotations.Nullable;
  * @param method the handler method
  * @param triggers what starts runs; empty only for a failure handler, whose runs start
  * when a run of {@code failureOf} fails
- * @param retries retries per step after the first attempt, resolved against the
- * configured default
+ * @param retry how its steps, and its handler outside them, are retried: a complete
+ * policy, resolved against the configured defaults
  * @param invoker calls the handler method with resolved arguments
  * @param failureHandlerId the id of the function that handles this function's failed
  * runs, or {@code null} for none
  * @param failureOf the id of the function whose failed runs this function handles, or
  * {@code null} if it is not a failure handler
  */
-public record FunctionDefinition(String id, String beanName, Method method, List<Trigger> triggers, int retries,
+public record FunctionDefinition(String id, String beanName, Method method, List<Trigger> triggers, RetryPolicy retry,
 		HandlerMethodInvoker invoker, @Nullable String failureHandlerId, @Nullable String failureOf) {
 
 	/**
-	 * Creates a function without a failure handler that is not one itself.
+	 * Creates a function, checking that its retry policy is complete.
+	 * @param id the function id
+	 * @param beanName the name of the bean declaring the handler method
+	 * @param method the handler method
+	 * @param triggers what starts runs
+	 * @param retry the complete retry policy
+	 * @param invoker calls the handler method with resolved arguments
+	 * @param failureHandlerId the id of the function that handles this function's failed
+	 * runs, or {@code null} for none
+	 * @param failureOf the id of the function whose failed runs this function handles, or
+	 * {@code null} if it is not a failure handler
+	 */
+	public FunctionDefinition {
+		Assert.isTrue(retry.maxAttempts().isPresent(), "'retry' must set the attempts");
+	}
+
+	/**
+	 * Creates a function with the default backoff and a number of retries.
+	 * @param id the function id
+	 * @param beanName the name of the bean declaring the handler method
+	 * @param method the handler method
+	 * @param triggers what starts runs
+	 * @param retries retries per step after the first attempt
+	 * @param invoker calls the handler method with resolved arguments
+	 * @param failureHandlerId the id of the function that handles this function's failed
+	 * runs, or {@code null} for none
+	 * @param failureOf the id of the function whose failed runs this function handles, or
+	 * {@code null} if it is not a failure handler
+	 */
+	public FunctionDefinition(String id, String beanName, Method method, List<Trigger> triggers, int retries,
+			HandlerMethodInvoker invoker, @Nullable String failureHandlerId, @Nullable String failureOf) {
+		this(id, beanName, method, triggers, FunctionRetrySettings.of(retries).defaults(), invoker, failureHandlerId,
+				failureOf);
+	}
+
+	/**
+	 * Creates a function with the default backoff and a number of retries, without a
+	 * failure handler, that is not one itself.
 	 * @param id the function id
 	 * @param beanName the name of the bean declaring the handler method
 	 * @param method the handler method
@@ -39,6 +79,14 @@ public record FunctionDefinition(String id, String beanName, Method method, List
 	public FunctionDefinition(String id, String beanName, Method method, List<Trigger> triggers, int retries,
 			HandlerMethodInvoker invoker) {
 		this(id, beanName, method, triggers, retries, invoker, null, null);
+	}
+
+	/**
+	 * Returns the retries per step after the first attempt.
+	 * @return the retries
+	 */
+	public int retries() {
+		return this.retry.maxAttempts().orElse(1) - 1;
 	}
 
 	/**

@@ -12,6 +12,7 @@ import java.util.regex.Pattern;
 
 import dev.backgroundjobs.EventHandler;
 import dev.backgroundjobs.FunctionFailure;
+import dev.backgroundjobs.RetryPolicy;
 import dev.backgroundjobs.function.invoke.HandlerMethodInvoker;
 import dev.backgroundjobs.function.invoke.HandlerMethodInvokerFactory;
 import org.jspecify.annotations.Nullable;
@@ -41,11 +42,11 @@ final class FunctionDefinitionFactory {
 
 	private final HandlerMethodInvokerFactory invokerFactory;
 
-	private final int defaultRetries;
+	private final FunctionRetryPolicyResolver retries;
 
-	FunctionDefinitionFactory(HandlerMethodInvokerFactory invokerFactory, int defaultRetries) {
+	FunctionDefinitionFactory(HandlerMethodInvokerFactory invokerFactory, FunctionRetrySettings retrySettings) {
 		this.invokerFactory = invokerFactory;
-		this.defaultRetries = defaultRetries;
+		this.retries = new FunctionRetryPolicyResolver(retrySettings);
 	}
 
 	/**
@@ -77,14 +78,10 @@ final class FunctionDefinitionFactory {
 	 */
 	List<FunctionDefinition> create(HandlerCandidate candidate, List<String> problems) {
 		int before = problems.size();
-		EventHandler annotation = candidate.annotation();
 		String id = functionId(candidate);
 		checkId(candidate, id, problems);
 		List<Trigger> triggers = triggers(candidate, problems);
-		if (annotation.retries() < EventHandler.DEFAULT_RETRIES) {
-			problems.add(candidate.problem("attribute 'retries' is " + annotation.retries()
-					+ "; use 0 or more, or leave it unset for the configured default (" + this.defaultRetries + ")"));
-		}
+		RetryPolicy retry = this.retries.resolve(candidate, id, problems);
 		HandlerMethodInvoker invoker = invoker(candidate, candidate.method(), "", problems);
 		if (invoker != null && acceptsFailure(candidate.method())) {
 			problems.add(candidate.problem("a FunctionFailure parameter is only for the method named by "
@@ -92,25 +89,22 @@ final class FunctionDefinitionFactory {
 		}
 		Method failureMethod = failureMethod(candidate, problems);
 		HandlerMethodInvoker failureInvoker = (failureMethod != null) ? invoker(candidate, failureMethod,
-				"attribute 'onFailure' is '" + annotation.onFailure() + "': ", problems) : null;
-		if (problems.size() > before || invoker == null) {
+				"attribute 'onFailure' is '" + candidate.annotation().onFailure() + "': ", problems) : null;
+		if (problems.size() > before || invoker == null || retry == null) {
 			return List.of();
 		}
-		int retries = (annotation.retries() != EventHandler.DEFAULT_RETRIES) ? annotation.retries()
-				: this.defaultRetries;
 		if (failureMethod == null || failureInvoker == null) {
-			return List
-				.of(new FunctionDefinition(id, candidate.beanName(), candidate.method(), triggers, retries, invoker));
+			return List.of(new FunctionDefinition(id, candidate.beanName(), candidate.method(), triggers, retry,
+					invoker, null, null));
 		}
 		String failureHandlerId = failureHandlerId(id);
 		return List.of(
-				new FunctionDefinition(id, candidate.beanName(), candidate.method(), triggers, retries, invoker,
+				new FunctionDefinition(id, candidate.beanName(), candidate.method(), triggers, retry, invoker,
 						failureHandlerId, null),
-				// The configured retries: a function that must not retry its own steps
-				// still
-				// wants its failure reported.
+				// The configured policy: a function that must not retry its own steps
+				// still wants its failure reported.
 				new FunctionDefinition(failureHandlerId, candidate.beanName(), failureMethod, List.of(),
-						this.defaultRetries, failureInvoker, null, id));
+						this.retries.configured(failureHandlerId), failureInvoker, null, id));
 	}
 
 	private static @Nullable Method failureMethod(HandlerCandidate candidate, List<String> problems) {

@@ -2,8 +2,11 @@ package dev.backgroundjobs.function;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 import dev.backgroundjobs.EventHandler;
@@ -31,6 +34,8 @@ public final class FunctionRegistrar implements SmartInitializingSingleton {
 
 	private final FunctionDefinitionFactory definitionFactory;
 
+	private final Set<String> retryOverrides;
+
 	/**
 	 * Creates a registrar.
 	 * @param registry the registry to fill
@@ -41,14 +46,27 @@ public final class FunctionRegistrar implements SmartInitializingSingleton {
 	 */
 	public FunctionRegistrar(FunctionRegistry registry, EventHandlerAnnotationBeanPostProcessor processor,
 			PayloadCodec codec, int defaultRetries) {
+		this(registry, processor, codec, FunctionRetrySettings.of(defaultRetries));
+	}
+
+	/**
+	 * Creates a registrar.
+	 * @param registry the registry to fill
+	 * @param processor the post-processor that collected the handler methods
+	 * @param codec decodes event payloads for the handlers
+	 * @param retrySettings what the functions' retry policies are resolved against
+	 */
+	public FunctionRegistrar(FunctionRegistry registry, EventHandlerAnnotationBeanPostProcessor processor,
+			PayloadCodec codec, FunctionRetrySettings retrySettings) {
 		Assert.notNull(registry, "'registry' must not be null");
 		Assert.notNull(processor, "'processor' must not be null");
 		Assert.notNull(codec, "'codec' must not be null");
-		Assert.isTrue(defaultRetries >= 0, "'defaultRetries' must not be negative");
+		Assert.notNull(retrySettings, "'retrySettings' must not be null");
 		this.registry = registry;
 		this.processor = processor;
+		this.retryOverrides = retrySettings.overrides().keySet();
 		this.definitionFactory = new FunctionDefinitionFactory(HandlerMethodInvokerFactory.withDefaultResolvers(codec),
-				defaultRetries);
+				retrySettings);
 	}
 
 	@Override
@@ -68,6 +86,16 @@ public final class FunctionRegistrar implements SmartInitializingSingleton {
 			}
 		}
 		checkFailureHandlerIds(definitions, byId, problems);
+		Set<String> ids = new HashSet<>(byId.keySet());
+		definitions.forEach((definition) -> ids.add(definition.id()));
+		for (String id : this.retryOverrides) {
+			if (!ids.contains(id)) {
+				problems.add("background-jobs.functions." + id + ".retry is set, but no function has the id '" + id
+						+ "' (functions: " + String.join(", ", new TreeSet<>(ids))
+						+ "); ids with other characters than letters, digits and '-' need brackets: "
+						+ "background-jobs.functions.[" + id + "].retry");
+			}
+		}
 		if (!problems.isEmpty()) {
 			throw new InvalidEventHandlerException(problems);
 		}

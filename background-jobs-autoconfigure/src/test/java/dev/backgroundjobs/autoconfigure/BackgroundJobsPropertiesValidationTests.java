@@ -52,6 +52,11 @@ class BackgroundJobsPropertiesValidationTests {
 			kafka.send-timeout            | 0s
 			kafka.event-wait-idle-timeout | -1s
 			kafka.dead-letter-relay-interval | 0s
+			functions.my-fn.retry.max-retries | -1
+			functions.my-fn.retry.initial-interval | 0s
+			functions.my-fn.retry.multiplier | 0.5
+			functions.my-fn.retry.max-interval | -1s
+			functions.my-fn.retry.jitter | 1
 			""")
 	void badValueFailsTheStartUpNamingTheProperty(String property, String value) {
 		String name = "background-jobs." + property;

@@ -10,6 +10,7 @@ import java.util.concurrent.Callable;
 
 import dev.backgroundjobs.Branch;
 import dev.backgroundjobs.Event;
+import dev.backgroundjobs.RetryPolicy;
 import dev.backgroundjobs.RunContext;
 import dev.backgroundjobs.Step;
 import dev.backgroundjobs.function.invoke.Invocation;
@@ -79,6 +80,11 @@ final class TestInvocations {
 		public <T> Optional<Event<T>> waitForEvent(String id, String event, Class<T> type, Duration timeout,
 				String match) {
 			throw new UnsupportedOperationException();
+		}
+
+		@Override
+		public Step withRetry(RetryPolicy policy) {
+			return this;
 		}
 
 		@Override

@@ -195,6 +195,86 @@ class DurableStepsIntegrationTests {
 	}
 
 	@Test
+	void nonRetryableExceptionAndANoRetryOnTypeFailTheRunAfterOneAttempt() {
+		ConfigurableApplicationContext app = this.cluster.start();
+		String nonRetryable = publisher(app).send("test/refusing", Job.simple("non-retryable"));
+		String noRetryOn = publisher(app).send("test/refusing", Job.simple("illegal-argument"));
+		String retried = publisher(app).send("test/refusing", Job.simple("illegal-state"));
+		for (String eventId : List.of(nonRetryable, noRetryOn)) {
+			RunRecord run = awaitStatus(app, "refusing", eventId, RunStatus.FAILED);
+			assertThat(this.cluster.probe.count(eventId, "refuse")).isOne();
+			assertThat(onlyStep(app, run).attempts()).isOne();
+			assertThat(app.getBean(DeadLetterStore.class).find(run.runId()).error())
+				.contains("failed after 1 attempt with a failure that is not retried");
+		}
+		RunRecord run = awaitStatus(app, "refusing", retried, RunStatus.FAILED);
+		assertThat(this.cluster.probe.count(retried, "refuse")).isEqualTo(5);
+		assertThat(onlyStep(app, run).attempts()).isEqualTo(5);
+	}
+
+	@Test
+	void nonRetryableExceptionOutsideAnyStepFailsTheRunAtOnce() {
+		ConfigurableApplicationContext app = this.cluster.start();
+		String eventId = publisher(app).send("test/refusing-handler", Job.simple("handler"));
+		RunRecord run = awaitStatus(app, "refusing-handler", eventId, RunStatus.FAILED);
+		assertThat(this.cluster.probe.count(eventId, "handler")).isOne();
+		assertThat(run.attempt()).isOne();
+		assertThat(app.getBean(DeadLetterStore.class).find(run.runId()).error())
+			.contains("Simulated refusal outside any step");
+	}
+
+	@Test
+	void stepPolicyWithTwoAttemptsFailsAfterTwoWhileTheFunctionAllowsSix() {
+		ConfigurableApplicationContext app = this.cluster.start();
+		String eventId = publisher(app).send("test/step-policy", Job.simple("twice"));
+		RunRecord run = awaitStatus(app, "step-policy", eventId, RunStatus.FAILED);
+		assertThat(this.cluster.probe.count(eventId, "twice")).isEqualTo(2);
+		assertThat(onlyStep(app, run).attempts()).isEqualTo(2);
+	}
+
+	@Test
+	void retryAfterExceptionParksTheRunForExactlyItsDelay() {
+		ConfigurableApplicationContext app = this.cluster.start();
+		Duration retryAfter = Duration.ofSeconds(20);
+		String eventId = publisher(app).send("test/rate-limited", new Job("api", 0, retryAfter.toMillis()));
+		RunRecord parked = awaitStatus(app, "rate-limited", eventId, RunStatus.SLEEPING);
+		StepRecord failed = onlyStep(app, parked);
+		assertThat(failed.status()).isEqualTo(StepStatus.FAILED);
+		assertThat(failed.attempts()).isOne();
+		// Neither the function's backoff (an hour, jittered by half) nor a jitter: the
+		// wake time is the failed attempt's end plus the delay, give or take the time to
+		// park and the clock offset between the engine and the database.
+		assertThat(Duration.between(failed.finishedAt(), parked.wakeAt())).isBetween(retryAfter.minusMillis(500),
+				retryAfter.plusSeconds(1));
+		JdbcClient.create(this.database.dataSource())
+			.sql("UPDATE bj_runs SET wake_at = CURRENT_TIMESTAMP WHERE run_id = ?")
+			.param(parked.runId())
+			.update();
+		RunRecord completed = awaitStatus(app, "rate-limited", eventId, RunStatus.COMPLETED);
+		assertThat(completed.output()).isEqualTo("\"called\"");
+		assertThat(onlyStep(app, completed).attempts()).isEqualTo(2);
+	}
+
+	@Test
+	void resilience4jRetryInstanceGivesTheAttemptsAndIgnoredExceptions() {
+		ConfigurableApplicationContext app = this.cluster.start();
+		String retried = publisher(app).send("test/resilience4j", Job.simple("io"));
+		String ignored = publisher(app).send("test/resilience4j", Job.simple("illegal-argument"));
+		RunRecord retriedRun = awaitStatus(app, "resilience4j", retried, RunStatus.FAILED);
+		assertThat(this.cluster.probe.count(retried, "remote")).isEqualTo(3);
+		assertThat(onlyStep(app, retriedRun).attempts()).isEqualTo(3);
+		RunRecord ignoredRun = awaitStatus(app, "resilience4j", ignored, RunStatus.FAILED);
+		assertThat(this.cluster.probe.count(ignored, "remote")).isOne();
+		assertThat(onlyStep(app, ignoredRun).attempts()).isOne();
+	}
+
+	private static StepRecord onlyStep(ConfigurableApplicationContext app, RunRecord run) {
+		List<StepRecord> steps = app.getBean(StepStore.class).findSteps(run.runId());
+		assertThat(steps).hasSize(1);
+		return steps.get(0);
+	}
+
+	@Test
 	void invokeReturnsTheCalleesOutputToTheParkedCaller() {
 		ConfigurableApplicationContext app = this.cluster.start();
 		String eventId = publisher(app).send("test/caller", new Job("question-1", 0, 1_000));

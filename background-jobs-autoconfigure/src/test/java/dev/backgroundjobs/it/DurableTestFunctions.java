@@ -1,5 +1,6 @@
 package dev.backgroundjobs.it;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -10,6 +11,10 @@ import dev.backgroundjobs.Branch;
 import dev.backgroundjobs.Event;
 import dev.backgroundjobs.EventHandler;
 import dev.backgroundjobs.FunctionFailure;
+import dev.backgroundjobs.EventHandler.Retry;
+import dev.backgroundjobs.NonRetryableException;
+import dev.backgroundjobs.RetryAfterException;
+import dev.backgroundjobs.RetryPolicy;
 import dev.backgroundjobs.Step;
 
 import org.springframework.core.ParameterizedTypeReference;
@@ -177,6 +182,78 @@ class DurableTestFunctions {
 			total += item.quantity();
 		}
 		return items.get(0).getClass().getSimpleName() + " x" + items.size() + " = " + total;
+	}
+
+	/**
+	 * A step that fails with the exception the event's key names, every time.
+	 */
+	@EventHandler(id = "refusing", event = "test/refusing", retries = 4,
+			retry = @Retry(noRetryOn = IllegalArgumentException.class))
+	void refusing(Event<Job> event, Step step) {
+		String id = event.id();
+		step.run("refuse", () -> {
+			this.probe.hit(id, "refuse");
+			throw failure(event.data().key());
+		});
+	}
+
+	/**
+	 * A handler that refuses outside its steps, after a completed step.
+	 */
+	@EventHandler(id = "refusing-handler", event = "test/refusing-handler", retries = 4)
+	void refusingHandler(Event<Job> event, Step step) {
+		String id = event.id();
+		step.run("before", () -> this.probe.hit(id, "before"));
+		this.probe.hit(id, "handler");
+		throw new NonRetryableException("Simulated refusal outside any step");
+	}
+
+	/**
+	 * A step whose own policy gives it fewer attempts than the function's.
+	 */
+	@EventHandler(id = "step-policy", event = "test/step-policy", retries = 5)
+	void stepPolicy(Event<Job> event, Step step) {
+		String id = event.id();
+		step.withRetry(RetryPolicy.attempts(2)).run("twice", () -> {
+			this.probe.hit(id, "twice");
+			throw new IllegalStateException("Simulated failure of a step allowed two attempts");
+		});
+	}
+
+	/**
+	 * A step rate-limited once, with a function backoff far from the delay it is told.
+	 */
+	@EventHandler(id = "rate-limited", event = "test/rate-limited",
+			retry = @Retry(attempts = 3, initialInterval = "1h", maxInterval = "2h", jitter = 0.5))
+	String rateLimited(Event<Job> event, Step step) {
+		String id = event.id();
+		return step.run("call", String.class, () -> {
+			if (this.probe.hit(id, "call") == 1) {
+				throw new RetryAfterException(Duration.ofMillis(event.data().sleepMillis()), "Simulated HTTP 429");
+			}
+			return "called";
+		});
+	}
+
+	/**
+	 * A step retried as the resilience4j retry instance "test-remote" says.
+	 */
+	@EventHandler(id = "resilience4j", event = "test/resilience4j", retry = @Retry(config = "test-remote"))
+	void resilience4j(Event<Job> event, Step step) {
+		String id = event.id();
+		step.run("remote", () -> {
+			this.probe.hit(id, "remote");
+			throw failure(event.data().key());
+		});
+	}
+
+	private static Exception failure(String type) {
+		return switch (type) {
+			case "non-retryable" -> new NonRetryableException("Simulated refusal for good");
+			case "illegal-argument" -> new IllegalArgumentException("Simulated invalid input");
+			case "io" -> new IOException("Simulated connection reset");
+			default -> new IllegalStateException("Simulated failure");
+		};
 	}
 
 	/**

@@ -1,5 +1,6 @@
 package dev.backgroundjobs.it;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,6 +14,8 @@ import dev.backgroundjobs.jdbc.DatabaseDialect;
 import dev.backgroundjobs.jdbc.JdbcDatabaseTime;
 import dev.backgroundjobs.store.DatabaseTime;
 import dev.backgroundjobs.testsupport.TestKafka;
+import io.github.resilience4j.retry.RetryConfig;
+import io.github.resilience4j.retry.RetryRegistry;
 
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.WebApplicationType;
@@ -41,6 +44,23 @@ class TestApplication {
 	@ConditionalOnBooleanProperty("test.durable-functions")
 	DurableTestFunctions durableTestFunctions(Probe probe) {
 		return new DurableTestFunctions(probe);
+	}
+
+	/**
+	 * The registry a resilience4j Spring Boot starter would configure from
+	 * {@code resilience4j.retry.instances.test-remote}.
+	 */
+	@Bean
+	@ConditionalOnBooleanProperty("test.durable-functions")
+	RetryRegistry testRetryRegistry() {
+		RetryRegistry registry = RetryRegistry.ofDefaults();
+		registry.retry("test-remote",
+				RetryConfig.custom()
+					.maxAttempts(3)
+					.waitDuration(Duration.ofMillis(10))
+					.ignoreExceptions(IllegalArgumentException.class)
+					.build());
+		return registry;
 	}
 
 	@Bean

@@ -15,6 +15,7 @@ import java.util.concurrent.Callable;
 
 import dev.backgroundjobs.Branch;
 import dev.backgroundjobs.Event;
+import dev.backgroundjobs.RetryPolicy;
 import dev.backgroundjobs.RunStatus;
 import dev.backgroundjobs.Step;
 import dev.backgroundjobs.StepFailedException;
@@ -41,9 +42,11 @@ import org.springframework.util.ClassUtils;
  * <ul>
  * <li>{@code run} runs its work, or returns the result given with {@link #mock} without
  * running it. A step set to {@link #fail fail} throws on its first attempts; a failing
- * attempt is retried at once up to {@link #retries(int) retries} times, as the engine
- * retries a step (without its backoff), and when they run out the step throws
- * {@link StepFailedException}.</li>
+ * attempt is retried at once up to {@link #retries(int) retries} times, or as the
+ * {@link #retryPolicy function's} or the step's ({@link #withRetry}) policy says, as the
+ * engine retries a step (without its backoff): a {@code NonRetryableException} or a
+ * {@code noRetryOn} type is not retried. When the attempts run out, or the failure is not
+ * retried, the step throws {@link StepFailedException}.</li>
  * <li>{@code sleep} and {@code sleepUntil} return at once and are recorded with their
  * wake time, or, with {@link #parkAtSleeps()}, end the run as
  * {@link RunStatus#SLEEPING}.</li>
@@ -78,6 +81,8 @@ public final class TestStep implements Step {
 
 	private int retries = DEFAULT_RETRIES;
 
+	private RetryPolicy retryPolicy = RetryPolicy.defaults();
+
 	private Clock clock = Clock.systemUTC();
 
 	private boolean parkAtSleeps;
@@ -98,6 +103,19 @@ public final class TestStep implements Step {
 	public TestStep retries(int retries) {
 		Assert.isTrue(retries >= 0, () -> "'retries' must not be negative, but was " + retries);
 		this.retries = retries;
+		return this;
+	}
+
+	/**
+	 * Sets the function's retry policy, as {@code @EventHandler(retry = ...)} gives it:
+	 * its attempts (else {@link #retries(int) retries} + 1) and the failures it retries.
+	 * Steps may override it with {@link #withRetry}. Backoff waits are not taken.
+	 * @param policy the policy
+	 * @return this step
+	 */
+	public TestStep retryPolicy(RetryPolicy policy) {
+		Assert.notNull(policy, "'policy' must not be null");
+		this.retryPolicy = policy;
 		return this;
 	}
 
@@ -232,11 +250,20 @@ public final class TestStep implements Step {
 	}
 
 	private <T> @Nullable T run(String id, Type type, Callable<T> action) {
-		return attempts(begin(id), type, action);
+		return run(id, type, action, null);
+	}
+
+	private <T> @Nullable T run(String id, Type type, Callable<T> action, @Nullable RetryPolicy stepPolicy) {
+		return attempts(begin(id), type, action, stepPolicy);
 	}
 
 	@Override
 	public <T> List<@Nullable T> parallel(String id, List<? extends Branch<? extends T>> branches) {
+		return parallel(id, branches, null);
+	}
+
+	private <T> List<@Nullable T> parallel(String id, List<? extends Branch<? extends T>> branches,
+			@Nullable RetryPolicy policy) {
 		Assert.notNull(branches, "'branches' must not be null");
 		Set<String> names = new HashSet<>();
 		for (Branch<? extends T> branch : branches) {
@@ -251,7 +278,7 @@ public final class TestStep implements Step {
 			String branchId = this.recording.begin(stepId + "/" + branch.name());
 			this.branch = branchId;
 			try {
-				results.add(attempts(branchId, branch));
+				results.add(attempts(branchId, branch, policy));
 			}
 			catch (StepFailedException ex) {
 				// As the engine does: the other branches still run, and the first failure
@@ -269,14 +296,15 @@ public final class TestStep implements Step {
 		return results;
 	}
 
-	private <T> @Nullable T attempts(String stepId, Branch<T> branch) {
-		return attempts(stepId, branch.type(), branch.action());
+	private <T> @Nullable T attempts(String stepId, Branch<T> branch, @Nullable RetryPolicy policy) {
+		return attempts(stepId, branch.type(), branch.action(), policy);
 	}
 
-	private <T> @Nullable T attempts(String stepId, Type type, Callable<T> action) {
+	private <T> @Nullable T attempts(String stepId, Type type, Callable<T> action, @Nullable RetryPolicy stepPolicy) {
 		Failures failures = this.failures.get(stepId);
-		Exception last = null;
-		for (int attempt = 1; attempt <= this.retries + 1; attempt++) {
+		RetryPolicy policy = (stepPolicy != null) ? stepPolicy.orElse(functionPolicy()) : functionPolicy();
+		int maxAttempts = policy.maxAttempts().orElse(1);
+		for (int attempt = 1;; attempt++) {
 			try {
 				if (failures != null && attempt <= failures.times()) {
 					throw failures.failure();
@@ -286,22 +314,40 @@ public final class TestStep implements Step {
 				return result;
 			}
 			catch (Exception ex) {
-				last = ex;
+				boolean retryable = policy.isRetryable(ex);
+				if (!retryable || attempt >= maxAttempts) {
+					this.recording.step(new StepCall(stepId, StepCall.Kind.RUN, attempt, null, ex, null));
+					throw new StepFailedException(
+							"Step '" + stepId + "' failed after " + attempt
+									+ ((attempt == 1) ? " attempt" : " attempts")
+									+ (retryable ? ": " : " with a failure that is not retried: ") + ex,
+							stepId, attempt, ex);
+				}
 			}
 		}
-		int attempts = this.retries + 1;
-		this.recording.step(new StepCall(stepId, StepCall.Kind.RUN, attempts, null, last, null));
-		throw new StepFailedException("Step '" + stepId + "' failed after " + attempts + " attempts: " + last, stepId,
-				attempts, last);
+	}
+
+	private RetryPolicy functionPolicy() {
+		return this.retryPolicy.orElse(RetryPolicy.attempts(this.retries + 1));
 	}
 
 	@Override
 	public void run(String id, Action action) {
+		run(id, action, null);
+	}
+
+	private void run(String id, Action action, @Nullable RetryPolicy policy) {
 		Assert.notNull(action, "'action' must not be null");
 		run(id, Void.class, () -> {
 			action.run();
 			return null;
-		});
+		}, policy);
+	}
+
+	@Override
+	public Step withRetry(RetryPolicy policy) {
+		Assert.notNull(policy, "'policy' must not be null");
+		return new RetryingView(policy);
 	}
 
 	@Override
@@ -423,6 +469,87 @@ public final class TestStep implements Step {
 		Object data = (type instanceof Class<?> plain && plain.isInstance(given.data())) ? given.data()
 				: mapper.convertValue(given.data(), mapper.getTypeFactory().constructType(type));
 		return new Event<>(given.id(), given.name(), (T) data, given.timestamp());
+	}
+
+	/**
+	 * The view {@link #withRetry} returns: its {@code run} and {@code parallel} steps
+	 * retry with its policy.
+	 */
+	private final class RetryingView implements Step {
+
+		private final RetryPolicy policy;
+
+		RetryingView(RetryPolicy policy) {
+			this.policy = policy;
+		}
+
+		@Override
+		public <T> @Nullable T run(String id, Class<T> type, Callable<T> action) {
+			Assert.notNull(type, "'type' must not be null");
+			Assert.notNull(action, "'action' must not be null");
+			return TestStep.this.run(id, type, action, this.policy);
+		}
+
+		@Override
+		public <T> @Nullable T run(String id, ParameterizedTypeReference<T> type, Callable<T> action) {
+			Assert.notNull(type, "'type' must not be null");
+			Assert.notNull(action, "'action' must not be null");
+			return TestStep.this.run(id, type.getType(), action, this.policy);
+		}
+
+		@Override
+		public void run(String id, Action action) {
+			TestStep.this.run(id, action, this.policy);
+		}
+
+		@Override
+		public <T> List<@Nullable T> parallel(String id, List<? extends Branch<? extends T>> branches) {
+			return TestStep.this.parallel(id, branches, this.policy);
+		}
+
+		@Override
+		public void sleep(String id, Duration duration) {
+			TestStep.this.sleep(id, duration);
+		}
+
+		@Override
+		public void sleepUntil(String id, Instant time) {
+			TestStep.this.sleepUntil(id, time);
+		}
+
+		@Override
+		public String sendEvent(String id, String name, Object data) {
+			return TestStep.this.sendEvent(id, name, data);
+		}
+
+		@Override
+		public <T> @Nullable T invoke(String id, String functionId, Object data, Class<T> type) {
+			return TestStep.this.invoke(id, functionId, data, type);
+		}
+
+		@Override
+		public <T> @Nullable T invoke(String id, String functionId, Object data, ParameterizedTypeReference<T> type) {
+			return TestStep.this.invoke(id, functionId, data, type);
+		}
+
+		@Override
+		public <T> Optional<Event<T>> waitForEvent(String id, String event, Class<T> type, Duration timeout,
+				String match) {
+			return TestStep.this.waitForEvent(id, event, type, timeout, match);
+		}
+
+		@Override
+		public <T> Optional<Event<T>> waitForEvent(String id, String event, ParameterizedTypeReference<T> type,
+				Duration timeout, String match) {
+			return TestStep.this.waitForEvent(id, event, type, timeout, match);
+		}
+
+		@Override
+		public Step withRetry(RetryPolicy policy) {
+			Assert.notNull(policy, "'policy' must not be null");
+			return new RetryingView(policy.orElse(this.policy));
+		}
+
 	}
 
 	private record Failures(int times, Exception failure) {

@@ -12,6 +12,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.backgroundjobs.Branch;
 import dev.backgroundjobs.Event;
+import dev.backgroundjobs.NonRetryableException;
+import dev.backgroundjobs.RetryPolicy;
 import dev.backgroundjobs.RunStatus;
 import dev.backgroundjobs.Step;
 import dev.backgroundjobs.StepFailedException;
@@ -92,6 +94,28 @@ class TestStepTests {
 		});
 		assertThat(run.step("charge").completed()).isFalse();
 		assertThat(run.step("charge").failure()).hasMessage("card service down");
+	}
+
+	@Test
+	void aStepPolicyGivesItsAttemptsOverTheFunctionsRetries() {
+		TestRun<String> run = this.step.retries(5)
+			.fail("charge", 3, new IOException("card service down"))
+			.execute(() -> this.step.withRetry(RetryPolicy.attempts(2)).run("charge", String.class, () -> "charged"));
+		assertThat(run.status()).isEqualTo(RunStatus.FAILED);
+		assertThat(run.step("charge").attempts()).isEqualTo(2);
+	}
+
+	@Test
+	void nonRetryableFailuresAndNoRetryOnTypesFailAtTheFirstAttempt() {
+		TestRun<String> refused = this.step.fail("charge", 1, new NonRetryableException("card stolen"))
+			.execute(() -> this.step.run("charge", String.class, () -> "charged"));
+		assertThat(refused.status()).isEqualTo(RunStatus.FAILED);
+		assertThat(refused.step("charge").attempts()).isOne();
+		TestRun<String> declined = this.step.retryPolicy(RetryPolicy.defaults().noRetryOn(IllegalStateException.class))
+			.fail("charge", 1)
+			.execute(() -> this.step.run("charge", String.class, () -> "charged"));
+		assertThat(declined.status()).isEqualTo(RunStatus.FAILED);
+		assertThat(declined.step("charge").attempts()).isOne();
 	}
 
 	@Test

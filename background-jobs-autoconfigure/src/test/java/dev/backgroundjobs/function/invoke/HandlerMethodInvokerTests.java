@@ -14,6 +14,7 @@ import java.util.concurrent.Callable;
 
 import dev.backgroundjobs.Branch;
 import dev.backgroundjobs.Event;
+import dev.backgroundjobs.RetryPolicy;
 import dev.backgroundjobs.RunContext;
 import dev.backgroundjobs.Step;
 import dev.backgroundjobs.json.PayloadCodec;
@@ -299,6 +300,11 @@ class HandlerMethodInvokerTests {
 		public <T> Optional<Event<T>> waitForEvent(String id, String event, Class<T> type, Duration timeout,
 				String match) {
 			throw new UnsupportedOperationException();
+		}
+
+		@Override
+		public Step withRetry(RetryPolicy policy) {
+			return this;
 		}
 
 		@Override
