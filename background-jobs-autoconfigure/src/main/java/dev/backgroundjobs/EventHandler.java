@@ -178,4 +178,12 @@ public @interface EventHandler {
 
 	}
 
+	/**
+	 * Time limits of the function's runs: how long a run may wait to start, how long it
+	 * may take in all, and how long one step attempt may take. None by default. Each can
+	 * be overridden by {@code background-jobs.functions.<function-id>.timeouts.*}.
+	 * @return the timeouts
+	 */
+	Timeouts timeouts() default @Timeouts;
+
 }

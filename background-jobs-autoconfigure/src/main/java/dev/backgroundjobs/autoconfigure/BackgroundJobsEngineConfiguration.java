@@ -2,6 +2,8 @@ package dev.backgroundjobs.autoconfigure;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -16,6 +18,7 @@ import dev.backgroundjobs.engine.CheckpointWriter;
 import dev.backgroundjobs.engine.DefaultRunOperations;
 import dev.backgroundjobs.engine.EngineSettings;
 import dev.backgroundjobs.engine.Executions;
+import dev.backgroundjobs.engine.FunctionTimeouts;
 import dev.backgroundjobs.engine.InstanceId;
 import dev.backgroundjobs.engine.RetryBackoff;
 import dev.backgroundjobs.engine.RunDispatcher;
@@ -25,6 +28,7 @@ import dev.backgroundjobs.engine.RunLog;
 import dev.backgroundjobs.engine.RunObservations;
 import dev.backgroundjobs.engine.WorkerPool;
 import dev.backgroundjobs.function.FunctionRegistry;
+import dev.backgroundjobs.function.RunTimeouts;
 import dev.backgroundjobs.json.PayloadCodec;
 import dev.backgroundjobs.schedule.CronTicker;
 import dev.backgroundjobs.schedule.DatabaseClock;
@@ -34,6 +38,7 @@ import dev.backgroundjobs.schedule.EngineLifecycle;
 import dev.backgroundjobs.schedule.EngineScheduler;
 import dev.backgroundjobs.schedule.LeaseKeeper;
 import dev.backgroundjobs.schedule.TakeoverHold;
+import dev.backgroundjobs.schedule.TimeoutSweeper;
 import dev.backgroundjobs.schedule.TimerClock;
 import dev.backgroundjobs.schedule.TimerOffset;
 import dev.backgroundjobs.jdbc.JdbcCheckpointStore;
@@ -162,12 +167,31 @@ class BackgroundJobsEngineConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
+	FunctionTimeouts backgroundJobsFunctionTimeouts(FunctionRegistry functions, BackgroundJobsProperties properties) {
+		Map<String, RunTimeouts> overrides = new LinkedHashMap<>();
+		properties.getFunctions().forEach((functionId, function) -> {
+			BackgroundJobsProperties.Function.Timeouts timeouts = function.getTimeouts();
+			overrides.put(functionId, new RunTimeouts(timeouts.getStart(), timeouts.getFinish(), timeouts.getStep()));
+		});
+		return new FunctionTimeouts(functions, overrides);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	TimeoutSweeper backgroundJobsTimeoutSweeper(RunStore runStore, FunctionTimeouts timeouts,
+			EngineScheduler backgroundJobsScheduler, BackgroundJobsProperties properties) {
+		return new TimeoutSweeper(runStore, timeouts, backgroundJobsScheduler.executor(),
+				properties.getPoller().getInterval(), properties.getPoller().getBatchSize());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
 	RunExecutor backgroundJobsRunExecutor(RunStore runStore, StepStore stepStore, FunctionRegistry functions,
 			PayloadCodec codec, EngineSettings settings, ObjectProvider<RunLifecycleListener> listeners,
 			RunObservations observations, ObjectProvider<EventPublisher> events, EventWaitStore waits,
-			CheckpointWriter checkpoints, Executions executions, BranchPool branches) {
+			CheckpointWriter checkpoints, Executions executions, BranchPool branches, FunctionTimeouts timeouts) {
 		return new RunExecutor(runStore, stepStore, functions, codec, settings, listeners.orderedStream().toList(),
-				observations, events.getIfUnique(), waits, checkpoints, executions, branches);
+				observations, events.getIfUnique(), waits, checkpoints, executions, branches, timeouts);
 	}
 
 	@Bean

@@ -203,6 +203,7 @@ public class BackgroundJobsProperties implements Validator {
 		checks.positive(outbox.getRelayInterval(), "outbox.relayInterval");
 		checks.positive(outbox.getTakeoverAfter(), "outbox.takeoverAfter");
 		checks.check(outbox.getBatchSize() > 0, "outbox.batchSize", "must be positive");
+		properties.getFunctions().forEach((id, function) -> function.getTimeouts().validate(id, errors));
 	}
 
 	/**
@@ -719,8 +720,74 @@ public class BackgroundJobsProperties implements Validator {
 
 		private final FunctionRetry retry = new FunctionRetry();
 
+		private final Timeouts timeouts = new Timeouts();
+
 		public FunctionRetry getRetry() {
 			return this.retry;
+		}
+
+		public Timeouts getTimeouts() {
+			return this.timeouts;
+		}
+
+		/**
+		 * Time limits of the function's runs, each replacing the one its
+		 * {@code @EventHandler(timeouts = ...)} sets.
+		 */
+		public static class Timeouts {
+
+			/**
+			 * Longest wait of a run from its creation to its first start; a run waiting
+			 * longer is cancelled.
+			 */
+			private @Nullable Duration start;
+
+			/**
+			 * Longest time of a run from its first start to its end, sleeps and waits
+			 * included; a run taking longer is cancelled.
+			 */
+			private @Nullable Duration finish;
+
+			/**
+			 * Longest time of one step attempt; a step taking longer is interrupted and
+			 * the attempt fails with a StepTimeoutException.
+			 */
+			private @Nullable Duration step;
+
+			public @Nullable Duration getStart() {
+				return this.start;
+			}
+
+			public void setStart(@Nullable Duration start) {
+				this.start = start;
+			}
+
+			public @Nullable Duration getFinish() {
+				return this.finish;
+			}
+
+			public void setFinish(@Nullable Duration finish) {
+				this.finish = finish;
+			}
+
+			public @Nullable Duration getStep() {
+				return this.step;
+			}
+
+			public void setStep(@Nullable Duration step) {
+				this.step = step;
+			}
+
+			void validate(String functionId, Errors errors) {
+				String prefix = PREFIX + "functions." + functionId + ".timeouts.";
+				FunctionRetry.reject(errors, this.start != null && !FunctionRetry.isPositive(this.start),
+						prefix + "start must be positive");
+				FunctionRetry.reject(errors, this.finish != null && !FunctionRetry.isPositive(this.finish),
+						prefix + "finish must be positive");
+				FunctionRetry.reject(errors, this.step != null && !FunctionRetry.isPositive(this.step),
+						prefix + "step must be positive");
+			}
+
 		}
 
 	}

@@ -24,6 +24,7 @@ import dev.backgroundjobs.EventPublisher;
 import dev.backgroundjobs.RetryPolicy;
 import dev.backgroundjobs.Step;
 import dev.backgroundjobs.StepFailedException;
+import dev.backgroundjobs.StepTimeoutException;
 import dev.backgroundjobs.json.PayloadException;
 import dev.backgroundjobs.json.MatchExpression;
 import dev.backgroundjobs.store.Checkpoint;
@@ -531,6 +532,7 @@ final class DefaultStep implements Step {
 			throw this.interruption;
 		}
 		stopIfCancelled();
+		stopIfPastFinishTimeout(requestedId);
 		writeUnwritten();
 		return uniqueId(requestedId);
 	}
@@ -575,15 +577,16 @@ final class DefaultStep implements Step {
 			attempts++;
 			Instant started = this.scope.clock().instant();
 			T result;
+			boolean timedOut = false;
 			Observation observation = this.scope.observations().startStep(this.scope.functionId(), stepId);
 			LogContext.put(LogContext.STEP_ID, stepId);
 			try (Observation.Scope observed = observation.openScope()) {
-				execution.enterStep(stepId);
+				execution.enterStep();
 				try {
 					result = action.call();
 				}
 				finally {
-					execution.leaveStep();
+					timedOut = execution.leaveStep();
 				}
 			}
 			catch (RunInterruption ex) {
@@ -593,6 +596,13 @@ final class DefaultStep implements Step {
 				observation.error(ex);
 				// A cancelled run records nothing more, not even this failure.
 				stopIfCancelled();
+				Duration timeout = execution.stepTimeout();
+				if (timedOut && timeout != null) {
+					retryOrFail(stepId, attempts, started,
+							new StepTimeoutException(stepId, this.scope.functionId(), this.scope.runId(), timeout, ex),
+							retry);
+					continue;
+				}
 				if (ex instanceof InterruptedException || Thread.currentThread().isInterrupted()) {
 					throw new RunInterruption.Abandoned("Step '" + stepId + "' of " + this.scope.describe()
 							+ " was interrupted; the run resumes from its last checkpoint", ex);
@@ -683,6 +693,24 @@ final class DefaultStep implements Step {
 			throw interrupt(new RunInterruption.Cancelled(
 					"Stopped " + this.scope.describe() + ": it was cancelled (" + reason + ")", reason));
 		}
+	}
+
+	/**
+	 * Cancels the run, as an operator would, once its finish timeout has passed: checked
+	 * as each step begins, from memory, so it costs no read. Runs that are not executing
+	 * are cancelled by the due-work poller's sweep.
+	 */
+	private void stopIfPastFinishTimeout(String stepId) {
+		Execution execution = this.scope.execution();
+		Instant deadline = execution.finishDeadline();
+		Duration timeout = execution.finishTimeout();
+		if (deadline == null || timeout == null || this.scope.clock().instant().isBefore(deadline)) {
+			return;
+		}
+		String reason = FunctionTimeouts.finishTimeoutPassed(timeout);
+		database(stepId, () -> this.scope.runStore().cancel(this.scope.runId(), reason));
+		execution.cancel(reason, false);
+		stopIfCancelled();
 	}
 
 	/**

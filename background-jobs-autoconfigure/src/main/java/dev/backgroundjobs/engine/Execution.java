@@ -1,36 +1,44 @@
 package dev.backgroundjobs.engine;
 
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ScheduledFuture;
+
 import org.jspecify.annotations.Nullable;
 
 /**
- * One execution of a run on a worker thread, as other threads see it: the lease heartbeat
- * or an operator marks it cancelled, and a step's watchdog marks its step timed out.
- * Either may interrupt the worker thread, but only while it runs a step's own code: an
- * interrupt that reached a checkpoint write or a JDBC call would break a connection
- * instead of stopping the step.
+ * One execution of a run, as other threads see it: the lease heartbeat or an operator
+ * marks it cancelled, and the {@link StepWatchdog} times out its steps. Either may
+ * interrupt a thread running a step (the worker, or a branch of a parallel step), but
+ * only while it runs the step's own code: an interrupt that reached a checkpoint write or
+ * a JDBC call would break a connection instead of stopping the step.
  * <p>
- * Thread-safe: the worker enters and leaves a step's code under this object's lock, so an
+ * Thread-safe: a thread enters and leaves a step's code under this object's lock, so an
  * interrupt cannot land after the step's code returned.
  */
 final class Execution {
 
 	private final String runId;
 
-	private final Thread thread;
+	private final StepWatchdog watchdog;
 
 	private volatile @Nullable String cancelled;
 
-	// Guarded by this.
-	private @Nullable String stepInAction;
+	private volatile @Nullable Duration stepTimeout;
 
-	// Guarded by this.
-	private @Nullable String timedOutStep;
+	private volatile @Nullable Instant finishDeadline;
 
-	private volatile boolean lastStepTimedOut;
+	private volatile @Nullable Duration finishTimeout;
 
-	Execution(String runId, Thread thread) {
+	// Guarded by this: the step attempts whose code runs now, by thread (the worker's,
+	// or the branch threads of a parallel step).
+	private final Map<Thread, Attempt> attempts = new HashMap<>();
+
+	Execution(String runId, StepWatchdog watchdog) {
 		this.runId = runId;
-		this.thread = thread;
+		this.watchdog = watchdog;
 	}
 
 	String runId() {
@@ -38,17 +46,41 @@ final class Execution {
 	}
 
 	/**
-	 * Marks the run cancelled, so that no later step starts, and interrupts the step in
+	 * Sets the limits of this execution.
+	 * @param stepTimeout the step timeout, or {@code null}
+	 * @param finishDeadline when the run's finish timeout passes, or {@code null}
+	 * @param finishTimeout the finish timeout, or {@code null}
+	 */
+	void limit(@Nullable Duration stepTimeout, @Nullable Instant finishDeadline, @Nullable Duration finishTimeout) {
+		this.stepTimeout = stepTimeout;
+		this.finishDeadline = finishDeadline;
+		this.finishTimeout = finishTimeout;
+	}
+
+	@Nullable Duration stepTimeout() {
+		return this.stepTimeout;
+	}
+
+	@Nullable Instant finishDeadline() {
+		return this.finishDeadline;
+	}
+
+	@Nullable Duration finishTimeout() {
+		return this.finishTimeout;
+	}
+
+	/**
+	 * Marks the run cancelled, so that no later step starts, and interrupts the steps in
 	 * flight if asked to.
 	 * @param reason why
-	 * @param interruptStep whether to interrupt the step whose code is running
+	 * @param interruptStep whether to interrupt the threads running a step's code
 	 */
 	synchronized void cancel(String reason, boolean interruptStep) {
 		if (this.cancelled == null) {
 			this.cancelled = reason;
 		}
-		if (interruptStep && this.stepInAction != null) {
-			this.thread.interrupt();
+		if (interruptStep) {
+			this.attempts.keySet().forEach(Thread::interrupt);
 		}
 	}
 
@@ -61,49 +93,61 @@ final class Execution {
 	}
 
 	/**
-	 * Marks a step's code as running on the worker thread.
-	 * @param stepId the step id
+	 * Marks a step's code as running on the calling thread, and starts its timeout if it
+	 * has one.
 	 */
-	synchronized void enterStep(String stepId) {
-		this.stepInAction = stepId;
-		this.timedOutStep = null;
-	}
-
-	/**
-	 * Marks the step's code as returned, and clears an interrupt aimed at it, so that it
-	 * cannot break the checkpoint that follows.
-	 */
-	synchronized void leaveStep() {
-		boolean timedOut = this.stepInAction != null && this.stepInAction.equals(this.timedOutStep);
-		if (this.cancelled != null || timedOut) {
-			Thread.interrupted();
+	synchronized void enterStep() {
+		Attempt attempt = new Attempt(Thread.currentThread());
+		this.attempts.put(attempt.thread, attempt);
+		Duration timeout = this.stepTimeout;
+		if (timeout != null) {
+			attempt.timer = this.watchdog.watch(() -> timeOut(attempt), timeout);
 		}
-		this.lastStepTimedOut = timedOut;
-		this.stepInAction = null;
-		this.timedOutStep = null;
 	}
 
 	/**
-	 * Returns whether the code of the step that returned last was interrupted by its
-	 * timeout.
-	 * @return whether it timed out
+	 * Marks the step's code on the calling thread as returned, stops its timeout, and
+	 * clears an interrupt aimed at it, so that it cannot break the checkpoint that
+	 * follows.
+	 * @return whether the step's timeout interrupted it
 	 */
-	boolean lastStepTimedOut() {
-		return this.lastStepTimedOut;
-	}
-
-	/**
-	 * Interrupts the worker if the given step's code still runs.
-	 * @param stepId the step whose timeout passed
-	 * @return whether it was interrupted
-	 */
-	synchronized boolean timeOut(String stepId) {
-		if (!stepId.equals(this.stepInAction)) {
+	synchronized boolean leaveStep() {
+		Attempt attempt = this.attempts.remove(Thread.currentThread());
+		if (attempt == null) {
 			return false;
 		}
-		this.timedOutStep = stepId;
-		this.thread.interrupt();
-		return true;
+		if (attempt.timer != null) {
+			attempt.timer.cancel(false);
+		}
+		if (this.cancelled != null || attempt.timedOut) {
+			Thread.interrupted();
+		}
+		return attempt.timedOut;
+	}
+
+	private synchronized void timeOut(Attempt attempt) {
+		if (this.attempts.get(attempt.thread) != attempt) {
+			return;
+		}
+		attempt.timedOut = true;
+		attempt.thread.interrupt();
+	}
+
+	/**
+	 * One step attempt whose code runs on a thread.
+	 */
+	private static final class Attempt {
+
+		private final Thread thread;
+
+		private @Nullable ScheduledFuture<?> timer;
+
+		private boolean timedOut;
+
+		Attempt(Thread thread) {
+			this.thread = thread;
+		}
+
 	}
 
 }

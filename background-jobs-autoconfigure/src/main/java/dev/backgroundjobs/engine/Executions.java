@@ -9,11 +9,14 @@ import dev.backgroundjobs.store.RunRecord;
 /**
  * The executions running on this instance's workers, so that a cancellation found by the
  * lease heartbeat or made by an operator here reaches the worker executing the run at
- * once, instead of at its next checkpoint. Thread-safe.
+ * once, instead of at its next checkpoint, and so that a step past its timeout is
+ * interrupted. Thread-safe.
  */
-public final class Executions {
+public final class Executions implements AutoCloseable {
 
 	private final Set<Execution> running = ConcurrentHashMap.newKeySet();
+
+	private final StepWatchdog watchdog = new StepWatchdog();
 
 	private final boolean interruptRunningStep;
 
@@ -27,7 +30,7 @@ public final class Executions {
 	}
 
 	Execution begin(RunRecord run) {
-		Execution execution = new Execution(run.runId(), Thread.currentThread());
+		Execution execution = new Execution(run.runId(), this.watchdog);
 		this.running.add(execution);
 		return execution;
 	}
@@ -52,6 +55,14 @@ public final class Executions {
 			}
 		}
 		return told;
+	}
+
+	/**
+	 * Stops the thread that times out steps.
+	 */
+	@Override
+	public void close() {
+		this.watchdog.close();
 	}
 
 	/**

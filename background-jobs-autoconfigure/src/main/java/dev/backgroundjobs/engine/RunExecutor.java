@@ -3,6 +3,7 @@ package dev.backgroundjobs.engine;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 import dev.backgroundjobs.EventPublisher;
 import dev.backgroundjobs.RetryPolicy;
@@ -11,6 +12,7 @@ import dev.backgroundjobs.RunStatus;
 import dev.backgroundjobs.StepFailedException;
 import dev.backgroundjobs.function.FunctionDefinition;
 import dev.backgroundjobs.function.FunctionRegistry;
+import dev.backgroundjobs.function.RunTimeouts;
 import dev.backgroundjobs.function.invoke.Invocation;
 import dev.backgroundjobs.function.invoke.StoredEvent;
 import dev.backgroundjobs.json.PayloadCodec;
@@ -77,6 +79,8 @@ public final class RunExecutor {
 	private final FailureHandlerRuns failureHandlerRuns;
 
 	private final BranchPool branches;
+
+	private final FunctionTimeouts timeouts;
 
 	/**
 	 * Creates an executor.
@@ -151,7 +155,35 @@ public final class RunExecutor {
 			EngineSettings settings, List<RunLifecycleListener> listeners, RunObservations observations,
 			@Nullable EventPublisher events, EventWaitStore waits, CheckpointWriter checkpoints, Executions executions,
 			BranchPool branches) {
+		this(runStore, stepStore, functions, codec, settings, listeners, observations, events, waits, checkpoints,
+				executions, branches, new FunctionTimeouts(functions, Map.of()));
+	}
+
+	/**
+	 * Creates an executor.
+	 * @param runStore the run store
+	 * @param stepStore the step store
+	 * @param functions the functions
+	 * @param codec the payload codec
+	 * @param settings the engine settings
+	 * @param listeners callbacks on run outcomes
+	 * @param observations observes runs and steps
+	 * @param events publishes the events that runs send with
+	 * {@link dev.backgroundjobs.Step#sendEvent}, or {@code null} if none is available
+	 * @param waits stores the waits of {@link dev.backgroundjobs.Step#waitForEvent}
+	 * @param checkpoints writes step results and completions in group commits
+	 * @param executions registers the executions in flight, so that a cancellation
+	 * reaches them
+	 * @param branches runs the branches of {@link dev.backgroundjobs.Step#parallel
+	 * parallel steps}
+	 * @param timeouts the time limits of each function's runs
+	 */
+	public RunExecutor(RunStore runStore, StepStore stepStore, FunctionRegistry functions, PayloadCodec codec,
+			EngineSettings settings, List<RunLifecycleListener> listeners, RunObservations observations,
+			@Nullable EventPublisher events, EventWaitStore waits, CheckpointWriter checkpoints, Executions executions,
+			BranchPool branches, FunctionTimeouts timeouts) {
 		this.executions = executions;
+		this.timeouts = timeouts;
 		this.runStore = runStore;
 		this.stepStore = stepStore;
 		this.functions = functions;
@@ -180,6 +212,9 @@ public final class RunExecutor {
 		LogContext.put(LogContext.FUNCTION_ID, run.functionId());
 		Execution execution = this.executions.begin(run);
 		try {
+			if (!fresh && startTimeoutPassed(run)) {
+				return false;
+			}
 			if (!fresh && !this.runStore.start(run.runId(), run.version())) {
 				logger.debug(() -> "Run " + run.runId() + " is no longer leased to this instance; skipped");
 				return false;
@@ -187,6 +222,9 @@ public final class RunExecutor {
 			FunctionDefinition function = this.functions.find(run.functionId());
 			if (function == null) {
 				fail(run, null, "No function '" + run.functionId() + "' is registered in this application");
+				return false;
+			}
+			if (!limit(run, execution)) {
 				return false;
 			}
 			List<StepRecord> steps = fresh ? List.of() : this.stepStore.findSteps(run.runId());
@@ -226,6 +264,48 @@ public final class RunExecutor {
 			LogContext.remove(LogContext.RUN_ID);
 			LogContext.remove(LogContext.FUNCTION_ID);
 		}
+	}
+
+	/**
+	 * Cancels a run that waited longer than its start timeout to start, before marking it
+	 * running. The due-work poller's sweep cancels runs that are never claimed.
+	 * @return whether it was cancelled (or is no longer held)
+	 */
+	private boolean startTimeoutPassed(RunRecord run) {
+		Duration timeout = this.timeouts.of(run.functionId()).start();
+		if (timeout == null || run.startedAt() != null
+				|| this.settings.clock().instant().isBefore(run.createdAt().plus(timeout))) {
+			return false;
+		}
+		String reason = FunctionTimeouts.startTimeoutPassed(timeout);
+		if (this.runStore.cancel(run.runId(), reason)) {
+			cancelled(run, reason);
+		}
+		return true;
+	}
+
+	/**
+	 * Sets the execution's step timeout and finish deadline, cancelling the run if its
+	 * finish timeout has already passed.
+	 * @return whether the run may execute
+	 */
+	private boolean limit(RunRecord run, Execution execution) {
+		RunTimeouts limits = this.timeouts.of(run.functionId());
+		Duration finish = limits.finish();
+		Instant deadline = null;
+		if (finish != null) {
+			Instant now = this.settings.clock().instant();
+			deadline = ((run.startedAt() != null) ? run.startedAt() : now).plus(finish);
+			if (!now.isBefore(deadline)) {
+				String reason = FunctionTimeouts.finishTimeoutPassed(finish);
+				if (this.runStore.cancel(run.runId(), reason)) {
+					cancelled(run, reason);
+				}
+				return false;
+			}
+		}
+		execution.limit(limits.step(), deadline, finish);
+		return true;
 	}
 
 	private void invoke(RunRecord run, FunctionDefinition function, List<StepRecord> steps, Observation observation,

@@ -87,6 +87,12 @@ final class FunctionDefinitionFactory {
 			problems.add(candidate.problem("a FunctionFailure parameter is only for the method named by "
 					+ "another function's 'onFailure'; declare an Event<T> parameter"));
 		}
+		try {
+			RunTimeouts.of(candidate.annotation().timeouts());
+		}
+		catch (IllegalArgumentException ex) {
+			problems.add(candidate.problem(ex.getMessage()));
+		}
 		Method failureMethod = failureMethod(candidate, problems);
 		HandlerMethodInvoker failureInvoker = (failureMethod != null) ? invoker(candidate, failureMethod,
 				"attribute 'onFailure' is '" + candidate.annotation().onFailure() + "': ", problems) : null;

@@ -62,6 +62,20 @@ public class JdbcRunStore implements RunStore {
 			WHERE run_id = :runId AND status IN ('QUEUED', 'RUNNING', 'SLEEPING', 'WAITING')
 			""";
 
+	private static final String SELECT_START_OVERDUE = """
+			SELECT run_id FROM bj_runs
+			WHERE function_id = :functionId AND status = 'QUEUED' AND started_at IS NULL
+					AND created_at < ${now + offsetMillis}
+			ORDER BY created_at LIMIT :limit
+			""";
+
+	private static final String SELECT_FINISH_OVERDUE = """
+			SELECT run_id FROM bj_runs
+			WHERE function_id = :functionId AND status IN ('QUEUED', 'RUNNING', 'SLEEPING', 'WAITING')
+					AND started_at < ${now + offsetMillis}
+			ORDER BY created_at LIMIT :limit
+			""";
+
 	private static final String SELECT_CANCELLED = """
 			SELECT run_id FROM bj_runs WHERE run_id IN (:runIds) AND status = 'CANCELLED'
 			""";
@@ -227,6 +241,26 @@ public class JdbcRunStore implements RunStore {
 				.addAll(this.support.jdbc().sql(SELECT_CANCELLED).param("runIds", chunk).query(String.class).list());
 		}
 		return cancelled;
+	}
+
+	@Override
+	public List<String> findStartOverdue(String functionId, Duration startTimeout, int limit) {
+		return overdue(SELECT_START_OVERDUE, functionId, startTimeout, limit);
+	}
+
+	@Override
+	public List<String> findFinishOverdue(String functionId, Duration finishTimeout, int limit) {
+		return overdue(SELECT_FINISH_OVERDUE, functionId, finishTimeout, limit);
+	}
+
+	private List<String> overdue(String sql, String functionId, Duration timeout, int limit) {
+		return this.support.jdbc()
+			.sql(this.support.render(sql))
+			.param("functionId", functionId)
+			.param("offsetMillis", -timeout.toMillis())
+			.param("limit", limit)
+			.query(String.class)
+			.list();
 	}
 
 	@Override

@@ -188,6 +188,28 @@ public interface RunStore {
 	List<String> findCancelled(Collection<String> runIds);
 
 	/**
+	 * Finds runs of a function that have waited longer than its start timeout to start:
+	 * {@link RunStatus#QUEUED} runs never started and recorded more than
+	 * {@code startTimeout} ago (database time).
+	 * @param functionId the function id
+	 * @param startTimeout the function's start timeout
+	 * @param limit the most runs to return
+	 * @return the run ids
+	 */
+	List<String> findStartOverdue(String functionId, Duration startTimeout, int limit);
+
+	/**
+	 * Finds runs of a function that have not finished within its finish timeout: runs
+	 * that are not finished and first started more than {@code finishTimeout} ago
+	 * (database time).
+	 * @param functionId the function id
+	 * @param finishTimeout the function's finish timeout
+	 * @param limit the most runs to return
+	 * @return the run ids
+	 */
+	List<String> findFinishOverdue(String functionId, Duration finishTimeout, int limit);
+
+	/**
 	 * Lists runs, newest first.
 	 * @param query the filter
 	 * @return the runs

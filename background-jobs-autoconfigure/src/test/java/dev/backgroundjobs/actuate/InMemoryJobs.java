@@ -213,6 +213,16 @@ final class InMemoryJobs {
 		}
 
 		@Override
+		public List<String> findStartOverdue(String functionId, Duration startTimeout, int limit) {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
+		public List<String> findFinishOverdue(String functionId, Duration finishTimeout, int limit) {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
 		public @Nullable Instant latestEventTime(String functionId, String eventName) {
 			throw new UnsupportedOperationException();
 		}

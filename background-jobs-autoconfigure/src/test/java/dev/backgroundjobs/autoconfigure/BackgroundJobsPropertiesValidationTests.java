@@ -57,6 +57,9 @@ class BackgroundJobsPropertiesValidationTests {
 			functions.my-fn.retry.multiplier | 0.5
 			functions.my-fn.retry.max-interval | -1s
 			functions.my-fn.retry.jitter | 1
+			functions.my-fn.timeouts.start | 0s
+			functions.my-fn.timeouts.finish | -1s
+			functions.my-fn.timeouts.step | 0ms
 			""")
 	void badValueFailsTheStartUpNamingTheProperty(String property, String value) {
 		String name = "background-jobs." + property;

@@ -9,6 +9,7 @@ import java.util.function.Consumer;
 import dev.backgroundjobs.Event;
 import dev.backgroundjobs.EventHandler;
 import dev.backgroundjobs.FunctionFailure;
+import dev.backgroundjobs.Timeouts;
 import dev.backgroundjobs.RunContext;
 import dev.backgroundjobs.Step;
 import org.junit.jupiter.api.Test;
@@ -151,6 +152,20 @@ class FunctionRegistrarTests {
 		this.contextRunner.withBean("bad", NegativeRetries.class)
 			.run(failsWith(problem(NegativeRetries.class, "attribute 'retries' is -2; use 0 or more, or leave it "
 					+ "unset for the configured default (4)")));
+	}
+
+	@Test
+	void timeoutThatIsNotADurationFails() {
+		this.contextRunner.withBean("bad", BadTimeout.class)
+			.run(failsWith(problem(BadTimeout.class, "attribute 'timeouts.step' is 'soon', which is not a duration; "
+					+ "use a value such as \"500ms\", \"30s\", \"10m\" or \"2h\"")));
+	}
+
+	@Test
+	void zeroTimeoutFails() {
+		this.contextRunner.withBean("bad", ZeroTimeout.class)
+			.run(failsWith(problem(ZeroTimeout.class,
+					"attribute 'timeouts.finish' is '0s'; use a positive duration, or leave it empty for no timeout")));
 	}
 
 	@Test
@@ -429,6 +444,22 @@ class FunctionRegistrarTests {
 	static class NegativeRetries {
 
 		@EventHandler(event = "e", retries = -2)
+		void handle() {
+		}
+
+	}
+
+	static class BadTimeout {
+
+		@EventHandler(event = "e", timeouts = @Timeouts(step = "soon"))
+		void handle() {
+		}
+
+	}
+
+	static class ZeroTimeout {
+
+		@EventHandler(event = "e", timeouts = @Timeouts(finish = "0s"))
 		void handle() {
 		}
 

@@ -621,6 +621,54 @@ class DurableStepsIntegrationTests {
 		assertThat(first.getBean(RunStore.class).find(child.runId()).status()).isEqualTo(RunStatus.CANCELLED);
 	}
 
+	@Test
+	void finishTimeoutCancelsARunningRunAtAStepAndASleepingRunThroughTheSweep() {
+		// The property overrides the annotation's hour.
+		ConfigurableApplicationContext app = this.cluster
+			.with("background-jobs.functions.deadline.timeouts.finish", "2s")
+			.start();
+		String running = "running-" + UUID.randomUUID();
+		String sleeping = "sleeping-" + UUID.randomUUID();
+		String runningEvent = publisher(app).send("test/deadline", new Job(running, 0, 0));
+		String sleepingEvent = publisher(app).send("test/deadline", new Job(sleeping, 0, 3_600_000));
+		RunRecord stopped = awaitStatus(app, "deadline", runningEvent, RunStatus.CANCELLED);
+		RunRecord swept = awaitStatus(app, "deadline", sleepingEvent, RunStatus.CANCELLED);
+		for (RunRecord run : List.of(stopped, swept)) {
+			assertThat(run.error()).isEqualTo("cancelled: finish timeout of 2s passed");
+			assertThat(run.finishedAt()).isNotNull();
+			assertThat(run.output()).isNull();
+		}
+		assertThat(this.cluster.probe.count(running, "tick")).isPositive().isLessThan(300);
+		assertThat(this.cluster.probe.count(sleeping, "tick")).isZero();
+		await().atMost(TIMEOUT).until(() -> cancelledExecutions(app) == 1);
+		int ticks = this.cluster.probe.count(running, "tick");
+		assertThat(app.getBean(StepStore.class).findSteps(stopped.runId())).hasSizeLessThanOrEqualTo(ticks + 1);
+	}
+
+	@Test
+	void startTimeoutCancelsARunThatWaitedTooLongToStart() {
+		ConfigurableApplicationContext app = this.cluster.start();
+		RunStore runs = app.getBean(RunStore.class);
+		// Recorded for an instance that never runs them: one whose lease holds, which
+		// only the sweep reaches, and one whose lease lapses, which a poller claims.
+		NewRun held = NewRun.forEvent("start-limited", "held-" + UUID.randomUUID(), "test/start-limited",
+				"{\"key\":\"held\",\"failTimes\":0,\"sleepMillis\":0}", Instant.now(), null);
+		NewRun lapsing = NewRun.forEvent("start-limited", "lapsing-" + UUID.randomUUID(), "test/start-limited",
+				"{\"key\":\"lapsing\",\"failTimes\":0,\"sleepMillis\":0}", Instant.now(), null);
+		runs.insertLeased(List.of(held), "gone-instance", Duration.ofHours(1));
+		runs.insertLeased(List.of(lapsing), "gone-instance", Duration.ofMillis(1500));
+		JdbcClient.create(this.database.dataSource())
+			.sql("UPDATE bj_runs SET status = 'QUEUED', attempt = 0, started_at = NULL WHERE function_id = 'start-limited'")
+			.update();
+		for (NewRun run : List.of(held, lapsing)) {
+			RunRecord cancelled = awaitStatus(app, "start-limited", run.eventId(), RunStatus.CANCELLED);
+			assertThat(cancelled.error()).isEqualTo("cancelled: start timeout of 1s passed");
+			assertThat(cancelled.startedAt()).isNull();
+		}
+		assertThat(this.cluster.probe.count("held", "only")).isZero();
+		assertThat(this.cluster.probe.count("lapsing", "only")).isZero();
+	}
+
 	private static ConfigurableApplicationContext owner(RunRecord run, ConfigurableApplicationContext first,
 			ConfigurableApplicationContext second) {
 		return first.getBean(InstanceId.class).value().equals(run.leaseOwner()) ? first : second;

@@ -16,6 +16,7 @@ import dev.backgroundjobs.NonRetryableException;
 import dev.backgroundjobs.RetryAfterException;
 import dev.backgroundjobs.RetryPolicy;
 import dev.backgroundjobs.Step;
+import dev.backgroundjobs.Timeouts;
 
 import org.springframework.core.ParameterizedTypeReference;
 
@@ -314,6 +315,31 @@ class DurableTestFunctions {
 	@EventHandler(id = "invoke-cancellable", event = "test/invoke-cancellable", retries = 0)
 	String invokeCancellable(Event<Job> event, Step step) {
 		return step.invoke("child", "cancellable", event.data(), String.class);
+	}
+
+	/**
+	 * Runs many short steps, after an optional durable sleep: longer in all than the
+	 * finish timeout the tests set by property over the annotation's hour.
+	 */
+	@EventHandler(id = "deadline", event = "test/deadline", retries = 0, timeouts = @Timeouts(finish = "1h"))
+	String deadline(Event<Job> event, Step step) {
+		String key = event.data().key();
+		step.run("first", () -> this.probe.hit(key, "first"));
+		if (event.data().sleepMillis() > 0) {
+			step.sleep("nap", Duration.ofMillis(event.data().sleepMillis()));
+		}
+		for (int i = 0; i < 300; i++) {
+			step.run("tick", () -> {
+				this.probe.hit(key, "tick");
+				Thread.sleep(100);
+			});
+		}
+		return "finished";
+	}
+
+	@EventHandler(id = "start-limited", event = "test/start-limited", timeouts = @Timeouts(start = "1s"))
+	void startLimited(Event<Job> event, Step step) {
+		step.run("only", () -> this.probe.hit(event.data().key(), "only"));
 	}
 
 }

@@ -1,5 +1,6 @@
 package dev.backgroundjobs.it;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -29,6 +30,8 @@ final class FaultInjector implements BeanPostProcessor {
 	private final Map<String, Queue<RuntimeException>> checkpointFailures = new ConcurrentHashMap<>();
 
 	private final Map<String, List<Checkpoint>> writtenCheckpoints = new ConcurrentHashMap<>();
+
+	private volatile Duration checkpointDelay = Duration.ZERO;
 
 	/**
 	 * Makes the next sends of events with the given name fail as if the broker were down.
@@ -60,6 +63,15 @@ final class FaultInjector implements BeanPostProcessor {
 	}
 
 	/**
+	 * Makes every checkpoint transaction take at least the given time more, as on a
+	 * database that answers slowly.
+	 * @param delay the added time
+	 */
+	void slowCheckpoints(Duration delay) {
+		this.checkpointDelay = delay;
+	}
+
+	/**
 	 * Returns how many checkpoint failures of a run are still to happen.
 	 * @param runId the run id
 	 * @return the remaining failures
@@ -82,6 +94,7 @@ final class FaultInjector implements BeanPostProcessor {
 	public Object postProcessAfterInitialization(Object bean, String beanName) {
 		if (bean instanceof CheckpointStore store) {
 			return (CheckpointStore) (checkpoints) -> {
+				slowDown();
 				for (Checkpoint checkpoint : checkpoints) {
 					Queue<RuntimeException> failures = this.checkpointFailures.get(checkpoint.runId());
 					RuntimeException failure = (failures != null) ? failures.poll() : null;
@@ -122,6 +135,16 @@ final class FaultInjector implements BeanPostProcessor {
 			};
 		}
 		return bean;
+	}
+
+	private void slowDown() {
+		try {
+			Thread.sleep(this.checkpointDelay.toMillis());
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new org.springframework.dao.QueryTimeoutException("Interrupted while the database was slow", ex);
+		}
 	}
 
 }

@@ -5,6 +5,7 @@ import java.util.Map;
 import dev.backgroundjobs.Event;
 import dev.backgroundjobs.EventHandler;
 import dev.backgroundjobs.Step;
+import dev.backgroundjobs.Timeouts;
 
 /**
  * Handlers used by {@link FaultToleranceIntegrationTests}.
@@ -46,6 +47,27 @@ class FaultTestFunctions {
 	String checkpointed(Event<Job> event, Step step) {
 		step.run("one", () -> this.probe.hit(event.id(), "one"));
 		return "done";
+	}
+
+	/**
+	 * Hangs in its first attempt until interrupted by the step timeout; answers in the
+	 * second.
+	 */
+	@EventHandler(id = "hanging-step", event = "test/hanging-step", retries = 1, timeouts = @Timeouts(step = "1s"))
+	String hangingStep(Event<Job> event, Step step) {
+		String key = event.data().key();
+		return step.run("hang", String.class, () -> {
+			if (this.probe.hit(key, "hang") == 1) {
+				try {
+					this.probe.pass(key);
+				}
+				catch (InterruptedException ex) {
+					this.probe.hit(key, "interrupted");
+					throw ex;
+				}
+			}
+			return "answered";
+		});
 	}
 
 }

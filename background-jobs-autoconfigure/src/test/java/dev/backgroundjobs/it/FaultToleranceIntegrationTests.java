@@ -3,6 +3,7 @@ package dev.backgroundjobs.it;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.UUID;
 
 import dev.backgroundjobs.Event;
 import dev.backgroundjobs.EventPublisher;
@@ -170,6 +171,32 @@ class FaultToleranceIntegrationTests {
 		RunRecord run = awaitStatus(app, "checkpointed", "orphan-1", RunStatus.COMPLETED);
 		assertThat(run.version()).isEqualTo(2);
 		assertThat(this.cluster.probe.count("orphan-1", "one")).isOne();
+	}
+
+	@Test
+	void stepTimeoutWhileTheDatabaseIsSlowInterruptsTheStepAndCountsAsAFailedAttempt() throws Exception {
+		ConfigurableApplicationContext app = start();
+		FaultInjector faults = app.getBean(FaultInjector.class);
+		// Each checkpoint takes longer than the step timeout: the timeout must still
+		// interrupt the hung attempt, which no database call holds up.
+		faults.slowCheckpoints(Duration.ofMillis(1500));
+		String key = "hang-" + UUID.randomUUID();
+		String eventId = publisher(app).send("test/hanging-step", new Job(key, 0, 0));
+		RunRecord run = awaitStatus(app, "hanging-step", eventId, RunStatus.COMPLETED);
+		assertThat(run.output()).isEqualTo("\"answered\"");
+		assertThat(this.cluster.probe.count(key, "hang")).isEqualTo(2);
+		assertThat(this.cluster.probe.count(key, "interrupted")).isOne();
+		assertThat(app.getBean(StepStore.class).findSteps(run.runId())).singleElement().satisfies((step) -> {
+			assertThat(step.status()).isEqualTo(StepStatus.COMPLETED);
+			assertThat(step.attempts()).isEqualTo(2);
+		});
+		assertThat(faults.writtenCheckpoints(run.runId())).filteredOn(Checkpoint.StepSaved.class::isInstance)
+			.map((checkpoint) -> ((Checkpoint.StepSaved) checkpoint).step())
+			.filteredOn((step) -> step.status() == StepStatus.FAILED)
+			.singleElement()
+			.satisfies((failed) -> assertThat(failed.error()).contains("StepTimeoutException")
+				.contains("Step 'hang' of function 'hanging-step' (run " + run.runId()
+						+ ") did not finish within its timeout of 1s and was interrupted"));
 	}
 
 	private ConfigurableApplicationContext start() {
