@@ -845,6 +845,22 @@ class JdbcStoreIntegrationTests {
 		}
 
 		@Test
+		void runsPastTheirStartOrFinishTimeoutAreFound() throws InterruptedException {
+			insert("running", LONG_LEASE);
+			insert("never-started", LONG_LEASE);
+			queued("never-started");
+			insert("completed", LONG_LEASE);
+			complete("completed", 1, null);
+			expireLeases();
+			assertThat(this.runs.findStartOverdue("fn", Duration.ofMillis(1), 10)).containsExactly("never-started");
+			assertThat(this.runs.findStartOverdue("fn", Duration.ofHours(1), 10)).isEmpty();
+			assertThat(this.runs.findStartOverdue("other-fn", Duration.ofMillis(1), 10)).isEmpty();
+			assertThat(this.runs.findFinishOverdue("fn", Duration.ofMillis(1), 10)).containsExactly("running");
+			assertThat(this.runs.findFinishOverdue("fn", Duration.ofHours(1), 10)).isEmpty();
+			assertThat(this.runs.findFinishOverdue("fn", Duration.ofMillis(1), 0)).isEmpty();
+		}
+
+		@Test
 		void cancelLeavesFinishedRunsAlone() {
 			insert("completed", LONG_LEASE);
 			complete("completed", 1, null);
