@@ -62,6 +62,13 @@ class SampleApplicationIntegrationTests {
 		assertThat(relayed()).isGreaterThan(relayedBefore);
 	}
 
+	@Test
+	void uploadWithoutATitleIsRefusedWithTheFieldNamed() throws Exception {
+		HttpResponse<String> upload = send(post("/api/documents", "{\"content\": \"No title.\", \"userId\": \"u-7\"}"));
+		assertThat(upload.statusCode()).isEqualTo(400);
+		assertThat(upload.body()).contains("'title' must not be empty");
+	}
+
 	private double relayed() {
 		return this.meters.get("background-jobs.outbox.relay").timer().count();
 	}

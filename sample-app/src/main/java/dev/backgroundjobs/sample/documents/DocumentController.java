@@ -1,10 +1,14 @@
 package dev.backgroundjobs.sample.documents;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 import dev.backgroundjobs.EventPublisher;
 
+import org.jspecify.annotations.Nullable;
+
 import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
 import org.springframework.transaction.annotation.Transactional;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -38,14 +42,32 @@ class DocumentController {
 	 * neither does, and it is relayed to the broker right after the commit. The answer
 	 * does not wait for the summary.
 	 * @param body the document
-	 * @return the id of the new document
+	 * @return the id of the new document, or 400 with a {@code message} naming a missing
+	 * field
 	 */
 	@PostMapping
 	@Transactional
-	Map<String, Object> upload(@RequestBody NewDocument body) {
+	ResponseEntity<Map<String, Object>> upload(@RequestBody NewDocument body) {
+		String missing = missingField(body);
+		if (missing != null) {
+			return ResponseEntity.badRequest().body(Map.of("message", "'" + missing + "' must not be empty"));
+		}
 		Document document = this.documents.create(body);
 		this.events.send("api/document.uploaded", new DocumentUploaded(document.id(), body.userId()));
-		return Map.of("documentId", document.id());
+		return ResponseEntity.ok(Map.of("documentId", document.id()));
+	}
+
+	private static @Nullable String missingField(NewDocument body) {
+		Map<String, @Nullable String> fields = new LinkedHashMap<>();
+		fields.put("title", body.title());
+		fields.put("content", body.content());
+		fields.put("userId", body.userId());
+		return fields.entrySet()
+			.stream()
+			.filter((field) -> field.getValue() == null || field.getValue().isBlank())
+			.map(Map.Entry::getKey)
+			.findFirst()
+			.orElse(null);
 	}
 
 	/**
