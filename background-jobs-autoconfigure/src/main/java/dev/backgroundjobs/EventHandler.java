@@ -80,9 +80,10 @@ public @interface EventHandler {
 	 * Name of a method of the same bean that handles the failure of a run of this
 	 * function for good (its retries ran out, or it could not be executed). The method is
 	 * not itself annotated: it becomes a function of its own, with the id
-	 * {@code <id>.on-failure} and the configured default retries
-	 * ({@code background-jobs.retry.max-retries}), and runs durably like any other, with
-	 * steps. It may declare, in any order, a {@link FunctionFailure
+	 * {@code <id>.on-failure} and the configured default retry policy
+	 * ({@code background-jobs.retry.*}, or
+	 * {@code background-jobs.functions.[<id>.on-failure].retry.*}), and runs durably like
+	 * any other, with steps. It may declare, in any order, a {@link FunctionFailure
 	 * FunctionFailure&lt;T&gt;} (the original event with its payload read as {@code T},
 	 * the error, the failed run's id and step), a {@link Step} and a {@link RunContext}.
 	 * <p>
