@@ -35,4 +35,21 @@ public interface RunOperations {
 	 */
 	RunStatus cancel(String runId);
 
+	/**
+	 * Runs a finished run ({@link RunStatus#COMPLETED}, {@link RunStatus#FAILED} or
+	 * {@link RunStatus#CANCELLED}) again from one of its steps, under the same run id:
+	 * the steps that started before it keep their results, and that step and every step
+	 * that started at or after it run again. The run keeps its links (the run that
+	 * invoked it, its failure handler, its address); the results of the steps run again
+	 * are replaced. Steps run again that sent an event or invoked a function keep their
+	 * ids, so the event is not sent twice and the invoked run's result is reused.
+	 * @param runId the run id
+	 * @param stepId the first step to run again
+	 * @return the run's new status
+	 * @throws RunNotFoundException if no run has that id
+	 * @throws RunStateException if the run has not finished
+	 * @throws IllegalArgumentException if the run has no step with that id
+	 */
+	RunStatus rerun(String runId, String stepId);
+
 }

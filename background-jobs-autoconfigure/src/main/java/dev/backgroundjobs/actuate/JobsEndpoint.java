@@ -10,6 +10,9 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 
+import dev.backgroundjobs.DeadLetterBatch;
+import dev.backgroundjobs.DeadLetterFilter;
+import dev.backgroundjobs.DeadLetterOperations;
 import dev.backgroundjobs.RunNotFoundException;
 import dev.backgroundjobs.RunOperations;
 import dev.backgroundjobs.RunStateException;
@@ -82,6 +85,8 @@ public class JobsEndpoint {
 
 	private final JsonMapper mapper;
 
+	private final @Nullable DeadLetterOperations deadLetterOperations;
+
 	/**
 	 * Creates an endpoint.
 	 * @param functions the functions of the application
@@ -94,6 +99,25 @@ public class JobsEndpoint {
 	 */
 	public JobsEndpoint(FunctionRegistry functions, RunStore runStore, StepStore stepStore,
 			DeadLetterStore deadLetterStore, RunOperations runOperations, PayloadCodec codec, EventWaitStore waits) {
+		this(functions, runStore, stepStore, deadLetterStore, runOperations, codec, waits, null);
+	}
+
+	/**
+	 * Creates an endpoint that also replays and deletes dead letters one at a time and in
+	 * bulk.
+	 * @param functions the functions of the application
+	 * @param runStore the run store
+	 * @param stepStore the step store
+	 * @param deadLetterStore the dead-letter store
+	 * @param runOperations replays and cancels runs
+	 * @param codec reads stored payloads as JSON trees
+	 * @param waits finds the events waiting runs wait for
+	 * @param deadLetterOperations replays and deletes dead letters, or {@code null}
+	 */
+	public JobsEndpoint(FunctionRegistry functions, RunStore runStore, StepStore stepStore,
+			DeadLetterStore deadLetterStore, RunOperations runOperations, PayloadCodec codec, EventWaitStore waits,
+			@Nullable DeadLetterOperations deadLetterOperations) {
+		this.deadLetterOperations = deadLetterOperations;
 		Assert.notNull(waits, "'waits' must not be null");
 		this.waits = waits;
 		Assert.notNull(functions, "'functions' must not be null");
@@ -251,6 +275,77 @@ public class JobsEndpoint {
 		catch (RunNotFoundException ex) {
 			return null;
 		}
+	}
+
+	/**
+	 * Runs a finished run again from one of its steps.
+	 * @param runId the run id
+	 * @param stepId the first step to run again
+	 * @return the run's new status, or {@code null} if no run has that id
+	 * @throws RunStateException if the run has not finished
+	 * @throws IllegalArgumentException if the run has no step with that id
+	 */
+	public @Nullable RunStatusDescriptor rerun(String runId, String stepId) {
+		try {
+			return new RunStatusDescriptor(runId, this.runOperations.rerun(runId, stepId));
+		}
+		catch (RunNotFoundException ex) {
+			return null;
+		}
+	}
+
+	/**
+	 * Returns a dead letter.
+	 * @param id the dead letter id
+	 * @param showValues whether to show its error and the bytes of a poison record, or
+	 * {@value #HIDDEN} instead
+	 * @return the dead letter, or {@code null} if there is none with that id
+	 */
+	public @Nullable DeadLetterDescriptor deadLetter(String id, boolean showValues) {
+		DeadLetterRecord deadLetter = this.deadLetterStore.find(id);
+		return (deadLetter != null) ? DeadLetterDescriptor.of(deadLetter, showValues) : null;
+	}
+
+	/**
+	 * Replays a dead letter of either kind: a failed run resumes, a poison record is
+	 * published again to its topic.
+	 * @param id the dead letter id
+	 * @return the id of the dead letter replayed, or {@code null} if there is none
+	 */
+	public @Nullable DeadLetterIdDescriptor replayDeadLetter(String id) {
+		return deadLetterOperations().replay(id) ? new DeadLetterIdDescriptor(id) : null;
+	}
+
+	/**
+	 * Deletes a dead letter.
+	 * @param id the dead letter id
+	 * @return the id of the dead letter deleted, or {@code null} if there was none
+	 */
+	public @Nullable DeadLetterIdDescriptor deleteDeadLetter(String id) {
+		return deadLetterOperations().delete(id) ? new DeadLetterIdDescriptor(id) : null;
+	}
+
+	/**
+	 * Replays the dead letters a filter selects, oldest first.
+	 * @param filter the filter
+	 * @return the dead letters replayed and skipped
+	 */
+	public DeadLetterBatchDescriptor replayDeadLetters(DeadLetterFilter filter) {
+		return DeadLetterBatchDescriptor.of(deadLetterOperations().replay(filter));
+	}
+
+	/**
+	 * Deletes the dead letters a filter selects.
+	 * @param filter the filter
+	 * @return the dead letters deleted
+	 */
+	public DeadLetterBatchDescriptor deleteDeadLetters(DeadLetterFilter filter) {
+		return DeadLetterBatchDescriptor.of(deadLetterOperations().delete(filter));
+	}
+
+	private DeadLetterOperations deadLetterOperations() {
+		Assert.state(this.deadLetterOperations != null, "No DeadLetterOperations are available");
+		return this.deadLetterOperations;
 	}
 
 	private StepDescriptor step(StepRecord step, boolean showValues) {
@@ -454,7 +549,7 @@ public class JobsEndpoint {
 	 * @param record the poison record, or {@code null} for a failed run
 	 */
 	public record DeadLetterDescriptor(String id, @Nullable String runId, String functionId, @Nullable String stepId,
-			String error, Instant createdAt, @Nullable PoisonRecordDescriptor record) {
+			String error, Instant createdAt, @Nullable PoisonRecordDescriptor record) implements OperationResponseBody {
 
 		static DeadLetterDescriptor of(DeadLetterRecord deadLetter, boolean showValues) {
 			PoisonRecordDescriptor record = (deadLetter.topic() != null)
@@ -515,6 +610,30 @@ public class JobsEndpoint {
 	 * @param status the new status
 	 */
 	public record RunStatusDescriptor(String runId, RunStatus status) implements OperationResponseBody {
+
+	}
+
+	/**
+	 * The dead letter an operation applied to.
+	 *
+	 * @param id the dead letter id
+	 */
+	public record DeadLetterIdDescriptor(String id) implements OperationResponseBody {
+
+	}
+
+	/**
+	 * The outcome of an operation on dead letters in bulk.
+	 *
+	 * @param done the ids of the dead letters it applied to
+	 * @param skipped the ids of those it could not apply to, each with the reason
+	 */
+	public record DeadLetterBatchDescriptor(List<String> done,
+			Map<String, String> skipped) implements OperationResponseBody {
+
+		static DeadLetterBatchDescriptor of(DeadLetterBatch batch) {
+			return new DeadLetterBatchDescriptor(batch.done(), batch.skipped());
+		}
 
 	}
 

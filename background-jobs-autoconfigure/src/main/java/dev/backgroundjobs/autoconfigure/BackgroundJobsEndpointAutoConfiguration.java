@@ -1,5 +1,6 @@
 package dev.backgroundjobs.autoconfigure;
 
+import dev.backgroundjobs.DeadLetterOperations;
 import dev.backgroundjobs.RunOperations;
 import dev.backgroundjobs.actuate.JobsEndpoint;
 import dev.backgroundjobs.actuate.JobsEndpointWebExtension;
@@ -10,6 +11,7 @@ import dev.backgroundjobs.store.EventWaitStore;
 import dev.backgroundjobs.store.RunStore;
 import dev.backgroundjobs.store.StepStore;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.actuate.autoconfigure.endpoint.expose.EndpointExposure;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
@@ -44,8 +46,10 @@ public final class BackgroundJobsEndpointAutoConfiguration {
 	@ConditionalOnBean({ FunctionRegistry.class, RunStore.class, StepStore.class, DeadLetterStore.class,
 			RunOperations.class, PayloadCodec.class, EventWaitStore.class })
 	JobsEndpoint jobsEndpoint(FunctionRegistry functions, RunStore runStore, StepStore stepStore,
-			DeadLetterStore deadLetterStore, RunOperations runOperations, PayloadCodec codec, EventWaitStore waits) {
-		return new JobsEndpoint(functions, runStore, stepStore, deadLetterStore, runOperations, codec, waits);
+			DeadLetterStore deadLetterStore, RunOperations runOperations, PayloadCodec codec, EventWaitStore waits,
+			ObjectProvider<DeadLetterOperations> deadLetterOperations) {
+		return new JobsEndpoint(functions, runStore, stepStore, deadLetterStore, runOperations, codec, waits,
+				deadLetterOperations.getIfUnique());
 	}
 
 	@Bean

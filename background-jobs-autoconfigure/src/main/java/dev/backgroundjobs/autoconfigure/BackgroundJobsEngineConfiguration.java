@@ -12,9 +12,11 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 
 import dev.backgroundjobs.EventPublisher;
+import dev.backgroundjobs.DeadLetterOperations;
 import dev.backgroundjobs.RunOperations;
 import dev.backgroundjobs.engine.BranchPool;
 import dev.backgroundjobs.engine.CheckpointWriter;
+import dev.backgroundjobs.engine.DefaultDeadLetterOperations;
 import dev.backgroundjobs.engine.DefaultRunOperations;
 import dev.backgroundjobs.engine.EngineSettings;
 import dev.backgroundjobs.engine.Executions;
@@ -44,7 +46,9 @@ import dev.backgroundjobs.schedule.TimerOffset;
 import dev.backgroundjobs.jdbc.JdbcCheckpointStore;
 import dev.backgroundjobs.store.CheckpointStore;
 import dev.backgroundjobs.store.DatabaseTime;
+import dev.backgroundjobs.store.DeadLetterStore;
 import dev.backgroundjobs.store.EventWaitStore;
+import dev.backgroundjobs.store.RecordRepublisher;
 import dev.backgroundjobs.store.RunStore;
 import dev.backgroundjobs.store.StepStore;
 import io.micrometer.observation.ObservationRegistry;
@@ -207,6 +211,13 @@ class BackgroundJobsEngineConfiguration {
 			BackgroundJobsProperties properties, Executions executions) {
 		return new DefaultRunOperations(runStore, dispatcher, instanceId, properties.getLease().getDuration(),
 				executions);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	DeadLetterOperations backgroundJobsDeadLetterOperations(DeadLetterStore deadLetterStore,
+			RunOperations runOperations, ObjectProvider<RecordRepublisher> republisher) {
+		return new DefaultDeadLetterOperations(deadLetterStore, runOperations, republisher.getIfUnique());
 	}
 
 	@Bean

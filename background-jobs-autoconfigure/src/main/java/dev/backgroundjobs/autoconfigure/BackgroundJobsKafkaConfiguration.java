@@ -11,6 +11,7 @@ import dev.backgroundjobs.function.FunctionRegistry;
 import dev.backgroundjobs.json.PayloadCodec;
 import dev.backgroundjobs.kafka.BrokerConnectivity;
 import dev.backgroundjobs.kafka.DeadLetterPublisher;
+import dev.backgroundjobs.kafka.PoisonRecordRepublisher;
 import dev.backgroundjobs.kafka.DeadLetterRelay;
 import dev.backgroundjobs.kafka.EventWaitConsumer;
 import dev.backgroundjobs.kafka.FunctionConsumers;
@@ -27,6 +28,7 @@ import dev.backgroundjobs.store.DeadLetterStore;
 import dev.backgroundjobs.store.EventLog;
 import dev.backgroundjobs.store.EventWaitStore;
 import dev.backgroundjobs.store.OutboxStore;
+import dev.backgroundjobs.store.RecordRepublisher;
 import dev.backgroundjobs.store.RunStore;
 import io.micrometer.observation.ObservationRegistry;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -209,6 +211,14 @@ class BackgroundJobsKafkaConfiguration {
 			@Qualifier("backgroundJobsKafkaTemplate") KafkaTemplate<String, byte[]> template, PayloadCodec codec,
 			RunStore runStore, TopicNames topics, BackgroundJobsProperties properties) {
 		return new DeadLetterPublisher(template, codec, runStore, topics, properties.getKafka().getSendTimeout());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	RecordRepublisher backgroundJobsRecordRepublisher(
+			@Qualifier("backgroundJobsKafkaTemplate") KafkaTemplate<String, byte[]> template,
+			BackgroundJobsProperties properties) {
+		return new PoisonRecordRepublisher(template, properties.getKafka().getSendTimeout());
 	}
 
 	@Bean

@@ -100,4 +100,21 @@ public final class DefaultRunOperations implements RunOperations {
 				+ "; only QUEUED, RUNNING, SLEEPING or WAITING runs can be cancelled", run.status());
 	}
 
+	@Override
+	public RunStatus rerun(String runId, String stepId) {
+		RunRecord queued = this.runStore.rerunFrom(runId, stepId, this.instanceId.value(), this.lease);
+		if (queued == null) {
+			RunRecord run = this.runStore.find(runId);
+			if (run == null) {
+				throw new RunNotFoundException(runId);
+			}
+			throw new RunStateException("Run " + runId + " of function '" + run.functionId() + "' is " + run.status()
+					+ "; only COMPLETED, FAILED or CANCELLED runs can be run again from a step", run.status());
+		}
+		logger.info(() -> "Running run " + runId + " of function '" + queued.functionId() + "' again from step '"
+				+ stepId + "'");
+		this.dispatcher.dispatch(queued, false);
+		return queued.status();
+	}
+
 }

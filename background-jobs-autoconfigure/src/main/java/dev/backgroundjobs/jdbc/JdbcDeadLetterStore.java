@@ -4,11 +4,15 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.function.Function;
 
 import javax.sql.DataSource;
 
+import dev.backgroundjobs.DeadLetterFilter;
 import dev.backgroundjobs.store.DeadLetterRecord;
 import dev.backgroundjobs.store.DeadLetterStore;
 import org.jspecify.annotations.Nullable;
@@ -194,6 +198,34 @@ public class JdbcDeadLetterStore implements DeadLetterStore {
 			.param("limit", limit)
 			.query(this::mapDeadLetter)
 			.list();
+	}
+
+	@Override
+	public List<DeadLetterRecord> findMatching(DeadLetterFilter filter) {
+		Assert.notNull(filter, "'filter' must not be null");
+		StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM bj_dead_letters WHERE 1 = 1");
+		Map<String, Object> parameters = new HashMap<>();
+		if (filter.functionId() != null) {
+			sql.append(" AND function_id = :functionId");
+			parameters.put("functionId", filter.functionId());
+		}
+		if (filter.createdFrom() != null) {
+			sql.append(" AND created_at >= :createdFrom");
+			parameters.put("createdFrom", this.support.bind(filter.createdFrom()));
+		}
+		if (filter.createdTo() != null) {
+			sql.append(" AND created_at < :createdTo");
+			parameters.put("createdTo", this.support.bind(filter.createdTo()));
+		}
+		if (filter.errorContains() != null) {
+			// '!' escapes the wildcards the same way on every database, unlike '\'.
+			sql.append(" AND LOWER(error) LIKE :errorPattern ESCAPE '!'");
+			String text = filter.errorContains().toLowerCase(Locale.ROOT);
+			parameters.put("errorPattern", "%" + text.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%");
+		}
+		sql.append(" ORDER BY created_at, id LIMIT :limit");
+		parameters.put("limit", filter.limit());
+		return this.support.jdbc().sql(sql.toString()).params(parameters).query(this::mapDeadLetter).list();
 	}
 
 	@Override

@@ -111,6 +111,17 @@ public class JdbcRunStore implements RunStore {
 			WHERE run_id = :runId AND status = 'FAILED'
 			""";
 
+	private static final String RERUN = """
+			UPDATE bj_runs
+			SET status = 'QUEUED', version = version + 1, lease_owner = :owner, lease_until = ${now + leaseMillis},
+					handler_failures = 0, output = NULL, error = NULL, finished_at = NULL, wake_at = NULL
+			WHERE run_id = :runId AND status IN ('COMPLETED', 'FAILED', 'CANCELLED')
+			""";
+
+	private static final String STEP_STARTED_AT = "SELECT started_at FROM bj_steps WHERE run_id = :runId AND step_id = :stepId";
+
+	private static final String DELETE_STEPS_STARTED_FROM = "DELETE FROM bj_steps WHERE run_id = :runId AND started_at >= :startedAt";
+
 	private static final String DELETE_FAILED_STEPS = "DELETE FROM bj_steps WHERE run_id = :runId AND status = 'FAILED'";
 
 	/**
@@ -312,6 +323,39 @@ public class JdbcRunStore implements RunStore {
 			}
 			this.support.jdbc().sql(DELETE_FAILED_STEPS).param("runId", runId).update();
 			this.support.jdbc().sql(DELETE_DEAD_LETTER).param("runId", runId).update();
+			return this.queries.find(runId);
+		});
+	}
+
+	@Override
+	public @Nullable RunRecord rerunFrom(String runId, String stepId, String owner, Duration lease) {
+		Assert.hasText(owner, "'owner' must not be empty");
+		return this.support.transactions().execute((status) -> {
+			// Only a finished run is taken, and its version moves on: no execution holds
+			// it, and none that held it before can write to it again.
+			int queued = this.support.jdbc()
+				.sql(this.support.render(RERUN))
+				.param("runId", runId)
+				.param("owner", owner)
+				.param("leaseMillis", lease.toMillis())
+				.update();
+			if (queued != 1) {
+				return null;
+			}
+			Instant startedAt = this.support.jdbc()
+				.sql(STEP_STARTED_AT)
+				.param("runId", runId)
+				.param("stepId", stepId)
+				.query((rs, row) -> this.support.getRequiredInstant(rs, "started_at"))
+				.optional()
+				.orElseThrow(() -> new IllegalArgumentException("Run " + runId + " has no step '" + stepId + "'"));
+			this.support.jdbc()
+				.sql(DELETE_STEPS_STARTED_FROM)
+				.param("runId", runId)
+				.param("startedAt", this.support.bind(startedAt))
+				.update();
+			this.support.jdbc().sql(DELETE_DEAD_LETTER).param("runId", runId).update();
+			this.support.jdbc().sql(DELETE_EVENT_WAITS).param("runId", runId).update();
 			return this.queries.find(runId);
 		});
 	}

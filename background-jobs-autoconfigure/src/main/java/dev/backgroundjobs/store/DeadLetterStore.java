@@ -4,6 +4,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.function.Function;
 
+import dev.backgroundjobs.DeadLetterFilter;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -60,6 +61,13 @@ public interface DeadLetterStore {
 	 * @return the dead letters
 	 */
 	List<DeadLetterRecord> findByFunction(String functionId, int limit);
+
+	/**
+	 * Lists the dead letters a filter selects, oldest first.
+	 * @param filter the filter, with the most dead letters to return
+	 * @return the dead letters
+	 */
+	List<DeadLetterRecord> findMatching(DeadLetterFilter filter);
 
 	/**
 	 * Deletes a dead letter. The run of a failed run's dead letter stays

@@ -154,6 +154,24 @@ public interface RunStore {
 	@Nullable RunRecord replay(String runId, String owner, Duration lease);
 
 	/**
+	 * Runs a finished run again from one of its steps: in one transaction, a
+	 * {@link RunStatus#COMPLETED}, {@link RunStatus#FAILED} or
+	 * {@link RunStatus#CANCELLED} run becomes {@link RunStatus#QUEUED}, leased to
+	 * {@code owner} with its version incremented (so no earlier execution can write to
+	 * it) and its output, error and handler failures cleared; the given step and every
+	 * step that started at or after it are removed, the steps that started before it
+	 * kept; its dead letter and open waits are removed.
+	 * @param runId the run id
+	 * @param stepId the step to run again, with the steps after it
+	 * @param owner the instance that takes the lease
+	 * @param lease how long the lease lasts
+	 * @return the queued run with its new version, or {@code null} if the run is unknown
+	 * or not finished
+	 * @throws IllegalArgumentException if the run has no step with that id
+	 */
+	@Nullable RunRecord rerunFrom(String runId, String stepId, String owner, Duration lease);
+
+	/**
 	 * Cancels a run that has not finished, recording no reason. See
 	 * {@link #cancel(String, String)}.
 	 * @param runId the run id

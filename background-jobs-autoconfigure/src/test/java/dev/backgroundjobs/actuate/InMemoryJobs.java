@@ -17,6 +17,7 @@ import java.util.UUID;
 import java.util.function.Function;
 
 import dev.backgroundjobs.RunNotFoundException;
+import dev.backgroundjobs.DeadLetterFilter;
 import dev.backgroundjobs.RunOperations;
 import dev.backgroundjobs.RunStateException;
 import dev.backgroundjobs.RunStatus;
@@ -247,6 +248,11 @@ final class InMemoryJobs {
 			throw new UnsupportedOperationException();
 		}
 
+		@Override
+		public @Nullable RunRecord rerunFrom(String runId, String stepId, String owner, Duration lease) {
+			throw new UnsupportedOperationException();
+		}
+
 	}
 
 	static final class Steps implements StepStore {
@@ -325,6 +331,11 @@ final class InMemoryJobs {
 			return this.deadLetters.size();
 		}
 
+		@Override
+		public List<DeadLetterRecord> findMatching(DeadLetterFilter filter) {
+			throw new UnsupportedOperationException();
+		}
+
 	}
 
 	/**
@@ -357,6 +368,11 @@ final class InMemoryJobs {
 					run.eventData(), run.eventTime(), to, run.attempt(), run.version() + 1, 0, null, null, null,
 					run.output(), run.error(), run.createdAt(), run.startedAt(), run.finishedAt(), run.traceContext()));
 			return to;
+		}
+
+		@Override
+		public RunStatus rerun(String runId, String stepId) {
+			throw new UnsupportedOperationException();
 		}
 
 	}

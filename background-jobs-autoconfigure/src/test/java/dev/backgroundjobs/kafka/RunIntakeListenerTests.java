@@ -14,6 +14,7 @@ import java.util.function.Function;
 import dev.backgroundjobs.function.EventTrigger;
 import dev.backgroundjobs.function.FunctionDefinition;
 import dev.backgroundjobs.json.PayloadCodec;
+import dev.backgroundjobs.DeadLetterFilter;
 import dev.backgroundjobs.store.DeadLetterRecord;
 import dev.backgroundjobs.store.DeadLetterStore;
 import dev.backgroundjobs.store.NewRun;
@@ -167,6 +168,11 @@ class RunIntakeListenerTests {
 		@Override
 		public long count() {
 			return RunIntakeListenerTests.this.deadLetters.size();
+		}
+
+		@Override
+		public List<DeadLetterRecord> findMatching(DeadLetterFilter filter) {
+			throw new UnsupportedOperationException();
 		}
 
 	}

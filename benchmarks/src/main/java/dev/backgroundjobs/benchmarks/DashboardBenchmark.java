@@ -241,6 +241,11 @@ public final class DashboardBenchmark {
 			throw new UnsupportedOperationException("The dashboard benchmark only reads");
 		}
 
+		@Override
+		public RunStatus rerun(String runId, String stepId) {
+			throw new UnsupportedOperationException();
+		}
+
 	}
 
 }
