@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import javax.sql.DataSource;
 
+import dev.backgroundjobs.DeadLetterFilter;
 import dev.backgroundjobs.autoconfigure.BackgroundJobsDataSourceScriptDatabaseInitializer;
 import dev.backgroundjobs.autoconfigure.BackgroundJobsJdbcProperties;
 import dev.backgroundjobs.store.DeadLetterRecord;
@@ -164,6 +165,41 @@ class JdbcDeadLetterStoreIntegrationTests {
 			// The other relay skipped the locked row: it found nothing to claim.
 			assertThat(claimedByOther.get()).isNull();
 			assertThat(this.deadLetters.countUnpublished()).isZero();
+		}
+
+		@Test
+		void findMatchingSelectsByFunctionTimeRangeAndErrorTextOldestFirst() {
+			Instant noon = Instant.parse("2026-01-10T12:00:00Z");
+			save("a", "orders", "Timeout calling PAYMENTS", noon);
+			save("b", "orders", "Card declined", noon.plusSeconds(60));
+			save("c", "orders", "timeout calling payments", noon.plusSeconds(120));
+			save("d", "emails", "Timeout calling SMTP", noon.plusSeconds(30));
+			save("e", "orders", "100% of 5_ retries used", noon.plusSeconds(90));
+			assertThat(ids(new DeadLetterFilter("orders", null, null, null, 10))).containsExactly("a", "b", "e", "c");
+			assertThat(ids(new DeadLetterFilter(null, null, null, "TIMEOUT CALLING", 10))).containsExactly("a", "d",
+					"c");
+			assertThat(ids(new DeadLetterFilter("orders", noon.plusSeconds(60), noon.plusSeconds(120), null, 10)))
+				.containsExactly("b", "e");
+			// Wildcards in the text are matched literally.
+			assertThat(ids(new DeadLetterFilter(null, null, null, "100% of 5_", 10))).containsExactly("e");
+			assertThat(ids(new DeadLetterFilter(null, null, null, "0%", 10))).containsExactly("e");
+			assertThat(ids(new DeadLetterFilter(null, null, null, "t_meout", 10))).isEmpty();
+			assertThat(ids(new DeadLetterFilter("orders", null, null, "timeout", 1))).containsExactly("a");
+		}
+
+		private void save(String id, String functionId, String error, Instant createdAt) {
+			assertThat(this.deadLetters.savePoison(new DeadLetterRecord(id, null, functionId, null, error, "jobs.test",
+					0, 1L, null, new byte[] { '{' }, Instant.now(), null)))
+				.isTrue();
+			JdbcClient.create(this.dataSource)
+				.sql("UPDATE bj_dead_letters SET created_at = :createdAt WHERE id = :id")
+				.param("createdAt", DatabaseDialect.from(this.dataSource).bind(createdAt))
+				.param("id", id)
+				.update();
+		}
+
+		private List<String> ids(DeadLetterFilter filter) {
+			return this.deadLetters.findMatching(filter).stream().map(DeadLetterRecord::id).toList();
 		}
 
 		@Test

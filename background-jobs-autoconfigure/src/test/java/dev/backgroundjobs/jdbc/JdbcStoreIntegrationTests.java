@@ -779,6 +779,46 @@ class JdbcStoreIntegrationTests {
 		}
 
 		@Test
+		void rerunFromAStepKeepsTheStepsThatStartedBeforeItAndFencesEarlierExecutions() {
+			insert("run-1", LONG_LEASE);
+			Instant start = Instant.parse("2026-01-10T12:00:00Z");
+			for (String stepId : List.of("a", "b", "c")) {
+				saveStep(new StepRecord("run-1", stepId, StepStatus.COMPLETED, 1, "\"" + stepId + "\"", null, start,
+						start), 1);
+				start = start.plusMillis(1);
+			}
+			assertThat(complete("run-1", 1, "\"done\"")).isTrue();
+			RunRecord queued = this.runs.rerunFrom("run-1", "b", "owner-b", LONG_LEASE);
+			assertThat(queued.status()).isEqualTo(RunStatus.QUEUED);
+			assertThat(queued.version()).isEqualTo(2);
+			assertThat(queued.leaseOwner()).isEqualTo("owner-b");
+			assertThat(queued.output()).isNull();
+			assertThat(queued.finishedAt()).isNull();
+			assertThat(this.steps.findSteps("run-1")).extracting(StepRecord::stepId).containsExactly("a");
+			// The execution that completed the run cannot write to it any more.
+			assertThat(saveStep(step("run-1", "c", StepStatus.COMPLETED, "1"), 1)).isFalse();
+			// Only a finished run is taken: this one is queued now.
+			assertThat(this.runs.rerunFrom("run-1", "a", "owner-c", LONG_LEASE)).isNull();
+			assertThat(this.runs.rerunFrom("unknown", "a", "owner-c", LONG_LEASE)).isNull();
+		}
+
+		@Test
+		void rerunFromAStepOfAFailedRunRemovesItsDeadLetterAndAnUnknownStepChangesNothing() {
+			insert("run-1", LONG_LEASE);
+			saveStep(step("run-1", "a", StepStatus.COMPLETED, "1"), 1);
+			this.runs.fail("run-1", 1, "b", "declined");
+			assertThatExceptionOfType(IllegalArgumentException.class)
+				.isThrownBy(() -> this.runs.rerunFrom("run-1", "nope", "owner-b", LONG_LEASE))
+				.withMessageContaining("has no step 'nope'");
+			assertThat(this.runs.find("run-1").status()).isEqualTo(RunStatus.FAILED);
+			assertThat(this.runs.find("run-1").version()).isOne();
+			assertThat(this.deadLetters.find("run-1")).isNotNull();
+			assertThat(this.runs.rerunFrom("run-1", "a", "owner-b", LONG_LEASE).status()).isEqualTo(RunStatus.QUEUED);
+			assertThat(this.steps.findSteps("run-1")).isEmpty();
+			assertThat(this.deadLetters.find("run-1")).isNull();
+		}
+
+		@Test
 		void replayReturnsNullForARunThatIsNotFailed() {
 			insert("run-1", LONG_LEASE);
 			assertThat(this.runs.replay("run-1", "owner-b", LONG_LEASE)).isNull();
