@@ -1,22 +1,32 @@
 package dev.backgroundjobs.it;
 
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.security.Principal;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
 import dev.backgroundjobs.EventPublisher;
 import dev.backgroundjobs.RunStatus;
+import dev.backgroundjobs.kafka.EventHeaders;
+import dev.backgroundjobs.kafka.TopicNames;
+import dev.backgroundjobs.store.DeadLetterRecord;
+import dev.backgroundjobs.store.DeadLetterStore;
 import dev.backgroundjobs.store.RunRecord;
 import dev.backgroundjobs.testsupport.TestDatabases;
 import jakarta.servlet.Filter;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -208,6 +218,132 @@ class JobsEndpointWebIntegrationTests {
 			.forEach((deadLetter) -> assertThat(deadLetter.get("error").asString()).isNotEqualTo("******"));
 	}
 
+	@Test
+	void deadLetterIsShownByIdWithItsErrorOnlyToThoseWhoMaySeeValues() throws Exception {
+		RunRecord failed = awaitStatus("flaky", publish("test/flaky", Job.simple("by-id")), RunStatus.FAILED);
+		JsonNode deadLetter = get("/dead-letters/" + failed.runId()).body();
+		assertThat(deadLetter.get("id").asString()).isEqualTo(failed.runId());
+		assertThat(deadLetter.get("runId").asString()).isEqualTo(failed.runId());
+		assertThat(deadLetter.get("functionId").asString()).isEqualTo("flaky");
+		assertThat(deadLetter.get("stepId").asString()).isEqualTo("b");
+		assertThat(deadLetter.get("error").asString()).contains("Downstream service unavailable");
+		JsonNode hidden = send(request("/dead-letters/" + failed.runId()).GET().build()).body();
+		assertThat(hidden.get("error").asString()).isEqualTo("******");
+		assertThat(get("/dead-letters/" + UUID.randomUUID()).status()).isEqualTo(404);
+		Response malformed = get("/dead-letters/not-an-id");
+		assertThat(malformed.status()).isEqualTo(400);
+		assertThat(malformed.body().get("message").asString()).contains("not-an-id");
+	}
+
+	@Test
+	void deadLettersAreReplayedInBulkByFunctionTimeAndErrorText() throws Exception {
+		String first = publish("test/flaky", Job.simple("bulk-1"));
+		String second = publish("test/flaky", Job.simple("bulk-2"));
+		RunRecord firstFailed = awaitStatus("flaky", first, RunStatus.FAILED);
+		RunRecord secondFailed = awaitStatus("flaky", second, RunStatus.FAILED);
+		String from = get("/dead-letters/" + firstFailed.runId()).body().get("createdAt").asString();
+		String fromSecond = get("/dead-letters/" + secondFailed.runId()).body().get("createdAt").asString();
+		if (fromSecond.compareTo(from) < 0) {
+			from = fromSecond;
+		}
+		cluster.probe.fix(first);
+		cluster.probe.fix(second);
+		Response unfiltered = postJson("/dead-letters", "{}");
+		assertThat(unfiltered.status()).isEqualTo(400);
+		assertThat(unfiltered.body().get("message").asString()).contains("'function', 'from', 'to' or 'error'");
+		assertThat(postJson("/dead-letters", "{\"from\": \"yesterday\"}").status()).isEqualTo(400);
+		Response replayed = postJson("/dead-letters",
+				"{\"function\": \"flaky\", \"error\": \"DOWNSTREAM service\", \"from\": \"" + from + "\"}");
+		assertThat(replayed.status()).isEqualTo(200);
+		List<String> done = new ArrayList<>();
+		replayed.body().get("done").forEach((id) -> done.add(id.asString()));
+		assertThat(done).contains(firstFailed.runId(), secondFailed.runId());
+		awaitStatus("flaky", first, RunStatus.COMPLETED);
+		awaitStatus("flaky", second, RunStatus.COMPLETED);
+		assertThat(cluster.probe.count(first, "a")).isOne();
+		assertThat(cluster.probe.count(second, "c")).isOne();
+	}
+
+	@Test
+	void deadLettersAreDeletedOneByOneAndInBulkAndTheirRunsStayFailed() throws Exception {
+		RunRecord first = awaitStatus("flaky", publish("test/flaky", Job.simple("delete-1")), RunStatus.FAILED);
+		RunRecord second = awaitStatus("flaky", publish("test/flaky", Job.simple("delete-2")), RunStatus.FAILED);
+		Response deleted = delete("/dead-letters/" + first.runId());
+		assertThat(deleted.status()).isEqualTo(200);
+		assertThat(deleted.body().get("id").asString()).isEqualTo(first.runId());
+		assertThat(get("/dead-letters/" + first.runId()).status()).isEqualTo(404);
+		assertThat(delete("/dead-letters/" + first.runId()).status()).isEqualTo(404);
+		assertThat(get("/runs/" + first.runId()).body().get("status").asString()).isEqualTo("FAILED");
+		assertThat(delete("/dead-letters").status()).isEqualTo(400);
+		String from = get("/dead-letters/" + second.runId()).body().get("createdAt").asString();
+		Response bulk = delete("/dead-letters?function=flaky&from=" + from);
+		assertThat(bulk.status()).isEqualTo(200);
+		assertThat(bulk.body().get("done").toString()).contains(second.runId());
+		assertThat(get("/dead-letters/" + second.runId()).status()).isEqualTo(404);
+		assertThat(get("/runs/" + second.runId()).body().get("status").asString()).isEqualTo("FAILED");
+	}
+
+	@Test
+	void poisonDeadLetterIsPublishedAgainToItsTopicAndRemovedOnceTheBrokerHasIt() throws Exception {
+		String topic = app.getBean(TopicNames.class).forEvent("test/three");
+		String eventId = "fixed-poison-" + UUID.randomUUID();
+		RecordHeaders headers = new RecordHeaders();
+		headers.add(EventHeaders.ID, eventId.getBytes(StandardCharsets.UTF_8));
+		headers.add(EventHeaders.NAME, "test/three".getBytes(StandardCharsets.UTF_8));
+		headers.add(EventHeaders.TIMESTAMP, Instant.now().toString().getBytes(StandardCharsets.UTF_8));
+		String id = DeadLetterRecord.poisonId("three-steps", topic, 0, Long.MAX_VALUE);
+		// Stored as the consumer stores a record it could not read, here one whose cause
+		// has since been fixed.
+		DeadLetterStore deadLetters = app.getBean(DeadLetterStore.class);
+		deadLetters.savePoison(new DeadLetterRecord(id, null, "three-steps", null, "Could not be read", topic, 0,
+				Long.MAX_VALUE, eventId.getBytes(StandardCharsets.UTF_8),
+				json.writeValueAsBytes(Job.simple("fixed-poison")), Instant.now(), encode(headers)));
+		assertThat(get("/dead-letters/" + id).body().get("record").get("topic").asString()).isEqualTo(topic);
+		Response replayed = post("/dead-letters/" + id);
+		assertThat(replayed.status()).isEqualTo(200);
+		assertThat(replayed.body().get("id").asString()).isEqualTo(id);
+		assertThat(deadLetters.find(id)).isNull();
+		RunRecord run = completed("three-steps", eventId);
+		assertThat(run.output()).isEqualTo("\"a1-b1\"");
+		assertThat(post("/dead-letters/" + id).status()).isEqualTo(404);
+	}
+
+	@Test
+	void rerunFromAStepKeepsEarlierStepsAndRunsThatStepAndTheRestAgain() throws Exception {
+		String eventId = publish("test/three", Job.simple("rerun"));
+		RunRecord run = completed("three-steps", eventId);
+		assertThat(run.output()).isEqualTo("\"a1-b1\"");
+		Response rerun = post("/runs/" + run.runId() + "/rerun/b");
+		assertThat(rerun.status()).isEqualTo(200);
+		assertThat(rerun.body().get("status").asString()).isEqualTo("QUEUED");
+		RunRecord again = completed("three-steps", eventId);
+		assertThat(again.runId()).isEqualTo(run.runId());
+		assertThat(again.output()).isEqualTo("\"a1-b2\"");
+		assertThat(cluster.probe.count(eventId, "a")).isOne();
+		assertThat(cluster.probe.count(eventId, "b")).isEqualTo(2);
+		assertThat(cluster.probe.count(eventId, "c")).isEqualTo(2);
+		Response unknownStep = post("/runs/" + run.runId() + "/rerun/nope");
+		assertThat(unknownStep.status()).isEqualTo(404);
+		assertThat(unknownStep.body().get("message").asString()).contains("no step 'nope'");
+		assertThat(post("/runs/" + UUID.randomUUID() + "/rerun/a").status()).isEqualTo(404);
+		assertThat(post("/runs/not-a-run-id/rerun/a").status()).isEqualTo(400);
+	}
+
+	private static byte[] encode(RecordHeaders headers) throws IOException {
+		// The format in which the consumer stores a poison record's headers.
+		ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+		try (DataOutputStream out = new DataOutputStream(bytes)) {
+			Header[] all = headers.toArray();
+			out.writeInt(all.length);
+			for (Header header : all) {
+				out.writeUTF(header.key());
+				out.writeInt(header.value().length);
+				out.write(header.value());
+			}
+		}
+		return bytes.toByteArray();
+	}
+
 	private static String publish(String event, Job job) {
 		return app.getBean(EventPublisher.class).send(event, job);
 	}
@@ -235,6 +371,16 @@ class JobsEndpointWebIntegrationTests {
 
 	private static Response post(String path) throws IOException, InterruptedException {
 		return send(asOperator(request(path)).POST(HttpRequest.BodyPublishers.noBody()).build());
+	}
+
+	private static Response postJson(String path, String body) throws IOException, InterruptedException {
+		return send(asOperator(request(path)).header("Content-Type", "application/json")
+			.POST(HttpRequest.BodyPublishers.ofString(body))
+			.build());
+	}
+
+	private static Response delete(String path) throws IOException, InterruptedException {
+		return send(asOperator(request(path)).DELETE().build());
 	}
 
 	private static HttpRequest.Builder request(String path) {
