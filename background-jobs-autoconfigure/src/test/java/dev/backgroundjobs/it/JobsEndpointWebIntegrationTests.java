@@ -172,6 +172,7 @@ class JobsEndpointWebIntegrationTests {
 		try (TestApplication.Cluster parking = new TestApplication.Cluster(database.url(), database.username(),
 				database.password())
 			.with("background-jobs.retry.initial-interval", "1h")
+			.with("background-jobs.retry.max-interval", "1h")
 			.with("background-jobs.retry.park-threshold", "1s")) {
 			ConfigurableApplicationContext other = parking.start();
 			String eventId = other.getBean(EventPublisher.class).send("test/three", new Job("cancel", 5, 0));
