@@ -245,11 +245,11 @@ final class DefaultStep implements Step {
 				failure = moreSevere(failure, outcome.failure());
 			}
 		}
-		if (Thread.currentThread().isInterrupted()) {
-			// The engine stops or the run was cancelled: a branch's own reason comes
-			// first.
-			failure = moreSevere(failure, new RunInterruption.Abandoned(
-					"The " + description + " was interrupted; the run resumes from its last checkpoint", null));
+		if (Thread.currentThread().isInterrupted() && severity(failure) > 0) {
+			// The run was cancelled, which a branch tells, or the engine stops: recording
+			// any other outcome would take the interrupted worker into JDBC calls.
+			failure = new RunInterruption.Abandoned(
+					"The " + description + " was interrupted; the run resumes from its last checkpoint", failure);
 		}
 		if (failure instanceof RuntimeException ex) {
 			throw ex;
@@ -289,8 +289,9 @@ final class DefaultStep implements Step {
 	}
 
 	/**
-	 * Picks the failure of a parallel step to throw when several branches failed: what
-	 * stops the run outright comes first, then a failed branch, which fails the run, then
+	 * Picks the failure of a parallel step to throw when several branches failed: a lost
+	 * lease or a cancellation, which end the execution without writing anything, first,
+	 * then what stops the run otherwise, then a failed branch, which fails the run, then
 	 * the longest park, so that no branch is retried before its backoff has passed.
 	 */
 	private static @Nullable Throwable moreSevere(@Nullable Throwable first, @Nullable Throwable second) {
@@ -308,8 +309,11 @@ final class DefaultStep implements Step {
 		return first;
 	}
 
-	private static int severity(Throwable failure) {
-		if (failure instanceof RunInterruption.LeaseLost) {
+	private static int severity(@Nullable Throwable failure) {
+		if (failure == null) {
+			return 5;
+		}
+		if (failure instanceof RunInterruption.LeaseLost || failure instanceof RunInterruption.Cancelled) {
 			return 0;
 		}
 		if (failure instanceof RunInterruption.Park) {
