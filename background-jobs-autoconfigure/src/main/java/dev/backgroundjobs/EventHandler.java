@@ -187,4 +187,13 @@ public @interface EventHandler {
 	 */
 	Timeouts timeouts() default @Timeouts;
 
+	/**
+	 * Events that cancel the function's runs, each with the match that selects the runs
+	 * it cancels: for example an {@code order/cancelled} with the same
+	 * {@code data.orderId} as the triggering event. Requires an {@link #event()} trigger.
+	 * @return the cancelling events
+	 * @see CancelOn
+	 */
+	CancelOn[] cancelOn() default {};
+
 }

@@ -4,6 +4,7 @@ import javax.sql.DataSource;
 
 import dev.backgroundjobs.BackgroundJobsDataSource;
 import dev.backgroundjobs.jdbc.DatabaseDialect;
+import dev.backgroundjobs.jdbc.JdbcCancellationStore;
 import dev.backgroundjobs.jdbc.JdbcCheckpointStore;
 import dev.backgroundjobs.jdbc.JdbcDatabaseTime;
 import dev.backgroundjobs.jdbc.JdbcDeadLetterStore;
@@ -15,6 +16,7 @@ import dev.backgroundjobs.jdbc.JdbcRunStore;
 import dev.backgroundjobs.jdbc.JdbcStepStore;
 import dev.backgroundjobs.outbox.OutboxRelay;
 import dev.backgroundjobs.outbox.TransactionalOutbox;
+import dev.backgroundjobs.store.CancellationStore;
 import dev.backgroundjobs.store.CheckpointStore;
 import dev.backgroundjobs.store.DatabaseTime;
 import dev.backgroundjobs.store.DeadLetterStore;
@@ -86,6 +88,12 @@ class BackgroundJobsJdbcConfiguration {
 	@ConditionalOnMissingBean
 	EventWaitStore backgroundJobsEventWaitStore(DatabaseDialect dialect, EventLog eventLog) {
 		return new JdbcEventWaitStore(this.dataSource, dialect, this.transactionManager, eventLog);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	CancellationStore backgroundJobsCancellationStore(DatabaseDialect dialect) {
+		return new JdbcCancellationStore(this.dataSource, dialect, this.transactionManager);
 	}
 
 	@Bean

@@ -24,6 +24,7 @@ import dev.backgroundjobs.kafka.TopicNames;
 import dev.backgroundjobs.kafka.TopicProvisioner;
 import dev.backgroundjobs.outbox.OutboxRelay;
 import dev.backgroundjobs.outbox.TransactionalOutbox;
+import dev.backgroundjobs.store.CancellationStore;
 import dev.backgroundjobs.store.DeadLetterStore;
 import dev.backgroundjobs.store.EventLog;
 import dev.backgroundjobs.store.EventWaitStore;
@@ -233,9 +234,10 @@ class BackgroundJobsKafkaConfiguration {
 	@ConditionalOnMissingBean
 	FunctionConsumers backgroundJobsFunctionConsumers(FunctionRegistry functions,
 			@Qualifier("backgroundJobsConsumerFactory") ConsumerFactory<String, byte[]> consumerFactory,
-			TopicNames topics, TopicProvisioner provisioner, RunStore runStore, DeadLetterStore deadLetterStore,
-			DeadLetterRelay deadLetterRelay, RunDispatcher dispatcher, PayloadCodec codec, InstanceId instanceId,
-			BackgroundJobsProperties properties, EngineSettings engineSettings) {
+			TopicNames topics, TopicProvisioner provisioner, RunStore runStore, CancellationStore cancellations,
+			DeadLetterStore deadLetterStore, DeadLetterRelay deadLetterRelay, RunDispatcher dispatcher,
+			PayloadCodec codec, InstanceId instanceId, BackgroundJobsProperties properties,
+			EngineSettings engineSettings) {
 		// The intake throws only transient failures (a permanent one dead-letters the
 		// record that causes it): retry the poll forever, backing off, without committing
 		// offsets, so nothing is lost or spends retries.
@@ -244,8 +246,8 @@ class BackgroundJobsKafkaConfiguration {
 		FunctionConsumers.Settings settings = new FunctionConsumers.Settings(properties.getKafka().getConcurrency(),
 				Duration.ofSeconds(1), properties.getLease().getDuration(), new DefaultErrorHandler(backOff));
 		return new FunctionConsumers(functions, consumerFactory, topics, provisioner, settings,
-				new FunctionConsumers.Collaborators(runStore, deadLetterStore, deadLetterRelay, dispatcher, codec,
-						instanceId.value(), engineSettings.clock()));
+				new FunctionConsumers.Collaborators(runStore, cancellations, deadLetterStore, deadLetterRelay,
+						dispatcher, codec, instanceId.value(), engineSettings.clock()));
 	}
 
 	@Bean

@@ -26,9 +26,11 @@ import org.springframework.util.Assert;
  * runs, or {@code null} for none
  * @param failureOf the id of the function whose failed runs this function handles, or
  * {@code null} if it is not a failure handler
+ * @param cancelRules the events that cancel its runs ({@code cancelOn})
  */
 public record FunctionDefinition(String id, String beanName, Method method, List<Trigger> triggers, RetryPolicy retry,
-		HandlerMethodInvoker invoker, @Nullable String failureHandlerId, @Nullable String failureOf) {
+		HandlerMethodInvoker invoker, @Nullable String failureHandlerId, @Nullable String failureOf,
+		List<CancelRule> cancelRules) {
 
 	/**
 	 * Creates a function, checking that its retry policy is complete.
@@ -42,9 +44,28 @@ public record FunctionDefinition(String id, String beanName, Method method, List
 	 * runs, or {@code null} for none
 	 * @param failureOf the id of the function whose failed runs this function handles, or
 	 * {@code null} if it is not a failure handler
+	 * @param cancelRules the events that cancel its runs
 	 */
 	public FunctionDefinition {
 		Assert.isTrue(retry.maxAttempts().isPresent(), "'retry' must set the attempts");
+	}
+
+	/**
+	 * Creates a function that no event cancels.
+	 * @param id the function id
+	 * @param beanName the name of the bean declaring the handler method
+	 * @param method the handler method
+	 * @param triggers what starts runs
+	 * @param retry the complete retry policy
+	 * @param invoker calls the handler method with resolved arguments
+	 * @param failureHandlerId the id of the function that handles this function's failed
+	 * runs, or {@code null} for none
+	 * @param failureOf the id of the function whose failed runs this function handles, or
+	 * {@code null} if it is not a failure handler
+	 */
+	public FunctionDefinition(String id, String beanName, Method method, List<Trigger> triggers, RetryPolicy retry,
+			HandlerMethodInvoker invoker, @Nullable String failureHandlerId, @Nullable String failureOf) {
+		this(id, beanName, method, triggers, retry, invoker, failureHandlerId, failureOf, List.of());
 	}
 
 	/**

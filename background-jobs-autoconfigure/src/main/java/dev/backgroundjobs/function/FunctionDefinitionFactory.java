@@ -10,11 +10,13 @@ import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
 
+import dev.backgroundjobs.CancelOn;
 import dev.backgroundjobs.EventHandler;
 import dev.backgroundjobs.FunctionFailure;
 import dev.backgroundjobs.RetryPolicy;
 import dev.backgroundjobs.function.invoke.HandlerMethodInvoker;
 import dev.backgroundjobs.function.invoke.HandlerMethodInvokerFactory;
+import dev.backgroundjobs.json.MatchExpression;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.aop.support.AopUtils;
@@ -82,6 +84,7 @@ final class FunctionDefinitionFactory {
 		checkId(candidate, id, problems);
 		List<Trigger> triggers = triggers(candidate, problems);
 		RetryPolicy retry = this.retries.resolve(candidate, id, problems);
+		List<CancelRule> cancelRules = cancelRules(candidate, problems);
 		HandlerMethodInvoker invoker = invoker(candidate, candidate.method(), "", problems);
 		if (invoker != null && acceptsFailure(candidate.method())) {
 			problems.add(candidate.problem("a FunctionFailure parameter is only for the method named by "
@@ -101,16 +104,39 @@ final class FunctionDefinitionFactory {
 		}
 		if (failureMethod == null || failureInvoker == null) {
 			return List.of(new FunctionDefinition(id, candidate.beanName(), candidate.method(), triggers, retry,
-					invoker, null, null));
+					invoker, null, null, cancelRules));
 		}
 		String failureHandlerId = failureHandlerId(id);
 		return List.of(
 				new FunctionDefinition(id, candidate.beanName(), candidate.method(), triggers, retry, invoker,
-						failureHandlerId, null),
+						failureHandlerId, null, cancelRules),
 				// The configured policy: a function that must not retry its own steps
 				// still wants its failure reported.
 				new FunctionDefinition(failureHandlerId, candidate.beanName(), failureMethod, List.of(),
 						this.retries.configured(failureHandlerId), failureInvoker, null, id));
+	}
+
+	private List<CancelRule> cancelRules(HandlerCandidate candidate, List<String> problems) {
+		CancelOn[] cancelOn = candidate.annotation().cancelOn();
+		if (cancelOn.length > 0 && candidate.annotation().event().length == 0) {
+			problems.add(candidate.problem("attribute 'cancelOn' needs an 'event' trigger: runs are cancelled by "
+					+ "matching the cancelling event against the triggering one"));
+		}
+		Set<CancelRule> rules = new LinkedHashSet<>();
+		for (int i = 0; i < cancelOn.length; i++) {
+			if (cancelOn[i].event().isBlank()) {
+				problems.add(candidate.problem("attribute 'cancelOn' has a blank event name at index " + i));
+			}
+			try {
+				MatchExpression match = MatchExpression.parse(cancelOn[i].match());
+				rules.add(new CancelRule(cancelOn[i].event(), match));
+			}
+			catch (IllegalArgumentException ex) {
+				problems.add(candidate.problem("attribute 'cancelOn' at index " + i + " (event '" + cancelOn[i].event()
+						+ "'): " + ex.getMessage()));
+			}
+		}
+		return List.copyOf(rules);
 	}
 
 	private static @Nullable Method failureMethod(HandlerCandidate candidate, List<String> problems) {

@@ -67,6 +67,8 @@ public class JdbcRetentionStore implements RetentionStore {
 
 	private static final String DELETE_EVENT_WAITS = "DELETE FROM bj_event_waits WHERE run_id IN (:ids)";
 
+	private static final String DELETE_CANCEL_KEYS = "DELETE FROM bj_cancel_keys WHERE run_id IN (:ids)";
+
 	private static final String DELETE_INVOCATIONS_OF_CHILDREN = "DELETE FROM bj_invocations WHERE child_run_id IN (:ids)";
 
 	private static final String DELETE_INVOCATIONS_OF_PARENTS = "DELETE FROM bj_invocations WHERE parent_run_id IN (:ids)";
@@ -143,6 +145,7 @@ public class JdbcRetentionStore implements RetentionStore {
 			}
 			long steps = delete(DELETE_STEPS, ids);
 			long eventWaits = delete(DELETE_EVENT_WAITS, ids);
+			delete(DELETE_CANCEL_KEYS, ids);
 			long invocations = delete(DELETE_INVOCATIONS_OF_CHILDREN, ids) + delete(DELETE_INVOCATIONS_OF_PARENTS, ids);
 			long deadLetters = delete(DELETE_DEAD_LETTERS_OF_RUNS, ids);
 			long runs = delete(DELETE_RUNS, ids);

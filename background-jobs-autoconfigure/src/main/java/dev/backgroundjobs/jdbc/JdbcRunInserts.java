@@ -53,6 +53,10 @@ final class JdbcRunInserts {
 			VALUES (:runId, :parentRunId, :parentStepId, ${now})
 			""";
 
+	private static final String INSERT_CANCEL_KEY = """
+			INSERT INTO bj_cancel_keys (run_id, cancel_key, event_time) VALUES (:runId, :cancelKey, :eventTime)
+			""";
+
 	private final JdbcStoreSupport support;
 
 	private final String insertRun;
@@ -85,8 +89,19 @@ final class JdbcRunInserts {
 		List<NewRun> ordered = runs.stream()
 			.sorted(Comparator.comparing(NewRun::functionId).thenComparing(NewRun::eventId))
 			.toList();
+		boolean cancellable = runs.stream().anyMatch((run) -> !run.cancelKeys().isEmpty());
 		if (this.support.dialect().supportsInsertReturning()) {
-			return insertReturningInserted(runs, ordered, owner, lease);
+			if (!cancellable) {
+				return insertReturningInserted(runs, ordered, owner, lease);
+			}
+			// The keys by which events cancel a run commit with it: see
+			// JdbcCancellationStore.
+			List<String> inserted = this.support.transactions().execute((status) -> {
+				List<String> ids = insertReturningInserted(runs, ordered, owner, lease);
+				insertCancelKeys(runs, new HashSet<>(ids));
+				return ids;
+			});
+			return (inserted != null) ? inserted : List.of();
 		}
 		// Each row's own update count says whether this transaction inserted it: a
 		// concurrent transaction inserting the same run (another consumer thread of this
@@ -99,6 +114,9 @@ final class JdbcRunInserts {
 				if (insertIgnoringDuplicate(this.insertRun, insertParameters(run, owner, lease))) {
 					mine.add(run.runId());
 				}
+			}
+			if (cancellable) {
+				insertCancelKeys(runs, new HashSet<>(mine));
 			}
 			return mine;
 		});
@@ -133,6 +151,22 @@ final class JdbcRunInserts {
 				.list());
 		}
 		return runs.stream().map(NewRun::runId).filter(inserted::remove).toList();
+	}
+
+	private void insertCancelKeys(List<NewRun> runs, Set<String> inserted) {
+		List<SqlParameterSource> rows = new ArrayList<>();
+		for (NewRun run : runs) {
+			if (inserted.contains(run.runId())) {
+				for (NewRun.CancelKey key : run.cancelKeys()) {
+					rows.add(new MapSqlParameterSource("runId", run.runId())
+						.addValue("cancelKey", JdbcCancellationStore.digest(run.functionId(), key))
+						.addValue("eventTime", this.support.bind(run.eventTime())));
+				}
+			}
+		}
+		if (!rows.isEmpty()) {
+			this.support.template().batchUpdate(INSERT_CANCEL_KEY, rows.toArray(SqlParameterSource[]::new));
+		}
 	}
 
 	private MapSqlParameterSource insertParameters(NewRun run, String owner, Duration lease) {

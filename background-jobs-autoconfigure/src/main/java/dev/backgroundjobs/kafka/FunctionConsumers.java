@@ -11,6 +11,7 @@ import dev.backgroundjobs.engine.RunDispatcher;
 import dev.backgroundjobs.function.FunctionDefinition;
 import dev.backgroundjobs.function.FunctionRegistry;
 import dev.backgroundjobs.json.PayloadCodec;
+import dev.backgroundjobs.store.CancellationStore;
 import dev.backgroundjobs.store.DeadLetterStore;
 import dev.backgroundjobs.store.RunStore;
 import org.jspecify.annotations.Nullable;
@@ -48,6 +49,12 @@ public final class FunctionConsumers implements SmartLifecycle {
 	 */
 	static final Duration COMMIT_INTERVAL = Duration.ofMillis(200);
 
+	/**
+	 * Suffix of the consumer group of the events that cancel runs, after the group
+	 * prefix.
+	 */
+	public static final String CANCEL_GROUP_SUFFIX = "cancellations";
+
 	private static final Duration PROVISION_BACKOFF_MIN = Duration.ofMillis(500);
 
 	private static final Duration PROVISION_BACKOFF_MAX = Duration.ofSeconds(5);
@@ -70,6 +77,9 @@ public final class FunctionConsumers implements SmartLifecycle {
 
 	// Read without the lock by intake threads that pause and resume the containers.
 	private final List<ConcurrentMessageListenerContainer<String, byte[]>> containers = new CopyOnWriteArrayList<>();
+
+	// Not paused with the intake: cancelling takes no worker.
+	private @Nullable ConcurrentMessageListenerContainer<String, byte[]> cancelContainer;
 
 	private volatile boolean running;
 
@@ -143,6 +153,10 @@ public final class FunctionConsumers implements SmartLifecycle {
 		synchronized (this) {
 			this.containers.forEach(ConcurrentMessageListenerContainer::stop);
 			this.containers.clear();
+			if (this.cancelContainer != null) {
+				this.cancelContainer.stop();
+				this.cancelContainer = null;
+			}
 		}
 		logger.info("Stopped function consumers");
 	}
@@ -193,6 +207,8 @@ public final class FunctionConsumers implements SmartLifecycle {
 		for (FunctionDefinition function : this.functions.functions()) {
 			function.eventNames().forEach((name) -> allTopics.add(this.topics.forEvent(name)));
 		}
+		CancelEventListener.eventNames(this.functions.functions())
+			.forEach((name) -> allTopics.add(this.topics.forEvent(name)));
 		return allTopics;
 	}
 
@@ -204,6 +220,42 @@ public final class FunctionConsumers implements SmartLifecycle {
 		}
 		this.containers.forEach(ConcurrentMessageListenerContainer::start);
 		logger.info(() -> "Started " + this.containers.size() + " function consumers");
+		Set<String> cancelEvents = CancelEventListener.eventNames(this.functions.functions());
+		if (!cancelEvents.isEmpty()) {
+			this.cancelContainer = createCancelContainer(cancelEvents);
+			this.cancelContainer.start();
+			logger.info(() -> "Started the consumer of the events that cancel runs: " + cancelEvents);
+		}
+	}
+
+	/**
+	 * Creates the container that reads the events named in {@code cancelOn}, in one group
+	 * per application.
+	 */
+	private ConcurrentMessageListenerContainer<String, byte[]> createCancelContainer(Set<String> eventNames) {
+		ContainerProperties properties = new ContainerProperties(
+				eventNames.stream().map(this.topics::forEvent).distinct().toArray(String[]::new));
+		properties.setGroupId(this.topics.groupFor(CANCEL_GROUP_SUFFIX));
+		properties.setAckMode(ContainerProperties.AckMode.TIME);
+		properties.setAckTime(COMMIT_INTERVAL.toMillis());
+		properties.setPollTimeout(this.settings.pollTimeout().toMillis());
+		properties.setMessageListener(new CancelEventListener(this.functions.functions(),
+				this.collaborators.cancellations(), this.collaborators.codec(), this.collaborators.clock()));
+		ConcurrentMessageListenerContainer<String, byte[]> container = new ConcurrentMessageListenerContainer<>(
+				this.consumerFactory, properties);
+		container.setBeanName("background-jobs-cancellations");
+		container.setCommonErrorHandler(this.settings.errorHandler());
+		container.setAutoStartup(false);
+		return container;
+	}
+
+	/**
+	 * Returns the container of the events that cancel runs.
+	 * @return the container, or {@code null} if no function declares such events or the
+	 * consumers have not started
+	 */
+	public synchronized @Nullable ConcurrentMessageListenerContainer<String, byte[]> cancelContainer() {
+		return this.cancelContainer;
 	}
 
 	@Override
@@ -289,6 +341,8 @@ public final class FunctionConsumers implements SmartLifecycle {
 	 * What the intake listeners hand records to.
 	 *
 	 * @param runStore records runs
+	 * @param cancellations cancels runs by the events their functions declare in
+	 * {@code cancelOn}
 	 * @param deadLetterStore records poison records
 	 * @param deadLetterRelay publishes recorded poison records
 	 * @param dispatcher dispatches new runs
@@ -296,8 +350,9 @@ public final class FunctionConsumers implements SmartLifecycle {
 	 * @param instanceId this instance's id, the lease owner
 	 * @param clock the engine's clock, for the times of new runs and poison records
 	 */
-	public record Collaborators(RunStore runStore, DeadLetterStore deadLetterStore, DeadLetterRelay deadLetterRelay,
-			RunDispatcher dispatcher, PayloadCodec codec, String instanceId, Clock clock) {
+	public record Collaborators(RunStore runStore, CancellationStore cancellations, DeadLetterStore deadLetterStore,
+			DeadLetterRelay deadLetterRelay, RunDispatcher dispatcher, PayloadCodec codec, String instanceId,
+			Clock clock) {
 
 	}
 

@@ -14,14 +14,18 @@ import java.util.Set;
 
 import dev.backgroundjobs.engine.Faults;
 import dev.backgroundjobs.engine.RunDispatcher;
+import dev.backgroundjobs.function.CancelRule;
 import dev.backgroundjobs.function.FunctionDefinition;
+import dev.backgroundjobs.json.MatchExpression;
 import dev.backgroundjobs.json.PayloadCodec;
+import dev.backgroundjobs.store.CancellationStore;
 import dev.backgroundjobs.store.DeadLetterRecord;
 import dev.backgroundjobs.store.DeadLetterStore;
 import dev.backgroundjobs.store.NewRun;
 import dev.backgroundjobs.store.RunStore;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.jspecify.annotations.Nullable;
+import tools.jackson.databind.JsonNode;
 
 import org.springframework.core.log.LogAccessor;
 import org.springframework.kafka.listener.BatchMessageListener;
@@ -49,6 +53,8 @@ final class RunIntakeListener implements BatchMessageListener<String, byte[]> {
 
 	private final RunStore runStore;
 
+	private final CancellationStore cancellations;
+
 	private final DeadLetterStore deadLetterStore;
 
 	private final DeadLetterRelay deadLetterRelay;
@@ -70,6 +76,7 @@ final class RunIntakeListener implements BatchMessageListener<String, byte[]> {
 		this.function = function;
 		this.eventNames = function.eventNames();
 		this.runStore = collaborators.runStore();
+		this.cancellations = collaborators.cancellations();
 		this.deadLetterStore = collaborators.deadLetterStore();
 		this.deadLetterRelay = collaborators.deadLetterRelay();
 		this.dispatcher = collaborators.dispatcher();
@@ -97,7 +104,8 @@ final class RunIntakeListener implements BatchMessageListener<String, byte[]> {
 				continue;
 			}
 			NewRun run = new NewRun(NewRun.deriveRunId(this.function.id(), event.id()), this.function.id(), event.id(),
-					event.name(), event.dataJson(), event.timestamp(), TraceHeaders.capture(record, this.codec));
+					event.name(), event.dataJson(), event.timestamp(), TraceHeaders.capture(record, this.codec),
+					cancelKeys(event));
 			if (sources.putIfAbsent(run.runId(), record) == null) {
 				ordered.add(run);
 			}
@@ -115,6 +123,25 @@ final class RunIntakeListener implements BatchMessageListener<String, byte[]> {
 			}
 		}
 		this.afterIntake.run();
+	}
+
+	/**
+	 * Reads the values by which the function's {@code cancelOn} events cancel the run of
+	 * an event.
+	 */
+	private List<NewRun.CancelKey> cancelKeys(IncomingEvent event) {
+		if (this.function.cancelRules().isEmpty()) {
+			return List.of();
+		}
+		JsonNode data = this.codec.mapper().readTree(event.dataJson());
+		List<NewRun.CancelKey> keys = new ArrayList<>();
+		for (CancelRule rule : this.function.cancelRules()) {
+			String value = MatchExpression.valueAt(data, rule.match().triggerPath());
+			if (value != null) {
+				keys.add(new NewRun.CancelKey(rule.eventName(), rule.match().awaitedPath(), value));
+			}
+		}
+		return keys;
 	}
 
 	/**
@@ -142,7 +169,18 @@ final class RunIntakeListener implements BatchMessageListener<String, byte[]> {
 
 	private void dispatch(List<NewRun> runs, Collection<String> insertedIds) {
 		Set<String> inserted = new HashSet<>(insertedIds);
-		int duplicates = runs.size() - inserted.size();
+		if (!this.function.cancelRules().isEmpty()) {
+			// Checked for every run of the poll, not only those inserted now: a run
+			// inserted by a delivery that failed before this check is checked on the
+			// redelivery.
+			Set<String> cancelled = this.cancellations.cancelRecorded(runs);
+			if (!cancelled.isEmpty()) {
+				logger.info(() -> "Cancelled " + cancelled.size() + " new runs of function '" + this.function.id()
+						+ "' on arrival: events that cancel them arrived first");
+				inserted.removeAll(cancelled);
+			}
+		}
+		int duplicates = runs.size() - insertedIds.size();
 		if (duplicates > 0) {
 			logger.debug(() -> duplicates + " events for function '" + this.function.id()
 					+ "' already had runs; no new run started for them");

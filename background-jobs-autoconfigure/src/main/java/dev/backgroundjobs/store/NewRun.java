@@ -2,6 +2,7 @@ package dev.backgroundjobs.store;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
 
 import dev.backgroundjobs.RunStatus;
@@ -18,9 +19,35 @@ import org.jspecify.annotations.Nullable;
  * @param eventTime when the event happened
  * @param traceContext the trace propagation headers of the event's publication as a JSON
  * object, or {@code null}
+ * @param cancelKeys what the events that cancel the run must match, recorded with it
  */
 public record NewRun(String runId, String functionId, String eventId, String eventName, String eventData,
-		Instant eventTime, @Nullable String traceContext) {
+		Instant eventTime, @Nullable String traceContext, List<CancelKey> cancelKeys) {
+
+	/**
+	 * Creates a run that no event cancels.
+	 * @param runId the run id
+	 * @param functionId the function id
+	 * @param eventId the event id
+	 * @param eventName the event name
+	 * @param eventData the event payload as JSON
+	 * @param eventTime when the event happened
+	 * @param traceContext the trace propagation headers, or {@code null}
+	 */
+	public NewRun(String runId, String functionId, String eventId, String eventName, String eventData,
+			Instant eventTime, @Nullable String traceContext) {
+		this(runId, functionId, eventId, eventName, eventData, eventTime, traceContext, List.of());
+	}
+
+	/**
+	 * Returns this run with the keys by which events cancel it.
+	 * @param keys the keys
+	 * @return the run
+	 */
+	public NewRun withCancelKeys(List<CancelKey> keys) {
+		return new NewRun(this.runId, this.functionId, this.eventId, this.eventName, this.eventData, this.eventTime,
+				this.traceContext, List.copyOf(keys));
+	}
 
 	/**
 	 * Creates a run for an event, with the run id {@link #deriveRunId derived} from the
@@ -62,6 +89,19 @@ public record NewRun(String runId, String functionId, String eventId, String eve
 	 */
 	public static String deriveRunId(String functionId, String eventId) {
 		return UUID.nameUUIDFromBytes((functionId + '\u0000' + eventId).getBytes(StandardCharsets.UTF_8)).toString();
+	}
+
+	/**
+	 * A value by which events of one name cancel a run: a cancelling event cancels the
+	 * run when it has {@code matchValue} at {@code matchPath}.
+	 *
+	 * @param eventName the name of the cancelling event
+	 * @param matchPath the path read from the cancelling event
+	 * @param matchValue the value read from the run's triggering event (see
+	 * {@link dev.backgroundjobs.json.MatchExpression#valueAt})
+	 */
+	public record CancelKey(String eventName, String matchPath, String matchValue) {
+
 	}
 
 }

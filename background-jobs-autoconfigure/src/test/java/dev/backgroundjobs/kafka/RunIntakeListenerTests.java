@@ -111,8 +111,8 @@ class RunIntakeListenerTests {
 		DeadLetterRelay relay = new DeadLetterRelay(store,
 				new DeadLetterPublisher(null, codec, runStore, new TopicNames("jobs", "app"), Duration.ofSeconds(1)),
 				Duration.ofSeconds(1));
-		return new RunIntakeListener(function, new FunctionConsumers.Collaborators(runStore, store, relay, null, codec,
-				"instance", Clock.fixed(NOW, ZoneOffset.UTC)), Duration.ofMinutes(1), () -> {
+		return new RunIntakeListener(function, new FunctionConsumers.Collaborators(runStore, null, store, relay, null,
+				codec, "instance", Clock.fixed(NOW, ZoneOffset.UTC)), Duration.ofMinutes(1), () -> {
 				});
 	}
 
