@@ -6,12 +6,14 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
+import dev.backgroundjobs.CancelOn;
 import dev.backgroundjobs.Event;
 import dev.backgroundjobs.EventHandler;
 import dev.backgroundjobs.FunctionFailure;
 import dev.backgroundjobs.Timeouts;
 import dev.backgroundjobs.RunContext;
 import dev.backgroundjobs.Step;
+import dev.backgroundjobs.json.MatchExpression;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
@@ -114,6 +116,33 @@ class FunctionRegistrarTests {
 	void blankEventNameFails() {
 		this.contextRunner.withBean("bad", BlankEvent.class)
 			.run(failsWith(problem(BlankEvent.class, "attribute 'event' has a blank event name at index 1")));
+	}
+
+	@Test
+	void cancelOnIsReadWithItsMatch() {
+		this.contextRunner.withBean("orders", Cancellable.class)
+			.run(function("ship", (definition) -> assertThat(definition.cancelRules()).containsExactly(
+					new CancelRule("order/cancelled", MatchExpression.parse("data.orderId")),
+					new CancelRule("order/replaced", MatchExpression.parse("event.data.orderId == async.data.old")))));
+	}
+
+	@Test
+	void cancelOnWithAnInvalidMatchFails() {
+		this.contextRunner.withBean("bad", BadCancelMatch.class)
+			.run(failsWith(problem(BadCancelMatch.class, "attribute 'cancelOn' at index 0 (event 'order/cancelled'): "
+					+ "Match expression 'orderId' is not valid: 'orderId' is not a path such as 'data.documentId'")));
+	}
+
+	@Test
+	void cancelOnWithABlankEventFails() {
+		this.contextRunner.withBean("bad", BlankCancelEvent.class)
+			.run(failsWith(problem(BlankCancelEvent.class, "attribute 'cancelOn' has a blank event name at index 0")));
+	}
+
+	@Test
+	void cancelOnWithoutAnEventTriggerFails() {
+		this.contextRunner.withBean("bad", CronCancel.class)
+			.run(failsWith(problem(CronCancel.class, "attribute 'cancelOn' needs an 'event' trigger")));
 	}
 
 	@Test
@@ -335,6 +364,41 @@ class FunctionRegistrarTests {
 			assertThat(definition).as("function '%s'", id).isNotNull();
 			assertions.accept(definition);
 		};
+	}
+
+	static class Cancellable {
+
+		@EventHandler(id = "ship", event = "order/placed",
+				cancelOn = { @CancelOn(event = "order/cancelled", match = "data.orderId"),
+						@CancelOn(event = "order/replaced", match = "async.data.old == event.data.orderId") })
+		void ship() {
+		}
+
+	}
+
+	static class BadCancelMatch {
+
+		@EventHandler(id = "ship", event = "order/placed",
+				cancelOn = @CancelOn(event = "order/cancelled", match = "orderId"))
+		void handle() {
+		}
+
+	}
+
+	static class BlankCancelEvent {
+
+		@EventHandler(id = "ship", event = "order/placed", cancelOn = @CancelOn(event = " ", match = "data.orderId"))
+		void handle() {
+		}
+
+	}
+
+	static class CronCancel {
+
+		@EventHandler(id = "ship", cron = "@daily", cancelOn = @CancelOn(event = "order/cancelled", match = "data.id"))
+		void handle() {
+		}
+
 	}
 
 	static class Valid {

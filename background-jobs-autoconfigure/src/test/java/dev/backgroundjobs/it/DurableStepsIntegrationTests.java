@@ -1,5 +1,6 @@
 package dev.backgroundjobs.it;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -12,6 +13,7 @@ import java.util.concurrent.Future;
 
 import javax.sql.DataSource;
 
+import dev.backgroundjobs.Event;
 import dev.backgroundjobs.EventPublisher;
 import dev.backgroundjobs.RunOperations;
 import dev.backgroundjobs.RunStatus;
@@ -50,6 +52,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -677,6 +680,77 @@ class DurableStepsIntegrationTests {
 	private static double cancelledExecutions(ConfigurableApplicationContext context) {
 		Counter counter = context.getBean(MeterRegistry.class).find("background-jobs.runs.cancelled").counter();
 		return (counter != null) ? counter.count() : 0;
+	}
+
+	@Test
+	void cancelOnEventsCancelSleepingAndWaitingRunsWithTheirKeyOnEitherInstanceAndSpareOthers() {
+		ConfigurableApplicationContext first = this.cluster.start();
+		ConfigurableApplicationContext second = this.cluster.start();
+		String key = "order-" + UUID.randomUUID();
+		String otherKey = "order-" + UUID.randomUUID();
+		String document = "doc-" + UUID.randomUUID();
+		String sleeping = publisher(first).send("test/cancellable-nap", new Job(key, 0, 60_000));
+		String spared = publisher(second).send("test/cancellable-nap", new Job(otherKey, 0, 60_000));
+		String waiting = publisher(first).send("test/review-requested", new Review(document, 60_000));
+		awaitStatus(first, "cancellable-nap", sleeping, RunStatus.SLEEPING);
+		RunRecord sparedRun = awaitStatus(first, "cancellable-nap", spared, RunStatus.SLEEPING);
+		awaitStatus(first, "await-approval", waiting, RunStatus.WAITING);
+		// A cancel of the spared run's key that is older than its triggering event, on
+		// the
+		// partition of the cancel that follows: read before it, so done when it is.
+		String matching = UUID.randomUUID().toString();
+		publisher(second).send(new Event<>(idOnPartitionOf(matching), "test/nap-cancelled", Map.of("key", otherKey),
+				sparedRun.eventTime().minusSeconds(60)));
+		publisher(second).send(Event.of("test/nap-cancelled", Map.of("key", key)).withId(matching));
+		publisher(second).send("test/review-withdrawn", Map.of("document", document));
+		awaitStatus(first, "cancellable-nap", sleeping, RunStatus.CANCELLED);
+		awaitStatus(second, "await-approval", waiting, RunStatus.CANCELLED);
+		assertThat(this.cluster.probe.count(key, "before")).isOne();
+		assertThat(this.cluster.probe.count(key, "after")).isZero();
+		assertThat(this.cluster.probe.count(waiting, "after")).isZero();
+		assertThat(first.getBean(RunStore.class).find(sparedRun.runId()).status()).isEqualTo(RunStatus.SLEEPING);
+	}
+
+	@Test
+	void cancelOnEventReadBeforeAnOlderTriggeringEventCancelsItsRunOnArrivalAndNoStepRuns() {
+		ConfigurableApplicationContext app = this.cluster.start();
+		String key = "order-" + UUID.randomUUID();
+		Instant cancelledAt = Instant.now();
+		publisher(app)
+			.send(new Event<>(UUID.randomUUID().toString(), "test/nap-cancelled", Map.of("key", key), cancelledAt));
+		JdbcClient jdbc = JdbcClient.create(this.database.dataSource());
+		await().atMost(TIMEOUT)
+			.until(() -> jdbc.sql("SELECT COUNT(*) FROM bj_cancellations").query(Long.class).single() == 1);
+		// Triggered before the cancel, read after it: cancelled on arrival.
+		String older = publisher(app).send(new Event<>(UUID.randomUUID().toString(), "test/cancellable-nap",
+				new Job(key, 0, 0), cancelledAt.minusSeconds(1)));
+		// Triggered after the cancel: runs.
+		String newer = publisher(app).send(new Event<>(UUID.randomUUID().toString(), "test/cancellable-nap",
+				new Job(key, 0, 0), cancelledAt.plusSeconds(1)));
+		awaitStatus(app, "cancellable-nap", older, RunStatus.CANCELLED);
+		awaitStatus(app, "cancellable-nap", newer, RunStatus.COMPLETED);
+		assertThat(this.cluster.probe.count(key, "before")).isOne();
+		assertThat(this.cluster.probe.count(key, "after")).isOne();
+		RunRecord cancelled = app.getBean(RunStore.class).find(NewRun.deriveRunId("cancellable-nap", older));
+		assertThat(app.getBean(StepStore.class).findSteps(cancelled.runId())).isEmpty();
+	}
+
+	/**
+	 * Returns an event id whose records go to the same partition as those of the given
+	 * id, as the producer's default partitioner places records by key.
+	 */
+	private static String idOnPartitionOf(String id) {
+		int partition = partitionOf(id);
+		while (true) {
+			String candidate = UUID.randomUUID().toString();
+			if (partitionOf(candidate) == partition) {
+				return candidate;
+			}
+		}
+	}
+
+	private static int partitionOf(String key) {
+		return Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % 4;
 	}
 
 	private Instant recordPastHourlyRun() {

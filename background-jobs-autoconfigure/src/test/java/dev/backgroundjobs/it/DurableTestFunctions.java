@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
 import dev.backgroundjobs.Branch;
+import dev.backgroundjobs.CancelOn;
 import dev.backgroundjobs.Event;
 import dev.backgroundjobs.EventHandler;
 import dev.backgroundjobs.FunctionFailure;
@@ -156,7 +157,19 @@ class DurableTestFunctions {
 				List.of(Branch.of("inner", () -> step.run("nested", () -> this.probe.hit(event.id(), "nested")))));
 	}
 
-	@EventHandler(id = "await-approval", event = "test/review-requested")
+	@EventHandler(id = "cancellable-nap", event = "test/cancellable-nap",
+			cancelOn = @CancelOn(event = "test/nap-cancelled", match = "data.key"))
+	String cancellableNap(Event<Job> event, Step step) {
+		String key = event.data().key();
+		step.run("before", () -> this.probe.hit(key, "before"));
+		step.sleep("sleep", Duration.ofMillis(event.data().sleepMillis()));
+		step.run("after", () -> this.probe.hit(key, "after"));
+		return "rested";
+	}
+
+	@EventHandler(id = "await-approval", event = "test/review-requested",
+			cancelOn = @CancelOn(event = "test/review-withdrawn",
+					match = "event.data.documentId == async.data.document"))
 	String awaitApproval(Event<Review> event, Step step) {
 		String id = event.id();
 		step.run("before", () -> this.probe.hit(id, "before"));

@@ -81,7 +81,8 @@ class SchemaMigratorIntegrationTests {
 				.update();
 			JdbcRunStore runs = new JdbcRunStore(dataSource, DatabaseDialect.MYSQL);
 			runs.insertLeased(List.of(newRun("kept")), "owner-a", Duration.ofMinutes(1));
-			assertThat(new SchemaMigrator(dataSource, DatabaseDialect.MYSQL).migrate()).containsExactly(1, 2, 3, 4);
+			assertThat(new SchemaMigrator(dataSource, DatabaseDialect.MYSQL).migrate())
+				.containsExactlyElementsOf(ShippedSchema.versions());
 			assertThat(columns(jdbc, "bj_event_waits")).contains("start_offsets", "start_generation");
 			assertThat(columns(jdbc, "bj_dead_letters")).contains("record_headers", "publish_pending", "published_at");
 			assertThat(runs.find("kept")).isNotNull();
@@ -109,10 +110,10 @@ class SchemaMigratorIntegrationTests {
 		void emptyDatabaseGetsEveryVersionInOrderAndASecondStartAppliesNothing() {
 			DataSource dataSource = dataSource("bj_migrate_empty");
 			SchemaMigrator migrator = new SchemaMigrator(dataSource, DatabaseDialect.from(dataSource));
-			assertThat(migrator.migrate()).containsExactly(1, 2, 3, 4);
-			assertThat(versions(dataSource)).containsExactly("1:SQL", "2:SQL", "3:SQL", "4:SQL");
+			assertThat(migrator.migrate()).containsExactlyElementsOf(ShippedSchema.versions());
+			assertThat(versions(dataSource)).containsExactlyElementsOf(ShippedSchema.rows("SQL"));
 			assertThat(migrator.migrate()).isEmpty();
-			assertThat(versions(dataSource)).containsExactly("1:SQL", "2:SQL", "3:SQL", "4:SQL");
+			assertThat(versions(dataSource)).containsExactlyElementsOf(ShippedSchema.rows("SQL"));
 			JdbcRunStore runs = new JdbcRunStore(dataSource);
 			runs.insertLeased(List.of(newRun("run-1")), "owner-a", Duration.ofMinutes(1));
 			assertThat(runs.countByStatus()).containsEntry(RunStatus.RUNNING, 1L);
@@ -129,8 +130,9 @@ class SchemaMigratorIntegrationTests {
 			new JdbcCheckpointStore(dataSource, dialect, new DataSourceTransactionManager(dataSource))
 				.write(List.of(new Checkpoint.StepSaved(
 						new StepRecord("run-1", "first", StepStatus.COMPLETED, 1, "\"one\"", null, now, now), 1)));
-			assertThat(new SchemaMigrator(dataSource, dialect).migrate()).containsExactly(1, 2, 3, 4);
-			assertThat(versions(dataSource)).containsExactly("1:BASELINE", "2:SQL", "3:SQL", "4:SQL");
+			assertThat(new SchemaMigrator(dataSource, dialect).migrate())
+				.containsExactlyElementsOf(ShippedSchema.versions());
+			assertThat(versions(dataSource)).containsExactlyElementsOf(ShippedSchema.rows("BASELINE"));
 			assertThat(runs.findRuns(new RunQuery(null, null, null, 10))).extracting(RunRecord::runId)
 				.containsExactlyInAnyOrder("run-1", "run-2");
 			assertThat(new JdbcStepStore(dataSource, dialect).findSteps("run-1")).extracting(StepRecord::output)
@@ -150,8 +152,8 @@ class SchemaMigratorIntegrationTests {
 			List<List<Integer>> applied = Concurrently.run(List.of(migrate, migrate));
 			List<Integer> all = new ArrayList<>(applied.get(0));
 			all.addAll(applied.get(1));
-			assertThat(all).containsExactlyInAnyOrder(1, 2, 3, 4);
-			assertThat(versions(dataSource)).containsExactly("1:SQL", "2:SQL", "3:SQL", "4:SQL");
+			assertThat(all).containsExactlyInAnyOrderElementsOf(ShippedSchema.versions());
+			assertThat(versions(dataSource)).containsExactlyElementsOf(ShippedSchema.rows("SQL"));
 		}
 
 		void createUnversioned(DataSource dataSource, String platform) throws SQLException {
