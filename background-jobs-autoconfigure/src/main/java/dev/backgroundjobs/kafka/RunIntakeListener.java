@@ -34,7 +34,10 @@ import org.springframework.kafka.listener.BatchMessageListener;
  * Turns the records of one poll into runs of one function: records them in one
  * transaction (a duplicate event finds its run and starts no other), leased to this
  * instance, and only then lets the container commit the offsets. The new runs go straight
- * to the worker pool.
+ * to the worker pool, except those that an event named in the function's {@code cancelOn}
+ * cancelled before they were recorded: the
+ * {@link dev.backgroundjobs.store.CancellationStore} cancels them once they are recorded,
+ * and they never start.
  * <p>
  * A record that cannot be read becomes a dead letter with its raw bytes and headers, and
  * the partition moves on. A transient failure ({@link Faults#isTransient}) throws, so the

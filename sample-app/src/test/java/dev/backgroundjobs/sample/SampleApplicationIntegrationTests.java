@@ -124,6 +124,19 @@ class SampleApplicationIntegrationTests {
 	}
 
 	@Test
+	void deletingADocumentCancelsTheRunWaitingForItsReview() throws Exception {
+		HttpResponse<String> upload = send(post("/api/documents",
+				"{\"title\": \"Obsolete\", \"content\": \"Soon deleted.\", \"userId\": \"u-8\"}"));
+		String documentId = this.mapper.readTree(upload.body()).path("documentId").asString();
+		String runId = awaitRun("await-review", documentId, "WAITING").path("runId").asString();
+		HttpResponse<String> deletion = send(HttpRequest.newBuilder(uri("/api/documents/" + documentId)).DELETE());
+		assertThat(deletion.statusCode()).isEqualTo(200);
+		JsonNode run = awaitRun("await-review", documentId, "CANCELLED");
+		assertThat(run.path("runId").asString()).isEqualTo(runId);
+		assertThat(send(get("/api/documents/" + documentId)).statusCode()).isEqualTo(404);
+	}
+
+	@Test
 	void runPayloadsAreShownToTheOperatorOnly() throws Exception {
 		HttpResponse<String> upload = send(post("/api/documents",
 				"{\"title\": \"Private\", \"content\": \"Not for everyone.\", \"userId\": \"u-9\"}"));

@@ -10,6 +10,7 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.transaction.annotation.Transactional;
+import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -80,6 +81,22 @@ class DocumentController {
 	@PostMapping("/{id}/review")
 	Map<String, Object> review(@PathVariable String id, @RequestParam boolean approved) {
 		return Map.of("eventId", this.events.send("api/document.reviewed", new DocumentReviewed(id, approved)));
+	}
+
+	/**
+	 * Deletes a document and publishes {@code api/document.deleted} in one transaction,
+	 * which cancels the document's runs that have not finished: a review nobody needs any
+	 * more, a notification about a document that is gone.
+	 * @param id the document id
+	 * @return the id of the event published
+	 */
+	@DeleteMapping("/{id}")
+	@Transactional
+	Map<String, Object> delete(@PathVariable String id) {
+		if (!this.documents.delete(id)) {
+			throw new ResponseStatusException(HttpStatus.NOT_FOUND, "No document with id '" + id + "'");
+		}
+		return Map.of("eventId", this.events.send("api/document.deleted", new DocumentDeleted(id)));
 	}
 
 	/**

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 
+import dev.backgroundjobs.CancelOn;
 import dev.backgroundjobs.Event;
 import dev.backgroundjobs.EventHandler;
 import dev.backgroundjobs.FunctionFailure;
@@ -62,12 +63,14 @@ class DocumentFunctions {
 
 	/**
 	 * Waits a minute after an upload, durably (the run holds no thread and survives a
-	 * restart), then tells the owner once that the summary is ready.
+	 * restart), then tells the owner once that the summary is ready. Deleting the
+	 * document meanwhile cancels the run: the owner hears nothing about it.
 	 * @param event the upload event
 	 * @param step the step API
 	 * @return the id of the event sent
 	 */
-	@EventHandler(id = "notify-owner", event = "api/document.uploaded")
+	@EventHandler(id = "notify-owner", event = "api/document.uploaded",
+			cancelOn = @CancelOn(event = "api/document.deleted", match = "data.documentId"))
 	String notifyOwner(Event<DocumentUploaded> event, Step step) {
 		step.sleep("wait-a-minute", Duration.ofMinutes(1));
 		return step.sendEvent("announce", "api/document.summary-ready",
@@ -78,11 +81,15 @@ class DocumentFunctions {
 	 * Waits up to a week for a reviewer's decision on an uploaded document. The run is
 	 * parked as WAITING, holding no thread, until an {@code api/document.reviewed} event
 	 * with the same {@code documentId} arrives ({@code POST /api/documents/{id}/review}).
+	 * Deleting the document ({@code DELETE /api/documents/{id}}) cancels the run: an
+	 * {@code api/document.deleted} event with the same {@code documentId} cancels it,
+	 * whether it is waiting or has not even started yet.
 	 * @param event the upload event
 	 * @param step the step API
 	 * @return the outcome of the review
 	 */
-	@EventHandler(id = "await-review", event = "api/document.uploaded")
+	@EventHandler(id = "await-review", event = "api/document.uploaded",
+			cancelOn = @CancelOn(event = "api/document.deleted", match = "data.documentId"))
 	String awaitReview(Event<DocumentUploaded> event, Step step) {
 		Optional<Event<DocumentReviewed>> review = step.waitForEvent("review", "api/document.reviewed",
 				DocumentReviewed.class, Duration.ofDays(7), "data.documentId");

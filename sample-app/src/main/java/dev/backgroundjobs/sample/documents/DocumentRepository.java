@@ -90,6 +90,15 @@ public class DocumentRepository {
 	}
 
 	/**
+	 * Deletes a document, in the caller's transaction if there is one.
+	 * @param id the document id
+	 * @return whether there was a document with that id
+	 */
+	public boolean delete(String id) {
+		return this.jdbc.sql("DELETE FROM documents WHERE id = :id").param("id", id).update() == 1;
+	}
+
+	/**
 	 * Counts the documents that have no summary yet.
 	 * @return the number of documents waiting for a summary
 	 */

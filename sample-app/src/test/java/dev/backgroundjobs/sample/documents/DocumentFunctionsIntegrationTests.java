@@ -61,6 +61,16 @@ class DocumentFunctionsIntegrationTests {
 	}
 
 	@Test
+	void deletingTheDocumentCancelsTheNotificationThatWaitsToBeSent() {
+		Document document = this.documents.create(new NewDocument("Gone", "Some content.", "u-1"));
+		String eventId = this.events.send("api/document.uploaded", new DocumentUploaded(document.id(), "u-1"));
+		this.runs.await("notify-owner", eventId, RunStatus.SLEEPING);
+		this.events.send("api/document.deleted", new DocumentDeleted(document.id()));
+		RecordedRun run = this.runs.await("notify-owner", eventId, RunStatus.CANCELLED);
+		assertThat(run.stepIds()).containsExactly("wait-a-minute");
+	}
+
+	@Test
 	void theBacklogIsReportedAtEachOfTheNextThreeTicks() {
 		CronExpression everyFiveMinutes = CronExpression.parse("0 */5 * * * *");
 		ZonedDateTime tick = this.clock.instant().atZone(ZoneOffset.UTC);
