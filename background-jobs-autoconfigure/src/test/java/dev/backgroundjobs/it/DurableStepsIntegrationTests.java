@@ -18,6 +18,7 @@ import dev.backgroundjobs.EventPublisher;
 import dev.backgroundjobs.RunOperations;
 import dev.backgroundjobs.RunStatus;
 import dev.backgroundjobs.engine.InstanceId;
+import dev.backgroundjobs.engine.RunDispatcher;
 import dev.backgroundjobs.function.InvalidEventHandlerException;
 import dev.backgroundjobs.jdbc.DatabaseDialect;
 import dev.backgroundjobs.jdbc.JdbcCheckpointStore;
@@ -733,6 +734,22 @@ class DurableStepsIntegrationTests {
 		assertThat(this.cluster.probe.count(key, "after")).isOne();
 		RunRecord cancelled = app.getBean(RunStore.class).find(NewRun.deriveRunId("cancellable-nap", older));
 		assertThat(app.getBean(StepStore.class).findSteps(cancelled.runId())).isEmpty();
+	}
+
+	@Test
+	void cancelOnEventStopsARunningRunAtItsNextStepBoundary() {
+		ConfigurableApplicationContext app = this.cluster.start();
+		String key = "job-" + UUID.randomUUID();
+		String eventId = publisher(app).send("test/cancellable-work", Job.simple(key));
+		await().atMost(TIMEOUT).until(() -> this.cluster.probe.count(key, "work") == 1);
+		assertThat(awaitStatus(app, "cancellable-work", eventId, RunStatus.RUNNING)).isNotNull();
+		publisher(app).send("test/work-cancelled", Map.of("key", key));
+		RunRecord cancelled = awaitStatus(app, "cancellable-work", eventId, RunStatus.CANCELLED);
+		this.cluster.probe.hit(key, "go");
+		await().atMost(TIMEOUT).until(() -> app.getBean(RunDispatcher.class).pool().activeCount() == 0);
+		assertThat(this.cluster.probe.count(key, "after")).isZero();
+		assertThat(app.getBean(StepStore.class).findSteps(cancelled.runId())).isEmpty();
+		assertThat(app.getBean(RunStore.class).find(cancelled.runId()).status()).isEqualTo(RunStatus.CANCELLED);
 	}
 
 	/**

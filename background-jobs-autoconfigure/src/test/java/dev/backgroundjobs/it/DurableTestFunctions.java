@@ -167,6 +167,22 @@ class DurableTestFunctions {
 		return "rested";
 	}
 
+	@EventHandler(id = "cancellable-work", event = "test/cancellable-work",
+			cancelOn = @CancelOn(event = "test/work-cancelled", match = "data.key"))
+	String cancellableWork(Event<Job> event, Step step) {
+		String key = event.data().key();
+		step.run("work", () -> {
+			this.probe.hit(key, "work");
+			// Runs until the test lets it finish, so that the run is cancelled mid-step.
+			long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+			while (this.probe.count(key, "go") == 0 && System.nanoTime() < deadline) {
+				Thread.sleep(20);
+			}
+		});
+		step.run("after", () -> this.probe.hit(key, "after"));
+		return "worked";
+	}
+
 	@EventHandler(id = "await-approval", event = "test/review-requested",
 			cancelOn = @CancelOn(event = "test/review-withdrawn",
 					match = "event.data.documentId == async.data.document"))
