@@ -92,8 +92,8 @@ class BackgroundJobsJdbcConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	CancellationStore backgroundJobsCancellationStore(DatabaseDialect dialect) {
-		return new JdbcCancellationStore(this.dataSource, dialect, this.transactionManager);
+	CancellationStore backgroundJobsCancellationStore(DatabaseDialect dialect, RunStore runStore) {
+		return new JdbcCancellationStore(this.dataSource, dialect, this.transactionManager, runStore);
 	}
 
 	@Bean

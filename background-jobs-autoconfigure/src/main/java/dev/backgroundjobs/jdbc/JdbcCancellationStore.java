@@ -9,7 +9,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HexFormat;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -18,6 +18,7 @@ import javax.sql.DataSource;
 
 import dev.backgroundjobs.store.CancellationStore;
 import dev.backgroundjobs.store.NewRun;
+import dev.backgroundjobs.store.RunStore;
 
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.support.JdbcTransactionManager;
@@ -29,20 +30,19 @@ import org.springframework.transaction.PlatformTransactionManager;
  * A run's keys are inserted in the transaction that inserts the run
  * ({@code bj_cancel_keys}, see {@code JdbcRunInserts}); a cancelling event upserts the
  * latest event time of its key in {@code bj_cancellations}. Each side commits its write
- * before it reads the other's table, in a statement of its own, under read committed: if
- * the cancelling event's query for runs does not see a run, the run committed after that
- * query began, so after the cancellation committed, and the run's own query for
- * cancellations, which begins after the run committed, sees it. Each run is then
- * cancelled in a transaction of its own by a conditional update, so two instances
- * cancelling the same run, or a cancel racing the run's own progress, make one change at
- * most, and no batch locks many runs.
+ * before it reads the other's table, in a statement of its own (so with a fresh snapshot
+ * under read committed and repeatable read alike): if the cancelling event's query for
+ * runs does not see a run, the run committed after that query began, so after the
+ * cancellation committed, and the run's own query for cancellations, which begins after
+ * the run committed, sees it.
  * <p>
- * Cancelling bumps the run's version and clears its lease: a worker executing it fails
- * its next fenced write and stops at that step boundary.
+ * Each run is then cancelled by {@link RunStore#cancel(String, String)}, in a transaction
+ * of its own and only if it has not finished, so two instances cancelling the same run,
+ * or a cancel racing the run's own progress, make one change at most, and no batch locks
+ * many runs. It bumps the run's version and clears its lease: a worker executing the run
+ * fails its next fenced write and stops at that step boundary.
  */
 public class JdbcCancellationStore implements CancellationStore {
-
-	private static final String UNFINISHED = "'QUEUED', 'RUNNING', 'SLEEPING', 'WAITING'";
 
 	private static final String INSERT_CANCELLATION = """
 			INSERT INTO bj_cancellations (cancel_key, event_time, recorded_at) VALUES (:cancelKey, :eventTime, ${now})
@@ -56,22 +56,14 @@ public class JdbcCancellationStore implements CancellationStore {
 
 	private static final String SELECT_RUNS = """
 			SELECT k.run_id FROM bj_cancel_keys k JOIN bj_runs r ON r.run_id = k.run_id
-			WHERE k.cancel_key = :cancelKey AND k.event_time <= :eventTime AND r.status IN (%s)
+			WHERE k.cancel_key = :cancelKey AND k.event_time <= :eventTime
+				AND r.status IN ('QUEUED', 'RUNNING', 'SLEEPING', 'WAITING')
 			ORDER BY k.run_id
-			""".formatted(UNFINISHED);
+			""";
 
 	private static final String SELECT_CANCELLATIONS = """
 			SELECT cancel_key, event_time FROM bj_cancellations WHERE cancel_key IN (:cancelKeys)
 			""";
-
-	private static final String CANCEL_RUN = """
-			UPDATE bj_runs
-			SET status = 'CANCELLED', version = version + 1, lease_owner = NULL, lease_until = NULL, wake_at = NULL,
-					finished_at = ${now}
-			WHERE run_id = :runId AND status IN (%s)
-			""".formatted(UNFINISHED);
-
-	private static final String DELETE_EVENT_WAITS = "DELETE FROM bj_event_waits WHERE run_id = :runId";
 
 	private static final String DELETE_CANCELLATIONS = """
 			DELETE FROM bj_cancellations WHERE recorded_at < ${now + offsetMillis}
@@ -79,7 +71,7 @@ public class JdbcCancellationStore implements CancellationStore {
 
 	private final JdbcStoreSupport support;
 
-	private final RunWakeups wakeups;
+	private final RunStore runs;
 
 	private final String insertCancellation;
 
@@ -87,9 +79,10 @@ public class JdbcCancellationStore implements CancellationStore {
 	 * Creates a store, using a {@link JdbcTransactionManager} of its own.
 	 * @param dataSource the data source
 	 * @param dialect the dialect of the database
+	 * @param runs cancels the runs
 	 */
-	public JdbcCancellationStore(DataSource dataSource, DatabaseDialect dialect) {
-		this(dataSource, dialect, new JdbcTransactionManager(dataSource));
+	public JdbcCancellationStore(DataSource dataSource, DatabaseDialect dialect, RunStore runs) {
+		this(dataSource, dialect, new JdbcTransactionManager(dataSource), runs);
 	}
 
 	/**
@@ -97,11 +90,12 @@ public class JdbcCancellationStore implements CancellationStore {
 	 * @param dataSource the data source
 	 * @param dialect the dialect of the database
 	 * @param transactionManager the transaction manager of the data source
+	 * @param runs cancels the runs
 	 */
 	public JdbcCancellationStore(DataSource dataSource, DatabaseDialect dialect,
-			PlatformTransactionManager transactionManager) {
+			PlatformTransactionManager transactionManager, RunStore runs) {
 		this.support = new JdbcStoreSupport(dataSource, dialect, transactionManager);
-		this.wakeups = new RunWakeups(this.support);
+		this.runs = runs;
 		this.insertCancellation = dialect.insertIgnoringDuplicates(dialect.render(INSERT_CANCELLATION));
 	}
 
@@ -155,9 +149,10 @@ public class JdbcCancellationStore implements CancellationStore {
 			.param("eventTime", time)
 			.query(String.class)
 			.list();
+		String reason = "cancelled by event '" + key.eventName() + "'";
 		int cancelled = 0;
 		for (String runId : runIds) {
-			if (cancelRun(runId)) {
+			if (this.runs.cancel(runId, reason)) {
 				cancelled++;
 			}
 		}
@@ -167,28 +162,34 @@ public class JdbcCancellationStore implements CancellationStore {
 	@Override
 	public Set<String> cancelRecorded(Collection<NewRun> runs) {
 		Map<String, List<NewRun>> runsByKey = new HashMap<>();
+		Map<String, String> eventNames = new HashMap<>();
 		for (NewRun run : runs) {
 			for (NewRun.CancelKey key : run.cancelKeys()) {
-				runsByKey.computeIfAbsent(digest(run.functionId(), key), (digest) -> new ArrayList<>()).add(run);
+				String cancelKey = digest(run.functionId(), key);
+				runsByKey.computeIfAbsent(cancelKey, (unused) -> new ArrayList<>()).add(run);
+				eventNames.put(cancelKey, key.eventName());
 			}
 		}
-		Set<String> covered = new LinkedHashSet<>();
 		if (runsByKey.isEmpty()) {
-			return covered;
+			return Set.of();
 		}
+		// Run id to the name of the event that cancels it.
+		Map<String, String> covered = new LinkedHashMap<>();
 		for (List<String> chunk : JdbcStoreSupport.chunks(new ArrayList<>(runsByKey.keySet()),
 				JdbcStoreSupport.MAX_LIST_SIZE)) {
 			this.support.jdbc().sql(SELECT_CANCELLATIONS).param("cancelKeys", chunk).query((rs) -> {
 				Instant cancelledAt = this.support.getRequiredInstant(rs, "event_time");
-				for (NewRun run : runsByKey.get(rs.getString("cancel_key"))) {
+				String cancelKey = rs.getString("cancel_key");
+				for (NewRun run : runsByKey.get(cancelKey)) {
 					if (!run.eventTime().isAfter(cancelledAt)) {
-						covered.add(run.runId());
+						covered.putIfAbsent(run.runId(), eventNames.get(cancelKey));
 					}
 				}
 			});
 		}
-		covered.forEach(this::cancelRun);
-		return covered;
+		covered.forEach((runId, eventName) -> this.runs.cancel(runId,
+				"cancelled by event '" + eventName + "', which arrived before the run started"));
+		return covered.keySet();
 	}
 
 	@Override
@@ -197,23 +198,6 @@ public class JdbcCancellationStore implements CancellationStore {
 			.sql(this.support.render(DELETE_CANCELLATIONS))
 			.param("offsetMillis", -olderThan.toMillis())
 			.update();
-	}
-
-	private boolean cancelRun(String runId) {
-		Boolean cancelled = this.support.transactions().execute((status) -> {
-			// Like every finish, a cancellation wakes a parent waiting for the run, and
-			// removes the run's open waits so that no event resolves them.
-			if (!this.wakeups.finish(runId,
-					() -> this.support.jdbc()
-						.sql(this.support.render(CANCEL_RUN))
-						.param("runId", runId)
-						.update() == 1)) {
-				return false;
-			}
-			this.support.jdbc().sql(DELETE_EVENT_WAITS).param("runId", runId).update();
-			return true;
-		});
-		return Boolean.TRUE.equals(cancelled);
 	}
 
 }

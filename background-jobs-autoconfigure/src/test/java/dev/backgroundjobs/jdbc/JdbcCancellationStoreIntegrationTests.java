@@ -89,7 +89,7 @@ class JdbcCancellationStoreIntegrationTests {
 			}
 			DatabaseDialect dialect = DatabaseDialect.from(dataSource);
 			this.runs = new JdbcRunStore(dataSource, dialect);
-			this.cancellations = new JdbcCancellationStore(dataSource, dialect);
+			this.cancellations = new JdbcCancellationStore(dataSource, dialect, this.runs);
 		}
 
 		@Test
@@ -103,6 +103,8 @@ class JdbcCancellationStoreIntegrationTests {
 			assertThat(this.cancellations.cancel("ship", KEY, TRIGGERED)).isOne();
 			assertThat(status("ship", "matching")).isEqualTo(RunStatus.CANCELLED);
 			assertThat(this.runs.find(runId("ship", "matching")).version()).isEqualTo(2);
+			assertThat(this.runs.find(runId("ship", "matching")).error())
+				.isEqualTo("cancelled by event 'order/cancelled'");
 			assertThat(status("ship", "other-value")).isEqualTo(RunStatus.RUNNING);
 			assertThat(status("other-function", "same-key")).isEqualTo(RunStatus.RUNNING);
 			assertThat(status("ship", "newer")).isEqualTo(RunStatus.RUNNING);
