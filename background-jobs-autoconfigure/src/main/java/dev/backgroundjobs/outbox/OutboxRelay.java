@@ -80,6 +80,8 @@ public final class OutboxRelay implements SmartLifecycle {
 	// Starts true, so that rows left by an earlier life of this instance go first.
 	private volatile boolean backlog = true;
 
+	private volatile boolean failedSinceDrained;
+
 	private volatile @Nullable ScheduledExecutorService executor;
 
 	private long lastFailureLogNanos;
@@ -152,7 +154,14 @@ public final class OutboxRelay implements SmartLifecycle {
 		while (claimed == this.settings.batchSize());
 		if (wasBacklog) {
 			this.backlog = false;
-			logger.info("Outbox drained; events are relayed right after their commit again");
+			// The relay starts in backlog mode, to relay what a previous run left: only a
+			// failure, or rows actually relayed, are worth an INFO line.
+			int relayedTotal = total;
+			if (this.failedSinceDrained || relayedTotal > 0) {
+				logger.info(() -> "Outbox drained (" + relayedTotal
+						+ " events relayed); events are relayed right after their commit again");
+			}
+			this.failedSinceDrained = false;
 		}
 		return total;
 	}
@@ -240,6 +249,7 @@ public final class OutboxRelay implements SmartLifecycle {
 		this.observer.failed(failure);
 		if (!this.backlog) {
 			this.backlog = true;
+			this.failedSinceDrained = true;
 			logger.warn(() -> "Could not relay an outbox event (" + failure
 					+ "); events wait in the outbox and are relayed in order once the broker takes them");
 		}
