@@ -117,7 +117,15 @@ public final class LeaseKeeper {
 		if (this.executions == null) {
 			return;
 		}
-		List<String> cancelled = this.runStore.findCancelled(held);
+		List<String> cancelled;
+		try {
+			cancelled = this.runStore.findCancelled(held);
+		}
+		catch (RuntimeException ex) {
+			// The leases were extended; the executions stop at their next checkpoint.
+			logger.debug(ex, "Could not read which held runs are cancelled");
+			return;
+		}
 		if (!cancelled.isEmpty()) {
 			int told = this.executions.cancelled(cancelled, "cancelled while it ran");
 			logger.debug(() -> "Told " + told + " executions of cancelled runs " + cancelled + " to stop");
