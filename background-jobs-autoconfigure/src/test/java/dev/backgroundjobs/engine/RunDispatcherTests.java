@@ -86,8 +86,8 @@ class RunDispatcherTests {
 	 * no run gets past its start.
 	 */
 	private RunExecutor executor() {
-		return new RunExecutor(this.runs.store(), null, new FunctionRegistry(), null, null, List.of(), null, null, null,
-				null);
+		return new RunExecutor(this.runs.store(), null, new FunctionRegistry(), null, TestEngineSettings.of(),
+				List.of(), null, null, null, null);
 	}
 
 	static RunRecord run(String runId) {

@@ -17,6 +17,7 @@ import dev.backgroundjobs.autoconfigure.BackgroundJobsJdbcProperties;
 import dev.backgroundjobs.engine.RetryBackoff;
 import dev.backgroundjobs.engine.RunDispatcher;
 import dev.backgroundjobs.engine.RunExecutor;
+import dev.backgroundjobs.engine.TestEngineSettings;
 import dev.backgroundjobs.engine.WorkerPool;
 import dev.backgroundjobs.function.CronTrigger;
 import dev.backgroundjobs.function.FunctionDefinition;
@@ -174,7 +175,8 @@ class CronTickerTests {
 	 * An executor for a dispatcher whose pool is shut down: it is never called.
 	 */
 	private static RunExecutor idleExecutor() {
-		return new RunExecutor(null, null, new FunctionRegistry(), null, null, List.of(), null, null, null, null);
+		return new RunExecutor(null, null, new FunctionRegistry(), null, TestEngineSettings.of(), List.of(), null, null,
+				null, null);
 	}
 
 }

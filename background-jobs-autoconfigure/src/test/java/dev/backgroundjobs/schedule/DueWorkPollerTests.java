@@ -10,6 +10,7 @@ import dev.backgroundjobs.engine.FailingRunStore;
 import dev.backgroundjobs.engine.RetryBackoff;
 import dev.backgroundjobs.engine.RunDispatcher;
 import dev.backgroundjobs.engine.RunExecutor;
+import dev.backgroundjobs.engine.TestEngineSettings;
 import dev.backgroundjobs.engine.WorkerPool;
 import dev.backgroundjobs.function.FunctionRegistry;
 import org.jspecify.annotations.Nullable;
@@ -40,8 +41,8 @@ class DueWorkPollerTests {
 	private final DueWorkPoller poller = new DueWorkPoller(this.runs.store(),
 			new RunDispatcher(new WorkerPool((task) -> {
 			}, 4, 100),
-					new RunExecutor(this.runs.store(), null, new FunctionRegistry(), null, null, List.of(), null, null,
-							null, null),
+					new RunExecutor(this.runs.store(), null, new FunctionRegistry(), null, TestEngineSettings.of(),
+							List.of(), null, null, null, null),
 					this.scheduler, new RetryBackoff(Duration.ofMillis(10), 2, Duration.ofMillis(100), 0)),
 			"instance-a", LEASE, 10, new FunctionRegistry(), this.hold);
 

@@ -12,6 +12,7 @@ import dev.backgroundjobs.engine.FailingRunStore;
 import dev.backgroundjobs.engine.RetryBackoff;
 import dev.backgroundjobs.engine.RunDispatcher;
 import dev.backgroundjobs.engine.RunExecutor;
+import dev.backgroundjobs.engine.TestEngineSettings;
 import dev.backgroundjobs.engine.WorkerPool;
 import dev.backgroundjobs.function.FunctionRegistry;
 import dev.backgroundjobs.store.RunRecord;
@@ -78,8 +79,8 @@ class EngineLifecycleTests {
 	}
 
 	private RunExecutor executor() {
-		return new RunExecutor(this.runs.store(), null, new FunctionRegistry(), null, null, List.of(), null, null, null,
-				null);
+		return new RunExecutor(this.runs.store(), null, new FunctionRegistry(), null, TestEngineSettings.of(),
+				List.of(), null, null, null, null);
 	}
 
 	private static RunRecord run(String runId) {
