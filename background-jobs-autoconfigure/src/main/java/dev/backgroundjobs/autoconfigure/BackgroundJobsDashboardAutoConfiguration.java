@@ -2,6 +2,7 @@ package dev.backgroundjobs.autoconfigure;
 
 import java.time.Clock;
 
+import dev.backgroundjobs.DeadLetterOperations;
 import dev.backgroundjobs.EventPublisher;
 import dev.backgroundjobs.RunOperations;
 import dev.backgroundjobs.actuate.JobsEndpoint;
@@ -105,10 +106,11 @@ public final class BackgroundJobsDashboardAutoConfiguration {
 	@ConditionalOnMissingBean
 	DashboardActions backgroundJobsDashboardActions(ObjectProvider<JobsEndpoint> endpoint, FunctionRegistry functions,
 			RunStore runStore, StepStore stepStore, DeadLetterStore deadLetterStore, RunOperations runOperations,
-			PayloadCodec codec, EventWaitStore waits, EventPublisher publisher, DashboardSettings settings) {
+			PayloadCodec codec, EventWaitStore waits, EventPublisher publisher, DashboardSettings settings,
+			DeadLetterOperations deadLetterOperations) {
 		return new DashboardActions(
 				jobsEndpoint(endpoint, functions, runStore, stepStore, deadLetterStore, runOperations, codec, waits),
-				deadLetterStore, publisher, settings);
+				deadLetterStore, publisher, settings, deadLetterOperations);
 	}
 
 	@Bean

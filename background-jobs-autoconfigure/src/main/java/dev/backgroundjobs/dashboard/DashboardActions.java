@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
+import dev.backgroundjobs.BrokerUnavailableException;
+import dev.backgroundjobs.DeadLetterOperations;
 import dev.backgroundjobs.EventPublisher;
 import dev.backgroundjobs.RunStateException;
 import dev.backgroundjobs.actuate.JobsEndpoint;
@@ -44,19 +46,24 @@ public class DashboardActions {
 
 	private final DashboardSettings settings;
 
+	private final DeadLetterOperations deadLetterOperations;
+
 	/**
 	 * Creates the write API.
 	 * @param endpoint the endpoint whose replay and cancel it shares
 	 * @param deadLetters the dead-letter store
 	 * @param publisher sends events
 	 * @param settings the dashboard's settings
+	 * @param deadLetterOperations publishes the records of poison dead letters again
 	 */
 	public DashboardActions(JobsEndpoint endpoint, DeadLetterStore deadLetters, EventPublisher publisher,
-			DashboardSettings settings) {
+			DashboardSettings settings, DeadLetterOperations deadLetterOperations) {
 		Assert.notNull(endpoint, "'endpoint' must not be null");
 		Assert.notNull(deadLetters, "'deadLetters' must not be null");
 		Assert.notNull(publisher, "'publisher' must not be null");
 		Assert.notNull(settings, "'settings' must not be null");
+		Assert.notNull(deadLetterOperations, "'deadLetterOperations' must not be null");
+		this.deadLetterOperations = deadLetterOperations;
 		this.endpoint = endpoint;
 		this.deadLetters = deadLetters;
 		this.publisher = publisher;
@@ -81,7 +88,9 @@ public class DashboardActions {
 	}
 
 	/**
-	 * Replays dead letters of failed runs: each run resumes at the step that failed.
+	 * Replays dead letters: a failed run resumes at the step that failed; a record that
+	 * could not be read is published again to its topic, and its dead letter removed once
+	 * the broker has it.
 	 * @param selection the ids of the dead letters
 	 * @return the outcome for each, in the order given
 	 */
@@ -90,12 +99,23 @@ public class DashboardActions {
 		return onEach(selection, (id) -> {
 			DeadLetterRecord deadLetter = this.deadLetters.find(id);
 			if (deadLetter != null && deadLetter.isPoison()) {
-				return new Outcome(id, null, HttpStatus.CONFLICT.value(),
-						"Dead letter '" + id + "' is a record that could not be read, so there is no run to replay; "
-								+ "delete it once it is dealt with");
+				return republish(deadLetter);
 			}
 			return onRun(RunIds.canonical(id), this.endpoint::replay);
 		});
+	}
+
+	private Outcome republish(DeadLetterRecord deadLetter) {
+		String id = deadLetter.id();
+		try {
+			return this.deadLetterOperations.replay(id)
+					? new Outcome(id, null, HttpStatus.OK.value(),
+							"Published the record again to " + deadLetter.topic())
+					: new Outcome(id, null, HttpStatus.NOT_FOUND.value(), "No dead letter with id '" + id + "'");
+		}
+		catch (BrokerUnavailableException ex) {
+			return new Outcome(id, null, HttpStatus.SERVICE_UNAVAILABLE.value(), String.valueOf(ex.getMessage()));
+		}
 	}
 
 	/**

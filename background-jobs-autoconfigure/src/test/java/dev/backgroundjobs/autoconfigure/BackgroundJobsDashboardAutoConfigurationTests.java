@@ -1,5 +1,6 @@
 package dev.backgroundjobs.autoconfigure;
 
+import dev.backgroundjobs.DeadLetterOperations;
 import dev.backgroundjobs.EventPublisher;
 import dev.backgroundjobs.dashboard.CsrfTokens;
 import dev.backgroundjobs.dashboard.DashboardActions;
@@ -132,6 +133,11 @@ class BackgroundJobsDashboardAutoConfigurationTests {
 		@Bean
 		EventPublisher eventPublisher() {
 			return mock(EventPublisher.class);
+		}
+
+		@Bean
+		DeadLetterOperations deadLetterOperations() {
+			return mock(DeadLetterOperations.class);
 		}
 
 	}
