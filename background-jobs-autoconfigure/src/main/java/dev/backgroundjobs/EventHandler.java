@@ -196,4 +196,22 @@ public @interface EventHandler {
 	 */
 	CancelOn[] cancelOn() default {};
 
+	/**
+	 * An idempotency key: at most one run per value of a path of the triggering event
+	 * within a window, instead of one per event id only. Requires an {@link #event()}
+	 * trigger.
+	 * @return the idempotency key, none by default
+	 * @see Idempotency
+	 */
+	Idempotency idempotency() default @Idempotency;
+
+	/**
+	 * A rate limit: at most a number of runs per period, per value of a path of the
+	 * triggering event. Events above it are skipped. Requires an {@link #event()}
+	 * trigger.
+	 * @return the rate limit, none by default
+	 * @see RateLimit
+	 */
+	RateLimit rateLimit() default @RateLimit;
+
 }

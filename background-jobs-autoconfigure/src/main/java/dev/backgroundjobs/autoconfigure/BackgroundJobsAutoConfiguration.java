@@ -1,9 +1,13 @@
 package dev.backgroundjobs.autoconfigure;
 
+import java.util.HashMap;
+import java.util.Map;
+
 import dev.backgroundjobs.BackgroundJobsDataSource;
 import dev.backgroundjobs.EventHandler;
 import dev.backgroundjobs.engine.InstanceId;
 import dev.backgroundjobs.function.EventHandlerAnnotationBeanPostProcessor;
+import dev.backgroundjobs.function.FlowControlOverrides;
 import dev.backgroundjobs.function.FunctionRegistrar;
 import dev.backgroundjobs.function.FunctionRegistry;
 import dev.backgroundjobs.function.NamedRetryPolicies;
@@ -80,8 +84,13 @@ public final class BackgroundJobsAutoConfiguration {
 	FunctionRegistrar backgroundJobsFunctionRegistrar(FunctionRegistry registry,
 			EventHandlerAnnotationBeanPostProcessor processor, PayloadCodec codec, BackgroundJobsProperties properties,
 			ObjectProvider<NamedRetryPolicies> namedRetryPolicies) {
+		Map<String, FlowControlOverrides> flowControl = new HashMap<>();
+		properties.getFunctions()
+			.forEach((id, function) -> flowControl.put(id,
+					new FlowControlOverrides(function.getIdempotency().getWindow(), function.getRateLimit().getLimit(),
+							function.getRateLimit().getPeriod())));
 		return new FunctionRegistrar(registry, processor, codec,
-				BackgroundJobsRetryConfiguration.retrySettings(properties, namedRetryPolicies));
+				BackgroundJobsRetryConfiguration.retrySettings(properties, namedRetryPolicies), flowControl);
 	}
 
 	@Bean

@@ -1,6 +1,7 @@
 package dev.backgroundjobs.autoconfigure;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 import dev.backgroundjobs.EventPublisher;
@@ -20,6 +21,7 @@ import dev.backgroundjobs.kafka.KafkaEventPublisher;
 import dev.backgroundjobs.kafka.KafkaOutboxSender;
 import dev.backgroundjobs.kafka.ProducerWarmUp;
 import dev.backgroundjobs.kafka.SharedAdminClient;
+import dev.backgroundjobs.kafka.SkippedEvents;
 import dev.backgroundjobs.kafka.TopicNames;
 import dev.backgroundjobs.kafka.TopicProvisioner;
 import dev.backgroundjobs.outbox.OutboxRelay;
@@ -237,7 +239,8 @@ class BackgroundJobsKafkaConfiguration {
 			TopicNames topics, TopicProvisioner provisioner, RunStore runStore, CancellationStore cancellations,
 			DeadLetterStore deadLetterStore, DeadLetterRelay deadLetterRelay, RunDispatcher dispatcher,
 			PayloadCodec codec, InstanceId instanceId, BackgroundJobsProperties properties,
-			EngineSettings engineSettings) {
+			EngineSettings engineSettings, ObjectProvider<SkippedEvents> skippedEvents) {
+		List<SkippedEvents> skipListeners = skippedEvents.orderedStream().toList();
 		// The intake throws only transient failures (a permanent one dead-letters the
 		// record that causes it): retry the poll forever, backing off, without committing
 		// offsets, so nothing is lost or spends retries.
@@ -247,7 +250,9 @@ class BackgroundJobsKafkaConfiguration {
 				Duration.ofSeconds(1), properties.getLease().getDuration(), new DefaultErrorHandler(backOff));
 		return new FunctionConsumers(functions, consumerFactory, topics, provisioner, settings,
 				new FunctionConsumers.Collaborators(runStore, cancellations, deadLetterStore, deadLetterRelay,
-						dispatcher, codec, instanceId.value(), engineSettings.clock()));
+						dispatcher, codec, instanceId.value(), engineSettings.clock(),
+						(functionId, reason, count) -> skipListeners
+							.forEach((listener) -> listener.skipped(functionId, reason, count))));
 	}
 
 	@Bean

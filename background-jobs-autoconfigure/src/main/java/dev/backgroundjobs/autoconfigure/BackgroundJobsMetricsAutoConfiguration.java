@@ -6,6 +6,7 @@ import dev.backgroundjobs.actuate.OutboxMetrics;
 import dev.backgroundjobs.actuate.RetentionMetrics;
 import dev.backgroundjobs.actuate.RunCountGauges;
 import dev.backgroundjobs.actuate.RunMetrics;
+import dev.backgroundjobs.actuate.SkippedEventMetrics;
 import dev.backgroundjobs.engine.EngineSettings;
 import dev.backgroundjobs.outbox.OutboxRelay;
 import dev.backgroundjobs.store.DeadLetterStore;
@@ -39,6 +40,12 @@ public final class BackgroundJobsMetricsAutoConfiguration {
 	@ConditionalOnMissingBean
 	RunMetrics backgroundJobsRunMetrics(MeterRegistry registry) {
 		return new RunMetrics(registry);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	SkippedEventMetrics backgroundJobsSkippedEventMetrics(MeterRegistry registry) {
+		return new SkippedEventMetrics(registry);
 	}
 
 	@Bean

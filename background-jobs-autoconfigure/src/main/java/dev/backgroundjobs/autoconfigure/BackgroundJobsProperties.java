@@ -203,7 +203,18 @@ public class BackgroundJobsProperties implements Validator {
 		checks.positive(outbox.getRelayInterval(), "outbox.relayInterval");
 		checks.positive(outbox.getTakeoverAfter(), "outbox.takeoverAfter");
 		checks.check(outbox.getBatchSize() > 0, "outbox.batchSize", "must be positive");
-		properties.getFunctions().forEach((id, function) -> function.getTimeouts().validate(id, errors));
+		properties.getFunctions().forEach((id, function) -> {
+			function.getTimeouts().validate(id, errors);
+			String prefix = PREFIX + "functions." + id + ".";
+			Duration window = function.getIdempotency().getWindow();
+			FunctionRetry.reject(errors, window != null && !FunctionRetry.isPositive(window),
+					prefix + "idempotency.window must be positive");
+			Integer limit = function.getRateLimit().getLimit();
+			FunctionRetry.reject(errors, limit != null && limit <= 0, prefix + "rate-limit.limit must be positive");
+			Duration period = function.getRateLimit().getPeriod();
+			FunctionRetry.reject(errors, period != null && !FunctionRetry.isPositive(period),
+					prefix + "rate-limit.period must be positive");
+		});
 	}
 
 	/**
@@ -722,8 +733,75 @@ public class BackgroundJobsProperties implements Validator {
 
 		private final Timeouts timeouts = new Timeouts();
 
+		private final Idempotency idempotency = new Idempotency();
+
+		private final RateLimit rateLimit = new RateLimit();
+
 		public FunctionRetry getRetry() {
 			return this.retry;
+		}
+
+		public Idempotency getIdempotency() {
+			return this.idempotency;
+		}
+
+		public RateLimit getRateLimit() {
+			return this.rateLimit;
+		}
+
+		/**
+		 * The function's idempotency key, replacing values of its
+		 * {@code @EventHandler(idempotency = ...)}.
+		 */
+		public static class Idempotency {
+
+			/**
+			 * How long a key, once it started a run, skips further events with it.
+			 */
+			private @Nullable Duration window;
+
+			public @Nullable Duration getWindow() {
+				return this.window;
+			}
+
+			public void setWindow(@Nullable Duration window) {
+				this.window = window;
+			}
+
+		}
+
+		/**
+		 * The function's rate limit, replacing values of its
+		 * {@code @EventHandler(rateLimit = ...)}.
+		 */
+		public static class RateLimit {
+
+			/**
+			 * Most runs per period and key; events above it are skipped.
+			 */
+			private @Nullable Integer limit;
+
+			/**
+			 * Length of the fixed window the limit counts runs in.
+			 */
+			private @Nullable Duration period;
+
+			public @Nullable Integer getLimit() {
+				return this.limit;
+			}
+
+			public void setLimit(@Nullable Integer limit) {
+				this.limit = limit;
+			}
+
+			public @Nullable Duration getPeriod() {
+				return this.period;
+			}
+
+			public void setPeriod(@Nullable Duration period) {
+				this.period = period;
+			}
+
 		}
 
 		public Timeouts getTimeouts() {

@@ -7,6 +7,7 @@ import java.time.ZoneId;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -46,9 +47,13 @@ final class FunctionDefinitionFactory {
 
 	private final FunctionRetryPolicyResolver retries;
 
-	FunctionDefinitionFactory(HandlerMethodInvokerFactory invokerFactory, FunctionRetrySettings retrySettings) {
+	private final IntakeGates gates;
+
+	FunctionDefinitionFactory(HandlerMethodInvokerFactory invokerFactory, FunctionRetrySettings retrySettings,
+			Map<String, FlowControlOverrides> flowControl) {
 		this.invokerFactory = invokerFactory;
 		this.retries = new FunctionRetryPolicyResolver(retrySettings);
+		this.gates = new IntakeGates(flowControl);
 	}
 
 	/**
@@ -85,6 +90,7 @@ final class FunctionDefinitionFactory {
 		List<Trigger> triggers = triggers(candidate, problems);
 		RetryPolicy retry = this.retries.resolve(candidate, id, problems);
 		List<CancelRule> cancelRules = cancelRules(candidate, problems);
+		List<IntakeGate> gates = this.gates.resolve(candidate, id, problems);
 		HandlerMethodInvoker invoker = invoker(candidate, candidate.method(), "", problems);
 		if (invoker != null && acceptsFailure(candidate.method())) {
 			problems.add(candidate.problem("a FunctionFailure parameter is only for the method named by "
@@ -104,12 +110,12 @@ final class FunctionDefinitionFactory {
 		}
 		if (failureMethod == null || failureInvoker == null) {
 			return List.of(new FunctionDefinition(id, candidate.beanName(), candidate.method(), triggers, retry,
-					invoker, null, null, cancelRules));
+					invoker, null, null, cancelRules, gates));
 		}
 		String failureHandlerId = failureHandlerId(id);
 		return List.of(
 				new FunctionDefinition(id, candidate.beanName(), candidate.method(), triggers, retry, invoker,
-						failureHandlerId, null, cancelRules),
+						failureHandlerId, null, cancelRules, gates),
 				// The configured policy: a function that must not retry its own steps
 				// still wants its failure reported.
 				new FunctionDefinition(failureHandlerId, candidate.beanName(), failureMethod, List.of(),

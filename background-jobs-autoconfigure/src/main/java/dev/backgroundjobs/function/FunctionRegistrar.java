@@ -58,6 +58,19 @@ public final class FunctionRegistrar implements SmartInitializingSingleton {
 	 */
 	public FunctionRegistrar(FunctionRegistry registry, EventHandlerAnnotationBeanPostProcessor processor,
 			PayloadCodec codec, FunctionRetrySettings retrySettings) {
+		this(registry, processor, codec, retrySettings, Map.of());
+	}
+
+	/**
+	 * Creates a registrar.
+	 * @param registry the registry to fill
+	 * @param processor the post-processor that collected the handler methods
+	 * @param codec decodes event payloads for the handlers
+	 * @param retrySettings what the functions' retry policies are resolved against
+	 * @param flowControl the configured flow control values, by function id
+	 */
+	public FunctionRegistrar(FunctionRegistry registry, EventHandlerAnnotationBeanPostProcessor processor,
+			PayloadCodec codec, FunctionRetrySettings retrySettings, Map<String, FlowControlOverrides> flowControl) {
 		Assert.notNull(registry, "'registry' must not be null");
 		Assert.notNull(processor, "'processor' must not be null");
 		Assert.notNull(codec, "'codec' must not be null");
@@ -66,7 +79,7 @@ public final class FunctionRegistrar implements SmartInitializingSingleton {
 		this.processor = processor;
 		this.retryOverrides = retrySettings.overrides().keySet();
 		this.definitionFactory = new FunctionDefinitionFactory(HandlerMethodInvokerFactory.withDefaultResolvers(codec),
-				retrySettings);
+				retrySettings, flowControl);
 	}
 
 	@Override

@@ -79,6 +79,15 @@ public class JdbcRetentionStore implements RetentionStore {
 
 	private static final String DELETE_RUNS = "DELETE FROM bj_runs WHERE run_id IN (:ids)";
 
+	private static final String SELECT_ENDED_GATES = """
+			SELECT gate_key FROM bj_intake_gates WHERE window_end < ${now} LIMIT :limit
+			""";
+
+	// Checks the end again: a window reopened since the select is kept.
+	private static final String DELETE_ENDED_GATES = """
+			DELETE FROM bj_intake_gates WHERE gate_key IN (:ids) AND window_end < ${now}
+			""";
+
 	private static final String SELECT_DEAD_LETTERS = """
 			SELECT d.id FROM bj_dead_letters d
 			WHERE d.publish_pending = 0 AND d.created_at < ${now + offsetMillis}
@@ -178,6 +187,20 @@ public class JdbcRetentionStore implements RetentionStore {
 			return new Deleted(0, 0, 0, 0, delete(DELETE_DEAD_LETTERS, ids));
 		});
 		return (deleted != null) ? deleted : Deleted.NONE;
+	}
+
+	@Override
+	public int deleteEndedGateWindows(int limit) {
+		Assert.isTrue(limit > 0 && limit <= MAX_BATCH_SIZE, () -> "'limit' must be between 1 and " + MAX_BATCH_SIZE);
+		List<String> ended = this.support.jdbc()
+			.sql(this.support.render(SELECT_ENDED_GATES))
+			.param("limit", limit)
+			.query(String.class)
+			.list();
+		if (ended.isEmpty()) {
+			return 0;
+		}
+		return this.support.jdbc().sql(this.support.render(DELETE_ENDED_GATES)).param("ids", ended).update();
 	}
 
 	private long delete(String sql, List<String> ids) {

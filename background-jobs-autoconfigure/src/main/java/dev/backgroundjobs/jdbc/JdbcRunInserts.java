@@ -5,15 +5,19 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import dev.backgroundjobs.store.NewRun;
 import dev.backgroundjobs.store.RunStore;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.SqlParameterSource;
+import org.springframework.transaction.TransactionStatus;
 import org.springframework.util.Assert;
 
 /**
@@ -57,9 +61,34 @@ final class JdbcRunInserts {
 			INSERT INTO bj_cancel_keys (run_id, cancel_key, event_time) VALUES (:runId, :cancelKey, :eventTime)
 			""";
 
+	private static final String INSERT_GATE = """
+			INSERT INTO bj_intake_gates (gate_key, hits, window_end) VALUES (:gateKey, 1, ${now + periodMillis})
+			""";
+
+	/**
+	 * Counts a run in a gate's window, or opens the next window when the current one is
+	 * over; updates nothing when the window is full. The row lock it takes serializes the
+	 * instances counting the same key until the run commits or rolls back. MySQL assigns
+	 * left to right, so {@code window_end} is read before it is set.
+	 */
+	private static final String PASS_GATE = """
+			UPDATE bj_intake_gates
+			SET hits = CASE WHEN window_end <= ${now} THEN 1 ELSE hits + 1 END,
+				window_end = CASE WHEN window_end <= ${now} THEN ${now + periodMillis} ELSE window_end END
+			WHERE gate_key = :gateKey AND (window_end <= ${now} OR hits < :limit)
+			""";
+
+	private static final String DELETE_RUNS = """
+			DELETE FROM bj_runs WHERE run_id IN (:runIds)
+			""";
+
 	private final JdbcStoreSupport support;
 
 	private final String insertRun;
+
+	private final String insertGate;
+
+	private final String passGate;
 
 	private final String insertChildRun;
 
@@ -71,6 +100,8 @@ final class JdbcRunInserts {
 		this.insertRun = dialect.insertIgnoringDuplicates(dialect.render(INSERT_RUN));
 		this.insertChildRun = dialect.insertIgnoringDuplicates(dialect.render(INSERT_CHILD_RUN));
 		this.insertInvocation = dialect.insertIgnoringDuplicates(dialect.render(INSERT_INVOCATION));
+		this.insertGate = dialect.insertIgnoringDuplicates(dialect.render(INSERT_GATE));
+		this.passGate = dialect.render(PASS_GATE);
 	}
 
 	/**
@@ -82,6 +113,9 @@ final class JdbcRunInserts {
 		Assert.notNull(lease, "'lease' must not be null");
 		if (runs.isEmpty()) {
 			return List.of();
+		}
+		if (runs.stream().anyMatch((run) -> !run.gates().isEmpty())) {
+			return insertLeasedGated(runs, owner, lease).inserted();
 		}
 		runs.forEach(JdbcRunInserts::validate);
 		// A consistent insert order across instances stops two batches that share events
@@ -109,12 +143,7 @@ final class JdbcRunInserts {
 		// skip the row, so exactly one of them counts it. Reading the rows back cannot
 		// tell the two apart.
 		List<String> inserted = this.support.transactions().execute((status) -> {
-			List<String> mine = new ArrayList<>();
-			for (NewRun run : ordered) {
-				if (insertIgnoringDuplicate(this.insertRun, insertParameters(run, owner, lease))) {
-					mine.add(run.runId());
-				}
-			}
+			List<String> mine = insertEach(ordered, owner, lease);
 			if (cancellable) {
 				insertCancelKeys(runs, new HashSet<>(mine));
 			}
@@ -122,6 +151,106 @@ final class JdbcRunInserts {
 		});
 		Set<String> mine = (inserted != null) ? new HashSet<>(inserted) : new HashSet<>();
 		return runs.stream().map(NewRun::runId).filter(mine::remove).toList();
+	}
+
+	private List<String> insertEach(List<NewRun> ordered, String owner, Duration lease) {
+		List<String> mine = new ArrayList<>();
+		for (NewRun run : ordered) {
+			if (insertIgnoringDuplicate(this.insertRun, insertParameters(run, owner, lease))) {
+				mine.add(run.runId());
+			}
+		}
+		return mine;
+	}
+
+	/**
+	 * See {@link RunStore#insertLeasedGated}. In one transaction: inserts the runs, then
+	 * counts each new one in its gates, deletes those a gate kept out, and inserts the
+	 * cancel keys of the others. A run that was recorded already (a redelivered event) is
+	 * not counted again. Runs are counted ordered by their first gate's key and then by
+	 * their order in the poll, so two instances lock the keys of single-gate runs in the
+	 * same order, and the earliest event of a key is the one that passes; a deadlock
+	 * between runs with two gates is a transient failure, and the poll is retried.
+	 */
+	RunStore.GatedInsert insertLeasedGated(List<NewRun> runs, String owner, Duration lease) {
+		Assert.notNull(runs, "'runs' must not be null");
+		Assert.hasText(owner, "'owner' must not be empty");
+		Assert.notNull(lease, "'lease' must not be null");
+		if (runs.isEmpty()) {
+			return new RunStore.GatedInsert(List.of(), Map.of());
+		}
+		runs.forEach(JdbcRunInserts::validate);
+		List<NewRun> ordered = runs.stream()
+			.sorted(Comparator.comparing(NewRun::functionId).thenComparing(NewRun::eventId))
+			.toList();
+		RunStore.GatedInsert result = this.support.transactions().execute((status) -> {
+			Set<String> inserted = new HashSet<>(this.support.dialect().supportsInsertReturning()
+					? insertReturningInserted(runs, ordered, owner, lease) : insertEach(ordered, owner, lease));
+			Map<String, String> skipped = new LinkedHashMap<>();
+			List<NewRun> counted = new ArrayList<>();
+			for (NewRun run : runs) {
+				if (inserted.contains(run.runId())) {
+					counted.add(run);
+				}
+			}
+			counted.sort(Comparator.comparing((NewRun run) -> run.gates().isEmpty() ? ""
+					: JdbcIntakeGates.digest(run.functionId(), run.gates().get(0))));
+			for (NewRun run : counted) {
+				String closed = pass(run, status);
+				if (closed != null) {
+					skipped.put(run.runId(), closed);
+				}
+			}
+			if (!skipped.isEmpty()) {
+				for (List<String> chunk : JdbcStoreSupport.chunks(new ArrayList<>(skipped.keySet()),
+						JdbcStoreSupport.MAX_LIST_SIZE)) {
+					this.support.jdbc().sql(DELETE_RUNS).param("runIds", chunk).update();
+				}
+				inserted.removeAll(skipped.keySet());
+			}
+			insertCancelKeys(runs, inserted);
+			List<String> kept = runs.stream().map(NewRun::runId).filter(inserted::remove).toList();
+			return new RunStore.GatedInsert(kept, skipped);
+		});
+		return (result != null) ? result : new RunStore.GatedInsert(List.of(), Map.of());
+	}
+
+	/**
+	 * Counts a run in each of its gates.
+	 * @return the kind of the gate that keeps the run out, or {@code null} if it passes
+	 */
+	private @Nullable String pass(NewRun run, TransactionStatus status) {
+		// A run with several gates that one of them keeps out must not be counted in
+		// the others: those it passed roll back to the savepoint.
+		Object savepoint = (run.gates().size() > 1) ? status.createSavepoint() : null;
+		for (NewRun.Gate gate : run.gates()) {
+			MapSqlParameterSource parameters = new MapSqlParameterSource("gateKey",
+					JdbcIntakeGates.digest(run.functionId(), gate))
+				.addValue("periodMillis", gate.period().toMillis())
+				.addValue("limit", gate.limit());
+			if (!passGate(parameters)) {
+				if (savepoint != null) {
+					status.rollbackToSavepoint(savepoint);
+				}
+				return gate.kind();
+			}
+		}
+		if (savepoint != null) {
+			status.releaseSavepoint(savepoint);
+		}
+		return null;
+	}
+
+	/**
+	 * Counts a run in one gate. Updating first takes the row's lock at once when it
+	 * exists, as it mostly does; inserting first would take a shared lock on MariaDB and
+	 * MySQL that two instances then both try to upgrade, a deadlock. A row that another
+	 * instance inserted after the update looked is counted by the second update.
+	 */
+	private boolean passGate(MapSqlParameterSource parameters) {
+		return this.support.template().update(this.passGate, parameters) == 1
+				|| insertIgnoringDuplicate(this.insertGate, parameters)
+				|| this.support.template().update(this.passGate, parameters) == 1;
 	}
 
 	/**

@@ -178,6 +178,11 @@ public class JdbcRunStore implements RunStore {
 	}
 
 	@Override
+	public GatedInsert insertLeasedGated(List<NewRun> runs, String owner, Duration lease) {
+		return this.inserts.insertLeasedGated(runs, owner, lease);
+	}
+
+	@Override
 	public boolean insertChild(NewRun run, String parentRunId, String parentStepId) {
 		return this.inserts.insertChild(run, parentRunId, parentStepId);
 	}

@@ -349,10 +349,29 @@ public final class FunctionConsumers implements SmartLifecycle {
 	 * @param codec checks payloads
 	 * @param instanceId this instance's id, the lease owner
 	 * @param clock the engine's clock, for the times of new runs and poison records
+	 * @param skippedEvents told of the events that flow control skipped
 	 */
 	public record Collaborators(RunStore runStore, CancellationStore cancellations, DeadLetterStore deadLetterStore,
 			DeadLetterRelay deadLetterRelay, RunDispatcher dispatcher, PayloadCodec codec, String instanceId,
-			Clock clock) {
+			Clock clock, SkippedEvents skippedEvents) {
+
+		/**
+		 * Creates collaborators that ignore skipped events.
+		 * @param runStore records runs
+		 * @param cancellations cancels runs
+		 * @param deadLetterStore records poison records
+		 * @param deadLetterRelay publishes recorded poison records
+		 * @param dispatcher dispatches new runs
+		 * @param codec checks payloads
+		 * @param instanceId this instance's id
+		 * @param clock the engine's clock
+		 */
+		public Collaborators(RunStore runStore, CancellationStore cancellations, DeadLetterStore deadLetterStore,
+				DeadLetterRelay deadLetterRelay, RunDispatcher dispatcher, PayloadCodec codec, String instanceId,
+				Clock clock) {
+			this(runStore, cancellations, deadLetterStore, deadLetterRelay, dispatcher, codec, instanceId, clock,
+					SkippedEvents.NONE);
+		}
 
 	}
 

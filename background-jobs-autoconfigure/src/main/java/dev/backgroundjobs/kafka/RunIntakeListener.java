@@ -11,11 +11,14 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Supplier;
 
 import dev.backgroundjobs.engine.Faults;
 import dev.backgroundjobs.engine.RunDispatcher;
 import dev.backgroundjobs.function.CancelRule;
 import dev.backgroundjobs.function.FunctionDefinition;
+import dev.backgroundjobs.function.IntakeGate;
 import dev.backgroundjobs.json.MatchExpression;
 import dev.backgroundjobs.json.PayloadCodec;
 import dev.backgroundjobs.store.CancellationStore;
@@ -50,6 +53,8 @@ final class RunIntakeListener implements BatchMessageListener<String, byte[]> {
 
 	private static final LogAccessor logger = new LogAccessor(RunIntakeListener.class);
 
+	private static final Duration SKIP_LOG_INTERVAL = Duration.ofMinutes(1);
+
 	private final FunctionDefinition function;
 
 	private final Set<String> eventNames;
@@ -74,6 +79,14 @@ final class RunIntakeListener implements BatchMessageListener<String, byte[]> {
 
 	private final Runnable afterIntake;
 
+	private final SkippedEvents skippedEvents;
+
+	/**
+	 * When skipped events were last logged at INFO, in {@link System#nanoTime()}; the
+	 * others are logged at DEBUG, so a flood of skipped events does not flood the log.
+	 */
+	private long skipsLoggedAt;
+
 	RunIntakeListener(FunctionDefinition function, FunctionConsumers.Collaborators collaborators, Duration lease,
 			Runnable afterIntake) {
 		this.function = function;
@@ -88,6 +101,8 @@ final class RunIntakeListener implements BatchMessageListener<String, byte[]> {
 		this.clock = collaborators.clock();
 		this.lease = lease;
 		this.afterIntake = afterIntake;
+		this.skippedEvents = collaborators.skippedEvents();
+		this.skipsLoggedAt = System.nanoTime() - SKIP_LOG_INTERVAL.toNanos();
 	}
 
 	@Override
@@ -106,16 +121,18 @@ final class RunIntakeListener implements BatchMessageListener<String, byte[]> {
 			if (!this.eventNames.contains(event.name())) {
 				continue;
 			}
+			JsonNode data = (this.function.cancelRules().isEmpty() && this.function.gates().isEmpty()) ? null
+					: this.codec.mapper().readTree(event.dataJson());
 			NewRun run = new NewRun(NewRun.deriveRunId(this.function.id(), event.id()), this.function.id(), event.id(),
 					event.name(), event.dataJson(), event.timestamp(), TraceHeaders.capture(record, this.codec),
-					cancelKeys(event));
+					cancelKeys(data), gates(data));
 			if (sources.putIfAbsent(run.runId(), record) == null) {
 				ordered.add(run);
 			}
 		}
 		if (!ordered.isEmpty()) {
 			try {
-				dispatch(ordered, this.runStore.insertLeased(ordered, this.instanceId, this.lease));
+				dispatch(ordered, insert(ordered));
 			}
 			catch (RuntimeException ex) {
 				if (Faults.isTransient(ex)) {
@@ -132,11 +149,10 @@ final class RunIntakeListener implements BatchMessageListener<String, byte[]> {
 	 * Reads the values by which the function's {@code cancelOn} events cancel the run of
 	 * an event.
 	 */
-	private List<NewRun.CancelKey> cancelKeys(IncomingEvent event) {
-		if (this.function.cancelRules().isEmpty()) {
+	private List<NewRun.CancelKey> cancelKeys(@Nullable JsonNode data) {
+		if (data == null || this.function.cancelRules().isEmpty()) {
 			return List.of();
 		}
-		JsonNode data = this.codec.mapper().readTree(event.dataJson());
 		List<NewRun.CancelKey> keys = new ArrayList<>();
 		for (CancelRule rule : this.function.cancelRules()) {
 			String value = MatchExpression.valueAt(data, rule.match().triggerPath());
@@ -145,6 +161,68 @@ final class RunIntakeListener implements BatchMessageListener<String, byte[]> {
 			}
 		}
 		return keys;
+	}
+
+	/**
+	 * Reads the keys of the function's {@code idempotency} and {@code rateLimit} gates
+	 * from an event. An event without an idempotency key is not deduplicated by key;
+	 * events without a rate limit key share one count.
+	 */
+	private List<NewRun.Gate> gates(@Nullable JsonNode data) {
+		if (data == null || this.function.gates().isEmpty()) {
+			return List.of();
+		}
+		List<NewRun.Gate> gates = new ArrayList<>(this.function.gates().size());
+		for (IntakeGate gate : this.function.gates()) {
+			String value = (gate.keyPath() != null) ? MatchExpression.valueAt(data, gate.keyPath()) : null;
+			if (value == null && gate.kind() == IntakeGate.Kind.IDEMPOTENCY) {
+				continue;
+			}
+			gates.add(new NewRun.Gate(gate.kind().reason(), (value != null) ? value : "", gate.limit(), gate.period()));
+		}
+		return gates;
+	}
+
+	/**
+	 * Records runs, through the function's gates only if it declares any: a function
+	 * without flow control records its runs as before, with no further statement.
+	 */
+	private List<String> insert(List<NewRun> runs) {
+		if (this.function.gates().isEmpty()) {
+			return this.runStore.insertLeased(runs, this.instanceId, this.lease);
+		}
+		RunStore.GatedInsert result = this.runStore.insertLeasedGated(runs, this.instanceId, this.lease);
+		if (!result.skipped().isEmpty()) {
+			reportSkipped(result.skipped());
+		}
+		return result.inserted();
+	}
+
+	private void reportSkipped(Map<String, String> skipped) {
+		Map<String, Integer> byReason = new TreeMap<>();
+		skipped.values().forEach((reason) -> byReason.merge(reason, 1, Integer::sum));
+		byReason.forEach((reason, count) -> {
+			try {
+				this.skippedEvents.skipped(this.function.id(), reason, count);
+			}
+			catch (RuntimeException ex) {
+				logger.warn(ex, "Could not count skipped events");
+			}
+		});
+		long now = System.nanoTime();
+		boolean info = now - this.skipsLoggedAt >= SKIP_LOG_INTERVAL.toNanos();
+		if (info) {
+			this.skipsLoggedAt = now;
+		}
+		Supplier<String> message = () -> "Skipped " + byReason + " events of function '" + this.function.id()
+				+ "' (reason to count): no run started for them"
+				+ (info ? "; further skips are logged at DEBUG for " + SKIP_LOG_INTERVAL.toSeconds() + "s" : "");
+		if (info) {
+			logger.info(message);
+		}
+		else {
+			logger.debug(message);
+		}
 	}
 
 	/**
@@ -158,7 +236,7 @@ final class RunIntakeListener implements BatchMessageListener<String, byte[]> {
 				+ "'; recording them one by one to find those that cannot be stored");
 		for (NewRun run : runs) {
 			try {
-				dispatch(List.of(run), this.runStore.insertLeased(List.of(run), this.instanceId, this.lease));
+				dispatch(List.of(run), insert(List.of(run)));
 			}
 			catch (RuntimeException ex) {
 				if (Faults.isTransient(ex)) {

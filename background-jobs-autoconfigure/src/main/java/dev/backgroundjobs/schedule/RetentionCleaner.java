@@ -85,7 +85,20 @@ public final class RetentionCleaner implements SmartLifecycle {
 		total = total
 			.plus(deleteBatches((limit) -> this.store.deletePublishedDeadLetters(this.settings.failedRuns(), limit),
 					Deleted::deadLetters));
+		deleteEndedGateWindows();
 		return total;
+	}
+
+	/**
+	 * Deletes the counts of idempotency keys and rate limits whose window ended. Not
+	 * reported to the listeners: they are not retention of runs, only of counts that no
+	 * longer count.
+	 */
+	private void deleteEndedGateWindows() {
+		int limit = this.settings.batchSize();
+		while (!this.stopping && this.store.deleteEndedGateWindows(limit) >= limit) {
+			// Another batch
+		}
 	}
 
 	private Deleted deleteBatches(Batch batch, ToLongFunction<Deleted> deletedItems) {

@@ -1,6 +1,7 @@
 package dev.backgroundjobs.store;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -20,9 +21,27 @@ import org.jspecify.annotations.Nullable;
  * @param traceContext the trace propagation headers of the event's publication as a JSON
  * object, or {@code null}
  * @param cancelKeys what the events that cancel the run must match, recorded with it
+ * @param gates the gates the run must pass to be recorded ({@code idempotency},
+ * {@code rateLimit}), counted with it
  */
 public record NewRun(String runId, String functionId, String eventId, String eventName, String eventData,
-		Instant eventTime, @Nullable String traceContext, List<CancelKey> cancelKeys) {
+		Instant eventTime, @Nullable String traceContext, List<CancelKey> cancelKeys, List<Gate> gates) {
+
+	/**
+	 * Creates a run that no gate limits.
+	 * @param runId the run id
+	 * @param functionId the function id
+	 * @param eventId the event id
+	 * @param eventName the event name
+	 * @param eventData the event payload as JSON
+	 * @param eventTime when the event happened
+	 * @param traceContext the trace propagation headers, or {@code null}
+	 * @param cancelKeys what the events that cancel the run must match
+	 */
+	public NewRun(String runId, String functionId, String eventId, String eventName, String eventData,
+			Instant eventTime, @Nullable String traceContext, List<CancelKey> cancelKeys) {
+		this(runId, functionId, eventId, eventName, eventData, eventTime, traceContext, cancelKeys, List.of());
+	}
 
 	/**
 	 * Creates a run that no event cancels.
@@ -46,7 +65,7 @@ public record NewRun(String runId, String functionId, String eventId, String eve
 	 */
 	public NewRun withCancelKeys(List<CancelKey> keys) {
 		return new NewRun(this.runId, this.functionId, this.eventId, this.eventName, this.eventData, this.eventTime,
-				this.traceContext, List.copyOf(keys));
+				this.traceContext, List.copyOf(keys), this.gates);
 	}
 
 	/**
@@ -101,6 +120,24 @@ public record NewRun(String runId, String functionId, String eventId, String eve
 	 * {@link dev.backgroundjobs.json.MatchExpression#valueAt})
 	 */
 	public record CancelKey(String eventName, String matchPath, String matchValue) {
+
+	}
+
+	/**
+	 * A gate a run must pass to be recorded: at most {@code limit} runs of the function
+	 * per {@code period} with the same {@code kind} and {@code key}. The window opens
+	 * with the first run that passes and lasts {@code period}; the next run after it
+	 * opens the next one.
+	 *
+	 * @param kind what the gate is for, such as {@code idempotency} or
+	 * {@code rate-limit}; gates of different kinds count apart
+	 * @param key the value of the gate's key in the triggering event (see
+	 * {@link dev.backgroundjobs.json.MatchExpression#valueAt}), or an empty string when
+	 * all events share one count
+	 * @param limit most runs per window, at least 1
+	 * @param period the length of a window
+	 */
+	public record Gate(String kind, String key, int limit, Duration period) {
 
 	}
 

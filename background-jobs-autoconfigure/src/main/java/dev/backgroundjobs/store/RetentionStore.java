@@ -41,6 +41,16 @@ public interface RetentionStore {
 	Deleted deletePublishedDeadLetters(Duration olderThan, int limit);
 
 	/**
+	 * Deletes the counts of idempotency keys and rate limits whose window has ended: a
+	 * key whose window ended counts as one never seen, so they are deleted at once.
+	 * @param limit most rows to delete
+	 * @return how many were deleted
+	 */
+	default int deleteEndedGateWindows(int limit) {
+		return 0;
+	}
+
+	/**
 	 * Rows deleted, per table.
 	 *
 	 * @param runs runs

@@ -35,6 +35,31 @@ public interface RunStore {
 	List<String> insertLeased(List<NewRun> runs, String owner, Duration lease);
 
 	/**
+	 * Records new runs as {@link #insertLeased} does, each only if it passes its
+	 * {@link NewRun#gates() gates}: the count of each gate is kept in the transaction
+	 * that records the run, so concurrent instances never let more runs through than the
+	 * limit, and a run recorded already (a redelivered event) counts no second time.
+	 * @param runs the runs to record
+	 * @param owner the instance that takes the lease
+	 * @param lease how long the lease lasts
+	 * @return the ids of the runs inserted, and the runs skipped by a gate
+	 */
+	default GatedInsert insertLeasedGated(List<NewRun> runs, String owner, Duration lease) {
+		throw new UnsupportedOperationException(getClass().getName() + " does not support idempotency keys and "
+				+ "rate limits (@EventHandler idempotency and rateLimit)");
+	}
+
+	/**
+	 * What {@link #insertLeasedGated} did.
+	 *
+	 * @param inserted the ids of the runs inserted, in the order given
+	 * @param skipped the ids of the runs a gate kept out, each with the kind of that gate
+	 */
+	record GatedInsert(List<String> inserted, Map<String, String> skipped) {
+
+	}
+
+	/**
 	 * Finds a run.
 	 * @param runId the run id
 	 * @return the run, or {@code null} if unknown

@@ -1,0 +1,37 @@
+package dev.backgroundjobs.jdbc;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+import dev.backgroundjobs.store.NewRun;
+
+/**
+ * The stored form of the gates of {@link NewRun#gates()} in {@code bj_intake_gates}.
+ */
+final class JdbcIntakeGates {
+
+	private JdbcIntakeGates() {
+	}
+
+	/**
+	 * Returns the key of a gate of a function's runs: the SHA-256 of the function id, the
+	 * gate's kind and its key, so that one short column indexes keys of any length and
+	 * the gates of different functions and kinds count apart.
+	 * @param functionId the function id
+	 * @param gate the gate
+	 * @return the hex digest
+	 */
+	static String digest(String functionId, NewRun.Gate gate) {
+		String text = functionId + '\u0000' + gate.kind() + '\u0000' + gate.key();
+		try {
+			byte[] hash = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+			return HexFormat.of().formatHex(hash);
+		}
+		catch (NoSuchAlgorithmException ex) {
+			throw new IllegalStateException("SHA-256 is not available", ex);
+		}
+	}
+
+}

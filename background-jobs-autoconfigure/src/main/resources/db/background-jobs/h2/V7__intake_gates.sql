@@ -1,0 +1,14 @@
+-- background-jobs schema, version 7: idempotency keys and rate limits (EventHandler.idempotency, rateLimit).
+-- gate_key is the SHA-256 (hex) of function id, gate kind and the value of the gate's key in the triggering
+-- event. A row counts the runs recorded in the current window of its key (hits) and says when that window
+-- ends; it is counted in the transaction that records the run. A row whose window ended counts as absent,
+-- and retention deletes it.
+
+CREATE TABLE IF NOT EXISTS bj_intake_gates (
+	gate_key VARCHAR(64) NOT NULL,
+	hits INTEGER NOT NULL,
+	window_end TIMESTAMP(6) WITH TIME ZONE NOT NULL,
+	CONSTRAINT bj_intake_gates_pk PRIMARY KEY (gate_key)
+);
+
+CREATE INDEX IF NOT EXISTS bj_intake_gates_window_end_idx ON bj_intake_gates (window_end);
