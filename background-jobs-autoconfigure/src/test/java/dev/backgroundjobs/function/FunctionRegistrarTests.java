@@ -1,5 +1,6 @@
 package dev.backgroundjobs.function;
 
+import java.time.Duration;
 import java.time.ZoneId;
 import java.util.List;
 import java.util.Map;
@@ -10,6 +11,8 @@ import dev.backgroundjobs.CancelOn;
 import dev.backgroundjobs.Event;
 import dev.backgroundjobs.EventHandler;
 import dev.backgroundjobs.FunctionFailure;
+import dev.backgroundjobs.Idempotency;
+import dev.backgroundjobs.RateLimit;
 import dev.backgroundjobs.Timeouts;
 import dev.backgroundjobs.RunContext;
 import dev.backgroundjobs.Step;
@@ -346,6 +349,79 @@ class FunctionRegistrarTests {
 							+ "the id of the function of method")));
 	}
 
+	@Test
+	void idempotencyAndRateLimitAreRead() {
+		this.contextRunner.withBean("orders", FlowControlled.class).run((context) -> {
+			FunctionRegistry registry = context.getBean(FunctionRegistry.class);
+			assertThat(registry.find("charge").gates()).containsExactly(
+					new IntakeGate(IntakeGate.Kind.IDEMPOTENCY, "data.orderId", 1, Duration.ofHours(24)),
+					new IntakeGate(IntakeGate.Kind.RATE_LIMIT, "data.customerId", 60, Duration.ofMinutes(1)));
+			assertThat(registry.find("notify").gates())
+				.containsExactly(new IntakeGate(IntakeGate.Kind.RATE_LIMIT, null, 5, Duration.ofSeconds(10)));
+			assertThat(registry.find("unlimited").gates()).isEmpty();
+		});
+	}
+
+	@Test
+	void flowControlPropertiesOverrideTheAnnotation() {
+		this.contextRunner.withBean("orders", FlowControlled.class)
+			.withBean("charge", FlowControlOverrides.class,
+					() -> new FlowControlOverrides(Duration.ofHours(2), 10, Duration.ofSeconds(30)))
+			.run(function("charge", (definition) -> assertThat(definition.gates()).containsExactly(
+					new IntakeGate(IntakeGate.Kind.IDEMPOTENCY, "data.orderId", 1, Duration.ofHours(2)),
+					new IntakeGate(IntakeGate.Kind.RATE_LIMIT, "data.customerId", 10, Duration.ofSeconds(30)))));
+	}
+
+	@Test
+	void idempotencyWindowThatIsNotADurationFails() {
+		this.contextRunner.withBean("bad", BadIdempotencyWindow.class)
+			.run(failsWith(problem(BadIdempotencyWindow.class, "attribute 'idempotency.window' is 'soon', which is "
+					+ "not a positive duration; use a value such as \"30s\", \"10m\" or \"24h\"")));
+	}
+
+	@Test
+	void idempotencyKeyThatIsNotAPathFails() {
+		this.contextRunner.withBean("bad", BadIdempotencyKey.class)
+			.run(failsWith(problem(BadIdempotencyKey.class, "attribute 'idempotency.key': Match expression "
+					+ "'orderId' is not valid: 'orderId' is not a path such as 'data.documentId'")));
+	}
+
+	@Test
+	void rateLimitWithoutAPeriodFails() {
+		this.contextRunner.withBean("bad", RateLimitWithoutPeriod.class)
+			.run(failsWith(problem(RateLimitWithoutPeriod.class, "attribute 'rateLimit.period' is empty")));
+	}
+
+	@Test
+	void rateLimitWithANegativeLimitFails() {
+		this.contextRunner.withBean("bad", NegativeRateLimit.class)
+			.run(failsWith(
+					problem(NegativeRateLimit.class, "attribute 'rateLimit.limit' is -1; use a positive limit")));
+	}
+
+	@Test
+	void rateLimitWithAKeyButNoLimitFails() {
+		this.contextRunner.withBean("bad", RateLimitWithoutLimit.class)
+			.run(failsWith(
+					problem(RateLimitWithoutLimit.class, "attribute 'rateLimit' sets a key or period but no 'limit'")));
+	}
+
+	@Test
+	void flowControlWithoutAnEventTriggerFails() {
+		this.contextRunner.withBean("bad", CronRateLimit.class)
+			.run(failsWith(
+					problem(CronRateLimit.class, "attributes 'idempotency' and 'rateLimit' need an 'event' trigger")));
+	}
+
+	@Test
+	void idempotencyWindowPropertyWithoutAKeyFails() {
+		this.contextRunner.withBean("bad", Unlimited.class)
+			.withBean("job", FlowControlOverrides.class,
+					() -> new FlowControlOverrides(Duration.ofHours(1), null, null))
+			.run(failsWith(problem(Unlimited.class, "property 'background-jobs.functions.job.idempotency.window' is "
+					+ "set, but the function declares no 'idempotency' key")));
+	}
+
 	private static String problem(Class<?> type, String detail) {
 		return "@EventHandler method '" + type.getName() + ".handle' of bean 'bad': " + detail;
 	}
@@ -364,6 +440,79 @@ class FunctionRegistrarTests {
 			assertThat(definition).as("function '%s'", id).isNotNull();
 			assertions.accept(definition);
 		};
+	}
+
+	static class FlowControlled {
+
+		@EventHandler(id = "charge", event = "order/placed", idempotency = @Idempotency(key = "data.orderId"),
+				rateLimit = @RateLimit(limit = 60, period = "1m", key = "data.customerId"))
+		void charge() {
+		}
+
+		@EventHandler(id = "notify", event = "order/placed", rateLimit = @RateLimit(limit = 5, period = "10s"))
+		void notifyCustomer() {
+		}
+
+		@EventHandler(id = "unlimited", event = "order/placed")
+		void unlimited() {
+		}
+
+	}
+
+	static class BadIdempotencyWindow {
+
+		@EventHandler(id = "job", event = "order/placed", idempotency = @Idempotency(key = "data.id", window = "soon"))
+		void handle() {
+		}
+
+	}
+
+	static class BadIdempotencyKey {
+
+		@EventHandler(id = "job", event = "order/placed", idempotency = @Idempotency(key = "orderId"))
+		void handle() {
+		}
+
+	}
+
+	static class RateLimitWithoutPeriod {
+
+		@EventHandler(id = "job", event = "order/placed", rateLimit = @RateLimit(limit = 3))
+		void handle() {
+		}
+
+	}
+
+	static class NegativeRateLimit {
+
+		@EventHandler(id = "job", event = "order/placed", rateLimit = @RateLimit(limit = -1, period = "1m"))
+		void handle() {
+		}
+
+	}
+
+	static class RateLimitWithoutLimit {
+
+		@EventHandler(id = "job", event = "order/placed", rateLimit = @RateLimit(key = "data.customerId"))
+		void handle() {
+		}
+
+	}
+
+	static class CronRateLimit {
+
+		@EventHandler(id = "job", cron = "@daily", rateLimit = @RateLimit(limit = 1, period = "1h"))
+		void handle() {
+		}
+
+	}
+
+	static class Unlimited {
+
+		@EventHandler(id = "job", event = "order/placed")
+		void handle() {
+		}
+
 	}
 
 	static class Cancellable {

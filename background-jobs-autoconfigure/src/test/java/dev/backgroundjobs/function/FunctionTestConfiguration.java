@@ -3,6 +3,7 @@ package dev.backgroundjobs.function;
 import dev.backgroundjobs.json.PayloadCodec;
 import tools.jackson.databind.json.JsonMapper;
 
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.util.unit.DataSize;
@@ -26,9 +27,12 @@ class FunctionTestConfiguration {
 	}
 
 	@Bean
-	FunctionRegistrar functionRegistrar(FunctionRegistry registry, EventHandlerAnnotationBeanPostProcessor processor) {
+	FunctionRegistrar functionRegistrar(FunctionRegistry registry, EventHandlerAnnotationBeanPostProcessor processor,
+			ListableBeanFactory beans) {
 		PayloadCodec codec = new PayloadCodec(JsonMapper.builder().build(), DataSize.ofMegabytes(1));
-		return new FunctionRegistrar(registry, processor, codec, DEFAULT_RETRIES);
+		// Flow control overrides are beans named by the id of their function.
+		return new FunctionRegistrar(registry, processor, codec, FunctionRetrySettings.of(DEFAULT_RETRIES),
+				beans.getBeansOfType(FlowControlOverrides.class));
 	}
 
 }
