@@ -12,8 +12,10 @@ import dev.backgroundjobs.CancelOn;
 import dev.backgroundjobs.Event;
 import dev.backgroundjobs.EventHandler;
 import dev.backgroundjobs.FunctionFailure;
+import dev.backgroundjobs.Idempotency;
 import dev.backgroundjobs.EventHandler.Retry;
 import dev.backgroundjobs.NonRetryableException;
+import dev.backgroundjobs.RateLimit;
 import dev.backgroundjobs.RetryAfterException;
 import dev.backgroundjobs.RetryPolicy;
 import dev.backgroundjobs.Step;
@@ -155,6 +157,20 @@ class DurableTestFunctions {
 		}
 		step.parallel("outer",
 				List.of(Branch.of("inner", () -> step.run("nested", () -> this.probe.hit(event.id(), "nested")))));
+	}
+
+	@EventHandler(id = "charge-once", event = "test/charge",
+			idempotency = @Idempotency(key = "data.key", window = "1h"))
+	String chargeOnce(Event<Job> event, Step step) {
+		step.run("charge", () -> this.probe.hit(event.data().key(), "charge"));
+		return "charged";
+	}
+
+	@EventHandler(id = "three-per-key", event = "test/three-per-key",
+			rateLimit = @RateLimit(limit = 3, period = "1h", key = "data.key"))
+	String threePerKey(Event<Job> event, Step step) {
+		step.run("limited", () -> this.probe.hit(event.data().key(), "limited"));
+		return "limited";
 	}
 
 	@EventHandler(id = "cancellable-nap", event = "test/cancellable-nap",
