@@ -1,7 +1,6 @@
 package dev.backgroundjobs.it;
 
 import java.nio.charset.StandardCharsets;
-import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -677,60 +676,6 @@ class DurableStepsIntegrationTests {
 	private static ConfigurableApplicationContext owner(RunRecord run, ConfigurableApplicationContext first,
 			ConfigurableApplicationContext second) {
 		return first.getBean(InstanceId.class).value().equals(run.leaseOwner()) ? first : second;
-	}
-
-	@Test
-	void idempotencyKeyStartsOneRunPerWindowAcrossTwoInstances() {
-		ConfigurableApplicationContext first = this.cluster.start();
-		ConfigurableApplicationContext second = this.cluster.start();
-		String key = "order-" + UUID.randomUUID();
-		String charged = publisher(first).send("test/charge", Job.simple(key));
-		String duplicate = publisher(second).send("test/charge", Job.simple(key));
-		await().atMost(TIMEOUT).until(() -> skipped(first, second, "charge-once", "idempotency") == 1);
-		awaitStatus(first, "charge-once", charged, RunStatus.COMPLETED);
-		assertThat(first.getBean(RunStore.class).find(NewRun.deriveRunId("charge-once", duplicate))).isNull();
-		assertThat(this.cluster.probe.count(key, "charge")).isOne();
-		// The window ends (moved rather than waited for): the next event with the key
-		// runs.
-		JdbcClient.create(this.database.dataSource())
-			.sql("UPDATE bj_intake_gates SET window_end = :past")
-			.param("past", Timestamp.from(Instant.parse("2000-01-01T00:00:00Z")))
-			.update();
-		String afterWindow = publisher(second).send("test/charge", Job.simple(key));
-		awaitStatus(second, "charge-once", afterWindow, RunStatus.COMPLETED);
-		assertThat(this.cluster.probe.count(key, "charge")).isEqualTo(2);
-		assertThat(skipped(first, second, "charge-once", "idempotency")).isOne();
-	}
-
-	@Test
-	void rateLimitStartsTheLimitPerKeyAcrossTwoInstancesAndCountsTheSkippedEvents() {
-		ConfigurableApplicationContext first = this.cluster.start();
-		ConfigurableApplicationContext second = this.cluster.start();
-		String limited = "customer-" + UUID.randomUUID();
-		String other = "customer-" + UUID.randomUUID();
-		for (int i = 0; i < 5; i++) {
-			publisher((i % 2 == 0) ? first : second).send("test/three-per-key", Job.simple(limited));
-		}
-		String otherEvent = publisher(first).send("test/three-per-key", Job.simple(other));
-		await().atMost(TIMEOUT).until(() -> skipped(first, second, "three-per-key", "rate-limit") == 2);
-		awaitStatus(first, "three-per-key", otherEvent, RunStatus.COMPLETED);
-		await().atMost(TIMEOUT).until(() -> this.cluster.probe.count(limited, "limited") == 3);
-		assertThat(this.cluster.probe.count(other, "limited")).isOne();
-		assertThat(runsOf(first, "three-per-key")).hasSize(4);
-	}
-
-	private static double skipped(ConfigurableApplicationContext first, ConfigurableApplicationContext second,
-			String functionId, String reason) {
-		double skipped = 0;
-		for (ConfigurableApplicationContext context : List.of(first, second)) {
-			Counter counter = context.getBean(MeterRegistry.class)
-				.find("background-jobs.runs.skipped")
-				.tag("function", functionId)
-				.tag("reason", reason)
-				.counter();
-			skipped += (counter != null) ? counter.count() : 0;
-		}
-		return skipped;
 	}
 
 	private static double cancelledExecutions(ConfigurableApplicationContext context) {

@@ -1,0 +1,154 @@
+package dev.backgroundjobs.it;
+
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+import javax.sql.DataSource;
+
+import dev.backgroundjobs.EventPublisher;
+import dev.backgroundjobs.RunStatus;
+import dev.backgroundjobs.store.NewRun;
+import dev.backgroundjobs.store.RunQuery;
+import dev.backgroundjobs.store.RunStore;
+import dev.backgroundjobs.testsupport.TestDatabases;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+import static dev.backgroundjobs.it.RunAwait.TIMEOUT;
+import static dev.backgroundjobs.it.RunAwait.awaitStatus;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * End-to-end tests of flow control ({@code @EventHandler(idempotency, rateLimit)}) with a
+ * real broker, two instances and a real database: events with one key, spread over the
+ * partitions that each instance reads, start no more runs than the gate lets through, and
+ * those skipped are counted.
+ */
+class FlowControlIntegrationTests {
+
+	@Nested
+	@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+	class PostgreSql extends FlowControlTests {
+
+		@Override
+		DataSource database() {
+			return TestDatabases.postgres("bj_flow_it");
+		}
+
+	}
+
+	@Nested
+	@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+	class MariaDb extends FlowControlTests {
+
+		@Override
+		DataSource database() {
+			return TestDatabases.mariadb("bj_flow_it");
+		}
+
+	}
+
+	abstract static class FlowControlTests {
+
+		private TestApplication.Cluster cluster;
+
+		private DataSource dataSource;
+
+		private ConfigurableApplicationContext first;
+
+		private ConfigurableApplicationContext second;
+
+		abstract DataSource database();
+
+		// One pair of instances for the class: each test uses keys of its own.
+		@BeforeAll
+		void startInstances() {
+			TestDatabases.ConnectionSettings database = TestDatabases.settings(database());
+			this.dataSource = database.dataSource();
+			TestApplication.Cluster.clearTables(this.dataSource);
+			this.cluster = new TestApplication.Cluster(database.url(), database.username(), database.password())
+				.with("test.durable-functions", "true");
+			this.first = this.cluster.start();
+			this.second = this.cluster.start();
+		}
+
+		@AfterAll
+		void stopInstances() {
+			if (this.cluster != null) {
+				this.cluster.close();
+			}
+		}
+
+		@Test
+		void idempotencyKeyStartsOneRunPerWindowAcrossTwoInstances() {
+			ConfigurableApplicationContext first = this.first;
+			ConfigurableApplicationContext second = this.second;
+			String key = "order-" + UUID.randomUUID();
+			String charged = publisher(first).send("test/charge", Job.simple(key));
+			String duplicate = publisher(second).send("test/charge", Job.simple(key));
+			await().atMost(TIMEOUT).until(() -> skipped(first, second, "charge-once", "idempotency") == 1);
+			awaitStatus(first, "charge-once", charged, RunStatus.COMPLETED);
+			assertThat(first.getBean(RunStore.class).find(NewRun.deriveRunId("charge-once", duplicate))).isNull();
+			assertThat(this.cluster.probe.count(key, "charge")).isOne();
+			// The window ends (moved rather than waited for): the next event with the key
+			// runs.
+			JdbcClient.create(this.dataSource)
+				.sql("UPDATE bj_intake_gates SET window_end = :past")
+				.param("past", Timestamp.from(Instant.parse("2000-01-01T00:00:00Z")))
+				.update();
+			String afterWindow = publisher(second).send("test/charge", Job.simple(key));
+			awaitStatus(second, "charge-once", afterWindow, RunStatus.COMPLETED);
+			assertThat(this.cluster.probe.count(key, "charge")).isEqualTo(2);
+			assertThat(skipped(first, second, "charge-once", "idempotency")).isOne();
+		}
+
+		@Test
+		void rateLimitStartsTheLimitPerKeyAcrossTwoInstancesAndCountsTheSkippedEvents() {
+			ConfigurableApplicationContext first = this.first;
+			ConfigurableApplicationContext second = this.second;
+			String limited = "customer-" + UUID.randomUUID();
+			String other = "customer-" + UUID.randomUUID();
+			for (int i = 0; i < 5; i++) {
+				publisher((i % 2 == 0) ? first : second).send("test/three-per-key", Job.simple(limited));
+			}
+			String otherEvent = publisher(first).send("test/three-per-key", Job.simple(other));
+			await().atMost(TIMEOUT).until(() -> skipped(first, second, "three-per-key", "rate-limit") == 2);
+			awaitStatus(first, "three-per-key", otherEvent, RunStatus.COMPLETED);
+			await().atMost(TIMEOUT).until(() -> this.cluster.probe.count(limited, "limited") == 3);
+			assertThat(this.cluster.probe.count(other, "limited")).isOne();
+			assertThat(first.getBean(RunStore.class).findRuns(new RunQuery(null, "three-per-key", null, 100)))
+				.hasSize(4);
+		}
+
+		private static EventPublisher publisher(ConfigurableApplicationContext context) {
+			return context.getBean(EventPublisher.class);
+		}
+
+		private static double skipped(ConfigurableApplicationContext first, ConfigurableApplicationContext second,
+				String functionId, String reason) {
+			double skipped = 0;
+			for (ConfigurableApplicationContext context : List.of(first, second)) {
+				Counter counter = context.getBean(MeterRegistry.class)
+					.find("background-jobs.runs.skipped")
+					.tag("function", functionId)
+					.tag("reason", reason)
+					.counter();
+				skipped += (counter != null) ? counter.count() : 0;
+			}
+			return skipped;
+		}
+
+	}
+
+}
