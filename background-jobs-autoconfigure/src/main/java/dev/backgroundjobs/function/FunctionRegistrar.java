@@ -36,6 +36,8 @@ public final class FunctionRegistrar implements SmartInitializingSingleton {
 
 	private final Set<String> retryOverrides;
 
+	private final Set<String> flowControlOverrides;
+
 	/**
 	 * Creates a registrar.
 	 * @param registry the registry to fill
@@ -78,6 +80,12 @@ public final class FunctionRegistrar implements SmartInitializingSingleton {
 		this.registry = registry;
 		this.processor = processor;
 		this.retryOverrides = retrySettings.overrides().keySet();
+		Assert.notNull(flowControl, "'flowControl' must not be null");
+		this.flowControlOverrides = flowControl.entrySet()
+			.stream()
+			.filter((entry) -> !FlowControlOverrides.NONE.equals(entry.getValue()))
+			.map(Map.Entry::getKey)
+			.collect(Collectors.toCollection(TreeSet::new));
 		this.definitionFactory = new FunctionDefinitionFactory(HandlerMethodInvokerFactory.withDefaultResolvers(codec),
 				retrySettings, flowControl);
 	}
@@ -107,6 +115,14 @@ public final class FunctionRegistrar implements SmartInitializingSingleton {
 						+ "' (functions: " + String.join(", ", new TreeSet<>(ids))
 						+ "); ids with other characters than letters, digits and '-' need brackets: "
 						+ "background-jobs.functions.[" + id + "].retry");
+			}
+		}
+		for (String id : this.flowControlOverrides) {
+			if (!ids.contains(id)) {
+				problems.add("background-jobs.functions." + id + ".idempotency or .rate-limit is set, but no function "
+						+ "has the id '" + id + "' (functions: " + String.join(", ", new TreeSet<>(ids))
+						+ "); ids with other characters than letters, digits and '-' need brackets: "
+						+ "background-jobs.functions.[" + id + "].rate-limit");
 			}
 		}
 		if (!problems.isEmpty()) {

@@ -62,8 +62,12 @@ final class IntakeGates {
 			problems.add(candidate
 				.problem("attribute 'rateLimit.limit' is " + rateLimit.limit() + "; use a positive limit"));
 		}
-		else if (!rateLimit.key().isBlank() || !rateLimit.period().isBlank() || override.ratePeriod() != null) {
+		else if (!rateLimit.key().isBlank() || !rateLimit.period().isBlank()) {
 			problems.add(candidate.problem("attribute 'rateLimit' sets a key or period but no 'limit'"));
+		}
+		else if (override.ratePeriod() != null) {
+			problems.add(candidate.problem("property 'background-jobs.functions." + functionId
+					+ ".rate-limit.period' is set, but neither the function nor 'rate-limit.limit' sets a limit"));
 		}
 		if (!gates.isEmpty() && annotation.event().length == 0) {
 			problems.add(candidate.problem("attributes 'idempotency' and 'rateLimit' need an 'event' trigger: "

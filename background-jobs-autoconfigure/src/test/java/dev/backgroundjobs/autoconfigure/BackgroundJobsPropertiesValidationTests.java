@@ -60,6 +60,9 @@ class BackgroundJobsPropertiesValidationTests {
 			functions.my-fn.timeouts.start | 0s
 			functions.my-fn.timeouts.finish | -1s
 			functions.my-fn.timeouts.step | 0ms
+			functions.my-fn.idempotency.window | 0s
+			functions.my-fn.rate-limit.limit | 0
+			functions.my-fn.rate-limit.period | -1m
 			""")
 	void badValueFailsTheStartUpNamingTheProperty(String property, String value) {
 		String name = "background-jobs." + property;

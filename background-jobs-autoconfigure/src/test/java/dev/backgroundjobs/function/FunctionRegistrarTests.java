@@ -422,6 +422,14 @@ class FunctionRegistrarTests {
 					+ "set, but the function declares no 'idempotency' key")));
 	}
 
+	@Test
+	void flowControlPropertiesOfAnUnknownFunctionFail() {
+		this.contextRunner.withBean("orders", FlowControlled.class)
+			.withBean("chrage", FlowControlOverrides.class, () -> new FlowControlOverrides(null, 5, null))
+			.run(failsWith("background-jobs.functions.chrage.idempotency or .rate-limit is set, but no function has "
+					+ "the id 'chrage'"));
+	}
+
 	private static String problem(Class<?> type, String detail) {
 		return "@EventHandler method '" + type.getName() + ".handle' of bean 'bad': " + detail;
 	}

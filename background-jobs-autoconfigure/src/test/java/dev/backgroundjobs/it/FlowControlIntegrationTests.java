@@ -78,7 +78,9 @@ class FlowControlIntegrationTests {
 			this.dataSource = database.dataSource();
 			TestApplication.Cluster.clearTables(this.dataSource);
 			this.cluster = new TestApplication.Cluster(database.url(), database.username(), database.password())
-				.with("test.durable-functions", "true");
+				.with("test.durable-functions", "true")
+				// Replaces the annotation's limit of 100.
+				.with("background-jobs.functions.three-per-key.rate-limit.limit", "3");
 			this.first = this.cluster.start();
 			this.second = this.cluster.start();
 		}
