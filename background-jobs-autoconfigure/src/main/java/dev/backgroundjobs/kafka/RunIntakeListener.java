@@ -40,7 +40,9 @@ import org.springframework.kafka.listener.BatchMessageListener;
  * to the worker pool, except those that an event named in the function's {@code cancelOn}
  * cancelled before they were recorded: the
  * {@link dev.backgroundjobs.store.CancellationStore} cancels them once they are recorded,
- * and they never start.
+ * and they never start. A function that declares an idempotency key or a rate limit
+ * records its runs through {@link RunStore#insertLeasedGated}: the events its gates keep
+ * out start no run, and are counted by {@link SkippedEvents}.
  * <p>
  * A record that cannot be read becomes a dead letter with its raw bytes and headers, and
  * the partition moves on. A transient failure ({@link Faults#isTransient}) throws, so the
@@ -187,15 +189,15 @@ final class RunIntakeListener implements BatchMessageListener<String, byte[]> {
 	 * Records runs, through the function's gates only if it declares any: a function
 	 * without flow control records its runs as before, with no further statement.
 	 */
-	private List<String> insert(List<NewRun> runs) {
+	private RunStore.GatedInsert insert(List<NewRun> runs) {
 		if (this.function.gates().isEmpty()) {
-			return this.runStore.insertLeased(runs, this.instanceId, this.lease);
+			return new RunStore.GatedInsert(this.runStore.insertLeased(runs, this.instanceId, this.lease), Map.of());
 		}
 		RunStore.GatedInsert result = this.runStore.insertLeasedGated(runs, this.instanceId, this.lease);
 		if (!result.skipped().isEmpty()) {
 			reportSkipped(result.skipped());
 		}
-		return result.inserted();
+		return result;
 	}
 
 	private void reportSkipped(Map<String, String> skipped) {
@@ -248,7 +250,8 @@ final class RunIntakeListener implements BatchMessageListener<String, byte[]> {
 		}
 	}
 
-	private void dispatch(List<NewRun> runs, Collection<String> insertedIds) {
+	private void dispatch(List<NewRun> runs, RunStore.GatedInsert result) {
+		Collection<String> insertedIds = result.inserted();
 		Set<String> inserted = new HashSet<>(insertedIds);
 		if (!this.function.cancelRules().isEmpty()) {
 			// Checked for every run of the poll, not only those inserted now: a run
@@ -261,7 +264,7 @@ final class RunIntakeListener implements BatchMessageListener<String, byte[]> {
 				inserted.removeAll(cancelled);
 			}
 		}
-		int duplicates = runs.size() - insertedIds.size();
+		int duplicates = runs.size() - insertedIds.size() - result.skipped().size();
 		if (duplicates > 0) {
 			logger.debug(() -> duplicates + " events for function '" + this.function.id()
 					+ "' already had runs; no new run started for them");
