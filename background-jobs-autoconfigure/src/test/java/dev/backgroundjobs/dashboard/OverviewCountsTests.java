@@ -1,10 +1,7 @@
 package dev.backgroundjobs.dashboard;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -13,6 +10,7 @@ import dev.backgroundjobs.RunStatus;
 import dev.backgroundjobs.store.DeadLetterStore;
 import dev.backgroundjobs.store.RunInsights;
 import dev.backgroundjobs.store.RunStore;
+import dev.backgroundjobs.testsupport.SettableClock;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.dao.DataAccessResourceFailureException;
@@ -34,7 +32,7 @@ class OverviewCountsTests {
 
 	private final RunStore runStore = mock(RunStore.class);
 
-	private final MovableClock clock = new MovableClock(Instant.parse("2026-03-01T10:00:00Z"));
+	private final SettableClock clock = new SettableClock(Instant.parse("2026-03-01T10:00:00Z"));
 
 	private final OverviewCounts counts = new OverviewCounts(this.runStore, mock(DeadLetterStore.class),
 			mock(RunInsights.class), this.clock, MAX_AGE);
@@ -100,35 +98,6 @@ class OverviewCountsTests {
 	void theFirstRequestFailsWhenTheDatabaseCannotAnswer() {
 		given(this.runStore.countByStatus()).willThrow(new DataAccessResourceFailureException("database down"));
 		assertThatExceptionOfType(DataAccessResourceFailureException.class).isThrownBy(this.counts::get);
-	}
-
-	private static final class MovableClock extends Clock {
-
-		private volatile Instant now;
-
-		MovableClock(Instant now) {
-			this.now = now;
-		}
-
-		void advance(Duration duration) {
-			this.now = this.now.plus(duration);
-		}
-
-		@Override
-		public ZoneId getZone() {
-			return ZoneOffset.UTC;
-		}
-
-		@Override
-		public Clock withZone(ZoneId zone) {
-			throw new UnsupportedOperationException();
-		}
-
-		@Override
-		public Instant instant() {
-			return this.now;
-		}
-
 	}
 
 }

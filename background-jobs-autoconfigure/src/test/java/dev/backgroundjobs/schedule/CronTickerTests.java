@@ -27,6 +27,7 @@ import dev.backgroundjobs.jdbc.JdbcRunStore;
 import dev.backgroundjobs.schedule.CronTicker.MissedTicks;
 import dev.backgroundjobs.store.RunStore;
 import dev.backgroundjobs.testsupport.TestDatabases;
+import dev.backgroundjobs.testsupport.SettableClock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

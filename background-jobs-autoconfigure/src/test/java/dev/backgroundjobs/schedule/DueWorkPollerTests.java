@@ -13,6 +13,7 @@ import dev.backgroundjobs.engine.RunExecutor;
 import dev.backgroundjobs.engine.TestEngineSettings;
 import dev.backgroundjobs.engine.WorkerPool;
 import dev.backgroundjobs.function.FunctionRegistry;
+import dev.backgroundjobs.testsupport.SettableClock;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

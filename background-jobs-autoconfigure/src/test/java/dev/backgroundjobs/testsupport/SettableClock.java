@@ -1,4 +1,4 @@
-package dev.backgroundjobs.schedule;
+package dev.backgroundjobs.testsupport;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -9,15 +9,23 @@ import java.time.ZoneOffset;
 /**
  * A UTC clock that stands still until a test moves it.
  */
-final class SettableClock extends Clock {
+public final class SettableClock extends Clock {
 
 	private volatile Instant now;
 
-	SettableClock(Instant now) {
+	/**
+	 * Creates a clock at an instant.
+	 * @param now the instant it shows until moved
+	 */
+	public SettableClock(Instant now) {
 		this.now = now;
 	}
 
-	void advance(Duration duration) {
+	/**
+	 * Moves the clock forward.
+	 * @param duration how far
+	 */
+	public void advance(Duration duration) {
 		this.now = this.now.plus(duration);
 	}
 
