@@ -89,7 +89,12 @@ public final class RetryPolicy {
 				&& jitter != null) ? exponential(initialInterval, multiplier, maxInterval, jitter) : null;
 	}
 
-	private static IntervalFunction exponential(Duration initial, double multiplier, Duration max, double jitter) {
+	private static IntervalFunction exponential(Duration initial, double multiplier, Duration configuredMax,
+			double jitter) {
+		// Levels combine: a function's longer first wait over the default cap raises the
+		// cap
+		// to it, rather than capping every wait below the first one.
+		Duration max = (configuredMax.compareTo(initial) < 0) ? initial : configuredMax;
 		return (jitter > 0) ? IntervalFunction.ofExponentialRandomBackoff(initial, multiplier, jitter, max)
 				: IntervalFunction.ofExponentialBackoff(initial, multiplier, max);
 	}

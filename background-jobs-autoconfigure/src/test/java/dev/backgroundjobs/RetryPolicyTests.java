@@ -62,6 +62,14 @@ class RetryPolicyTests {
 	}
 
 	@Test
+	void aFirstWaitLongerThanTheInheritedMaximumRaisesTheMaximum() {
+		RetryPolicy function = RetryPolicy.defaults().initialInterval(Duration.ofHours(2)).orElse(FUNCTION);
+		IllegalStateException failure = new IllegalStateException();
+		assertThat(function.delayAfter(1, failure)).isEqualTo(Duration.ofHours(2));
+		assertThat(function.delayAfter(3, failure)).isEqualTo(Duration.ofHours(2));
+	}
+
+	@Test
 	void orElseTakesWhatAPolicyLeavesUnsetFromTheFallback() {
 		RetryPolicy step = RetryPolicy.attempts(2).initialInterval(Duration.ofMillis(300));
 		RetryPolicy combined = step.orElse(FUNCTION.noRetryOn(FileNotFoundException.class));

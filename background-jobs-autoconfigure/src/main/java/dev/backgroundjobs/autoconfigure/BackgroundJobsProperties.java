@@ -270,7 +270,8 @@ public class BackgroundJobsProperties implements Validator {
 		private double multiplier = 2.0;
 
 		/**
-		 * Longest wait between two attempts.
+		 * Longest wait between two attempts. A value shorter than the initial interval is
+		 * raised to it.
 		 */
 		private Duration maxInterval = Duration.ofMinutes(10);
 

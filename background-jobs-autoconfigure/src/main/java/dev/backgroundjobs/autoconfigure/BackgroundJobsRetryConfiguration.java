@@ -1,5 +1,6 @@
 package dev.backgroundjobs.autoconfigure;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
@@ -34,8 +35,12 @@ class BackgroundJobsRetryConfiguration {
 	static FunctionRetrySettings retrySettings(BackgroundJobsProperties properties,
 			ObjectProvider<NamedRetryPolicies> named) {
 		BackgroundJobsProperties.Retry retry = properties.getRetry();
+		// A first wait set above the default cap (initial-interval=1h alone) raises the
+		// cap.
+		Duration maxInterval = (retry.getMaxInterval().compareTo(retry.getInitialInterval()) < 0)
+				? retry.getInitialInterval() : retry.getMaxInterval();
 		RetryPolicy defaults = RetryPolicy.attempts(retry.getMaxRetries() + 1)
-			.backoff(retry.getInitialInterval(), retry.getMultiplier(), retry.getMaxInterval())
+			.backoff(retry.getInitialInterval(), retry.getMultiplier(), maxInterval)
 			.jitter(retry.getJitter());
 		Map<String, RetryPolicy> overrides = properties.getFunctions()
 			.entrySet()

@@ -82,6 +82,17 @@ class BackgroundJobsRetryConfigurationTests {
 		assertThat(billing.delayAfter(2, new IOException())).isEqualTo(Duration.ofSeconds(6));
 	}
 
+	@Test
+	void anInitialIntervalAboveTheDefaultMaximumRaisesTheMaximum() {
+		BackgroundJobsProperties properties = new BackgroundJobsProperties();
+		properties.getRetry().setInitialInterval(Duration.ofHours(1));
+		properties.getRetry().setJitter(0);
+		FunctionRetrySettings settings = BackgroundJobsRetryConfiguration.retrySettings(properties,
+				new StaticObjectProvider());
+		assertThat(settings.defaults().delayAfter(1, new IOException())).isEqualTo(Duration.ofHours(1));
+		assertThat(settings.defaults().delayAfter(4, new IOException())).isEqualTo(Duration.ofHours(1));
+	}
+
 	private static RetryRegistry registry() {
 		RetryRegistry registry = RetryRegistry.of(Map.of("patient", RetryConfig.custom().maxAttempts(10).build()));
 		registry.retry("payments",
