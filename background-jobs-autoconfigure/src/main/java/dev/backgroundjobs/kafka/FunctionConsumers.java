@@ -2,10 +2,13 @@ package dev.backgroundjobs.kafka;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import dev.backgroundjobs.engine.RunDispatcher;
 import dev.backgroundjobs.function.FunctionDefinition;
@@ -60,6 +63,9 @@ public final class FunctionConsumers implements SmartLifecycle {
 	private static final Duration PROVISION_BACKOFF_MAX = Duration.ofSeconds(5);
 
 	private static final Duration STARTER_JOIN_TIMEOUT = Duration.ofSeconds(5);
+
+	// Longer than a container's own shutdown timeout (10 s by default).
+	private static final Duration STOP_TIMEOUT = Duration.ofSeconds(15);
 
 	private static final Duration FIRST_ATTEMPT_TIMEOUT = Duration.ofSeconds(5);
 
@@ -151,14 +157,36 @@ public final class FunctionConsumers implements SmartLifecycle {
 			}
 		}
 		synchronized (this) {
-			this.containers.forEach(ConcurrentMessageListenerContainer::stop);
-			this.containers.clear();
+			List<ConcurrentMessageListenerContainer<?, ?>> stopping = new ArrayList<>(this.containers);
 			if (this.cancelContainer != null) {
-				this.cancelContainer.stop();
+				stopping.add(this.cancelContainer);
 				this.cancelContainer = null;
 			}
+			this.containers.clear();
+			stopAll(stopping);
 		}
 		logger.info("Stopped function consumers");
+	}
+
+	/**
+	 * Stops containers at once rather than one after another: each consumer leaves its
+	 * group as it closes, a round trip or more to the broker, which made the shutdown of
+	 * an application with 40 functions last several seconds.
+	 */
+	private static void stopAll(List<ConcurrentMessageListenerContainer<?, ?>> containers) {
+		CountDownLatch stopped = new CountDownLatch(containers.size());
+		for (ConcurrentMessageListenerContainer<?, ?> container : containers) {
+			container.stop(stopped::countDown);
+		}
+		try {
+			if (!stopped.await(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+				logger.warn(() -> stopped.getCount() + " function consumers did not stop within "
+						+ STOP_TIMEOUT.toSeconds() + " s; their threads end when their consumers close");
+			}
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
 	}
 
 	/**
