@@ -236,7 +236,10 @@ class FaultInjectionIntegrationTests extends ScenarioSupport {
 		this.cluster.startApp(AppSettings.defaults());
 		Instant since = Snapshot.databaseNow(this.cluster);
 		LoadDriver load = new LoadDriver(this.cluster);
-		CompletableFuture<Void> sending = sendInBackground(load, this.size.pick(400, 10_000), this.size.pick(4, 40));
+		// At the small size the load lasts about 30 s: long enough to span the two
+		// starts,
+		// the stop and the kill below.
+		CompletableFuture<Void> sending = sendInBackground(load, this.size.pick(300, 10_000), this.size.pick(10, 40));
 		sleep(5_000);
 		List<AppProcess> added = this.cluster.startApps(2, AppSettings.defaults());
 		sleep(10_000);
@@ -317,7 +320,7 @@ class FaultInjectionIntegrationTests extends ScenarioSupport {
 		LoadDriver load = new LoadDriver(this.cluster, Map.of("transactional", "true"));
 		CompletableFuture<Void> sending = sendInBackground(load, this.size.pick(200, 10_000),
 				this.size.pick(200, 10_000) / 30.0);
-		int kills = this.size.pick(3, 10);
+		int kills = this.size.pick(2, 10);
 		List<String> problems = new ArrayList<>();
 		for (int i = 0; i < kills; i++) {
 			sleep(2_000);
