@@ -17,9 +17,10 @@ public interface RunOperations {
 	RunStatus replay(String runId);
 
 	/**
-	 * Cancels a run that has not finished: a {@link RunStatus#QUEUED},
-	 * {@link RunStatus#RUNNING}, {@link RunStatus#SLEEPING} or {@link RunStatus#WAITING}
-	 * run becomes {@link RunStatus#CANCELLED} at once and never resumes.
+	 * Cancels a run that has not finished: a {@link RunStatus#DELAYED},
+	 * {@link RunStatus#QUEUED}, {@link RunStatus#RUNNING}, {@link RunStatus#SLEEPING} or
+	 * {@link RunStatus#WAITING} run becomes {@link RunStatus#CANCELLED} at once and never
+	 * resumes.
 	 * <p>
 	 * A running run stops at its next step boundary, on whichever instance executes it:
 	 * no later step starts, and the result of the step in flight is not recorded. That

@@ -12,6 +12,13 @@ public enum RunStatus {
 	QUEUED,
 
 	/**
+	 * Held back by the function's flow control (a concurrency limit, a throttle or a
+	 * debounce) until it may start; holds no thread and no lease. Its error says why, and
+	 * its wake time says when it is due to be considered again.
+	 */
+	DELAYED,
+
+	/**
 	 * Leased to an instance that is executing it. A run is recorded as running when its
 	 * event arrives, since the instance that recorded it hands it straight to a worker
 	 * (it may wait a moment for a free one).

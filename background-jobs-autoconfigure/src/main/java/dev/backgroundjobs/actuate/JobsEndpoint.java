@@ -195,7 +195,8 @@ public class JobsEndpoint {
 		}
 		EventDescriptor event = new EventDescriptor(run.eventId(), run.eventName(),
 				showValues ? tree(run.eventData()) : hiddenTree(), run.eventTime());
-		boolean parked = run.status() == RunStatus.SLEEPING || run.status() == RunStatus.WAITING;
+		boolean parked = run.status() == RunStatus.DELAYED || run.status() == RunStatus.SLEEPING
+				|| run.status() == RunStatus.WAITING;
 		List<StepDescriptor> steps = this.stepStore.findSteps(runId)
 			.stream()
 			.map((step) -> step(step, showValues))

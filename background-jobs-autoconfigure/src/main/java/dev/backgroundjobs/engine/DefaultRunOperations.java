@@ -97,7 +97,7 @@ public final class DefaultRunOperations implements RunOperations {
 			throw new RunNotFoundException(runId);
 		}
 		throw new RunStateException("Run " + runId + " of function '" + run.functionId() + "' is " + run.status()
-				+ "; only QUEUED, RUNNING, SLEEPING or WAITING runs can be cancelled", run.status());
+				+ "; only DELAYED, QUEUED, RUNNING, SLEEPING or WAITING runs can be cancelled", run.status());
 	}
 
 	@Override

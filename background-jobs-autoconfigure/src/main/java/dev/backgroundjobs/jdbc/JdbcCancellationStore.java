@@ -57,7 +57,7 @@ public class JdbcCancellationStore implements CancellationStore {
 	private static final String SELECT_RUNS = """
 			SELECT k.run_id FROM bj_cancel_keys k JOIN bj_runs r ON r.run_id = k.run_id
 			WHERE k.cancel_key = :cancelKey AND k.event_time <= :eventTime
-				AND r.status IN ('QUEUED', 'RUNNING', 'SLEEPING', 'WAITING')
+				AND r.status IN ('DELAYED', 'QUEUED', 'RUNNING', 'SLEEPING', 'WAITING')
 			ORDER BY k.run_id
 			""";
 

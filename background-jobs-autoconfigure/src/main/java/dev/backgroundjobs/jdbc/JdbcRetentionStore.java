@@ -42,7 +42,7 @@ public class JdbcRetentionStore implements RetentionStore {
 
 	// The statuses of unfinished runs, which are few: an index on status finds them
 	// without reading the finished ones.
-	private static final String UNFINISHED = "'QUEUED', 'RUNNING', 'SLEEPING', 'WAITING'";
+	private static final String UNFINISHED = "'DELAYED', 'QUEUED', 'RUNNING', 'SLEEPING', 'WAITING'";
 
 	// :offsetMillis is minus the age: ${now + offsetMillis} is the cutoff.
 	private static final String SELECT_RUNS = """

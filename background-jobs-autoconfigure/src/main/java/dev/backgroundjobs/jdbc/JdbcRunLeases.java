@@ -39,6 +39,17 @@ final class JdbcRunLeases {
 			FOR UPDATE SKIP LOCKED
 			""";
 
+	// Runs the function's flow control held back, due to be started. A function whose
+	// flow control must admit each start (a concurrency limit) claims its delayed runs
+	// through its own admission instead, so it is not among :functionIds here.
+	private static final String SELECT_DUE_DELAYED = """
+			SELECT run_id FROM bj_runs
+			WHERE status = 'DELAYED' AND wake_at <= ${now} AND function_id IN (:functionIds)
+			ORDER BY wake_at
+			LIMIT :limit
+			FOR UPDATE SKIP LOCKED
+			""";
+
 	private static final String SELECT_EXPIRED_LEASES = """
 			SELECT run_id, lease_owner FROM bj_runs
 			WHERE %s AND lease_until <= :expiredBefore AND function_id IN (:functionIds)
@@ -50,7 +61,7 @@ final class JdbcRunLeases {
 	private static final String CLAIM = """
 			UPDATE bj_runs
 			SET status = 'QUEUED', version = version + 1, lease_owner = :owner, lease_until = ${now + leaseMillis},
-					wake_at = NULL
+					wake_at = NULL, error = CASE WHEN status = 'DELAYED' THEN NULL ELSE error END
 			WHERE run_id IN (:runIds)
 			""";
 
@@ -100,6 +111,9 @@ final class JdbcRunLeases {
 			Set<String> runIds = new LinkedHashSet<>(lockDue(SELECT_DUE_SLEEPING, limit, functionIds));
 			if (runIds.size() < limit) {
 				runIds.addAll(lockDue(SELECT_DUE_WAITING, limit - runIds.size(), functionIds));
+			}
+			if (runIds.size() < limit) {
+				runIds.addAll(lockDue(SELECT_DUE_DELAYED, limit - runIds.size(), functionIds));
 			}
 			if (takeOverLeasesExpiredBefore != null && runIds.size() < limit) {
 				runIds.addAll(this.support.jdbc()

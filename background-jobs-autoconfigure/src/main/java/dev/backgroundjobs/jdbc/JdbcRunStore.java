@@ -59,19 +59,19 @@ public class JdbcRunStore implements RunStore {
 			UPDATE bj_runs
 			SET status = 'CANCELLED', version = version + 1, lease_owner = NULL, lease_until = NULL, wake_at = NULL,
 					finished_at = ${now}, error = :reason
-			WHERE run_id = :runId AND status IN ('QUEUED', 'RUNNING', 'SLEEPING', 'WAITING')
+			WHERE run_id = :runId AND status IN ('DELAYED', 'QUEUED', 'RUNNING', 'SLEEPING', 'WAITING')
 			""";
 
 	private static final String SELECT_START_OVERDUE = """
 			SELECT run_id FROM bj_runs
-			WHERE function_id = :functionId AND status = 'QUEUED' AND started_at IS NULL
+			WHERE function_id = :functionId AND status IN ('DELAYED', 'QUEUED') AND started_at IS NULL
 					AND created_at < ${now + offsetMillis}
 			ORDER BY created_at LIMIT :limit
 			""";
 
 	private static final String SELECT_FINISH_OVERDUE = """
 			SELECT run_id FROM bj_runs
-			WHERE function_id = :functionId AND status IN ('QUEUED', 'RUNNING', 'SLEEPING', 'WAITING')
+			WHERE function_id = :functionId AND status IN ('DELAYED', 'QUEUED', 'RUNNING', 'SLEEPING', 'WAITING')
 					AND started_at < ${now + offsetMillis}
 			ORDER BY created_at LIMIT :limit
 			""";

@@ -10,8 +10,8 @@ import org.springframework.jdbc.support.JdbcTransactionManager;
 import org.springframework.util.Assert;
 
 /**
- * Moves the stored timers of parked runs earlier: the wake times of sleeping and waiting
- * runs and the deadlines of open event waits. Together with a
+ * Moves the stored timers of parked runs earlier: the wake times of delayed, sleeping and
+ * waiting runs and the deadlines of open event waits. Together with a
  * {@link dev.backgroundjobs.schedule.TimerClock TimerClock} advanced by the same amount,
  * this makes time pass for timers without touching leases, which stay in real database
  * time.
@@ -22,12 +22,12 @@ import org.springframework.util.Assert;
 public final class JdbcTimerShift {
 
 	private static final String SELECT_WAKE_TIMES = """
-			SELECT run_id, wake_at FROM bj_runs WHERE status IN ('SLEEPING', 'WAITING') AND wake_at IS NOT NULL
+			SELECT run_id, wake_at FROM bj_runs WHERE status IN ('DELAYED', 'SLEEPING', 'WAITING') AND wake_at IS NOT NULL
 			""";
 
 	private static final String SHIFT_WAKE_TIME = """
 			UPDATE bj_runs SET wake_at = :shifted
-			WHERE run_id = :runId AND wake_at = :current AND status IN ('SLEEPING', 'WAITING')
+			WHERE run_id = :runId AND wake_at = :current AND status IN ('DELAYED', 'SLEEPING', 'WAITING')
 			""";
 
 	private static final String SELECT_DEADLINES = """

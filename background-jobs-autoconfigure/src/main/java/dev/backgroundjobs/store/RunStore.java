@@ -77,12 +77,14 @@ public interface RunStore {
 
 	/**
 	 * Claims runs that are due: {@link RunStatus#SLEEPING} runs whose wake time has come,
-	 * {@link RunStatus#WAITING} runs whose wait timed out, and {@link RunStatus#QUEUED}
-	 * or {@link RunStatus#RUNNING} runs whose lease expired before a given instant. Each
-	 * claimed run becomes {@link RunStatus#QUEUED}, leased to {@code owner}, with its
-	 * version incremented. Rows locked by another claimer are skipped. Only runs of the
-	 * given functions are claimed, so an instance never takes a run it cannot execute
-	 * (during a rolling update, or when another application shares the tables).
+	 * {@link RunStatus#WAITING} runs whose wait timed out, {@link RunStatus#DELAYED} runs
+	 * of functions in {@code functionIds} whose wake time has come, and
+	 * {@link RunStatus#QUEUED} or {@link RunStatus#RUNNING} runs whose lease expired
+	 * before a given instant. Each claimed run becomes {@link RunStatus#QUEUED}, leased
+	 * to {@code owner}, with its version incremented. Rows locked by another claimer are
+	 * skipped. Only runs of the given functions are claimed, so an instance never takes a
+	 * run it cannot execute (during a rolling update, or when another application shares
+	 * the tables).
 	 * @param owner the claiming instance
 	 * @param lease how long the lease lasts
 	 * @param limit the maximum number of runs to claim
@@ -207,13 +209,13 @@ public interface RunStore {
 	}
 
 	/**
-	 * Cancels a run that has not finished: {@link RunStatus#QUEUED},
-	 * {@link RunStatus#RUNNING}, {@link RunStatus#SLEEPING} or {@link RunStatus#WAITING}.
-	 * It becomes {@link RunStatus#CANCELLED} with a finish time of now, its lease and
-	 * wake time are cleared, its open event waits are removed and its version is
-	 * incremented, in one transaction, so a worker executing it (on any instance) cannot
-	 * checkpoint another step or complete it: its next fenced write fails and it stops. A
-	 * parent waiting for the run is made due.
+	 * Cancels a run that has not finished: {@link RunStatus#DELAYED},
+	 * {@link RunStatus#QUEUED}, {@link RunStatus#RUNNING}, {@link RunStatus#SLEEPING} or
+	 * {@link RunStatus#WAITING}. It becomes {@link RunStatus#CANCELLED} with a finish
+	 * time of now, its lease and wake time are cleared, its open event waits are removed
+	 * and its version is incremented, in one transaction, so a worker executing it (on
+	 * any instance) cannot checkpoint another step or complete it: its next fenced write
+	 * fails and it stops. A parent waiting for the run is made due.
 	 * @param runId the run id
 	 * @param reason why, stored as the run's error so that operators see it, or
 	 * {@code null} to clear the error

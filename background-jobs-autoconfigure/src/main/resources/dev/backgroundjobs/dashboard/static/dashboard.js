@@ -5,7 +5,7 @@
 (function () {
 	'use strict';
 
-	const STATUSES = ['QUEUED', 'RUNNING', 'SLEEPING', 'WAITING', 'COMPLETED', 'FAILED', 'CANCELLED'];
+	const STATUSES = ['DELAYED', 'QUEUED', 'RUNNING', 'SLEEPING', 'WAITING', 'COMPLETED', 'FAILED', 'CANCELLED'];
 	const FINAL = ['COMPLETED', 'FAILED', 'CANCELLED'];
 	const page = document.getElementById('page');
 	let session = null;
