@@ -15,8 +15,10 @@ import java.lang.annotation.Target;
  * from the generic signature: a record, a POJO, a {@code Map}, a {@code JsonNode} or a
  * {@code String}; a raw {@code Event} or an {@code Event<?>} receives a
  * {@code JsonNode}), a {@link Step} to checkpoint its work and a {@link RunContext}, each
- * at most once. Its return value is stored as the run's output. Invalid declarations fail
- * the application at start-up with a message naming the method.
+ * at most once; a function that declares a {@link #batch()} takes a
+ * {@code List<Event<T>>} instead of the {@code Event<T>}. Its return value is stored as
+ * the run's output. Invalid declarations fail the application at start-up with a message
+ * naming the method.
  *
  * <pre class="code">
  * &#64;EventHandler(id = "process-document", event = "api/document.uploaded", retries = 3)
@@ -213,5 +215,14 @@ public @interface EventHandler {
 	 * @see RateLimit
 	 */
 	RateLimit rateLimit() default @RateLimit;
+
+	/**
+	 * Batching: one run per batch of events, which the handler receives as a
+	 * {@code List<Event<T>>} parameter. Requires an {@link #event()} trigger and no
+	 * {@link #cron()}.
+	 * @return the batching, none by default
+	 * @see Batch
+	 */
+	Batch batch() default @Batch;
 
 }

@@ -88,7 +88,8 @@ public final class BackgroundJobsAutoConfiguration {
 		properties.getFunctions()
 			.forEach((id, function) -> flowControl.put(id,
 					new FlowControlOverrides(function.getIdempotency().getWindow(), function.getRateLimit().getLimit(),
-							function.getRateLimit().getPeriod())));
+							function.getRateLimit().getPeriod(), function.getBatch().getMaxSize(),
+							function.getBatch().getTimeout())));
 		return new FunctionRegistrar(registry, processor, codec,
 				BackgroundJobsRetryConfiguration.retrySettings(properties, namedRetryPolicies), flowControl);
 	}

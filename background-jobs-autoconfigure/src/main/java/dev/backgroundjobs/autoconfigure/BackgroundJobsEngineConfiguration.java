@@ -32,6 +32,7 @@ import dev.backgroundjobs.engine.WorkerPool;
 import dev.backgroundjobs.function.FunctionRegistry;
 import dev.backgroundjobs.function.RunTimeouts;
 import dev.backgroundjobs.json.PayloadCodec;
+import dev.backgroundjobs.schedule.BatchSweeper;
 import dev.backgroundjobs.schedule.CronTicker;
 import dev.backgroundjobs.schedule.DatabaseClock;
 import dev.backgroundjobs.schedule.DatabaseClockSynchronizer;
@@ -44,6 +45,7 @@ import dev.backgroundjobs.schedule.TimeoutSweeper;
 import dev.backgroundjobs.schedule.TimerClock;
 import dev.backgroundjobs.schedule.TimerOffset;
 import dev.backgroundjobs.jdbc.JdbcCheckpointStore;
+import dev.backgroundjobs.store.BatchStore;
 import dev.backgroundjobs.store.CheckpointStore;
 import dev.backgroundjobs.store.DatabaseTime;
 import dev.backgroundjobs.store.DeadLetterStore;
@@ -186,6 +188,17 @@ class BackgroundJobsEngineConfiguration {
 			EngineScheduler backgroundJobsScheduler, BackgroundJobsProperties properties) {
 		return new TimeoutSweeper(runStore, timeouts, backgroundJobsScheduler.executor(),
 				properties.getPoller().getInterval(), properties.getPoller().getBatchSize());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	BatchSweeper backgroundJobsBatchSweeper(ObjectProvider<BatchStore> batchStore, FunctionRegistry functions,
+			RunDispatcher dispatcher, InstanceId instanceId, EngineScheduler backgroundJobsScheduler,
+			BackgroundJobsProperties properties, EngineSettings settings) {
+		return new BatchSweeper(batchStore.getIfAvailable(), functions, dispatcher,
+				new BatchSweeper.Settings(instanceId.value(), properties.getLease().getDuration(),
+						properties.getPoller().getInterval(), properties.getPoller().getBatchSize()),
+				settings.clock(), backgroundJobsScheduler.executor());
 	}
 
 	@Bean

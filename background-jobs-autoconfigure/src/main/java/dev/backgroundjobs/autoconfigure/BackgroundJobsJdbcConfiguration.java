@@ -4,6 +4,7 @@ import javax.sql.DataSource;
 
 import dev.backgroundjobs.BackgroundJobsDataSource;
 import dev.backgroundjobs.jdbc.DatabaseDialect;
+import dev.backgroundjobs.jdbc.JdbcBatchStore;
 import dev.backgroundjobs.jdbc.JdbcCancellationStore;
 import dev.backgroundjobs.jdbc.JdbcCheckpointStore;
 import dev.backgroundjobs.jdbc.JdbcDatabaseTime;
@@ -16,6 +17,7 @@ import dev.backgroundjobs.jdbc.JdbcRunStore;
 import dev.backgroundjobs.jdbc.JdbcStepStore;
 import dev.backgroundjobs.outbox.OutboxRelay;
 import dev.backgroundjobs.outbox.TransactionalOutbox;
+import dev.backgroundjobs.store.BatchStore;
 import dev.backgroundjobs.store.CancellationStore;
 import dev.backgroundjobs.store.CheckpointStore;
 import dev.backgroundjobs.store.DatabaseTime;
@@ -112,6 +114,12 @@ class BackgroundJobsJdbcConfiguration {
 	@ConditionalOnMissingBean
 	RunInsights backgroundJobsRunInsights(DatabaseDialect dialect) {
 		return new JdbcRunInsights(this.dataSource, dialect);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	BatchStore backgroundJobsBatchStore(DatabaseDialect dialect) {
+		return new JdbcBatchStore(this.dataSource, dialect, this.transactionManager);
 	}
 
 	@Bean

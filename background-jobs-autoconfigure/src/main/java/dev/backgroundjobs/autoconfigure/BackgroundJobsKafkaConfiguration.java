@@ -26,6 +26,7 @@ import dev.backgroundjobs.kafka.TopicNames;
 import dev.backgroundjobs.kafka.TopicProvisioner;
 import dev.backgroundjobs.outbox.OutboxRelay;
 import dev.backgroundjobs.outbox.TransactionalOutbox;
+import dev.backgroundjobs.store.BatchStore;
 import dev.backgroundjobs.store.CancellationStore;
 import dev.backgroundjobs.store.DeadLetterStore;
 import dev.backgroundjobs.store.EventLog;
@@ -239,7 +240,8 @@ class BackgroundJobsKafkaConfiguration {
 			TopicNames topics, TopicProvisioner provisioner, RunStore runStore, CancellationStore cancellations,
 			DeadLetterStore deadLetterStore, DeadLetterRelay deadLetterRelay, RunDispatcher dispatcher,
 			PayloadCodec codec, InstanceId instanceId, BackgroundJobsProperties properties,
-			EngineSettings engineSettings, ObjectProvider<SkippedEvents> skippedEvents) {
+			EngineSettings engineSettings, ObjectProvider<SkippedEvents> skippedEvents,
+			ObjectProvider<BatchStore> batchStore) {
 		List<SkippedEvents> skipListeners = skippedEvents.orderedStream().toList();
 		// The intake throws only transient failures (a permanent one dead-letters the
 		// record that causes it): retry the poll forever, backing off, without committing
@@ -252,7 +254,8 @@ class BackgroundJobsKafkaConfiguration {
 				new FunctionConsumers.Collaborators(runStore, cancellations, deadLetterStore, deadLetterRelay,
 						dispatcher, codec, instanceId.value(), engineSettings.clock(),
 						(functionId, reason, count) -> skipListeners
-							.forEach((listener) -> listener.skipped(functionId, reason, count))));
+							.forEach((listener) -> listener.skipped(functionId, reason, count)),
+						batchStore.getIfAvailable()));
 	}
 
 	@Bean

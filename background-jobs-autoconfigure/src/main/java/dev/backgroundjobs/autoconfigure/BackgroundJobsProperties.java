@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
+import dev.backgroundjobs.function.BatchSettings;
 import dev.backgroundjobs.schedule.CronTicker;
 import dev.backgroundjobs.outbox.OutboxMode;
 import org.jspecify.annotations.Nullable;
@@ -214,6 +215,12 @@ public class BackgroundJobsProperties implements Validator {
 			Duration period = function.getRateLimit().getPeriod();
 			FunctionRetry.reject(errors, period != null && !FunctionRetry.isPositive(period),
 					prefix + "rate-limit.period must be positive");
+			Integer maxSize = function.getBatch().getMaxSize();
+			FunctionRetry.reject(errors, maxSize != null && (maxSize < 1 || maxSize > BatchSettings.MAX_SIZE),
+					prefix + "batch.max-size must be from 1 to " + BatchSettings.MAX_SIZE);
+			Duration batchTimeout = function.getBatch().getTimeout();
+			FunctionRetry.reject(errors, batchTimeout != null && !FunctionRetry.isPositive(batchTimeout),
+					prefix + "batch.timeout must be positive");
 		});
 	}
 
@@ -738,6 +745,8 @@ public class BackgroundJobsProperties implements Validator {
 
 		private final RateLimit rateLimit = new RateLimit();
 
+		private final Batch batch = new Batch();
+
 		public FunctionRetry getRetry() {
 			return this.retry;
 		}
@@ -748,6 +757,45 @@ public class BackgroundJobsProperties implements Validator {
 
 		public RateLimit getRateLimit() {
 			return this.rateLimit;
+		}
+
+		public Batch getBatch() {
+			return this.batch;
+		}
+
+		/**
+		 * The function's batching, replacing values of its
+		 * {@code @EventHandler(batch = ...)}.
+		 */
+		public static class Batch {
+
+			/**
+			 * Most events per batch; a batch runs as soon as it holds this many.
+			 */
+			private @Nullable Integer maxSize;
+
+			/**
+			 * Longest wait of a batch from its first event before it runs with the events
+			 * it holds.
+			 */
+			private @Nullable Duration timeout;
+
+			public @Nullable Integer getMaxSize() {
+				return this.maxSize;
+			}
+
+			public void setMaxSize(@Nullable Integer maxSize) {
+				this.maxSize = maxSize;
+			}
+
+			public @Nullable Duration getTimeout() {
+				return this.timeout;
+			}
+
+			public void setTimeout(@Nullable Duration timeout) {
+				this.timeout = timeout;
+			}
+
 		}
 
 		/**

@@ -6,20 +6,35 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Values from {@code background-jobs.functions.<id>.*} that replace those of a function's
- * {@code idempotency} and {@code rateLimit}.
+ * {@code idempotency}, {@code rateLimit} and {@code batch}.
  *
  * @param idempotencyWindow replaces {@link dev.backgroundjobs.Idempotency#window()}, or
  * {@code null}
  * @param rateLimit replaces {@link dev.backgroundjobs.RateLimit#limit()}, or {@code null}
  * @param ratePeriod replaces {@link dev.backgroundjobs.RateLimit#period()}, or
  * {@code null}
+ * @param batchMaxSize replaces {@link dev.backgroundjobs.Batch#maxSize()}, or
+ * {@code null}
+ * @param batchTimeout replaces {@link dev.backgroundjobs.Batch#timeout()}, or
+ * {@code null}
  */
 public record FlowControlOverrides(@Nullable Duration idempotencyWindow, @Nullable Integer rateLimit,
-		@Nullable Duration ratePeriod) {
+		@Nullable Duration ratePeriod, @Nullable Integer batchMaxSize, @Nullable Duration batchTimeout) {
 
 	/**
 	 * No overrides.
 	 */
 	public static final FlowControlOverrides NONE = new FlowControlOverrides(null, null, null);
+
+	/**
+	 * Creates overrides of a function's {@code idempotency} and {@code rateLimit} only.
+	 * @param idempotencyWindow replaces the idempotency window, or {@code null}
+	 * @param rateLimit replaces the rate limit, or {@code null}
+	 * @param ratePeriod replaces the rate limit's period, or {@code null}
+	 */
+	public FlowControlOverrides(@Nullable Duration idempotencyWindow, @Nullable Integer rateLimit,
+			@Nullable Duration ratePeriod) {
+		this(idempotencyWindow, rateLimit, ratePeriod, null, null);
+	}
 
 }

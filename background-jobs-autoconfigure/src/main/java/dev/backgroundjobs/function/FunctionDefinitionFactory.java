@@ -49,11 +49,14 @@ final class FunctionDefinitionFactory {
 
 	private final IntakeGates gates;
 
+	private final Batching batching;
+
 	FunctionDefinitionFactory(HandlerMethodInvokerFactory invokerFactory, FunctionRetrySettings retrySettings,
 			Map<String, FlowControlOverrides> flowControl) {
 		this.invokerFactory = invokerFactory;
 		this.retries = new FunctionRetryPolicyResolver(retrySettings);
 		this.gates = new IntakeGates(flowControl);
+		this.batching = new Batching(flowControl);
 	}
 
 	/**
@@ -91,6 +94,7 @@ final class FunctionDefinitionFactory {
 		RetryPolicy retry = this.retries.resolve(candidate, id, problems);
 		List<CancelRule> cancelRules = cancelRules(candidate, problems);
 		List<IntakeGate> gates = this.gates.resolve(candidate, id, problems);
+		BatchSettings batch = this.batching.resolve(candidate, id, gates, problems);
 		HandlerMethodInvoker invoker = invoker(candidate, candidate.method(), "", problems);
 		if (invoker != null && acceptsFailure(candidate.method())) {
 			problems.add(candidate.problem("a FunctionFailure parameter is only for the method named by "
@@ -105,17 +109,22 @@ final class FunctionDefinitionFactory {
 		Method failureMethod = failureMethod(candidate, problems);
 		HandlerMethodInvoker failureInvoker = (failureMethod != null) ? invoker(candidate, failureMethod,
 				"attribute 'onFailure' is '" + candidate.annotation().onFailure() + "': ", problems) : null;
+		if (failureInvoker != null && Batching.takesEventList(failureMethod)) {
+			problems.add(candidate.problem("attribute 'onFailure' is '" + candidate.annotation().onFailure()
+					+ "', whose method takes a List<Event<T>>; a failure handler takes a FunctionFailure<T>, "
+					+ "whose event holds the failed batch's events as its data"));
+		}
 		if (problems.size() > before || invoker == null || retry == null) {
 			return List.of();
 		}
 		if (failureMethod == null || failureInvoker == null) {
 			return List.of(new FunctionDefinition(id, candidate.beanName(), candidate.method(), triggers, retry,
-					invoker, null, null, cancelRules, gates));
+					invoker, null, null, cancelRules, gates, batch));
 		}
 		String failureHandlerId = failureHandlerId(id);
 		return List.of(
 				new FunctionDefinition(id, candidate.beanName(), candidate.method(), triggers, retry, invoker,
-						failureHandlerId, null, cancelRules, gates),
+						failureHandlerId, null, cancelRules, gates, batch),
 				// The configured policy: a function that must not retry its own steps
 				// still wants its failure reported.
 				new FunctionDefinition(failureHandlerId, candidate.beanName(), failureMethod, List.of(),

@@ -69,6 +69,8 @@ public class JdbcRetentionStore implements RetentionStore {
 
 	private static final String DELETE_CANCEL_KEYS = "DELETE FROM bj_cancel_keys WHERE run_id IN (:ids)";
 
+	private static final String DELETE_BATCH_EVENTS = "DELETE FROM bj_batch_events WHERE batch_run_id IN (:ids)";
+
 	private static final String DELETE_INVOCATIONS_OF_CHILDREN = "DELETE FROM bj_invocations WHERE child_run_id IN (:ids)";
 
 	private static final String DELETE_INVOCATIONS_OF_PARENTS = "DELETE FROM bj_invocations WHERE parent_run_id IN (:ids)";
@@ -155,6 +157,7 @@ public class JdbcRetentionStore implements RetentionStore {
 			long steps = delete(DELETE_STEPS, ids);
 			long eventWaits = delete(DELETE_EVENT_WAITS, ids);
 			delete(DELETE_CANCEL_KEYS, ids);
+			delete(DELETE_BATCH_EVENTS, ids);
 			long invocations = delete(DELETE_INVOCATIONS_OF_CHILDREN, ids) + delete(DELETE_INVOCATIONS_OF_PARENTS, ids);
 			long deadLetters = delete(DELETE_DEAD_LETTERS_OF_RUNS, ids);
 			long runs = delete(DELETE_RUNS, ids);

@@ -14,6 +14,7 @@ import dev.backgroundjobs.engine.RunDispatcher;
 import dev.backgroundjobs.function.FunctionDefinition;
 import dev.backgroundjobs.function.FunctionRegistry;
 import dev.backgroundjobs.json.PayloadCodec;
+import dev.backgroundjobs.store.BatchStore;
 import dev.backgroundjobs.store.CancellationStore;
 import dev.backgroundjobs.store.DeadLetterStore;
 import dev.backgroundjobs.store.RunStore;
@@ -378,10 +379,31 @@ public final class FunctionConsumers implements SmartLifecycle {
 	 * @param instanceId this instance's id, the lease owner
 	 * @param clock the engine's clock, for the times of new runs and poison records
 	 * @param skippedEvents told of the events that flow control skipped
+	 * @param batches keeps the events of batched functions until their batch runs, or
+	 * {@code null} if no function is batched
 	 */
 	public record Collaborators(RunStore runStore, CancellationStore cancellations, DeadLetterStore deadLetterStore,
 			DeadLetterRelay deadLetterRelay, RunDispatcher dispatcher, PayloadCodec codec, String instanceId,
-			Clock clock, SkippedEvents skippedEvents) {
+			Clock clock, SkippedEvents skippedEvents, @Nullable BatchStore batches) {
+
+		/**
+		 * Creates collaborators for functions that are not batched.
+		 * @param runStore records runs
+		 * @param cancellations cancels runs
+		 * @param deadLetterStore records poison records
+		 * @param deadLetterRelay publishes recorded poison records
+		 * @param dispatcher dispatches new runs
+		 * @param codec checks payloads
+		 * @param instanceId this instance's id
+		 * @param clock the engine's clock
+		 * @param skippedEvents told of the events that flow control skipped
+		 */
+		public Collaborators(RunStore runStore, CancellationStore cancellations, DeadLetterStore deadLetterStore,
+				DeadLetterRelay deadLetterRelay, RunDispatcher dispatcher, PayloadCodec codec, String instanceId,
+				Clock clock, SkippedEvents skippedEvents) {
+			this(runStore, cancellations, deadLetterStore, deadLetterRelay, dispatcher, codec, instanceId, clock,
+					skippedEvents, null);
+		}
 
 		/**
 		 * Creates collaborators that ignore skipped events.

@@ -16,11 +16,14 @@ import java.util.function.Supplier;
 
 import dev.backgroundjobs.engine.Faults;
 import dev.backgroundjobs.engine.RunDispatcher;
+import dev.backgroundjobs.function.BatchSettings;
 import dev.backgroundjobs.function.CancelRule;
 import dev.backgroundjobs.function.FunctionDefinition;
 import dev.backgroundjobs.function.IntakeGate;
 import dev.backgroundjobs.json.MatchExpression;
 import dev.backgroundjobs.json.PayloadCodec;
+import dev.backgroundjobs.store.BatchStore;
+import dev.backgroundjobs.store.BatchedEvent;
 import dev.backgroundjobs.store.CancellationStore;
 import dev.backgroundjobs.store.DeadLetterRecord;
 import dev.backgroundjobs.store.DeadLetterStore;
@@ -32,6 +35,7 @@ import tools.jackson.databind.JsonNode;
 
 import org.springframework.core.log.LogAccessor;
 import org.springframework.kafka.listener.BatchMessageListener;
+import org.springframework.util.Assert;
 
 /**
  * Turns the records of one poll into runs of one function: records them in one
@@ -42,7 +46,9 @@ import org.springframework.kafka.listener.BatchMessageListener;
  * {@link dev.backgroundjobs.store.CancellationStore} cancels them once they are recorded,
  * and they never start. A function that declares an idempotency key or a rate limit
  * records its runs through {@link RunStore#insertLeasedGated}: the events its gates keep
- * out start no run, and are counted by {@link SkippedEvents}.
+ * out start no run, and are counted by {@link SkippedEvents}. A batched function's events
+ * start no run of their own: they are stored in the {@link BatchStore}, and the runs of
+ * the batches they fill are dispatched instead.
  * <p>
  * A record that cannot be read becomes a dead letter with its raw bytes and headers, and
  * the partition moves on. A transient failure ({@link Faults#isTransient}) throws, so the
@@ -83,6 +89,10 @@ final class RunIntakeListener implements BatchMessageListener<String, byte[]> {
 
 	private final SkippedEvents skippedEvents;
 
+	private final @Nullable BatchSettings batch;
+
+	private final @Nullable BatchStore batches;
+
 	/**
 	 * When skipped events were last logged at INFO, in {@link System#nanoTime()}; the
 	 * others are logged at DEBUG, so a flood of skipped events does not flood the log.
@@ -104,6 +114,10 @@ final class RunIntakeListener implements BatchMessageListener<String, byte[]> {
 		this.lease = lease;
 		this.afterIntake = afterIntake;
 		this.skippedEvents = collaborators.skippedEvents();
+		this.batch = function.batch();
+		this.batches = collaborators.batches();
+		Assert.state(this.batch == null || this.batches != null,
+				() -> "Function '" + function.id() + "' is batched, but no BatchStore is configured");
 		this.skipsLoggedAt = System.nanoTime() - SKIP_LOG_INTERVAL.toNanos();
 	}
 
@@ -134,7 +148,7 @@ final class RunIntakeListener implements BatchMessageListener<String, byte[]> {
 		}
 		if (!ordered.isEmpty()) {
 			try {
-				dispatch(ordered, insert(ordered));
+				record(ordered);
 			}
 			catch (RuntimeException ex) {
 				if (Faults.isTransient(ex)) {
@@ -145,6 +159,32 @@ final class RunIntakeListener implements BatchMessageListener<String, byte[]> {
 			}
 		}
 		this.afterIntake.run();
+	}
+
+	/**
+	 * Records the runs of events, or, for a batched function, stores the events for their
+	 * batches and dispatches the runs of the batches they filled.
+	 */
+	private void record(List<NewRun> runs) {
+		if (this.batch == null || this.batches == null) {
+			dispatch(runs, insert(runs));
+			return;
+		}
+		List<BatchedEvent> events = new ArrayList<>(runs.size());
+		for (NewRun run : runs) {
+			String key = (this.batch.keyPath() != null)
+					? MatchExpression.valueAt(this.codec.mapper().readTree(run.eventData()), this.batch.keyPath())
+					: null;
+			events.add(new BatchedEvent(run.functionId(), (key != null) ? key : "", run.eventId(), run.eventName(),
+					run.eventData(), run.eventTime(), run.traceContext()));
+		}
+		List<NewRun> filled = this.batches.add(events, this.batch.maxSize(), this.instanceId, this.lease);
+		Instant now = this.clock.instant();
+		for (NewRun run : filled) {
+			logger.debug(() -> "Batch " + run.eventId() + " of function '" + this.function.id() + "' is full: run "
+					+ run.runId());
+			this.dispatcher.dispatch(run.asLeased(this.instanceId, now), true);
+		}
 	}
 
 	/**
@@ -238,7 +278,7 @@ final class RunIntakeListener implements BatchMessageListener<String, byte[]> {
 				+ "'; recording them one by one to find those that cannot be stored");
 		for (NewRun run : runs) {
 			try {
-				dispatch(List.of(run), insert(List.of(run)));
+				record(List.of(run));
 			}
 			catch (RuntimeException ex) {
 				if (Faults.isTransient(ex)) {

@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
+import dev.backgroundjobs.Batch;
 import dev.backgroundjobs.CancelOn;
 import dev.backgroundjobs.Event;
 import dev.backgroundjobs.EventHandler;
@@ -258,12 +259,82 @@ class FunctionRegistrarTests {
 	}
 
 	@Test
-	void eventBatchParameterIsNotSupportedYet() {
-		this.contextRunner.withBean("bad", Batch.class)
-			.run(failsWith(problem(Batch.class,
-					"parameter 'events' (position 1) of type "
-							+ "java.util.List<dev.backgroundjobs.Event<java.lang.String>>: batches of events "
-							+ "(List<Event<T>>) are not supported yet; declare one Event<T> parameter")));
+	void batchIsRead() {
+		this.contextRunner.withBean("views", Batched.class).run((context) -> {
+			FunctionRegistry registry = context.getBean(FunctionRegistry.class);
+			assertThat(registry.find("index-views").batch())
+				.isEqualTo(new BatchSettings(100, Duration.ofSeconds(5), "data.customerId"));
+			assertThat(registry.find("count-views").batch())
+				.isEqualTo(new BatchSettings(3, Duration.ofMinutes(1), null));
+			assertThat(registry.find("index-views").gates()).isEmpty();
+		});
+	}
+
+	@Test
+	void batchPropertiesOverrideTheAnnotation() {
+		this.contextRunner.withBean("views", Batched.class)
+			.withBean("index-views", FlowControlOverrides.class,
+					() -> new FlowControlOverrides(null, null, null, 20, Duration.ofSeconds(30)))
+			.run(function("index-views", (definition) -> assertThat(definition.batch())
+				.isEqualTo(new BatchSettings(20, Duration.ofSeconds(30), "data.customerId"))));
+	}
+
+	@Test
+	void eventListWithoutBatchFails() {
+		this.contextRunner.withBean("bad", UnbatchedList.class)
+			.run(failsWith(problem(UnbatchedList.class,
+					"a List<Event<T>> parameter receives a batch of events, but "
+							+ "the function declares no 'batch'; add batch = @Batch(maxSize = 100, timeout = \"5s\"), "
+							+ "or take one Event<T>")));
+	}
+
+	@Test
+	void batchWithoutAnEventListFails() {
+		this.contextRunner.withBean("bad", BatchOfOne.class)
+			.run(failsWith(problem(BatchOfOne.class, "attribute 'batch' is set, but the method takes no "
+					+ "List<Event<T>> parameter to receive the batch; declare one in place of Event<T>")));
+	}
+
+	@Test
+	void batchWithoutATimeoutFails() {
+		this.contextRunner.withBean("bad", BatchWithoutTimeout.class)
+			.run(failsWith(problem(BatchWithoutTimeout.class,
+					"attribute 'batch.timeout' is '', which is not a positive duration")));
+	}
+
+	@Test
+	void batchWithATooLargeSizeFails() {
+		this.contextRunner.withBean("bad", HugeBatch.class)
+			.run(failsWith(problem(HugeBatch.class, "attribute 'batch.maxSize' is 10001; use a size from 1 to 10000")));
+	}
+
+	@Test
+	void batchWithAKeyButNoSizeFails() {
+		this.contextRunner.withBean("bad", BatchWithoutSize.class)
+			.run(failsWith(
+					problem(BatchWithoutSize.class, "attribute 'batch' sets a key or timeout but no 'maxSize'")));
+	}
+
+	@Test
+	void batchOnACronFunctionFails() {
+		this.contextRunner.withBean("bad", CronBatch.class)
+			.run(failsWith(problem(CronBatch.class, "attribute 'batch' needs 'event' triggers and no 'cron'")));
+	}
+
+	@Test
+	void batchWithARateLimitFails() {
+		this.contextRunner.withBean("bad", RateLimitedBatch.class)
+			.run(failsWith(problem(RateLimitedBatch.class,
+					"attribute 'batch' cannot be combined with 'idempotency', 'rateLimit' or 'cancelOn'")));
+	}
+
+	@Test
+	void batchTimeoutPropertyWithoutABatchFails() {
+		this.contextRunner.withBean("bad", Unlimited.class)
+			.withBean("job", FlowControlOverrides.class,
+					() -> new FlowControlOverrides(null, null, null, null, Duration.ofSeconds(5)))
+			.run(failsWith(problem(Unlimited.class, "property 'background-jobs.functions.job.batch.timeout' is "
+					+ "set, but neither the function nor 'batch.max-size' sets a batch size")));
 	}
 
 	@Test
@@ -426,8 +497,9 @@ class FunctionRegistrarTests {
 	void flowControlPropertiesOfAnUnknownFunctionFail() {
 		this.contextRunner.withBean("orders", FlowControlled.class)
 			.withBean("chrage", FlowControlOverrides.class, () -> new FlowControlOverrides(null, 5, null))
-			.run(failsWith("background-jobs.functions.chrage.idempotency or .rate-limit is set, but no function has "
-					+ "the id 'chrage'"));
+			.run(failsWith(
+					"background-jobs.functions.chrage.idempotency, .rate-limit or .batch is set, but no function has "
+							+ "the id 'chrage'"));
 	}
 
 	private static String problem(Class<?> type, String detail) {
@@ -746,9 +818,71 @@ class FunctionRegistrarTests {
 
 	}
 
-	static class Batch {
+	static class UnbatchedList {
 
 		@EventHandler(event = "e")
+		void handle(List<Event<String>> events) {
+		}
+
+	}
+
+	static class Batched {
+
+		@EventHandler(id = "index-views", event = "shop/item.viewed",
+				batch = @Batch(maxSize = 100, timeout = "5s", key = "data.customerId"))
+		void index(List<Event<Map<String, Object>>> views, Step step) {
+		}
+
+		@EventHandler(id = "count-views", event = "shop/item.viewed", batch = @Batch(maxSize = 3, timeout = "1m"))
+		void count(List<Event<?>> views) {
+		}
+
+	}
+
+	static class BatchOfOne {
+
+		@EventHandler(event = "e", batch = @Batch(maxSize = 10, timeout = "5s"))
+		void handle(Event<String> event) {
+		}
+
+	}
+
+	static class BatchWithoutTimeout {
+
+		@EventHandler(event = "e", batch = @Batch(maxSize = 10))
+		void handle(List<Event<String>> events) {
+		}
+
+	}
+
+	static class HugeBatch {
+
+		@EventHandler(event = "e", batch = @Batch(maxSize = 10_001, timeout = "5s"))
+		void handle(List<Event<String>> events) {
+		}
+
+	}
+
+	static class BatchWithoutSize {
+
+		@EventHandler(event = "e", batch = @Batch(key = "data.id", timeout = "5s"))
+		void handle(List<Event<String>> events) {
+		}
+
+	}
+
+	static class CronBatch {
+
+		@EventHandler(event = "e", cron = "@hourly", batch = @Batch(maxSize = 10, timeout = "5s"))
+		void handle(List<Event<String>> events) {
+		}
+
+	}
+
+	static class RateLimitedBatch {
+
+		@EventHandler(event = "e", batch = @Batch(maxSize = 10, timeout = "5s"),
+				rateLimit = @RateLimit(limit = 5, period = "1m"))
 		void handle(List<Event<String>> events) {
 		}
 

@@ -88,7 +88,22 @@ public final class EventArgumentResolver implements HandlerArgumentResolver {
 		if (!(parameter.getGenericParameterType() instanceof ParameterizedType)) {
 			return JsonNode.class;
 		}
-		ResolvableType dataType = ResolvableType.forMethodParameter(parameter).getGeneric(0);
+		return resolvePayloadType(ResolvableType.forMethodParameter(parameter), parameter);
+	}
+
+	/**
+	 * Resolves the type argument of an {@code Event} type, the payload type.
+	 * @param eventType the event type, such as {@code Event<Order>}
+	 * @param parameter the parameter that declares it, for the error message
+	 * @return the payload type, {@code JsonNode} for a raw type or a wildcard
+	 * @throws IllegalArgumentException if the type is a type variable that cannot be
+	 * resolved
+	 */
+	static Type resolvePayloadType(ResolvableType eventType, MethodParameter parameter) {
+		if (!eventType.hasGenerics()) {
+			return JsonNode.class;
+		}
+		ResolvableType dataType = eventType.getGeneric(0);
 		if (isUnbounded(dataType.getType())) {
 			return JsonNode.class;
 		}

@@ -37,14 +37,15 @@ public final class HandlerMethodInvokerFactory {
 
 	/**
 	 * Creates a factory with the resolvers of the supported parameter types:
-	 * {@code Event<T>}, {@code Step}, {@code RunContext} and, for failure handlers,
-	 * {@code FunctionFailure<T>}.
+	 * {@code Event<T>}, {@code List<Event<T>>} for batches, {@code Step},
+	 * {@code RunContext} and, for failure handlers, {@code FunctionFailure<T>}.
 	 * @param codec decodes event payloads
 	 * @return the factory
 	 */
 	public static HandlerMethodInvokerFactory withDefaultResolvers(PayloadCodec codec) {
-		return new HandlerMethodInvokerFactory(List.of(new EventArgumentResolver(codec), new StepArgumentResolver(),
-				new RunContextArgumentResolver(), new FunctionFailureArgumentResolver(codec)));
+		return new HandlerMethodInvokerFactory(List.of(new EventArgumentResolver(codec),
+				new EventBatchArgumentResolver(codec), new StepArgumentResolver(), new RunContextArgumentResolver(),
+				new FunctionFailureArgumentResolver(codec)));
 	}
 
 	/**
@@ -96,8 +97,8 @@ public final class HandlerMethodInvokerFactory {
 			}
 		}
 		if (isEventBatch(parameter)) {
-			throw new IllegalArgumentException(describe(parameter)
-					+ ": batches of events (List<Event<T>>) are not supported yet; declare one Event<T> parameter");
+			throw new IllegalArgumentException(
+					describe(parameter) + ": a batch of events is received as a List<Event<T>>; declare that type");
 		}
 		throw new IllegalArgumentException(describe(parameter) + " is not supported; a handler may declare, "
 				+ "in any order, an Event<T>, a Step and a RunContext parameter");
