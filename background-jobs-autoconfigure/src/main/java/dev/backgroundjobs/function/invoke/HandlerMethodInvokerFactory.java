@@ -101,7 +101,7 @@ public final class HandlerMethodInvokerFactory {
 					describe(parameter) + ": a batch of events is received as a List<Event<T>>; declare that type");
 		}
 		throw new IllegalArgumentException(describe(parameter) + " is not supported; a handler may declare, "
-				+ "in any order, an Event<T>, a Step and a RunContext parameter");
+				+ "in any order, an Event<T> (or a List<Event<T>> when batched), a Step and a RunContext parameter");
 	}
 
 	private static boolean isEventBatch(MethodParameter parameter) {
