@@ -226,10 +226,9 @@ class FunctionRegistrarTests {
 	@Test
 	void unsupportedParameterTypeFails() {
 		this.contextRunner.withBean("bad", UnsupportedParameter.class)
-			.run(failsWith(problem(UnsupportedParameter.class,
-					"parameter 'name' (position 2) of type "
-							+ "java.lang.String is not supported; a handler may declare, in any order, an Event<T>, a "
-							+ "Step and a RunContext parameter")));
+			.run(failsWith(problem(UnsupportedParameter.class, "parameter 'name' (position 2) of type "
+					+ "java.lang.String is not supported; a handler may declare, in any order, an Event<T> (or a "
+					+ "List<Event<T>> when batched), a Step and a RunContext parameter")));
 	}
 
 	@Test
