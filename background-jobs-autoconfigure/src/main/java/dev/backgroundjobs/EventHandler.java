@@ -225,4 +225,13 @@ public @interface EventHandler {
 	 */
 	Batch batch() default @Batch;
 
+	/**
+	 * A throttle: at most a number of run starts per period, per value of a path of the
+	 * triggering event. Runs above it are delayed, not skipped. Requires an
+	 * {@link #event()} trigger.
+	 * @return the throttle, none by default
+	 * @see Throttle
+	 */
+	Throttle throttle() default @Throttle;
+
 }

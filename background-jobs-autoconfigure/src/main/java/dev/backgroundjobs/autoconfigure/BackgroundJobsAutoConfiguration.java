@@ -89,7 +89,8 @@ public final class BackgroundJobsAutoConfiguration {
 			.forEach((id, function) -> flowControl.put(id,
 					new FlowControlOverrides(function.getIdempotency().getWindow(), function.getRateLimit().getLimit(),
 							function.getRateLimit().getPeriod(), function.getBatch().getMaxSize(),
-							function.getBatch().getTimeout())));
+							function.getBatch().getTimeout(), function.getThrottle().getLimit(),
+							function.getThrottle().getPeriod(), function.getThrottle().getBurst())));
 		return new FunctionRegistrar(registry, processor, codec,
 				BackgroundJobsRetryConfiguration.retrySettings(properties, namedRetryPolicies), flowControl);
 	}

@@ -255,7 +255,18 @@ class BackgroundJobsEngineConfiguration {
 	DueWorkPoller backgroundJobsDueWorkPoller(RunStore runStore, RunDispatcher dispatcher, InstanceId instanceId,
 			BackgroundJobsProperties properties, FunctionRegistry functions, TakeoverHold takeoverHold) {
 		return new DueWorkPoller(runStore, dispatcher, instanceId.value(), properties.getLease().getDuration(),
-				properties.getPoller().getBatchSize(), functions, takeoverHold);
+				properties.getPoller().getBatchSize(), functions, takeoverHold, startAhead(properties));
+	}
+
+	/**
+	 * Returns how long before their start the runs a throttle delays are held by an
+	 * instance that starts them at their time: two poll intervals, so every such run is
+	 * claimed at least one poll before it starts.
+	 * @param properties the properties
+	 * @return the look-ahead
+	 */
+	static Duration startAhead(BackgroundJobsProperties properties) {
+		return properties.getPoller().getInterval().multipliedBy(2);
 	}
 
 	@Bean

@@ -249,7 +249,8 @@ class BackgroundJobsKafkaConfiguration {
 		ExponentialBackOff backOff = new ExponentialBackOff(500, 2);
 		backOff.setMaxInterval(Duration.ofSeconds(30).toMillis());
 		FunctionConsumers.Settings settings = new FunctionConsumers.Settings(properties.getKafka().getConcurrency(),
-				Duration.ofSeconds(1), properties.getLease().getDuration(), new DefaultErrorHandler(backOff));
+				Duration.ofSeconds(1), properties.getLease().getDuration(), new DefaultErrorHandler(backOff),
+				BackgroundJobsEngineConfiguration.startAhead(properties));
 		return new FunctionConsumers(functions, consumerFactory, topics, provisioner, settings,
 				new FunctionConsumers.Collaborators(runStore, cancellations, deadLetterStore, deadLetterRelay,
 						dispatcher, codec, instanceId.value(), engineSettings.clock(),

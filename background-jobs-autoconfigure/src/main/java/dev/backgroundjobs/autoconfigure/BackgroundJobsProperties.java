@@ -221,6 +221,14 @@ public class BackgroundJobsProperties implements Validator {
 			Duration batchTimeout = function.getBatch().getTimeout();
 			FunctionRetry.reject(errors, batchTimeout != null && !FunctionRetry.isPositive(batchTimeout),
 					prefix + "batch.timeout must be positive");
+			Integer throttleLimit = function.getThrottle().getLimit();
+			FunctionRetry.reject(errors, throttleLimit != null && throttleLimit <= 0,
+					prefix + "throttle.limit must be positive");
+			Duration throttlePeriod = function.getThrottle().getPeriod();
+			FunctionRetry.reject(errors, throttlePeriod != null && !FunctionRetry.isPositive(throttlePeriod),
+					prefix + "throttle.period must be positive");
+			Integer burst = function.getThrottle().getBurst();
+			FunctionRetry.reject(errors, burst != null && burst < 0, prefix + "throttle.burst must not be negative");
 		});
 	}
 
@@ -747,6 +755,8 @@ public class BackgroundJobsProperties implements Validator {
 
 		private final Batch batch = new Batch();
 
+		private final Throttle throttle = new Throttle();
+
 		public FunctionRetry getRetry() {
 			return this.retry;
 		}
@@ -757,6 +767,10 @@ public class BackgroundJobsProperties implements Validator {
 
 		public RateLimit getRateLimit() {
 			return this.rateLimit;
+		}
+
+		public Throttle getThrottle() {
+			return this.throttle;
 		}
 
 		public Batch getBatch() {
@@ -849,6 +863,54 @@ public class BackgroundJobsProperties implements Validator {
 
 			public void setPeriod(@Nullable Duration period) {
 				this.period = period;
+			}
+
+		}
+
+		/**
+		 * The function's throttle, replacing values of its
+		 * {@code @EventHandler(throttle = ...)}.
+		 */
+		public static class Throttle {
+
+			/**
+			 * Most run starts per period and key; runs above it are delayed.
+			 */
+			private @Nullable Integer limit;
+
+			/**
+			 * Length of the period the limit counts starts in; starts are spread evenly
+			 * over it.
+			 */
+			private @Nullable Duration period;
+
+			/**
+			 * Starts allowed at once, beyond the even spacing, after a quiet spell.
+			 */
+			private @Nullable Integer burst;
+
+			public @Nullable Integer getLimit() {
+				return this.limit;
+			}
+
+			public void setLimit(@Nullable Integer limit) {
+				this.limit = limit;
+			}
+
+			public @Nullable Duration getPeriod() {
+				return this.period;
+			}
+
+			public void setPeriod(@Nullable Duration period) {
+				this.period = period;
+			}
+
+			public @Nullable Integer getBurst() {
+				return this.burst;
+			}
+
+			public void setBurst(@Nullable Integer burst) {
+				this.burst = burst;
 			}
 
 		}

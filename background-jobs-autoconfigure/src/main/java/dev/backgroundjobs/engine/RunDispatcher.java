@@ -73,6 +73,29 @@ public final class RunDispatcher {
 	}
 
 	/**
+	 * Queues a claimed run that has not started for execution after a delay, such as a
+	 * run a throttle starts a little later. It is held meanwhile, so its lease is
+	 * extended; if this instance stops first, the lease is released or lapses and the run
+	 * starts elsewhere.
+	 * @param run the run with the version this instance holds
+	 * @param delay how long to wait before it starts
+	 */
+	public void dispatchAfter(RunRecord run, Duration delay) {
+		if (delay.isZero() || delay.isNegative()) {
+			dispatch(run, false);
+			return;
+		}
+		this.heldRuns.hold(run.runId());
+		try {
+			this.scheduler.schedule(() -> submit(run, false, 0), delay.toNanos(), TimeUnit.NANOSECONDS);
+		}
+		catch (RejectedExecutionException ex) {
+			this.heldRuns.release(run.runId());
+			logger.debug(() -> "Not starting run " + run.runId() + " on this instance: it is shutting down");
+		}
+	}
+
+	/**
 	 * Returns the runs this instance holds.
 	 * @return the held runs
 	 */

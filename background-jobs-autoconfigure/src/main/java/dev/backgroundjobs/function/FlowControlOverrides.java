@@ -6,7 +6,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Values from {@code background-jobs.functions.<id>.*} that replace those of a function's
- * {@code idempotency}, {@code rateLimit} and {@code batch}.
+ * {@code idempotency}, {@code rateLimit}, {@code batch} and {@code throttle}.
  *
  * @param idempotencyWindow replaces {@link dev.backgroundjobs.Idempotency#window()}, or
  * {@code null}
@@ -17,9 +17,16 @@ import org.jspecify.annotations.Nullable;
  * {@code null}
  * @param batchTimeout replaces {@link dev.backgroundjobs.Batch#timeout()}, or
  * {@code null}
+ * @param throttleLimit replaces {@link dev.backgroundjobs.Throttle#limit()}, or
+ * {@code null}
+ * @param throttlePeriod replaces {@link dev.backgroundjobs.Throttle#period()}, or
+ * {@code null}
+ * @param throttleBurst replaces {@link dev.backgroundjobs.Throttle#burst()}, or
+ * {@code null}
  */
 public record FlowControlOverrides(@Nullable Duration idempotencyWindow, @Nullable Integer rateLimit,
-		@Nullable Duration ratePeriod, @Nullable Integer batchMaxSize, @Nullable Duration batchTimeout) {
+		@Nullable Duration ratePeriod, @Nullable Integer batchMaxSize, @Nullable Duration batchTimeout,
+		@Nullable Integer throttleLimit, @Nullable Duration throttlePeriod, @Nullable Integer throttleBurst) {
 
 	/**
 	 * No overrides.
@@ -35,6 +42,20 @@ public record FlowControlOverrides(@Nullable Duration idempotencyWindow, @Nullab
 	public FlowControlOverrides(@Nullable Duration idempotencyWindow, @Nullable Integer rateLimit,
 			@Nullable Duration ratePeriod) {
 		this(idempotencyWindow, rateLimit, ratePeriod, null, null);
+	}
+
+	/**
+	 * Creates overrides of a function's {@code idempotency}, {@code rateLimit} and
+	 * {@code batch} only.
+	 * @param idempotencyWindow replaces the idempotency window, or {@code null}
+	 * @param rateLimit replaces the rate limit, or {@code null}
+	 * @param ratePeriod replaces the rate limit's period, or {@code null}
+	 * @param batchMaxSize replaces the batch size, or {@code null}
+	 * @param batchTimeout replaces the batch timeout, or {@code null}
+	 */
+	public FlowControlOverrides(@Nullable Duration idempotencyWindow, @Nullable Integer rateLimit,
+			@Nullable Duration ratePeriod, @Nullable Integer batchMaxSize, @Nullable Duration batchTimeout) {
+		this(idempotencyWindow, rateLimit, ratePeriod, batchMaxSize, batchTimeout, null, null, null);
 	}
 
 }

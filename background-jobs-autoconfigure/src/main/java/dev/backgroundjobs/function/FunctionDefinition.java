@@ -31,10 +31,13 @@ import org.springframework.util.Assert;
  * {@code rateLimit}), checked when a run is recorded
  * @param batch how its events are collected into batches, one run each, or {@code null}
  * for one run per event
+ * @param throttle when its runs may start ({@code throttle}), assigned when a run is
+ * recorded, or {@code null} for at once
  */
 public record FunctionDefinition(String id, String beanName, Method method, List<Trigger> triggers, RetryPolicy retry,
 		HandlerMethodInvoker invoker, @Nullable String failureHandlerId, @Nullable String failureOf,
-		List<CancelRule> cancelRules, List<IntakeGate> gates, @Nullable BatchSettings batch) {
+		List<CancelRule> cancelRules, List<IntakeGate> gates, @Nullable BatchSettings batch,
+		@Nullable Throttling throttle) {
 
 	/**
 	 * Creates a function, checking that its retry policy is complete.
@@ -51,6 +54,7 @@ public record FunctionDefinition(String id, String beanName, Method method, List
 	 * @param cancelRules the events that cancel its runs
 	 * @param gates what limits the runs its events start
 	 * @param batch how its events are collected into batches, or {@code null}
+	 * @param throttle when its runs may start, or {@code null} for at once
 	 */
 	public FunctionDefinition {
 		Assert.isTrue(retry.maxAttempts().isPresent(), "'retry' must set the attempts");
@@ -76,6 +80,29 @@ public record FunctionDefinition(String id, String beanName, Method method, List
 			HandlerMethodInvoker invoker, @Nullable String failureHandlerId, @Nullable String failureOf,
 			List<CancelRule> cancelRules, List<IntakeGate> gates) {
 		this(id, beanName, method, triggers, retry, invoker, failureHandlerId, failureOf, cancelRules, gates, null);
+	}
+
+	/**
+	 * Creates a function whose runs start as soon as they are recorded.
+	 * @param id the function id
+	 * @param beanName the name of the bean declaring the handler method
+	 * @param method the handler method
+	 * @param triggers what starts runs
+	 * @param retry the complete retry policy
+	 * @param invoker calls the handler method with resolved arguments
+	 * @param failureHandlerId the id of the function that handles this function's failed
+	 * runs, or {@code null} for none
+	 * @param failureOf the id of the function whose failed runs this function handles, or
+	 * {@code null} if it is not a failure handler
+	 * @param cancelRules the events that cancel its runs
+	 * @param gates what limits the runs its events start
+	 * @param batch how its events are collected into batches, or {@code null}
+	 */
+	public FunctionDefinition(String id, String beanName, Method method, List<Trigger> triggers, RetryPolicy retry,
+			HandlerMethodInvoker invoker, @Nullable String failureHandlerId, @Nullable String failureOf,
+			List<CancelRule> cancelRules, List<IntakeGate> gates, @Nullable BatchSettings batch) {
+		this(id, beanName, method, triggers, retry, invoker, failureHandlerId, failureOf, cancelRules, gates, batch,
+				null);
 	}
 
 	/**

@@ -51,12 +51,15 @@ final class FunctionDefinitionFactory {
 
 	private final Batching batching;
 
+	private final Throttles throttles;
+
 	FunctionDefinitionFactory(HandlerMethodInvokerFactory invokerFactory, FunctionRetrySettings retrySettings,
 			Map<String, FlowControlOverrides> flowControl) {
 		this.invokerFactory = invokerFactory;
 		this.retries = new FunctionRetryPolicyResolver(retrySettings);
 		this.gates = new IntakeGates(flowControl);
 		this.batching = new Batching(flowControl);
+		this.throttles = new Throttles(flowControl);
 	}
 
 	/**
@@ -95,6 +98,11 @@ final class FunctionDefinitionFactory {
 		List<CancelRule> cancelRules = cancelRules(candidate, problems);
 		List<IntakeGate> gates = this.gates.resolve(candidate, id, problems);
 		BatchSettings batch = this.batching.resolve(candidate, id, gates, problems);
+		Throttling throttle = this.throttles.resolve(candidate, id, problems);
+		if (batch != null && throttle != null) {
+			problems.add(candidate.problem("attribute 'throttle' cannot be combined with 'batch': a batch's run "
+					+ "starts when the batch is full or its timeout passes; remove one of them"));
+		}
 		HandlerMethodInvoker invoker = invoker(candidate, candidate.method(), "", problems);
 		if (invoker != null && acceptsFailure(candidate.method())) {
 			problems.add(candidate.problem("a FunctionFailure parameter is only for the method named by "
@@ -119,12 +127,12 @@ final class FunctionDefinitionFactory {
 		}
 		if (failureMethod == null || failureInvoker == null) {
 			return List.of(new FunctionDefinition(id, candidate.beanName(), candidate.method(), triggers, retry,
-					invoker, null, null, cancelRules, gates, batch));
+					invoker, null, null, cancelRules, gates, batch, throttle));
 		}
 		String failureHandlerId = failureHandlerId(id);
 		return List.of(
 				new FunctionDefinition(id, candidate.beanName(), candidate.method(), triggers, retry, invoker,
-						failureHandlerId, null, cancelRules, gates, batch),
+						failureHandlerId, null, cancelRules, gates, batch, throttle),
 				// The configured policy: a function that must not retry its own steps
 				// still wants its failure reported.
 				new FunctionDefinition(failureHandlerId, candidate.beanName(), failureMethod, List.of(),

@@ -103,6 +103,20 @@ public enum DatabaseDialect {
 	}
 
 	/**
+	 * Returns an expression for a time plus a number of microseconds.
+	 * @param timestamp an SQL expression of a timestamp, such as a column
+	 * @param microsParameter the name of the parameter bound to the microseconds
+	 * @return the expression
+	 */
+	public String plusMicros(String timestamp, String microsParameter) {
+		return switch (this) {
+			case H2 -> "DATEADD(MICROSECOND, :" + microsParameter + ", " + timestamp + ")";
+			case POSTGRESQL -> "(" + timestamp + " + :" + microsParameter + " * INTERVAL '1 microsecond')";
+			case MARIADB, MYSQL -> "TIMESTAMPADD(MICROSECOND, :" + microsParameter + ", " + timestamp + ")";
+		};
+	}
+
+	/**
 	 * Whether a multi-row insert that skips duplicates can return the keys of the rows it
 	 * inserted ({@code INSERT … ON CONFLICT DO NOTHING RETURNING}), so that one statement
 	 * both inserts and tells which rows were new. Elsewhere each row is inserted on its

@@ -24,7 +24,20 @@ final class JdbcIntakeGates {
 	 * @return the hex digest
 	 */
 	static String digest(String functionId, NewRun.Gate gate) {
-		String text = functionId + '\u0000' + gate.kind() + '\u0000' + gate.key();
+		return digest(functionId, gate.kind(), gate.key());
+	}
+
+	/**
+	 * Returns the SHA-256 of a function id, a kind of flow control and a key, so that one
+	 * short column indexes keys of any length and the keys of different functions and
+	 * kinds stay apart.
+	 * @param functionId the function id
+	 * @param kind the kind of flow control
+	 * @param key the key
+	 * @return the hex digest
+	 */
+	static String digest(String functionId, String kind, String key) {
+		String text = functionId + '\u0000' + kind + '\u0000' + key;
 		try {
 			byte[] hash = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
 			return HexFormat.of().formatHex(hash);

@@ -2,6 +2,7 @@ package dev.backgroundjobs.jdbc;
 
 import java.sql.Types;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -78,11 +79,33 @@ final class JdbcRunInserts {
 			WHERE gate_key = :gateKey AND (window_end <= ${now} OR hits < :limit)
 			""";
 
+	/**
+	 * Holds back a run a throttle starts later, beyond the hold: no lease, no thread, its
+	 * start time as wake time, for whichever instance's poller is there first.
+	 */
+	private static final String DELAY_RUN = """
+			UPDATE bj_runs
+			SET status = 'DELAYED', attempt = 0, lease_owner = NULL, lease_until = NULL, started_at = NULL,
+					wake_at = :startAt, error = :reason
+			WHERE run_id = :runId
+			""";
+
+	/**
+	 * Keeps a run a throttle starts soon leased to the recording instance, which starts
+	 * it at its time; its lease lapses to another instance if this one dies.
+	 */
+	private static final String HOLD_RUN = """
+			UPDATE bj_runs SET status = 'QUEUED', attempt = 0, started_at = NULL, error = :reason
+			WHERE run_id = :runId
+			""";
+
 	private static final String DELETE_RUNS = """
 			DELETE FROM bj_runs WHERE run_id IN (:runIds)
 			""";
 
 	private final JdbcStoreSupport support;
+
+	private final JdbcThrottles throttles;
 
 	private final String insertRun;
 
@@ -97,6 +120,7 @@ final class JdbcRunInserts {
 	JdbcRunInserts(JdbcStoreSupport support) {
 		DatabaseDialect dialect = support.dialect();
 		this.support = support;
+		this.throttles = new JdbcThrottles(support);
 		this.insertRun = dialect.insertIgnoringDuplicates(dialect.render(INSERT_RUN));
 		this.insertChildRun = dialect.insertIgnoringDuplicates(dialect.render(INSERT_CHILD_RUN));
 		this.insertInvocation = dialect.insertIgnoringDuplicates(dialect.render(INSERT_INVOCATION));
@@ -114,8 +138,8 @@ final class JdbcRunInserts {
 		if (runs.isEmpty()) {
 			return List.of();
 		}
-		if (runs.stream().anyMatch((run) -> !run.gates().isEmpty())) {
-			return insertLeasedGated(runs, owner, lease).inserted();
+		if (runs.stream().anyMatch((run) -> !run.gates().isEmpty() || run.throttle() != null)) {
+			return insertLeasedGated(runs, owner, lease, Duration.ZERO).inserted();
 		}
 		runs.forEach(JdbcRunInserts::validate);
 		// A consistent insert order across instances stops two batches that share events
@@ -170,9 +194,11 @@ final class JdbcRunInserts {
 	 * not counted again. Runs are counted ordered by their first gate's key and then by
 	 * their order in the poll, so two instances lock the keys of single-gate runs in the
 	 * same order, and the earliest event of a key is the one that passes; a deadlock
-	 * between runs with two gates is a transient failure, and the poll is retried.
+	 * between runs with two gates is a transient failure, and the poll is retried. Last,
+	 * the throttles assign start times to the throttled runs that passed: their keys are
+	 * locked after every gate key, in digest order, for the same reason.
 	 */
-	RunStore.GatedInsert insertLeasedGated(List<NewRun> runs, String owner, Duration lease) {
+	RunStore.GatedInsert insertLeasedGated(List<NewRun> runs, String owner, Duration lease, Duration holdAhead) {
 		Assert.notNull(runs, "'runs' must not be null");
 		Assert.hasText(owner, "'owner' must not be empty");
 		Assert.notNull(lease, "'lease' must not be null");
@@ -209,10 +235,53 @@ final class JdbcRunInserts {
 				inserted.removeAll(skipped.keySet());
 			}
 			insertCancelKeys(runs, inserted);
+			Map<String, Duration> held = new LinkedHashMap<>();
+			List<String> delayed = new ArrayList<>();
+			throttle(runs.stream().filter((run) -> inserted.contains(run.runId())).toList(), holdAhead, held, delayed);
+			inserted.removeAll(held.keySet());
+			delayed.forEach(inserted::remove);
 			List<String> kept = runs.stream().map(NewRun::runId).filter(inserted::remove).toList();
-			return new RunStore.GatedInsert(kept, skipped);
+			return new RunStore.GatedInsert(kept, skipped, held, delayed);
 		});
 		return (result != null) ? result : new RunStore.GatedInsert(List.of(), Map.of());
+	}
+
+	/**
+	 * Assigns the throttled runs their start times: a run that starts now stays as
+	 * inserted, started; one that starts within {@code holdAhead} is held, queued and
+	 * leased to this instance; a later one is delayed.
+	 */
+	private void throttle(List<NewRun> runs, Duration holdAhead, Map<String, Duration> held, List<String> delayed) {
+		List<SqlParameterSource> holds = new ArrayList<>();
+		List<SqlParameterSource> delays = new ArrayList<>();
+		for (List<NewRun> sameKey : JdbcThrottles.byKey(runs).values()) {
+			NewRun.Throttle throttle = sameKey.get(0).throttle();
+			JdbcThrottles.Starts starts = this.throttles.reserve(sameKey.get(0).functionId(), throttle, sameKey.size());
+			for (int i = 0; i < sameKey.size(); i++) {
+				Instant start = starts.startTimes().get(i);
+				Duration startsIn = Duration.between(starts.now(), start);
+				if (startsIn.isZero()) {
+					continue;
+				}
+				String runId = sameKey.get(i).runId();
+				MapSqlParameterSource parameters = new MapSqlParameterSource("runId", runId).addValue("reason",
+						"throttled: " + throttle.describe() + "; starts at " + start);
+				if (startsIn.compareTo(holdAhead) <= 0) {
+					held.put(runId, startsIn);
+					holds.add(parameters);
+				}
+				else {
+					delayed.add(runId);
+					delays.add(parameters.addValue("startAt", this.support.bind(start)));
+				}
+			}
+		}
+		if (!holds.isEmpty()) {
+			this.support.template().batchUpdate(HOLD_RUN, holds.toArray(SqlParameterSource[]::new));
+		}
+		if (!delays.isEmpty()) {
+			this.support.template().batchUpdate(DELAY_RUN, delays.toArray(SqlParameterSource[]::new));
+		}
 	}
 
 	/**

@@ -3,8 +3,11 @@ package dev.backgroundjobs.jdbc;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -50,6 +53,24 @@ final class JdbcRunLeases {
 			FOR UPDATE SKIP LOCKED
 			""";
 
+	// Delayed runs of throttled functions that start soon: the claimer starts each at its
+	// time, which the poller's interval would blur.
+	private static final String SELECT_STARTING_DELAYED = """
+			SELECT run_id, wake_at, ${now} AS now_time FROM bj_runs
+			WHERE status = 'DELAYED' AND wake_at <= ${now + aheadMillis} AND function_id IN (:functionIds)
+			ORDER BY wake_at
+			LIMIT :limit
+			FOR UPDATE SKIP LOCKED
+			""";
+
+	// Keeps the reason until the run starts (see JdbcRunStore's START).
+	private static final String CLAIM_STARTING = """
+			UPDATE bj_runs
+			SET status = 'QUEUED', version = version + 1, lease_owner = :owner, lease_until = ${now + leaseMillis},
+					wake_at = NULL
+			WHERE run_id IN (:runIds)
+			""";
+
 	private static final String SELECT_EXPIRED_LEASES = """
 			SELECT run_id, lease_owner FROM bj_runs
 			WHERE %s AND lease_until <= :expiredBefore AND function_id IN (:functionIds)
@@ -58,10 +79,12 @@ final class JdbcRunLeases {
 			FOR UPDATE SKIP LOCKED
 			""".formatted(RunSql.HELD);
 
+	// MySQL assigns left to right: the error is cleared while the status is still the
+	// old.
 	private static final String CLAIM = """
 			UPDATE bj_runs
-			SET status = 'QUEUED', version = version + 1, lease_owner = :owner, lease_until = ${now + leaseMillis},
-					wake_at = NULL, error = CASE WHEN status = 'DELAYED' THEN NULL ELSE error END
+			SET error = CASE WHEN status = 'DELAYED' THEN NULL ELSE error END, status = 'QUEUED', version = version + 1,
+					lease_owner = :owner, lease_until = ${now + leaseMillis}, wake_at = NULL
 			WHERE run_id IN (:runIds)
 			""";
 
@@ -139,6 +162,45 @@ final class JdbcRunLeases {
 				.param("runIds", runIds)
 				.update();
 			return this.queries.findAll(runIds);
+		});
+		return (claimed != null) ? claimed : List.of();
+	}
+
+	/**
+	 * See {@link RunStore#claimStarting}.
+	 */
+	List<RunStore.HeldRun> claimStarting(String owner, Duration lease, int limit, Collection<String> functionIds,
+			Duration ahead) {
+		Assert.hasText(owner, "'owner' must not be empty");
+		if (limit <= 0 || functionIds.isEmpty()) {
+			return List.of();
+		}
+		List<RunStore.HeldRun> claimed = this.support.transactions().execute((status) -> {
+			Map<String, Duration> startsIn = new LinkedHashMap<>();
+			this.support.jdbc()
+				.sql(this.support.render(SELECT_STARTING_DELAYED))
+				.param("aheadMillis", ahead.toMillis())
+				.param("limit", limit)
+				.param("functionIds", functionIds)
+				.query((rs) -> {
+					Duration wait = Duration.between(this.support.getRequiredInstant(rs, "now_time"),
+							this.support.getRequiredInstant(rs, "wake_at"));
+					startsIn.put(rs.getString("run_id"), wait.isNegative() ? Duration.ZERO : wait);
+				});
+			if (startsIn.isEmpty()) {
+				return List.<RunStore.HeldRun>of();
+			}
+			this.support.jdbc()
+				.sql(this.support.render(CLAIM_STARTING))
+				.param("owner", owner)
+				.param("leaseMillis", lease.toMillis())
+				.param("runIds", startsIn.keySet())
+				.update();
+			return this.queries.findAll(startsIn.keySet())
+				.stream()
+				.map((run) -> new RunStore.HeldRun(run, startsIn.get(run.runId())))
+				.sorted(Comparator.comparing(RunStore.HeldRun::startsIn))
+				.toList();
 		});
 		return (claimed != null) ? claimed : List.of();
 	}

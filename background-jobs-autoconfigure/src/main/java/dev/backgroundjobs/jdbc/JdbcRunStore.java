@@ -48,10 +48,16 @@ public class JdbcRunStore implements RunStore {
 			SELECT COUNT(*) FROM bj_runs WHERE run_id = :runId AND status IN ('COMPLETED', 'FAILED', 'CANCELLED')
 			""";
 
+	// A run that never started has no failure of its own to show: its error can only be
+	// the reason flow control held it back, cleared as it starts. MySQL assigns left to
+	// right, so the error is set while started_at is still the old value.
 	private static final String START = """
-			UPDATE bj_runs SET status = 'RUNNING', attempt = attempt + 1, started_at = COALESCE(started_at, ${now})
+			UPDATE bj_runs
+			SET status = 'RUNNING', attempt = attempt + 1, error = CASE WHEN started_at IS NULL THEN NULL ELSE error END,
+					started_at = COALESCE(started_at, ${now})
 			WHERE %s
-			""".formatted(RunSql.FENCE);
+			"""
+		.formatted(RunSql.FENCE);
 
 	private static final String DELETE_EVENT_WAITS = "DELETE FROM bj_event_waits WHERE run_id = :runId";
 
@@ -178,8 +184,14 @@ public class JdbcRunStore implements RunStore {
 	}
 
 	@Override
-	public GatedInsert insertLeasedGated(List<NewRun> runs, String owner, Duration lease) {
-		return this.inserts.insertLeasedGated(runs, owner, lease);
+	public GatedInsert insertLeasedGated(List<NewRun> runs, String owner, Duration lease, Duration holdAhead) {
+		return this.inserts.insertLeasedGated(runs, owner, lease, holdAhead);
+	}
+
+	@Override
+	public List<HeldRun> claimStarting(String owner, Duration lease, int limit, Collection<String> functionIds,
+			Duration ahead) {
+		return this.leases.claimStarting(owner, lease, limit, functionIds, ahead);
 	}
 
 	@Override

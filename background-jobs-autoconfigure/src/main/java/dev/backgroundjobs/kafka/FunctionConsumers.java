@@ -320,8 +320,8 @@ public final class FunctionConsumers implements SmartLifecycle {
 		properties.setAckMode(ContainerProperties.AckMode.TIME);
 		properties.setAckTime(COMMIT_INTERVAL.toMillis());
 		properties.setPollTimeout(this.settings.pollTimeout().toMillis());
-		properties.setMessageListener(
-				new RunIntakeListener(function, this.collaborators, this.settings.lease(), this::pauseIfSaturated));
+		properties.setMessageListener(new RunIntakeListener(function, this.collaborators, this.settings.lease(),
+				this.settings.holdAhead(), this::pauseIfSaturated));
 		ConcurrentMessageListenerContainer<String, byte[]> container = new ConcurrentMessageListenerContainer<>(
 				this.consumerFactory, properties);
 		container.setConcurrency(this.settings.concurrency());
@@ -361,8 +361,23 @@ public final class FunctionConsumers implements SmartLifecycle {
 	 * @param pollTimeout how long a poll waits for records
 	 * @param lease the lease length of new runs
 	 * @param errorHandler handles failures to record a poll, retrying it with backoff
+	 * @param holdAhead how far ahead a throttle may start a new run and the recording
+	 * instance still hold it, to start it at its time
 	 */
-	public record Settings(int concurrency, Duration pollTimeout, Duration lease, CommonErrorHandler errorHandler) {
+	public record Settings(int concurrency, Duration pollTimeout, Duration lease, CommonErrorHandler errorHandler,
+			Duration holdAhead) {
+
+		/**
+		 * Creates settings that hold throttled runs for the default look-ahead of the
+		 * due-work poller.
+		 * @param concurrency consumer threads per function
+		 * @param pollTimeout how long a poll waits for records
+		 * @param lease the lease length of new runs
+		 * @param errorHandler handles failures to record a poll, retrying it with backoff
+		 */
+		public Settings(int concurrency, Duration pollTimeout, Duration lease, CommonErrorHandler errorHandler) {
+			this(concurrency, pollTimeout, lease, errorHandler, Duration.ofSeconds(2));
+		}
 
 	}
 

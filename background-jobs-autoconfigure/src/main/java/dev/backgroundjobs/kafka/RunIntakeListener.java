@@ -20,6 +20,7 @@ import dev.backgroundjobs.function.BatchSettings;
 import dev.backgroundjobs.function.CancelRule;
 import dev.backgroundjobs.function.FunctionDefinition;
 import dev.backgroundjobs.function.IntakeGate;
+import dev.backgroundjobs.function.Throttling;
 import dev.backgroundjobs.json.MatchExpression;
 import dev.backgroundjobs.json.PayloadCodec;
 import dev.backgroundjobs.store.BatchStore;
@@ -48,7 +49,10 @@ import org.springframework.util.Assert;
  * records its runs through {@link RunStore#insertLeasedGated}: the events its gates keep
  * out start no run, and are counted by {@link SkippedEvents}. A batched function's events
  * start no run of their own: they are stored in the {@link BatchStore}, and the runs of
- * the batches they fill are dispatched instead.
+ * the batches they fill are dispatched instead. A function with a throttle records its
+ * runs there too, and its runs start at the time the throttle assigns: at once, after a
+ * short wait on this instance, or as delayed runs that the due-work poller of some
+ * instance starts.
  * <p>
  * A record that cannot be read becomes a dead letter with its raw bytes and headers, and
  * the partition moves on. A transient failure ({@link Faults#isTransient}) throws, so the
@@ -85,6 +89,8 @@ final class RunIntakeListener implements BatchMessageListener<String, byte[]> {
 
 	private final Duration lease;
 
+	private final Duration holdAhead;
+
 	private final Runnable afterIntake;
 
 	private final SkippedEvents skippedEvents;
@@ -101,6 +107,11 @@ final class RunIntakeListener implements BatchMessageListener<String, byte[]> {
 
 	RunIntakeListener(FunctionDefinition function, FunctionConsumers.Collaborators collaborators, Duration lease,
 			Runnable afterIntake) {
+		this(function, collaborators, lease, Duration.ZERO, afterIntake);
+	}
+
+	RunIntakeListener(FunctionDefinition function, FunctionConsumers.Collaborators collaborators, Duration lease,
+			Duration holdAhead, Runnable afterIntake) {
 		this.function = function;
 		this.eventNames = function.eventNames();
 		this.runStore = collaborators.runStore();
@@ -112,6 +123,7 @@ final class RunIntakeListener implements BatchMessageListener<String, byte[]> {
 		this.instanceId = collaborators.instanceId();
 		this.clock = collaborators.clock();
 		this.lease = lease;
+		this.holdAhead = holdAhead;
 		this.afterIntake = afterIntake;
 		this.skippedEvents = collaborators.skippedEvents();
 		this.batch = function.batch();
@@ -137,11 +149,11 @@ final class RunIntakeListener implements BatchMessageListener<String, byte[]> {
 			if (!this.eventNames.contains(event.name())) {
 				continue;
 			}
-			JsonNode data = (this.function.cancelRules().isEmpty() && this.function.gates().isEmpty()) ? null
+			JsonNode data = (this.function.cancelRules().isEmpty() && !flowControlled()) ? null
 					: this.codec.mapper().readTree(event.dataJson());
 			NewRun run = new NewRun(NewRun.deriveRunId(this.function.id(), event.id()), this.function.id(), event.id(),
 					event.name(), event.dataJson(), event.timestamp(), TraceHeaders.capture(record, this.codec),
-					cancelKeys(data), gates(data));
+					cancelKeys(data), gates(data), throttle(data));
 			if (sources.putIfAbsent(run.runId(), record) == null) {
 				ordered.add(run);
 			}
@@ -226,14 +238,37 @@ final class RunIntakeListener implements BatchMessageListener<String, byte[]> {
 	}
 
 	/**
-	 * Records runs, through the function's gates only if it declares any: a function
-	 * without flow control records its runs as before, with no further statement.
+	 * Reads the key of the function's throttle from an event. Events without a key share
+	 * one throttle.
+	 */
+	private NewRun.@Nullable Throttle throttle(@Nullable JsonNode data) {
+		Throttling throttle = this.function.throttle();
+		if (data == null || throttle == null) {
+			return null;
+		}
+		String value = (throttle.keyPath() != null) ? MatchExpression.valueAt(data, throttle.keyPath()) : null;
+		return new NewRun.Throttle((value != null) ? value : "", throttle.limit(), throttle.period(), throttle.burst());
+	}
+
+	private boolean flowControlled() {
+		return !this.function.gates().isEmpty() || this.function.throttle() != null;
+	}
+
+	/**
+	 * Records runs, through the function's flow control only if it declares any: a
+	 * function without flow control records its runs as before, with no further
+	 * statement.
 	 */
 	private RunStore.GatedInsert insert(List<NewRun> runs) {
-		if (this.function.gates().isEmpty()) {
+		if (!flowControlled()) {
 			return new RunStore.GatedInsert(this.runStore.insertLeased(runs, this.instanceId, this.lease), Map.of());
 		}
-		RunStore.GatedInsert result = this.runStore.insertLeasedGated(runs, this.instanceId, this.lease);
+		RunStore.GatedInsert result = this.runStore.insertLeasedGated(runs, this.instanceId, this.lease,
+				this.holdAhead);
+		if (!result.delayed().isEmpty()) {
+			logger.debug(() -> "Delayed " + result.delayed().size() + " new runs of function '" + this.function.id()
+					+ "' by its throttle");
+		}
 		if (!result.skipped().isEmpty()) {
 			reportSkipped(result.skipped());
 		}
@@ -304,7 +339,8 @@ final class RunIntakeListener implements BatchMessageListener<String, byte[]> {
 				inserted.removeAll(cancelled);
 			}
 		}
-		int duplicates = runs.size() - insertedIds.size() - result.skipped().size();
+		int duplicates = runs.size() - insertedIds.size() - result.skipped().size() - result.held().size()
+				- result.delayed().size();
 		if (duplicates > 0) {
 			logger.debug(() -> duplicates + " events for function '" + this.function.id()
 					+ "' already had runs; no new run started for them");
@@ -313,6 +349,11 @@ final class RunIntakeListener implements BatchMessageListener<String, byte[]> {
 		for (NewRun run : runs) {
 			if (inserted.contains(run.runId())) {
 				this.dispatcher.dispatch(run.asLeased(this.instanceId, now), true);
+			}
+			Duration startsIn = result.held().get(run.runId());
+			if (startsIn != null) {
+				// A run cancelled on arrival has a newer version: its start is refused.
+				this.dispatcher.dispatchAfter(run.asHeld(this.instanceId, now), startsIn);
 			}
 		}
 	}

@@ -21,6 +21,10 @@ import org.springframework.core.log.LogAccessor;
  * logged at a throttled rate and the next poll tries again: the loop never stops. Expired
  * leases are not taken over while the {@link TakeoverHold} holds them back, after the
  * database was unreachable.
+ * <p>
+ * Delayed runs of throttled functions that start within {@code startAhead} are claimed
+ * ahead of their time and started by this instance at that time, so their spacing does
+ * not depend on the poll interval; {@code startAhead} must exceed the poll interval.
  */
 public final class DueWorkPoller {
 
@@ -40,6 +44,14 @@ public final class DueWorkPoller {
 
 	private final TakeoverHold takeoverHold;
 
+	private final Duration startAhead;
+
+	/**
+	 * How long before their start throttled runs are claimed when none is given: twice
+	 * the default poll interval.
+	 */
+	public static final Duration DEFAULT_START_AHEAD = Duration.ofSeconds(2);
+
 	private final LoopFailures failures = new LoopFailures(logger, "claim due runs");
 
 	/**
@@ -55,6 +67,24 @@ public final class DueWorkPoller {
 	 */
 	public DueWorkPoller(RunStore runStore, RunDispatcher dispatcher, String instanceId, Duration lease, int batchSize,
 			FunctionRegistry functions, TakeoverHold takeoverHold) {
+		this(runStore, dispatcher, instanceId, lease, batchSize, functions, takeoverHold, DEFAULT_START_AHEAD);
+	}
+
+	/**
+	 * Creates a poller.
+	 * @param runStore the run store
+	 * @param dispatcher dispatches claimed runs
+	 * @param instanceId this instance's id, the lease owner
+	 * @param lease the lease length
+	 * @param batchSize the most runs to claim at once
+	 * @param functions the functions of this instance: only their runs are claimed
+	 * @param takeoverHold tells whether expired leases may be taken over, and learns from
+	 * each poll whether the database was reached
+	 * @param startAhead how long before their start throttled runs are claimed
+	 */
+	public DueWorkPoller(RunStore runStore, RunDispatcher dispatcher, String instanceId, Duration lease, int batchSize,
+			FunctionRegistry functions, TakeoverHold takeoverHold, Duration startAhead) {
+		this.startAhead = startAhead;
 		this.functions = functions;
 		this.takeoverHold = takeoverHold;
 		this.runStore = runStore;
@@ -73,6 +103,7 @@ public final class DueWorkPoller {
 		int total = 0;
 		List<String> functionIds = this.functions.functions().stream().map(FunctionDefinition::id).toList();
 		try {
+			total += claimStarting();
 			while (true) {
 				int limit = Math.min(this.batchSize, this.dispatcher.pool().availableCapacity());
 				if (limit <= 0) {
@@ -98,6 +129,33 @@ public final class DueWorkPoller {
 			this.failures.failed(ex);
 			return total;
 		}
+	}
+
+	/**
+	 * Claims the delayed runs of throttled functions that start soon and schedules each
+	 * to start at its time on this instance.
+	 */
+	private int claimStarting() {
+		List<String> throttled = this.functions.functions()
+			.stream()
+			.filter((function) -> function.throttle() != null)
+			.map(FunctionDefinition::id)
+			.toList();
+		int total = 0;
+		while (!throttled.isEmpty()) {
+			List<RunStore.HeldRun> claimed = this.runStore.claimStarting(this.instanceId, this.lease, this.batchSize,
+					throttled, this.startAhead);
+			for (RunStore.HeldRun held : claimed) {
+				logger.debug(() -> "Claimed run " + held.run().runId() + " of function '" + held.run().functionId()
+						+ "', starting in " + held.startsIn());
+				this.dispatcher.dispatchAfter(held.run(), held.startsIn());
+			}
+			total += claimed.size();
+			if (claimed.size() < this.batchSize) {
+				break;
+			}
+		}
+		return total;
 	}
 
 }

@@ -90,13 +90,16 @@ public final class RetentionCleaner implements SmartLifecycle {
 	}
 
 	/**
-	 * Deletes the counts of idempotency keys and rate limits whose window ended. Not
-	 * reported to the listeners: they are not retention of runs, only of counts that no
-	 * longer count.
+	 * Deletes the counts of idempotency keys and rate limits whose window ended, and the
+	 * throttle rows whose next start passed. Not reported to the listeners: they are not
+	 * retention of runs, only of counts that no longer count.
 	 */
 	private void deleteEndedGateWindows() {
 		int limit = this.settings.batchSize();
 		while (!this.stopping && this.store.deleteEndedGateWindows(limit) >= limit) {
+			// Another batch
+		}
+		while (!this.stopping && this.store.deletePassedThrottles(limit) >= limit) {
 			// Another batch
 		}
 	}

@@ -23,9 +23,29 @@ import org.jspecify.annotations.Nullable;
  * @param cancelKeys what the events that cancel the run must match, recorded with it
  * @param gates the gates the run must pass to be recorded ({@code idempotency},
  * {@code rateLimit}), counted with it
+ * @param throttle the throttle that assigns the run's start time, or {@code null} to
+ * start it at once
  */
 public record NewRun(String runId, String functionId, String eventId, String eventName, String eventData,
-		Instant eventTime, @Nullable String traceContext, List<CancelKey> cancelKeys, List<Gate> gates) {
+		Instant eventTime, @Nullable String traceContext, List<CancelKey> cancelKeys, List<Gate> gates,
+		@Nullable Throttle throttle) {
+
+	/**
+	 * Creates a run that starts as soon as it is recorded.
+	 * @param runId the run id
+	 * @param functionId the function id
+	 * @param eventId the event id
+	 * @param eventName the event name
+	 * @param eventData the event payload as JSON
+	 * @param eventTime when the event happened
+	 * @param traceContext the trace propagation headers, or {@code null}
+	 * @param cancelKeys what the events that cancel the run must match
+	 * @param gates the gates the run must pass to be recorded
+	 */
+	public NewRun(String runId, String functionId, String eventId, String eventName, String eventData,
+			Instant eventTime, @Nullable String traceContext, List<CancelKey> cancelKeys, List<Gate> gates) {
+		this(runId, functionId, eventId, eventName, eventData, eventTime, traceContext, cancelKeys, gates, null);
+	}
 
 	/**
 	 * Creates a run that no gate limits.
@@ -65,7 +85,7 @@ public record NewRun(String runId, String functionId, String eventId, String eve
 	 */
 	public NewRun withCancelKeys(List<CancelKey> keys) {
 		return new NewRun(this.runId, this.functionId, this.eventId, this.eventName, this.eventData, this.eventTime,
-				this.traceContext, List.copyOf(keys), this.gates);
+				this.traceContext, List.copyOf(keys), this.gates, this.throttle);
 	}
 
 	/**
@@ -97,6 +117,19 @@ public record NewRun(String runId, String functionId, String eventId, String eve
 		return new RunRecord(this.runId, this.functionId, this.eventId, this.eventName, this.eventData, this.eventTime,
 				RunStatus.RUNNING, 1, 1, 0, owner, null, null, null, null, createdAt, createdAt, null,
 				this.traceContext);
+	}
+
+	/**
+	 * Returns this run as {@link RunStore#insertLeasedGated} records it when a throttle
+	 * starts it soon: {@link RunStatus#QUEUED}, not started, version 1 and leased to
+	 * {@code owner}, which starts it at its time.
+	 * @param owner the instance that took the lease
+	 * @param createdAt when the run was recorded
+	 * @return the run record
+	 */
+	public RunRecord asHeld(String owner, Instant createdAt) {
+		return new RunRecord(this.runId, this.functionId, this.eventId, this.eventName, this.eventData, this.eventTime,
+				RunStatus.QUEUED, 0, 1, 0, owner, null, null, null, null, createdAt, null, null, this.traceContext);
 	}
 
 	/**
@@ -138,6 +171,59 @@ public record NewRun(String runId, String functionId, String eventId, String eve
 	 * @param period the length of a window
 	 */
 	public record Gate(String kind, String key, int limit, Duration period) {
+
+	}
+
+	/**
+	 * A throttle that assigns a run its start time: at most {@code limit} starts of the
+	 * function per {@code period} with the same {@code key}, one each
+	 * {@link #intervalMicros() interval}, and {@code burst} more at once after a quiet
+	 * spell.
+	 *
+	 * @param key the value of the throttle's key in the triggering event (see
+	 * {@link dev.backgroundjobs.json.MatchExpression#valueAt}), or an empty string when
+	 * all events share one throttle
+	 * @param limit most starts per period, at least 1
+	 * @param period the length of a period
+	 * @param burst extra starts allowed at once, at least 0
+	 */
+	public record Throttle(String key, int limit, Duration period, int burst) {
+
+		/**
+		 * Returns the spacing of starts, {@code period / limit}, rounded up to whole
+		 * microseconds (the precision of the stored times) so that rounding never lets
+		 * more starts through.
+		 * @return the interval between two starts, in microseconds
+		 */
+		public long intervalMicros() {
+			long nanos = this.period.toNanos();
+			long perStart = nanos / this.limit + ((nanos % this.limit != 0) ? 1 : 0);
+			return Math.max(1, (perStart + 999) / 1000);
+		}
+
+		/**
+		 * Describes the throttle for the reason of a run it delays, for example
+		 * {@code 100 starts per 1s for key 'customer-7'}.
+		 * @return the description
+		 */
+		public String describe() {
+			String key = (this.key.length() > 100) ? this.key.substring(0, 100) + "..." : this.key;
+			return this.limit + " starts per " + shortForm(this.period)
+					+ (this.key.isEmpty() ? "" : " for key '" + key + "'");
+		}
+
+		private static String shortForm(Duration period) {
+			if (period.toMillis() % 3_600_000 == 0) {
+				return period.toHours() + "h";
+			}
+			if (period.toMillis() % 60_000 == 0) {
+				return period.toMinutes() + "m";
+			}
+			if (period.toMillis() % 1000 == 0) {
+				return period.toSeconds() + "s";
+			}
+			return period.toString();
+		}
 
 	}
 

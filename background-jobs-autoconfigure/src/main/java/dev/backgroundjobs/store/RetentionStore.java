@@ -51,6 +51,16 @@ public interface RetentionStore {
 	}
 
 	/**
+	 * Deletes the throttle rows of keys whose next start time has passed: such a key has
+	 * room for a start now, as one never seen has, so they are deleted at once.
+	 * @param limit most rows to delete
+	 * @return how many were deleted
+	 */
+	default int deletePassedThrottles(int limit) {
+		return 0;
+	}
+
+	/**
 	 * Rows deleted, per table.
 	 *
 	 * @param runs runs

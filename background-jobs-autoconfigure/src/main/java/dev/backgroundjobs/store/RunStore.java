@@ -45,17 +45,79 @@ public interface RunStore {
 	 * @return the ids of the runs inserted, and the runs skipped by a gate
 	 */
 	default GatedInsert insertLeasedGated(List<NewRun> runs, String owner, Duration lease) {
-		throw new UnsupportedOperationException(getClass().getName() + " does not support idempotency keys and "
-				+ "rate limits (@EventHandler idempotency and rateLimit)");
+		return insertLeasedGated(runs, owner, lease, Duration.ZERO);
+	}
+
+	/**
+	 * Records new runs as {@link #insertLeasedGated(List, String, Duration)} does, and
+	 * assigns each run that passed its gates and has a {@link NewRun#throttle() throttle}
+	 * its start time, in database time, in the same transaction: the throttle's row of
+	 * the key is locked and advanced, so concurrent instances never start more runs than
+	 * it allows. A run whose start time is now is recorded as {@link #insertLeased} does;
+	 * one that starts within {@code holdAhead} stays leased to {@code owner} but
+	 * {@link RunStatus#QUEUED}, not started, for the owner to start at its time; a later
+	 * one is recorded {@link RunStatus#DELAYED}, unleased, with its start time as wake
+	 * time and the reason as its error.
+	 * @param runs the runs to record
+	 * @param owner the instance that takes the lease
+	 * @param lease how long the lease lasts
+	 * @param holdAhead how far ahead a start may be and the run still stay leased to the
+	 * owner
+	 * @return the ids of the runs inserted, the runs skipped by a gate, and those that
+	 * start later
+	 */
+	default GatedInsert insertLeasedGated(List<NewRun> runs, String owner, Duration lease, Duration holdAhead) {
+		throw new UnsupportedOperationException(getClass().getName() + " does not support flow control "
+				+ "(@EventHandler idempotency, rateLimit and throttle)");
 	}
 
 	/**
 	 * What {@link #insertLeasedGated} did.
 	 *
-	 * @param inserted the ids of the runs inserted, in the order given
+	 * @param inserted the ids of the runs inserted and started, in the order given
 	 * @param skipped the ids of the runs a gate kept out, each with the kind of that gate
+	 * @param held the ids of the runs inserted {@link RunStatus#QUEUED} and leased to the
+	 * owner, each with how long after now (in database time) it starts
+	 * @param delayed the ids of the runs inserted {@link RunStatus#DELAYED}
 	 */
-	record GatedInsert(List<String> inserted, Map<String, String> skipped) {
+	record GatedInsert(List<String> inserted, Map<String, String> skipped, Map<String, Duration> held,
+			List<String> delayed) {
+
+		/**
+		 * Creates the outcome of an insert that started every run it inserted.
+		 * @param inserted the ids of the runs inserted and started
+		 * @param skipped the ids of the runs a gate kept out, with the kind of that gate
+		 */
+		public GatedInsert(List<String> inserted, Map<String, String> skipped) {
+			this(inserted, skipped, Map.of(), List.of());
+		}
+
+	}
+
+	/**
+	 * Claims {@link RunStatus#DELAYED} runs of the given functions that start within
+	 * {@code ahead}, as a throttle scheduled them: each becomes {@link RunStatus#QUEUED},
+	 * leased to {@code owner}, with its version incremented, for the owner to start at
+	 * its time. Rows locked by another claimer are skipped.
+	 * @param owner the claiming instance
+	 * @param lease how long the lease lasts
+	 * @param limit the maximum number of runs to claim
+	 * @param functionIds the functions whose runs may be claimed
+	 * @param ahead how far ahead of now (in database time) a start may be
+	 * @return the claimed runs, each with how long after now it starts
+	 */
+	default List<HeldRun> claimStarting(String owner, Duration lease, int limit, Collection<String> functionIds,
+			Duration ahead) {
+		return List.of();
+	}
+
+	/**
+	 * A run leased to an instance that starts it later.
+	 *
+	 * @param run the run, with the version the instance holds
+	 * @param startsIn how long after now it starts
+	 */
+	record HeldRun(RunRecord run, Duration startsIn) {
 
 	}
 

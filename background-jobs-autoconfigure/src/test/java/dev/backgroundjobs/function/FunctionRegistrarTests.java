@@ -14,6 +14,7 @@ import dev.backgroundjobs.EventHandler;
 import dev.backgroundjobs.FunctionFailure;
 import dev.backgroundjobs.Idempotency;
 import dev.backgroundjobs.RateLimit;
+import dev.backgroundjobs.Throttle;
 import dev.backgroundjobs.Timeouts;
 import dev.backgroundjobs.RunContext;
 import dev.backgroundjobs.Step;
@@ -496,9 +497,113 @@ class FunctionRegistrarTests {
 	void flowControlPropertiesOfAnUnknownFunctionFail() {
 		this.contextRunner.withBean("orders", FlowControlled.class)
 			.withBean("chrage", FlowControlOverrides.class, () -> new FlowControlOverrides(null, 5, null))
-			.run(failsWith(
-					"background-jobs.functions.chrage.idempotency, .rate-limit or .batch is set, but no function has "
-							+ "the id 'chrage'"));
+			.run(failsWith("background-jobs.functions.chrage.idempotency, .rate-limit, .batch or .throttle is set, but "
+					+ "no function has the id 'chrage'"));
+	}
+
+	@Test
+	void throttleIsRead() {
+		this.contextRunner.withBean("orders", Throttled.class).run((context) -> {
+			FunctionRegistry registry = context.getBean(FunctionRegistry.class);
+			assertThat(registry.find("summarize").throttle())
+				.isEqualTo(new Throttling("data.userId", 60, Duration.ofMinutes(1), 0));
+			assertThat(registry.find("sync").throttle()).isEqualTo(new Throttling(null, 100, Duration.ofSeconds(1), 5));
+			assertThat(registry.find("unthrottled").throttle()).isNull();
+		});
+	}
+
+	@Test
+	void throttlePropertiesOverrideTheAnnotation() {
+		this.contextRunner.withBean("orders", Throttled.class)
+			.withBean("summarize", FlowControlOverrides.class,
+					() -> new FlowControlOverrides(null, null, null, null, null, 10, Duration.ofSeconds(30), 2))
+			.run(function("summarize", (definition) -> assertThat(definition.throttle())
+				.isEqualTo(new Throttling("data.userId", 10, Duration.ofSeconds(30), 2))));
+	}
+
+	@Test
+	void throttleWithoutAPeriodFails() {
+		this.contextRunner.withBean("bad", ThrottleWithoutPeriod.class)
+			.run(failsWith(problem(ThrottleWithoutPeriod.class, "attribute 'throttle.period' is empty; set the period "
+					+ "of the limit, such as \"1s\", \"1m\" or \"1h\"")));
+	}
+
+	@Test
+	void throttleWithANegativeBurstFails() {
+		this.contextRunner.withBean("bad", NegativeBurst.class)
+			.run(failsWith(problem(NegativeBurst.class, "attribute 'throttle.burst' is -1; use 0 for evenly spaced "
+					+ "starts or a positive number of extra starts")));
+	}
+
+	@Test
+	void throttleWithAKeyButNoLimitFails() {
+		this.contextRunner.withBean("bad", ThrottleWithoutLimit.class)
+			.run(failsWith(problem(ThrottleWithoutLimit.class,
+					"attribute 'throttle' sets a key, period or burst but no 'limit'")));
+	}
+
+	@Test
+	void throttleWithoutAnEventTriggerFails() {
+		this.contextRunner.withBean("bad", CronThrottle.class)
+			.run(failsWith(problem(CronThrottle.class, "attribute 'throttle' needs an 'event' trigger")));
+	}
+
+	@Test
+	void throttlePropertyWithoutALimitFails() {
+		this.contextRunner.withBean("bad", Unlimited.class)
+			.withBean("job", FlowControlOverrides.class,
+					() -> new FlowControlOverrides(null, null, null, null, null, null, Duration.ofSeconds(1), null))
+			.run(failsWith(problem(Unlimited.class, "property 'background-jobs.functions.job.throttle.period' or "
+					+ "'throttle.burst' is set, but neither the function nor 'throttle.limit' sets a limit")));
+	}
+
+	static class Throttled {
+
+		@EventHandler(id = "summarize", event = "document/uploaded",
+				throttle = @Throttle(limit = 60, period = "1m", key = "data.userId"))
+		void summarize() {
+		}
+
+		@EventHandler(id = "sync", event = "crm/changed", throttle = @Throttle(limit = 100, period = "1s", burst = 5))
+		void sync() {
+		}
+
+		@EventHandler(id = "unthrottled", event = "crm/changed")
+		void unthrottled() {
+		}
+
+	}
+
+	static class ThrottleWithoutPeriod {
+
+		@EventHandler(id = "job", event = "order/placed", throttle = @Throttle(limit = 3))
+		void handle() {
+		}
+
+	}
+
+	static class NegativeBurst {
+
+		@EventHandler(id = "job", event = "order/placed", throttle = @Throttle(limit = 3, period = "1s", burst = -1))
+		void handle() {
+		}
+
+	}
+
+	static class ThrottleWithoutLimit {
+
+		@EventHandler(id = "job", event = "order/placed", throttle = @Throttle(key = "data.customerId"))
+		void handle() {
+		}
+
+	}
+
+	static class CronThrottle {
+
+		@EventHandler(id = "job", cron = "@daily", throttle = @Throttle(limit = 1, period = "1h"))
+		void handle() {
+		}
+
 	}
 
 	private static String problem(Class<?> type, String detail) {

@@ -19,6 +19,7 @@ import dev.backgroundjobs.RateLimit;
 import dev.backgroundjobs.RetryAfterException;
 import dev.backgroundjobs.RetryPolicy;
 import dev.backgroundjobs.Step;
+import dev.backgroundjobs.Throttle;
 import dev.backgroundjobs.Timeouts;
 
 import org.springframework.core.ParameterizedTypeReference;
@@ -171,6 +172,16 @@ class DurableTestFunctions {
 	String threePerKey(Event<Job> event, Step step) {
 		step.run("limited", () -> this.probe.hit(event.data().key(), "limited"));
 		return "limited";
+	}
+
+	@EventHandler(id = "throttled", event = "test/throttled",
+			throttle = @Throttle(limit = 1, period = "1m", burst = 1, key = "data.key"))
+	String throttled(Event<Job> event, Step step) {
+		step.run("throttled", () -> {
+			this.probe.started(event.data().key());
+			this.probe.hit(event.id(), "throttled");
+		});
+		return "throttled";
 	}
 
 	@EventHandler(id = "cancellable-nap", event = "test/cancellable-nap",

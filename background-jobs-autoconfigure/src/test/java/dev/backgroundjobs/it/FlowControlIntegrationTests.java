@@ -1,7 +1,9 @@
 package dev.backgroundjobs.it;
 
 import java.sql.Timestamp;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
@@ -80,7 +82,10 @@ class FlowControlIntegrationTests {
 			this.cluster = new TestApplication.Cluster(database.url(), database.username(), database.password())
 				.with("test.durable-functions", "true")
 				// Replaces the annotation's limit of 100.
-				.with("background-jobs.functions.three-per-key.rate-limit.limit", "3");
+				.with("background-jobs.functions.three-per-key.rate-limit.limit", "3")
+				// Replaces the annotation's period of 1m: one start per second, and a
+				// burst of one.
+				.with("background-jobs.functions.throttled.throttle.period", "1s");
 			this.first = this.cluster.start();
 			this.second = this.cluster.start();
 		}
@@ -100,8 +105,12 @@ class FlowControlIntegrationTests {
 			String charged = publisher(first).send("test/charge", Job.simple(key));
 			String duplicate = publisher(second).send("test/charge", Job.simple(key));
 			await().atMost(TIMEOUT).until(() -> skipped(first, second, "charge-once", "idempotency") == 1);
-			awaitStatus(first, "charge-once", charged, RunStatus.COMPLETED);
-			assertThat(first.getBean(RunStore.class).find(NewRun.deriveRunId("charge-once", duplicate))).isNull();
+			// The instances read the two events from different partitions: whichever
+			// was recorded first runs, and the other starts no run.
+			RunStore runs = first.getBean(RunStore.class);
+			boolean chargedRan = runs.find(NewRun.deriveRunId("charge-once", charged)) != null;
+			awaitStatus(first, "charge-once", chargedRan ? charged : duplicate, RunStatus.COMPLETED);
+			assertThat(runs.find(NewRun.deriveRunId("charge-once", chargedRan ? duplicate : charged))).isNull();
 			assertThat(this.cluster.probe.count(key, "charge")).isOne();
 			// The window ends (moved rather than waited for): the next event with the key
 			// runs.
@@ -131,6 +140,49 @@ class FlowControlIntegrationTests {
 			assertThat(this.cluster.probe.count(other, "limited")).isOne();
 			assertThat(first.getBean(RunStore.class).findRuns(new RunQuery(null, "three-per-key", null, 100)))
 				.hasSize(4);
+		}
+
+		@Test
+		void throttleSpacesTheStartsOfAKeyAcrossTwoInstancesAndDelaysRatherThanDrops() {
+			ConfigurableApplicationContext first = this.first;
+			ConfigurableApplicationContext second = this.second;
+			String key = "customer-" + UUID.randomUUID();
+			String other = "customer-" + UUID.randomUUID();
+			List<String> events = new ArrayList<>();
+			for (int i = 0; i < 8; i++) {
+				events.add(publisher((i % 2 == 0) ? first : second).send("test/throttled", Job.simple(key)));
+			}
+			String otherEvent = publisher(second).send("test/throttled", Job.simple(other));
+			for (String event : events) {
+				awaitStatus((events.indexOf(event) % 2 == 0) ? first : second, "throttled", event, RunStatus.COMPLETED);
+			}
+			awaitStatus(first, "throttled", otherEvent, RunStatus.COMPLETED);
+			for (String event : events) {
+				assertThat(this.cluster.probe.count(event, "throttled")).as(event).isOne();
+			}
+			List<Long> starts = new ArrayList<>(this.cluster.probe.starts(key));
+			assertThat(starts).hasSize(8);
+			starts.sort(null);
+			// One start per second and a burst of one: 1 + 1 runs at once and 6 more a
+			// second apart span 6 seconds, and no window shorter than the period holds
+			// more than limit + burst = 2 of them; observed in the steps, less a
+			// tolerance for a loaded machine.
+			assertThat(Duration.ofNanos(starts.get(7) - starts.get(0))).isGreaterThan(Duration.ofSeconds(5));
+			for (int i = 2; i < starts.size(); i++) {
+				assertThat(Duration.ofNanos(starts.get(i) - starts.get(i - 2))).as("starts %d and %d", i - 2, i)
+					.isGreaterThan(Duration.ofMillis(700));
+			}
+			// Every run's recorded start keeps the spacing exactly.
+			List<Instant> recorded = new ArrayList<>();
+			RunStore runs = first.getBean(RunStore.class);
+			for (String event : events) {
+				recorded.add(runs.find(NewRun.deriveRunId("throttled", event)).startedAt());
+			}
+			recorded.sort(null);
+			for (int i = 2; i < recorded.size(); i++) {
+				assertThat(Duration.between(recorded.get(i - 2), recorded.get(i)))
+					.isGreaterThanOrEqualTo(Duration.ofMillis(900));
+			}
 		}
 
 		private static EventPublisher publisher(ConfigurableApplicationContext context) {

@@ -34,8 +34,22 @@ final class Probe {
 
 	private final Map<String, CountDownLatch> gates = new ConcurrentHashMap<>();
 
+	private final Map<String, List<Long>> starts = new ConcurrentHashMap<>();
+
 	int hit(String eventId, String stepId) {
 		return this.executions.computeIfAbsent(eventId + "/" + stepId, (key) -> new AtomicInteger()).incrementAndGet();
+	}
+
+	/**
+	 * Records that a run with a key started now, in {@link System#nanoTime()}: every
+	 * instance of a test runs in this JVM, so the times compare across instances.
+	 */
+	void started(String key) {
+		this.starts.computeIfAbsent(key, (k) -> new CopyOnWriteArrayList<>()).add(System.nanoTime());
+	}
+
+	List<Long> starts(String key) {
+		return List.copyOf(this.starts.getOrDefault(key, List.of()));
 	}
 
 	int count(String eventId, String stepId) {

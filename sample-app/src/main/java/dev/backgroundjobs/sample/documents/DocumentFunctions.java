@@ -9,6 +9,7 @@ import dev.backgroundjobs.Event;
 import dev.backgroundjobs.EventHandler;
 import dev.backgroundjobs.FunctionFailure;
 import dev.backgroundjobs.Step;
+import dev.backgroundjobs.Throttle;
 
 import org.springframework.stereotype.Component;
 
@@ -32,11 +33,16 @@ class DocumentFunctions {
 	 * fails, only the {@code summarize} step is retried: the document is not fetched
 	 * again, and a summary that has been produced is never produced twice. When a step
 	 * still fails after its retries, {@link #processFailed} runs.
+	 * <p>
+	 * The summarizer's provider allows 60 calls a minute, so the function is throttled to
+	 * 60 starts a minute across all instances, with a burst of 10 after a quiet spell:
+	 * uploads beyond that wait their turn as {@code DELAYED} runs, none is dropped.
 	 * @param event the upload event
 	 * @param step the step API
 	 * @return the run's output
 	 */
-	@EventHandler(id = "process-document", event = "api/document.uploaded", retries = 3, onFailure = "processFailed")
+	@EventHandler(id = "process-document", event = "api/document.uploaded", retries = 3, onFailure = "processFailed",
+			throttle = @Throttle(limit = 60, period = "1m", burst = 10))
 	String process(Event<DocumentUploaded> event, Step step) {
 		Document document = step.run("fetch-document", Document.class, () -> fetch(event.data().documentId()));
 		String summary = step.run("summarize", String.class, () -> this.summarizer.summarize(document.content()));
