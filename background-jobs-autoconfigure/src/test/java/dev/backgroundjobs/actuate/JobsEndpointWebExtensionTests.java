@@ -141,7 +141,7 @@ class JobsEndpointWebExtensionTests {
 		WebEndpointResponse<OperationResponseBody> response = this.extension.list(SecurityContext.NONE, "runs", "DONE",
 				null, null, null);
 		assertThat(response.getStatus()).isEqualTo(400);
-		assertThat(message(response)).isEqualTo("Unknown status 'DONE'; valid statuses are QUEUED, RUNNING, "
+		assertThat(message(response)).isEqualTo("Unknown status 'DONE'; valid statuses are QUEUED, DELAYED, RUNNING, "
 				+ "SLEEPING, WAITING, COMPLETED, FAILED, CANCELLED");
 	}
 

@@ -13,6 +13,7 @@ import javax.sql.DataSource;
 import dev.backgroundjobs.RunStatus;
 import dev.backgroundjobs.autoconfigure.BackgroundJobsDataSourceScriptDatabaseInitializer;
 import dev.backgroundjobs.autoconfigure.BackgroundJobsJdbcProperties;
+import dev.backgroundjobs.store.BatchedEvent;
 import dev.backgroundjobs.store.EventLogPosition;
 import dev.backgroundjobs.store.NewRun;
 import dev.backgroundjobs.store.RunRecord;
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.support.JdbcTransactionManager;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -76,6 +78,8 @@ class JdbcTimerShiftIntegrationTests {
 
 		JdbcTimerShift shift;
 
+		JdbcBatchStore batches;
+
 		abstract DataSource dataSource();
 
 		@BeforeEach
@@ -86,12 +90,24 @@ class JdbcTimerShiftIntegrationTests {
 					.initializeDatabase();
 			}
 			JdbcClient jdbc = JdbcClient.create(dataSource);
-			jdbc.sql("DELETE FROM bj_event_waits").update();
-			jdbc.sql("DELETE FROM bj_runs").update();
+			for (String table : List.of("bj_event_waits", "bj_batch_events", "bj_batches", "bj_runs")) {
+				jdbc.sql("DELETE FROM " + table).update();
+			}
 			DatabaseDialect dialect = DatabaseDialect.from(dataSource);
 			this.runs = new JdbcRunStore(dataSource, dialect);
 			this.waits = new JdbcEventWaitStore(dataSource, dialect, (name) -> new EventLogPosition(Map.of(0, 0L)));
 			this.shift = new JdbcTimerShift(dataSource, dialect);
+			this.batches = new JdbcBatchStore(dataSource, dialect, new JdbcTransactionManager(dataSource));
+		}
+
+		@Test
+		void anOpenBatchShiftedPastItsTimeoutIsDueEvenAfterAnotherEventArrives() {
+			this.batches.add(List.of(batchEvent("e1")), 10, "owner-a", LEASE);
+			assertThat(this.batches.closeDue("fn", 10, Duration.ofHours(1), 10, "owner-a", LEASE)).isEmpty();
+			assertThat(this.shift.shiftEarlier(Duration.ofHours(1))).isOne();
+			this.batches.add(List.of(batchEvent("e2")), 10, "owner-a", LEASE);
+			assertThat(this.batches.closeDue("fn", 10, Duration.ofHours(1), 10, "owner-a", LEASE)).singleElement()
+				.satisfies((run) -> assertThat(run.eventData()).contains("\"e1\"", "\"e2\""));
 		}
 
 		@Test
@@ -132,6 +148,10 @@ class JdbcTimerShiftIntegrationTests {
 			RunRecord run = this.runs.find("running");
 			assertThat(run.status()).isEqualTo(RunStatus.RUNNING);
 			assertThat(run.leaseUntil()).isCloseTo(Instant.now().plus(LEASE), within(1, ChronoUnit.MINUTES));
+		}
+
+		private static BatchedEvent batchEvent(String id) {
+			return new BatchedEvent("fn", "", id, "test/event", "{}", Instant.now(), null);
 		}
 
 		private List<RunRecord> claimDue() {
