@@ -234,4 +234,21 @@ public @interface EventHandler {
 	 */
 	Throttle throttle() default @Throttle;
 
+	/**
+	 * A concurrency limit: at most a number of runs at once across all instances, per
+	 * value of a path of the triggering event. Runs above it wait
+	 * {@link RunStatus#DELAYED}, holding no thread. Requires an {@link #event()} trigger.
+	 * @return the concurrency limit, none by default
+	 * @see Concurrency
+	 */
+	Concurrency concurrency() default @Concurrency;
+
+	/**
+	 * A priority: an expression on the triggering event that moves its run ahead among
+	 * the runs waiting for a {@link #concurrency()} slot. Requires a concurrency limit.
+	 * @return the priority, none by default
+	 * @see Priority
+	 */
+	Priority priority() default @Priority;
+
 }

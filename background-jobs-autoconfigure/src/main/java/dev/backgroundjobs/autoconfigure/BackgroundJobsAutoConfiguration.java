@@ -90,7 +90,8 @@ public final class BackgroundJobsAutoConfiguration {
 					new FlowControlOverrides(function.getIdempotency().getWindow(), function.getRateLimit().getLimit(),
 							function.getRateLimit().getPeriod(), function.getBatch().getMaxSize(),
 							function.getBatch().getTimeout(), function.getThrottle().getLimit(),
-							function.getThrottle().getPeriod(), function.getThrottle().getBurst())));
+							function.getThrottle().getPeriod(), function.getThrottle().getBurst(),
+							function.getConcurrency().getLimit())));
 		return new FunctionRegistrar(registry, processor, codec,
 				BackgroundJobsRetryConfiguration.retrySettings(properties, namedRetryPolicies), flowControl);
 	}

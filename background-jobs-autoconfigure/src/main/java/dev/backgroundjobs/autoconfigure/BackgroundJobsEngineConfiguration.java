@@ -37,6 +37,7 @@ import dev.backgroundjobs.schedule.CronTicker;
 import dev.backgroundjobs.schedule.DatabaseClock;
 import dev.backgroundjobs.schedule.DatabaseClockSynchronizer;
 import dev.backgroundjobs.schedule.DueWorkPoller;
+import dev.backgroundjobs.schedule.SlotRelease;
 import dev.backgroundjobs.schedule.EngineLifecycle;
 import dev.backgroundjobs.schedule.EngineScheduler;
 import dev.backgroundjobs.schedule.LeaseKeeper;
@@ -253,9 +254,13 @@ class BackgroundJobsEngineConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	DueWorkPoller backgroundJobsDueWorkPoller(RunStore runStore, RunDispatcher dispatcher, InstanceId instanceId,
-			BackgroundJobsProperties properties, FunctionRegistry functions, TakeoverHold takeoverHold) {
-		return new DueWorkPoller(runStore, dispatcher, instanceId.value(), properties.getLease().getDuration(),
-				properties.getPoller().getBatchSize(), functions, takeoverHold, startAhead(properties));
+			BackgroundJobsProperties properties, FunctionRegistry functions, TakeoverHold takeoverHold,
+			EngineScheduler backgroundJobsScheduler) {
+		DueWorkPoller poller = new DueWorkPoller(runStore, dispatcher, instanceId.value(),
+				properties.getLease().getDuration(), properties.getPoller().getBatchSize(), functions, takeoverHold,
+				startAhead(properties));
+		dispatcher.onRunEnded(new SlotRelease(poller, functions, backgroundJobsScheduler.executor()));
+		return poller;
 	}
 
 	/**

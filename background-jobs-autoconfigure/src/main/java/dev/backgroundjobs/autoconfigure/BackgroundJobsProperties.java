@@ -229,6 +229,9 @@ public class BackgroundJobsProperties implements Validator {
 					prefix + "throttle.period must be positive");
 			Integer burst = function.getThrottle().getBurst();
 			FunctionRetry.reject(errors, burst != null && burst < 0, prefix + "throttle.burst must not be negative");
+			Integer concurrency = function.getConcurrency().getLimit();
+			FunctionRetry.reject(errors, concurrency != null && concurrency <= 0,
+					prefix + "concurrency.limit must be positive");
 		});
 	}
 
@@ -757,6 +760,8 @@ public class BackgroundJobsProperties implements Validator {
 
 		private final Throttle throttle = new Throttle();
 
+		private final Concurrency concurrency = new Concurrency();
+
 		public FunctionRetry getRetry() {
 			return this.retry;
 		}
@@ -808,6 +813,32 @@ public class BackgroundJobsProperties implements Validator {
 
 			public void setTimeout(@Nullable Duration timeout) {
 				this.timeout = timeout;
+			}
+
+		}
+
+		public Concurrency getConcurrency() {
+			return this.concurrency;
+		}
+
+		/**
+		 * The function's concurrency limit, replacing the limit of its
+		 * {@code @EventHandler(concurrency = ...)}.
+		 */
+		public static class Concurrency {
+
+			/**
+			 * Most runs of the function queued or running at once, across all instances,
+			 * per key; runs above it wait as DELAYED.
+			 */
+			private @Nullable Integer limit;
+
+			public @Nullable Integer getLimit() {
+				return this.limit;
+			}
+
+			public void setLimit(@Nullable Integer limit) {
+				this.limit = limit;
 			}
 
 		}

@@ -1,9 +1,12 @@
 package dev.backgroundjobs.engine;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 import dev.backgroundjobs.store.RunRecord;
 
@@ -41,6 +44,8 @@ public final class RunDispatcher {
 	private final RetryBackoff infrastructureBackoff;
 
 	private final HeldRuns heldRuns = new HeldRuns();
+
+	private final List<Consumer<RunRecord>> endListeners = new CopyOnWriteArrayList<>();
 
 	/**
 	 * Creates a dispatcher.
@@ -96,6 +101,15 @@ public final class RunDispatcher {
 	}
 
 	/**
+	 * Registers a callback run, on the worker thread, whenever an execution ends and its
+	 * run is no longer held: it finished, parked, or was given up.
+	 * @param listener the callback, given the run as it was dispatched
+	 */
+	public void onRunEnded(Consumer<RunRecord> listener) {
+		this.endListeners.add(listener);
+	}
+
+	/**
 	 * Returns the runs this instance holds.
 	 * @return the held runs
 	 */
@@ -137,6 +151,18 @@ public final class RunDispatcher {
 		}
 		else {
 			this.heldRuns.release(run.runId());
+			ended(run);
+		}
+	}
+
+	private void ended(RunRecord run) {
+		for (Consumer<RunRecord> listener : this.endListeners) {
+			try {
+				listener.accept(run);
+			}
+			catch (RuntimeException ex) {
+				logger.warn(ex, () -> "Run end listener failed for run " + run.runId());
+			}
 		}
 	}
 

@@ -6,7 +6,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Values from {@code background-jobs.functions.<id>.*} that replace those of a function's
- * {@code idempotency}, {@code rateLimit}, {@code batch} and {@code throttle}.
+ * {@code idempotency}, {@code rateLimit}, {@code batch}, {@code throttle} and
+ * {@code concurrency}.
  *
  * @param idempotencyWindow replaces {@link dev.backgroundjobs.Idempotency#window()}, or
  * {@code null}
@@ -23,15 +24,19 @@ import org.jspecify.annotations.Nullable;
  * {@code null}
  * @param throttleBurst replaces {@link dev.backgroundjobs.Throttle#burst()}, or
  * {@code null}
+ * @param concurrencyLimit replaces {@link dev.backgroundjobs.Concurrency#limit()}, or
+ * {@code null}
  */
 public record FlowControlOverrides(@Nullable Duration idempotencyWindow, @Nullable Integer rateLimit,
 		@Nullable Duration ratePeriod, @Nullable Integer batchMaxSize, @Nullable Duration batchTimeout,
-		@Nullable Integer throttleLimit, @Nullable Duration throttlePeriod, @Nullable Integer throttleBurst) {
+		@Nullable Integer throttleLimit, @Nullable Duration throttlePeriod, @Nullable Integer throttleBurst,
+		@Nullable Integer concurrencyLimit) {
 
 	/**
 	 * No overrides.
 	 */
-	public static final FlowControlOverrides NONE = new FlowControlOverrides(null, null, null);
+	public static final FlowControlOverrides NONE = new FlowControlOverrides(null, null, null, null, null, null, null,
+			null, null);
 
 	/**
 	 * Creates overrides of a function's {@code idempotency} and {@code rateLimit} only.
@@ -41,7 +46,7 @@ public record FlowControlOverrides(@Nullable Duration idempotencyWindow, @Nullab
 	 */
 	public FlowControlOverrides(@Nullable Duration idempotencyWindow, @Nullable Integer rateLimit,
 			@Nullable Duration ratePeriod) {
-		this(idempotencyWindow, rateLimit, ratePeriod, null, null);
+		this(idempotencyWindow, rateLimit, ratePeriod, null, null, null, null, null, null);
 	}
 
 	/**
@@ -55,7 +60,7 @@ public record FlowControlOverrides(@Nullable Duration idempotencyWindow, @Nullab
 	 */
 	public FlowControlOverrides(@Nullable Duration idempotencyWindow, @Nullable Integer rateLimit,
 			@Nullable Duration ratePeriod, @Nullable Integer batchMaxSize, @Nullable Duration batchTimeout) {
-		this(idempotencyWindow, rateLimit, ratePeriod, batchMaxSize, batchTimeout, null, null, null);
+		this(idempotencyWindow, rateLimit, ratePeriod, batchMaxSize, batchTimeout, null, null, null, null);
 	}
 
 }

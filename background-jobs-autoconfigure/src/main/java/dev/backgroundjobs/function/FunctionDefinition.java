@@ -33,11 +33,14 @@ import org.springframework.util.Assert;
  * for one run per event
  * @param throttle when its runs may start ({@code throttle}), assigned when a run is
  * recorded, or {@code null} for at once
+ * @param concurrency how many of its runs may be queued or running at once per key, with
+ * the priority of those waiting ({@code concurrency}, {@code priority}), or {@code null}
+ * for no limit
  */
 public record FunctionDefinition(String id, String beanName, Method method, List<Trigger> triggers, RetryPolicy retry,
 		HandlerMethodInvoker invoker, @Nullable String failureHandlerId, @Nullable String failureOf,
 		List<CancelRule> cancelRules, List<IntakeGate> gates, @Nullable BatchSettings batch,
-		@Nullable Throttling throttle) {
+		@Nullable Throttling throttle, @Nullable ConcurrencyLimit concurrency) {
 
 	/**
 	 * Creates a function, checking that its retry policy is complete.
@@ -55,10 +58,36 @@ public record FunctionDefinition(String id, String beanName, Method method, List
 	 * @param gates what limits the runs its events start
 	 * @param batch how its events are collected into batches, or {@code null}
 	 * @param throttle when its runs may start, or {@code null} for at once
+	 * @param concurrency its concurrency limit, or {@code null} for none
 	 */
 	public FunctionDefinition {
 		Assert.isTrue(retry.maxAttempts().isPresent(), "'retry' must set the attempts");
 		gates = List.copyOf(gates);
+	}
+
+	/**
+	 * Creates a function without a concurrency limit.
+	 * @param id the function id
+	 * @param beanName the name of the bean declaring the handler method
+	 * @param method the handler method
+	 * @param triggers what starts runs
+	 * @param retry the complete retry policy
+	 * @param invoker calls the handler method with resolved arguments
+	 * @param failureHandlerId the id of the function that handles this function's failed
+	 * runs, or {@code null} for none
+	 * @param failureOf the id of the function whose failed runs this function handles, or
+	 * {@code null} if it is not a failure handler
+	 * @param cancelRules the events that cancel its runs
+	 * @param gates what limits the runs its events start
+	 * @param batch how its events are collected into batches, or {@code null}
+	 * @param throttle when its runs may start, or {@code null} for at once
+	 */
+	public FunctionDefinition(String id, String beanName, Method method, List<Trigger> triggers, RetryPolicy retry,
+			HandlerMethodInvoker invoker, @Nullable String failureHandlerId, @Nullable String failureOf,
+			List<CancelRule> cancelRules, List<IntakeGate> gates, @Nullable BatchSettings batch,
+			@Nullable Throttling throttle) {
+		this(id, beanName, method, triggers, retry, invoker, failureHandlerId, failureOf, cancelRules, gates, batch,
+				throttle, null);
 	}
 
 	/**
@@ -79,7 +108,8 @@ public record FunctionDefinition(String id, String beanName, Method method, List
 	public FunctionDefinition(String id, String beanName, Method method, List<Trigger> triggers, RetryPolicy retry,
 			HandlerMethodInvoker invoker, @Nullable String failureHandlerId, @Nullable String failureOf,
 			List<CancelRule> cancelRules, List<IntakeGate> gates) {
-		this(id, beanName, method, triggers, retry, invoker, failureHandlerId, failureOf, cancelRules, gates, null);
+		this(id, beanName, method, triggers, retry, invoker, failureHandlerId, failureOf, cancelRules, gates,
+				(BatchSettings) null);
 	}
 
 	/**

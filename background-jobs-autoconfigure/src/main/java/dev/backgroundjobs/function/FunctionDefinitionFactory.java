@@ -53,6 +53,8 @@ final class FunctionDefinitionFactory {
 
 	private final Throttles throttles;
 
+	private final ConcurrencyLimits concurrencyLimits;
+
 	FunctionDefinitionFactory(HandlerMethodInvokerFactory invokerFactory, FunctionRetrySettings retrySettings,
 			Map<String, FlowControlOverrides> flowControl) {
 		this.invokerFactory = invokerFactory;
@@ -60,6 +62,7 @@ final class FunctionDefinitionFactory {
 		this.gates = new IntakeGates(flowControl);
 		this.batching = new Batching(flowControl);
 		this.throttles = new Throttles(flowControl);
+		this.concurrencyLimits = new ConcurrencyLimits(flowControl);
 	}
 
 	/**
@@ -103,6 +106,12 @@ final class FunctionDefinitionFactory {
 			problems.add(candidate.problem("attribute 'throttle' cannot be combined with 'batch': a batch's run "
 					+ "starts when the batch is full or its timeout passes; remove one of them"));
 		}
+		ConcurrencyLimit concurrency = this.concurrencyLimits.resolve(candidate, id, problems);
+		if (throttle != null && concurrency != null) {
+			problems.add(candidate.problem("attribute 'concurrency' cannot be combined with 'throttle' yet: a "
+					+ "throttled run's start time is fixed when it is recorded, not when a slot frees; remove one "
+					+ "of them"));
+		}
 		HandlerMethodInvoker invoker = invoker(candidate, candidate.method(), "", problems);
 		if (invoker != null && acceptsFailure(candidate.method())) {
 			problems.add(candidate.problem("a FunctionFailure parameter is only for the method named by "
@@ -127,12 +136,12 @@ final class FunctionDefinitionFactory {
 		}
 		if (failureMethod == null || failureInvoker == null) {
 			return List.of(new FunctionDefinition(id, candidate.beanName(), candidate.method(), triggers, retry,
-					invoker, null, null, cancelRules, gates, batch, throttle));
+					invoker, null, null, cancelRules, gates, batch, throttle, concurrency));
 		}
 		String failureHandlerId = failureHandlerId(id);
 		return List.of(
 				new FunctionDefinition(id, candidate.beanName(), candidate.method(), triggers, retry, invoker,
-						failureHandlerId, null, cancelRules, gates, batch, throttle),
+						failureHandlerId, null, cancelRules, gates, batch, throttle, concurrency),
 				// The configured policy: a function that must not retry its own steps
 				// still wants its failure reported.
 				new FunctionDefinition(failureHandlerId, candidate.beanName(), failureMethod, List.of(),

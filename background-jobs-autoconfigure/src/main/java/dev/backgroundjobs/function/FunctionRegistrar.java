@@ -120,8 +120,8 @@ public final class FunctionRegistrar implements SmartInitializingSingleton {
 		for (String id : this.flowControlOverrides) {
 			if (!ids.contains(id)) {
 				problems.add("background-jobs.functions." + id
-						+ ".idempotency, .rate-limit, .batch or .throttle is set, but no " + "function has the id '"
-						+ id + "' (functions: " + String.join(", ", new TreeSet<>(ids))
+						+ ".idempotency, .rate-limit, .batch, .throttle or .concurrency is set, but no "
+						+ "function has the id '" + id + "' (functions: " + String.join(", ", new TreeSet<>(ids))
 						+ "); ids with other characters than letters, digits and '-' need brackets: "
 						+ "background-jobs.functions.[" + id + "].rate-limit");
 			}

@@ -111,7 +111,7 @@ public final class JdbcBatchStore implements BatchStore {
 	public JdbcBatchStore(DataSource dataSource, DatabaseDialect dialect,
 			PlatformTransactionManager transactionManager) {
 		this.support = new JdbcStoreSupport(dataSource, dialect, transactionManager);
-		this.runs = new JdbcRunInserts(this.support);
+		this.runs = new JdbcRunInserts(this.support, new JdbcConcurrencySlots(this.support));
 		this.insertKey = dialect.insertIgnoringDuplicates(dialect.render(INSERT_KEY));
 		this.insertEvent = dialect.insertIgnoringDuplicates(dialect.render(INSERT_EVENT));
 	}

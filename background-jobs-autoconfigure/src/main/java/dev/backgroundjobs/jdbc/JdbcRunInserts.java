@@ -117,10 +117,13 @@ final class JdbcRunInserts {
 
 	private final String insertInvocation;
 
-	JdbcRunInserts(JdbcStoreSupport support) {
+	private final JdbcConcurrencySlots slots;
+
+	JdbcRunInserts(JdbcStoreSupport support, JdbcConcurrencySlots slots) {
 		DatabaseDialect dialect = support.dialect();
 		this.support = support;
 		this.throttles = new JdbcThrottles(support);
+		this.slots = slots;
 		this.insertRun = dialect.insertIgnoringDuplicates(dialect.render(INSERT_RUN));
 		this.insertChildRun = dialect.insertIgnoringDuplicates(dialect.render(INSERT_CHILD_RUN));
 		this.insertInvocation = dialect.insertIgnoringDuplicates(dialect.render(INSERT_INVOCATION));
@@ -138,7 +141,7 @@ final class JdbcRunInserts {
 		if (runs.isEmpty()) {
 			return List.of();
 		}
-		if (runs.stream().anyMatch((run) -> !run.gates().isEmpty() || run.throttle() != null)) {
+		if (runs.stream().anyMatch((run) -> !run.gates().isEmpty() || run.throttle() != null || run.slot() != null)) {
 			return insertLeasedGated(runs, owner, lease, Duration.ZERO).inserted();
 		}
 		runs.forEach(JdbcRunInserts::validate);
@@ -196,7 +199,9 @@ final class JdbcRunInserts {
 	 * same order, and the earliest event of a key is the one that passes; a deadlock
 	 * between runs with two gates is a transient failure, and the poll is retried. Last,
 	 * the throttles assign start times to the throttled runs that passed: their keys are
-	 * locked after every gate key, in digest order, for the same reason.
+	 * locked after every gate key, in digest order, for the same reason. Then the runs
+	 * with a concurrency slot to take are admitted, the ones that get none turned
+	 * {@code DELAYED} (a function has no throttle and limit together).
 	 */
 	RunStore.GatedInsert insertLeasedGated(List<NewRun> runs, String owner, Duration lease, Duration holdAhead) {
 		Assert.notNull(runs, "'runs' must not be null");
@@ -240,6 +245,12 @@ final class JdbcRunInserts {
 			throttle(runs.stream().filter((run) -> inserted.contains(run.runId())).toList(), holdAhead, held, delayed);
 			inserted.removeAll(held.keySet());
 			delayed.forEach(inserted::remove);
+			List<String> waiting = List.copyOf(this.slots
+				.admitRecorded(
+						runs.stream().filter((run) -> run.slot() != null && inserted.contains(run.runId())).toList())
+				.keySet());
+			waiting.forEach(inserted::remove);
+			delayed.addAll(waiting);
 			List<String> kept = runs.stream().map(NewRun::runId).filter(inserted::remove).toList();
 			return new RunStore.GatedInsert(kept, skipped, held, delayed);
 		});

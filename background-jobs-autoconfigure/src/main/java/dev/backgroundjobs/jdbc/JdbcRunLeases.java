@@ -114,9 +114,12 @@ final class JdbcRunLeases {
 
 	private final JdbcRunQueries queries;
 
-	JdbcRunLeases(JdbcStoreSupport support, JdbcRunQueries queries) {
+	private final JdbcConcurrencySlots slots;
+
+	JdbcRunLeases(JdbcStoreSupport support, JdbcRunQueries queries, JdbcConcurrencySlots slots) {
 		this.support = support;
 		this.queries = queries;
+		this.slots = slots;
 	}
 
 	/**
@@ -203,6 +206,64 @@ final class JdbcRunLeases {
 				.toList();
 		});
 		return (claimed != null) ? claimed : List.of();
+	}
+
+	/**
+	 * See {@link RunStore#claimAdmitted}. Expired leases first, in one transaction; then
+	 * each function's admission, whose transactions claim what they admit.
+	 */
+	List<RunRecord> claimAdmitted(String owner, Duration lease, int limit, Collection<RunStore.Admission> admissions,
+			@Nullable Instant takeOverLeasesExpiredBefore, Predicate<String> heldByOwner) {
+		Assert.hasText(owner, "'owner' must not be empty");
+		if (limit <= 0 || admissions.isEmpty()) {
+			return List.of();
+		}
+		Set<String> claimed = new LinkedHashSet<>();
+		if (takeOverLeasesExpiredBefore != null) {
+			List<String> functionIds = admissions.stream().map(RunStore.Admission::functionId).toList();
+			this.support.transactions().executeWithoutResult((status) -> {
+				List<String> expired = lockExpired(owner, limit, functionIds, takeOverLeasesExpiredBefore, heldByOwner);
+				claim(owner, lease, expired);
+				claimed.addAll(expired);
+			});
+		}
+		for (RunStore.Admission admission : admissions) {
+			if (claimed.size() >= limit) {
+				break;
+			}
+			this.slots.admit(admission, limit - claimed.size(), (runIds) -> {
+				claim(owner, lease, runIds);
+				claimed.addAll(runIds);
+			});
+		}
+		return claimed.isEmpty() ? List.of() : this.queries.findAll(claimed);
+	}
+
+	private List<String> lockExpired(String owner, int limit, Collection<String> functionIds,
+			Instant takeOverLeasesExpiredBefore, Predicate<String> heldByOwner) {
+		return this.support.jdbc()
+			.sql(this.support.render(SELECT_EXPIRED_LEASES))
+			.param("expiredBefore", this.support.bind(takeOverLeasesExpiredBefore))
+			.param("limit", limit)
+			.param("functionIds", functionIds)
+			.query((rs, row) -> owner.equals(rs.getString("lease_owner")) && heldByOwner.test(rs.getString("run_id"))
+					? "" : rs.getString("run_id"))
+			.list()
+			.stream()
+			.filter((runId) -> !runId.isEmpty())
+			.toList();
+	}
+
+	private void claim(String owner, Duration lease, Collection<String> runIds) {
+		if (runIds.isEmpty()) {
+			return;
+		}
+		this.support.jdbc()
+			.sql(this.support.render(CLAIM))
+			.param("owner", owner)
+			.param("leaseMillis", lease.toMillis())
+			.param("runIds", runIds)
+			.update();
 	}
 
 	private List<String> lockDue(String sql, int limit, Collection<String> functionIds) {

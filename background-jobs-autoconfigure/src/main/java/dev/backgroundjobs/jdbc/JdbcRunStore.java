@@ -173,8 +173,9 @@ public class JdbcRunStore implements RunStore {
 	public JdbcRunStore(DataSource dataSource, DatabaseDialect dialect, PlatformTransactionManager transactionManager) {
 		this.support = new JdbcStoreSupport(dataSource, dialect, transactionManager);
 		this.queries = new JdbcRunQueries(this.support);
-		this.inserts = new JdbcRunInserts(this.support);
-		this.leases = new JdbcRunLeases(this.support, this.queries);
+		JdbcConcurrencySlots slots = new JdbcConcurrencySlots(this.support);
+		this.inserts = new JdbcRunInserts(this.support, slots);
+		this.leases = new JdbcRunLeases(this.support, this.queries, slots);
 		this.wakeups = new RunWakeups(this.support);
 	}
 
@@ -202,6 +203,12 @@ public class JdbcRunStore implements RunStore {
 	@Override
 	public boolean start(String runId, long version) {
 		return fenced(START, runId, version).update() == 1;
+	}
+
+	@Override
+	public List<RunRecord> claimAdmitted(String owner, Duration lease, int limit, Collection<Admission> admissions,
+			@Nullable Instant takeOverLeasesExpiredBefore, Predicate<String> heldByOwner) {
+		return this.leases.claimAdmitted(owner, lease, limit, admissions, takeOverLeasesExpiredBefore, heldByOwner);
 	}
 
 	@Override

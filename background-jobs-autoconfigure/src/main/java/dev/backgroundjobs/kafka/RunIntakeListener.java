@@ -18,8 +18,10 @@ import dev.backgroundjobs.engine.Faults;
 import dev.backgroundjobs.engine.RunDispatcher;
 import dev.backgroundjobs.function.BatchSettings;
 import dev.backgroundjobs.function.CancelRule;
+import dev.backgroundjobs.function.ConcurrencyLimit;
 import dev.backgroundjobs.function.FunctionDefinition;
 import dev.backgroundjobs.function.IntakeGate;
+import dev.backgroundjobs.function.RunPriority;
 import dev.backgroundjobs.function.Throttling;
 import dev.backgroundjobs.json.MatchExpression;
 import dev.backgroundjobs.json.PayloadCodec;
@@ -52,7 +54,9 @@ import org.springframework.util.Assert;
  * the batches they fill are dispatched instead. A function with a throttle records its
  * runs there too, and its runs start at the time the throttle assigns: at once, after a
  * short wait on this instance, or as delayed runs that the due-work poller of some
- * instance starts.
+ * instance starts. A function with a concurrency limit records its runs there too: its
+ * runs that get no slot are recorded {@link dev.backgroundjobs.RunStatus#DELAYED} and not
+ * dispatched; the due-work poller starts them as slots free up.
  * <p>
  * A record that cannot be read becomes a dead letter with its raw bytes and headers, and
  * the partition moves on. A transient failure ({@link Faults#isTransient}) throws, so the
@@ -153,7 +157,7 @@ final class RunIntakeListener implements BatchMessageListener<String, byte[]> {
 					: this.codec.mapper().readTree(event.dataJson());
 			NewRun run = new NewRun(NewRun.deriveRunId(this.function.id(), event.id()), this.function.id(), event.id(),
 					event.name(), event.dataJson(), event.timestamp(), TraceHeaders.capture(record, this.codec),
-					cancelKeys(data), gates(data), throttle(data));
+					cancelKeys(data), gates(data), throttle(data), slot(event.name(), data));
 			if (sources.putIfAbsent(run.runId(), record) == null) {
 				ordered.add(run);
 			}
@@ -250,8 +254,25 @@ final class RunIntakeListener implements BatchMessageListener<String, byte[]> {
 		return new NewRun.Throttle((value != null) ? value : "", throttle.limit(), throttle.period(), throttle.burst());
 	}
 
+	/**
+	 * Reads the key of the function's {@code concurrency} limit from an event, and
+	 * evaluates its {@code priority}. Events without a key share one limit.
+	 */
+	private NewRun.@Nullable Slot slot(String eventName, @Nullable JsonNode data) {
+		ConcurrencyLimit limit = this.function.concurrency();
+		if (data == null || limit == null) {
+			return null;
+		}
+		String key = (limit.keyPath() != null) ? MatchExpression.valueAt(data, limit.keyPath()) : null;
+		RunPriority priority = limit.priority();
+		int secondsAhead = (priority != null)
+				? priority.secondsAhead(this.function.id(), eventName, data, this.codec.mapper()) : 0;
+		return new NewRun.Slot((key != null) ? key : "", limit.limit(), secondsAhead, limit.reason());
+	}
+
 	private boolean flowControlled() {
-		return !this.function.gates().isEmpty() || this.function.throttle() != null;
+		return !this.function.gates().isEmpty() || this.function.throttle() != null
+				|| this.function.concurrency() != null;
 	}
 
 	/**
@@ -267,7 +288,7 @@ final class RunIntakeListener implements BatchMessageListener<String, byte[]> {
 				this.holdAhead);
 		if (!result.delayed().isEmpty()) {
 			logger.debug(() -> "Delayed " + result.delayed().size() + " new runs of function '" + this.function.id()
-					+ "' by its throttle");
+					+ "' by its " + ((this.function.throttle() != null) ? "throttle" : "concurrency limit"));
 		}
 		if (!result.skipped().isEmpty()) {
 			reportSkipped(result.skipped());

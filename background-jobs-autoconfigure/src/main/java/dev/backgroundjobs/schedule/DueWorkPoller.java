@@ -1,21 +1,26 @@
 package dev.backgroundjobs.schedule;
 
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 
 import dev.backgroundjobs.engine.RunDispatcher;
+import dev.backgroundjobs.function.ConcurrencyLimit;
 import dev.backgroundjobs.function.FunctionDefinition;
 import dev.backgroundjobs.function.FunctionRegistry;
 import dev.backgroundjobs.store.RunRecord;
 import dev.backgroundjobs.store.RunStore;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.core.log.LogAccessor;
 
 /**
  * Claims due work and dispatches it: parked runs whose wake time has come and runs whose
- * lease expired because their instance died. Claims skip rows locked by other instances,
- * so every instance can poll at once; it never claims more than its worker pool can start
- * soon.
+ * lease expired because their instance died. The runs of functions with a concurrency
+ * limit are claimed through {@link RunStore#claimAdmitted}, only as far as their keys
+ * have free slots. Claims skip rows locked by other instances, so every instance can poll
+ * at once; it never claims more than its worker pool can start soon.
  * <p>
  * A failed poll (database unreachable, connection pool exhausted, or anything else) is
  * logged at a throttled rate and the next poll tries again: the loop never stops. Expired
@@ -100,18 +105,57 @@ public final class DueWorkPoller {
 	 * @return how many runs were claimed
 	 */
 	public int pollNow() {
+		return poll(true);
+	}
+
+	/**
+	 * Starts the runs of functions with a concurrency limit that wait for a slot, as far
+	 * as slots are free; called when a run of such a function stops holding its slot, so
+	 * that the next run of the key starts without waiting for the next poll.
+	 * @return how many runs were claimed
+	 */
+	public int admitNow() {
+		return poll(false);
+	}
+
+	private int poll(boolean all) {
 		int total = 0;
-		List<String> functionIds = this.functions.functions().stream().map(FunctionDefinition::id).toList();
+		List<String> functionIds = new ArrayList<>();
+		List<RunStore.Admission> admissions = new ArrayList<>();
+		for (FunctionDefinition function : this.functions.functions()) {
+			ConcurrencyLimit concurrency = function.concurrency();
+			if (concurrency != null) {
+				admissions.add(new RunStore.Admission(function.id(), concurrency.limit(), concurrency.reason()));
+			}
+			else {
+				functionIds.add(function.id());
+			}
+		}
+		if (!all && admissions.isEmpty()) {
+			return 0;
+		}
 		try {
-			total += claimStarting();
+			if (all) {
+				total += claimStarting();
+			}
 			while (true) {
 				int limit = Math.min(this.batchSize, this.dispatcher.pool().availableCapacity());
 				if (limit <= 0) {
 					return total;
 				}
 				long started = System.nanoTime();
-				List<RunRecord> claimed = this.runStore.claimDue(this.instanceId, this.lease, limit, functionIds,
-						this.takeoverHold.takeoverCutoff(), this.dispatcher.heldRuns()::contains);
+				@Nullable Instant cutoff = all ? this.takeoverHold.takeoverCutoff() : null;
+				List<RunRecord> claimed = new ArrayList<>();
+				if (all) {
+					claimed.addAll(this.runStore.claimDue(this.instanceId, this.lease, limit, functionIds, cutoff,
+							this.dispatcher.heldRuns()::contains));
+				}
+				// Functions with a concurrency limit claim through their admission only:
+				// the statements of functions without one are those they always were.
+				if (!admissions.isEmpty() && claimed.size() < limit) {
+					claimed.addAll(this.runStore.claimAdmitted(this.instanceId, this.lease, limit - claimed.size(),
+							admissions, cutoff, this.dispatcher.heldRuns()::contains));
+				}
 				this.takeoverHold.reached(Duration.ofNanos(System.nanoTime() - started));
 				for (RunRecord run : claimed) {
 					logger.debug(() -> "Claimed due run " + run.runId() + " of function '" + run.functionId() + "'");

@@ -25,10 +25,32 @@ import org.jspecify.annotations.Nullable;
  * {@code rateLimit}), counted with it
  * @param throttle the throttle that assigns the run's start time, or {@code null} to
  * start it at once
+ * @param slot the concurrency slot the run must get to start ({@code concurrency}), or
+ * {@code null} if its function has no concurrency limit
  */
 public record NewRun(String runId, String functionId, String eventId, String eventName, String eventData,
 		Instant eventTime, @Nullable String traceContext, List<CancelKey> cancelKeys, List<Gate> gates,
-		@Nullable Throttle throttle) {
+		@Nullable Throttle throttle, @Nullable Slot slot) {
+
+	/**
+	 * Creates a run that no concurrency limit holds back.
+	 * @param runId the run id
+	 * @param functionId the function id
+	 * @param eventId the event id
+	 * @param eventName the event name
+	 * @param eventData the event payload as JSON
+	 * @param eventTime when the event happened
+	 * @param traceContext the trace propagation headers, or {@code null}
+	 * @param cancelKeys what the events that cancel the run must match
+	 * @param gates the gates the run must pass to be recorded
+	 * @param throttle the throttle that assigns the run's start time, or {@code null}
+	 */
+	public NewRun(String runId, String functionId, String eventId, String eventName, String eventData,
+			Instant eventTime, @Nullable String traceContext, List<CancelKey> cancelKeys, List<Gate> gates,
+			@Nullable Throttle throttle) {
+		this(runId, functionId, eventId, eventName, eventData, eventTime, traceContext, cancelKeys, gates, throttle,
+				null);
+	}
 
 	/**
 	 * Creates a run that starts as soon as it is recorded.
@@ -85,7 +107,7 @@ public record NewRun(String runId, String functionId, String eventId, String eve
 	 */
 	public NewRun withCancelKeys(List<CancelKey> keys) {
 		return new NewRun(this.runId, this.functionId, this.eventId, this.eventName, this.eventData, this.eventTime,
-				this.traceContext, List.copyOf(keys), this.gates, this.throttle);
+				this.traceContext, List.copyOf(keys), this.gates, this.throttle, this.slot);
 	}
 
 	/**
@@ -224,6 +246,25 @@ public record NewRun(String runId, String functionId, String eventId, String eve
 			}
 			return period.toString();
 		}
+
+	}
+
+	/**
+	 * The concurrency slot a run must get to start: at most {@code limit} runs of the
+	 * function with the same {@code key} queued or running at once. A run that gets none
+	 * when it is recorded waits {@link RunStatus#DELAYED}, with {@code reason} as its
+	 * error, queued {@code priority} seconds ahead of its arrival.
+	 *
+	 * @param key the value of the limit's key in the triggering event (see
+	 * {@link dev.backgroundjobs.json.MatchExpression#valueAt}), or an empty string when
+	 * all runs share one limit
+	 * @param limit most runs at once per key, at least 1
+	 * @param priority the seconds by which the run moves ahead of the runs waiting with
+	 * it, from {@code -}{@value dev.backgroundjobs.Priority#MAX_SECONDS} to
+	 * {@value dev.backgroundjobs.Priority#MAX_SECONDS}
+	 * @param reason why the run waits, shown as its error while it does
+	 */
+	public record Slot(String key, int limit, int priority, String reason) {
 
 	}
 

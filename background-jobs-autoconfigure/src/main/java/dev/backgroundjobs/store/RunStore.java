@@ -38,7 +38,10 @@ public interface RunStore {
 	 * Records new runs as {@link #insertLeased} does, each only if it passes its
 	 * {@link NewRun#gates() gates}: the count of each gate is kept in the transaction
 	 * that records the run, so concurrent instances never let more runs through than the
-	 * limit, and a run recorded already (a redelivered event) counts no second time.
+	 * limit, and a run recorded already (a redelivered event) counts no second time. A
+	 * run with a {@link NewRun#slot() slot} starts only if a slot of its key is free: the
+	 * others are recorded {@link RunStatus#DELAYED}, unleased, for {@link #claimAdmitted}
+	 * to start as slots free up.
 	 * @param runs the runs to record
 	 * @param owner the instance that takes the lease
 	 * @param lease how long the lease lasts
@@ -164,6 +167,41 @@ public interface RunStore {
 	 */
 	List<RunRecord> claimDue(String owner, Duration lease, int limit, Collection<String> functionIds,
 			@Nullable Instant takeOverLeasesExpiredBefore, Predicate<String> heldByOwner);
+
+	/**
+	 * Claims the due runs of functions with a concurrency limit, each only if it gets a
+	 * slot: their runs whose lease expired before a given instant (they hold their slot
+	 * already, and keep it), their {@link RunStatus#DELAYED} runs, first in the queue
+	 * first, while their key has a free slot, and their {@link RunStatus#SLEEPING} and
+	 * {@link RunStatus#WAITING} runs whose time came, which wait
+	 * {@link RunStatus#DELAYED} for a slot again first. Admissions of one key are
+	 * serialized across instances, so the runs of a key queued or running never exceed
+	 * its limit. {@link #claimDue} leaves these functions' due runs alone; it takes over
+	 * their expired leases only if asked to.
+	 * @param owner the claiming instance
+	 * @param lease how long the lease lasts
+	 * @param limit the maximum number of runs to claim
+	 * @param admissions the functions with a limit that this instance can execute
+	 * @param takeOverLeasesExpiredBefore as for {@link #claimDue}
+	 * @param heldByOwner as for {@link #claimDue}
+	 * @return the claimed runs, with their new version
+	 */
+	default List<RunRecord> claimAdmitted(String owner, Duration lease, int limit, Collection<Admission> admissions,
+			@Nullable Instant takeOverLeasesExpiredBefore, Predicate<String> heldByOwner) {
+		throw new UnsupportedOperationException(
+				getClass().getName() + " does not support concurrency limits (@EventHandler concurrency)");
+	}
+
+	/**
+	 * A function whose runs start only with a concurrency slot.
+	 *
+	 * @param functionId the function id
+	 * @param limit most runs queued or running at once per key
+	 * @param reason why a run waits, shown as its error while it does
+	 */
+	record Admission(String functionId, int limit, String reason) {
+
+	}
 
 	/**
 	 * Extends the leases of the given runs, each only while it is queued or running and

@@ -63,6 +63,7 @@ class BackgroundJobsPropertiesValidationTests {
 			functions.my-fn.idempotency.window | 0s
 			functions.my-fn.rate-limit.limit | 0
 			functions.my-fn.rate-limit.period | -1m
+			functions.my-fn.concurrency.limit | 0
 			""")
 	void badValueFailsTheStartUpNamingTheProperty(String property, String value) {
 		String name = "background-jobs." + property;

@@ -497,8 +497,9 @@ class FunctionRegistrarTests {
 	void flowControlPropertiesOfAnUnknownFunctionFail() {
 		this.contextRunner.withBean("orders", FlowControlled.class)
 			.withBean("chrage", FlowControlOverrides.class, () -> new FlowControlOverrides(null, 5, null))
-			.run(failsWith("background-jobs.functions.chrage.idempotency, .rate-limit, .batch or .throttle is set, but "
-					+ "no function has the id 'chrage'"));
+			.run(failsWith(
+					"background-jobs.functions.chrage.idempotency, .rate-limit, .batch, .throttle or .concurrency is set, "
+							+ "but no function has the id 'chrage'"));
 	}
 
 	@Test
@@ -516,7 +517,7 @@ class FunctionRegistrarTests {
 	void throttlePropertiesOverrideTheAnnotation() {
 		this.contextRunner.withBean("orders", Throttled.class)
 			.withBean("summarize", FlowControlOverrides.class,
-					() -> new FlowControlOverrides(null, null, null, null, null, 10, Duration.ofSeconds(30), 2))
+					() -> new FlowControlOverrides(null, null, null, null, null, 10, Duration.ofSeconds(30), 2, null))
 			.run(function("summarize", (definition) -> assertThat(definition.throttle())
 				.isEqualTo(new Throttling("data.userId", 10, Duration.ofSeconds(30), 2))));
 	}
@@ -552,7 +553,8 @@ class FunctionRegistrarTests {
 	void throttlePropertyWithoutALimitFails() {
 		this.contextRunner.withBean("bad", Unlimited.class)
 			.withBean("job", FlowControlOverrides.class,
-					() -> new FlowControlOverrides(null, null, null, null, null, null, Duration.ofSeconds(1), null))
+					() -> new FlowControlOverrides(null, null, null, null, null, null, Duration.ofSeconds(1), null,
+							null))
 			.run(failsWith(problem(Unlimited.class, "property 'background-jobs.functions.job.throttle.period' or "
 					+ "'throttle.burst' is set, but neither the function nor 'throttle.limit' sets a limit")));
 	}

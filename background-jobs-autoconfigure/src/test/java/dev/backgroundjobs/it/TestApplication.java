@@ -64,6 +64,12 @@ class TestApplication {
 	}
 
 	@Bean
+	@ConditionalOnBooleanProperty("test.concurrency-functions")
+	ConcurrencyTestFunctions concurrencyTestFunctions(Probe probe, Occupancy occupancy) {
+		return new ConcurrencyTestFunctions(probe, occupancy);
+	}
+
+	@Bean
 	@ConditionalOnBooleanProperty("test.cron-functions")
 	CronTestFunctions cronTestFunctions(Probe probe, InstanceId instanceId) {
 		return new CronTestFunctions(probe, instanceId);
@@ -98,6 +104,8 @@ class TestApplication {
 	static final class Cluster implements AutoCloseable {
 
 		final Probe probe = new Probe();
+
+		final Occupancy occupancy = new Occupancy();
 
 		private final Map<String, Object> properties = new LinkedHashMap<>();
 
@@ -139,7 +147,10 @@ class TestApplication {
 			System.arraycopy(extraSources, 0, sources, 1, extraSources.length);
 			ConfigurableApplicationContext context = new SpringApplicationBuilder(sources).web(web)
 				.properties(this.properties)
-				.initializers((ctx) -> ctx.getBeanFactory().registerSingleton("probe", this.probe))
+				.initializers((ctx) -> {
+					ctx.getBeanFactory().registerSingleton("probe", this.probe);
+					ctx.getBeanFactory().registerSingleton("occupancy", this.occupancy);
+				})
 				.run();
 			this.instances.add(context);
 			return context;
@@ -159,7 +170,7 @@ class TestApplication {
 			JdbcClient jdbc = JdbcClient.create(dataSource);
 			for (String table : List.of("bj_steps", "bj_dead_letters", "bj_invocations", "bj_event_waits",
 					"bj_cancel_keys", "bj_cancellations", "bj_intake_gates", "bj_batch_events", "bj_batches",
-					"bj_throttles", "bj_runs")) {
+					"bj_throttles", "bj_concurrency_keys", "bj_runs")) {
 				try {
 					jdbc.sql("DELETE FROM " + table).update();
 				}
