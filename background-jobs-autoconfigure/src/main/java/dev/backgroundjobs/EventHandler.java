@@ -251,4 +251,13 @@ public @interface EventHandler {
 	 */
 	Priority priority() default @Priority;
 
+	/**
+	 * A debounce: one run per burst of events with the same value at a path of the
+	 * triggering event, started once no new event has arrived for a period, with the last
+	 * event. Requires an {@link #event()} trigger.
+	 * @return the debounce, none by default
+	 * @see Debounce
+	 */
+	Debounce debounce() default @Debounce;
+
 }

@@ -91,7 +91,8 @@ public final class BackgroundJobsAutoConfiguration {
 							function.getRateLimit().getPeriod(), function.getBatch().getMaxSize(),
 							function.getBatch().getTimeout(), function.getThrottle().getLimit(),
 							function.getThrottle().getPeriod(), function.getThrottle().getBurst(),
-							function.getConcurrency().getLimit())));
+							function.getConcurrency().getLimit(), function.getDebounce().getPeriod(),
+							function.getDebounce().getTimeout())));
 		return new FunctionRegistrar(registry, processor, codec,
 				BackgroundJobsRetryConfiguration.retrySettings(properties, namedRetryPolicies), flowControl);
 	}

@@ -232,6 +232,12 @@ public class BackgroundJobsProperties implements Validator {
 			Integer concurrency = function.getConcurrency().getLimit();
 			FunctionRetry.reject(errors, concurrency != null && concurrency <= 0,
 					prefix + "concurrency.limit must be positive");
+			Duration debouncePeriod = function.getDebounce().getPeriod();
+			FunctionRetry.reject(errors, debouncePeriod != null && !FunctionRetry.isPositive(debouncePeriod),
+					prefix + "debounce.period must be positive");
+			Duration debounceTimeout = function.getDebounce().getTimeout();
+			FunctionRetry.reject(errors, debounceTimeout != null && !FunctionRetry.isPositive(debounceTimeout),
+					prefix + "debounce.timeout must be positive");
 		});
 	}
 
@@ -762,6 +768,8 @@ public class BackgroundJobsProperties implements Validator {
 
 		private final Concurrency concurrency = new Concurrency();
 
+		private final Debounce debounce = new Debounce();
+
 		public FunctionRetry getRetry() {
 			return this.retry;
 		}
@@ -776,6 +784,45 @@ public class BackgroundJobsProperties implements Validator {
 
 		public Throttle getThrottle() {
 			return this.throttle;
+		}
+
+		public Debounce getDebounce() {
+			return this.debounce;
+		}
+
+		/**
+		 * The function's debounce, replacing values of its
+		 * {@code @EventHandler(debounce = ...)}.
+		 */
+		public static class Debounce {
+
+			/**
+			 * How long no new event for a key must arrive before the key's run starts,
+			 * with the last event.
+			 */
+			private @Nullable Duration period;
+
+			/**
+			 * Longest wait from the first event of a burst before its run starts.
+			 */
+			private @Nullable Duration timeout;
+
+			public @Nullable Duration getPeriod() {
+				return this.period;
+			}
+
+			public void setPeriod(@Nullable Duration period) {
+				this.period = period;
+			}
+
+			public @Nullable Duration getTimeout() {
+				return this.timeout;
+			}
+
+			public void setTimeout(@Nullable Duration timeout) {
+				this.timeout = timeout;
+			}
+
 		}
 
 		public Batch getBatch() {

@@ -36,11 +36,13 @@ import org.springframework.util.Assert;
  * @param concurrency how many of its runs may be queued or running at once per key, with
  * the priority of those waiting ({@code concurrency}, {@code priority}), or {@code null}
  * for no limit
+ * @param debounce how a burst of its events makes one run ({@code debounce}), or
+ * {@code null} for one run per event
  */
 public record FunctionDefinition(String id, String beanName, Method method, List<Trigger> triggers, RetryPolicy retry,
 		HandlerMethodInvoker invoker, @Nullable String failureHandlerId, @Nullable String failureOf,
 		List<CancelRule> cancelRules, List<IntakeGate> gates, @Nullable BatchSettings batch,
-		@Nullable Throttling throttle, @Nullable ConcurrencyLimit concurrency) {
+		@Nullable Throttling throttle, @Nullable ConcurrencyLimit concurrency, @Nullable Debouncing debounce) {
 
 	/**
 	 * Creates a function, checking that its retry policy is complete.
@@ -59,6 +61,7 @@ public record FunctionDefinition(String id, String beanName, Method method, List
 	 * @param batch how its events are collected into batches, or {@code null}
 	 * @param throttle when its runs may start, or {@code null} for at once
 	 * @param concurrency its concurrency limit, or {@code null} for none
+	 * @param debounce how a burst of its events makes one run, or {@code null}
 	 */
 	public FunctionDefinition {
 		Assert.isTrue(retry.maxAttempts().isPresent(), "'retry' must set the attempts");
@@ -87,7 +90,33 @@ public record FunctionDefinition(String id, String beanName, Method method, List
 			List<CancelRule> cancelRules, List<IntakeGate> gates, @Nullable BatchSettings batch,
 			@Nullable Throttling throttle) {
 		this(id, beanName, method, triggers, retry, invoker, failureHandlerId, failureOf, cancelRules, gates, batch,
-				throttle, null);
+				throttle, null, null);
+	}
+
+	/**
+	 * Creates a function that runs once per event.
+	 * @param id the function id
+	 * @param beanName the name of the bean declaring the handler method
+	 * @param method the handler method
+	 * @param triggers what starts runs
+	 * @param retry the complete retry policy
+	 * @param invoker calls the handler method with resolved arguments
+	 * @param failureHandlerId the id of the function that handles this function's failed
+	 * runs, or {@code null} for none
+	 * @param failureOf the id of the function whose failed runs this function handles, or
+	 * {@code null} if it is not a failure handler
+	 * @param cancelRules the events that cancel its runs
+	 * @param gates what limits the runs its events start
+	 * @param batch how its events are collected into batches, or {@code null}
+	 * @param throttle when its runs may start, or {@code null} for at once
+	 * @param concurrency its concurrency limit, or {@code null} for none
+	 */
+	public FunctionDefinition(String id, String beanName, Method method, List<Trigger> triggers, RetryPolicy retry,
+			HandlerMethodInvoker invoker, @Nullable String failureHandlerId, @Nullable String failureOf,
+			List<CancelRule> cancelRules, List<IntakeGate> gates, @Nullable BatchSettings batch,
+			@Nullable Throttling throttle, @Nullable ConcurrencyLimit concurrency) {
+		this(id, beanName, method, triggers, retry, invoker, failureHandlerId, failureOf, cancelRules, gates, batch,
+				throttle, concurrency, null);
 	}
 
 	/**
@@ -132,7 +161,7 @@ public record FunctionDefinition(String id, String beanName, Method method, List
 			HandlerMethodInvoker invoker, @Nullable String failureHandlerId, @Nullable String failureOf,
 			List<CancelRule> cancelRules, List<IntakeGate> gates, @Nullable BatchSettings batch) {
 		this(id, beanName, method, triggers, retry, invoker, failureHandlerId, failureOf, cancelRules, gates, batch,
-				null);
+				null, null, null);
 	}
 
 	/**

@@ -55,6 +55,8 @@ final class FunctionDefinitionFactory {
 
 	private final ConcurrencyLimits concurrencyLimits;
 
+	private final Debounces debounces;
+
 	FunctionDefinitionFactory(HandlerMethodInvokerFactory invokerFactory, FunctionRetrySettings retrySettings,
 			Map<String, FlowControlOverrides> flowControl) {
 		this.invokerFactory = invokerFactory;
@@ -63,6 +65,7 @@ final class FunctionDefinitionFactory {
 		this.batching = new Batching(flowControl);
 		this.throttles = new Throttles(flowControl);
 		this.concurrencyLimits = new ConcurrencyLimits(flowControl);
+		this.debounces = new Debounces(flowControl);
 	}
 
 	/**
@@ -102,6 +105,11 @@ final class FunctionDefinitionFactory {
 		List<IntakeGate> gates = this.gates.resolve(candidate, id, problems);
 		BatchSettings batch = this.batching.resolve(candidate, id, gates, problems);
 		Throttling throttle = this.throttles.resolve(candidate, id, problems);
+		Debouncing debounce = this.debounces.resolve(candidate, id, problems);
+		if (batch != null && debounce != null) {
+			problems.add(candidate.problem("attribute 'debounce' cannot be combined with 'batch': a batch collects "
+					+ "events rather than keeping the last one; remove one of them"));
+		}
 		if (batch != null && throttle != null) {
 			problems.add(candidate.problem("attribute 'throttle' cannot be combined with 'batch': a batch's run "
 					+ "starts when the batch is full or its timeout passes; remove one of them"));
@@ -136,12 +144,12 @@ final class FunctionDefinitionFactory {
 		}
 		if (failureMethod == null || failureInvoker == null) {
 			return List.of(new FunctionDefinition(id, candidate.beanName(), candidate.method(), triggers, retry,
-					invoker, null, null, cancelRules, gates, batch, throttle, concurrency));
+					invoker, null, null, cancelRules, gates, batch, throttle, concurrency, debounce));
 		}
 		String failureHandlerId = failureHandlerId(id);
 		return List.of(
 				new FunctionDefinition(id, candidate.beanName(), candidate.method(), triggers, retry, invoker,
-						failureHandlerId, null, cancelRules, gates, batch, throttle, concurrency),
+						failureHandlerId, null, cancelRules, gates, batch, throttle, concurrency, debounce),
 				// The configured policy: a function that must not retry its own steps
 				// still wants its failure reported.
 				new FunctionDefinition(failureHandlerId, candidate.beanName(), failureMethod, List.of(),

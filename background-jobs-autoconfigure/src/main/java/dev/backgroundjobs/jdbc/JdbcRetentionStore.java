@@ -99,6 +99,15 @@ public class JdbcRetentionStore implements RetentionStore {
 			DELETE FROM bj_throttles WHERE throttle_key IN (:ids) AND next_start < ${now}
 			""";
 
+	private static final String SELECT_PASSED_DEBOUNCES = """
+			SELECT debounce_key FROM bj_debounces WHERE wake_at < ${now} LIMIT :limit
+			""";
+
+	// Checks the time again: a key a new event moved since the select is kept.
+	private static final String DELETE_PASSED_DEBOUNCES = """
+			DELETE FROM bj_debounces WHERE debounce_key IN (:ids) AND wake_at < ${now}
+			""";
+
 	private static final String SELECT_DEAD_LETTERS = """
 			SELECT d.id FROM bj_dead_letters d
 			WHERE d.publish_pending = 0 AND d.created_at < ${now + offsetMillis}
@@ -227,6 +236,20 @@ public class JdbcRetentionStore implements RetentionStore {
 			return 0;
 		}
 		return this.support.jdbc().sql(this.support.render(DELETE_PASSED_THROTTLES)).param("ids", passed).update();
+	}
+
+	@Override
+	public int deletePassedDebounces(int limit) {
+		Assert.isTrue(limit > 0 && limit <= MAX_BATCH_SIZE, () -> "'limit' must be between 1 and " + MAX_BATCH_SIZE);
+		List<String> passed = this.support.jdbc()
+			.sql(this.support.render(SELECT_PASSED_DEBOUNCES))
+			.param("limit", limit)
+			.query(String.class)
+			.list();
+		if (passed.isEmpty()) {
+			return 0;
+		}
+		return this.support.jdbc().sql(this.support.render(DELETE_PASSED_DEBOUNCES)).param("ids", passed).update();
 	}
 
 	private long delete(String sql, List<String> ids) {

@@ -107,6 +107,8 @@ final class JdbcRunInserts {
 
 	private final JdbcThrottles throttles;
 
+	private final JdbcDebounces debounces;
+
 	private final String insertRun;
 
 	private final String insertGate;
@@ -124,6 +126,7 @@ final class JdbcRunInserts {
 		this.support = support;
 		this.throttles = new JdbcThrottles(support);
 		this.slots = slots;
+		this.debounces = new JdbcDebounces(support);
 		this.insertRun = dialect.insertIgnoringDuplicates(dialect.render(INSERT_RUN));
 		this.insertChildRun = dialect.insertIgnoringDuplicates(dialect.render(INSERT_CHILD_RUN));
 		this.insertInvocation = dialect.insertIgnoringDuplicates(dialect.render(INSERT_INVOCATION));
@@ -141,7 +144,9 @@ final class JdbcRunInserts {
 		if (runs.isEmpty()) {
 			return List.of();
 		}
-		if (runs.stream().anyMatch((run) -> !run.gates().isEmpty() || run.throttle() != null || run.slot() != null)) {
+		if (runs.stream()
+			.anyMatch((run) -> !run.gates().isEmpty() || run.throttle() != null || run.slot() != null
+					|| run.debounce() != null)) {
 			return insertLeasedGated(runs, owner, lease, Duration.ZERO).inserted();
 		}
 		runs.forEach(JdbcRunInserts::validate);
@@ -201,7 +206,8 @@ final class JdbcRunInserts {
 	 * the throttles assign start times to the throttled runs that passed: their keys are
 	 * locked after every gate key, in digest order, for the same reason. Then the runs
 	 * with a concurrency slot to take are admitted, the ones that get none turned
-	 * {@code DELAYED} (a function has no throttle and limit together).
+	 * {@code DELAYED} (a function has no throttle and limit together). Then the debounces
+	 * hold back the latest debounced run of each key (see {@link JdbcDebounces}).
 	 */
 	RunStore.GatedInsert insertLeasedGated(List<NewRun> runs, String owner, Duration lease, Duration holdAhead) {
 		Assert.notNull(runs, "'runs' must not be null");
@@ -243,6 +249,12 @@ final class JdbcRunInserts {
 			Map<String, Duration> held = new LinkedHashMap<>();
 			List<String> delayed = new ArrayList<>();
 			throttle(runs.stream().filter((run) -> inserted.contains(run.runId())).toList(), holdAhead, held, delayed);
+			List<NewRun> debounced = runs.stream()
+				.filter((run) -> run.debounce() != null && inserted.contains(run.runId()))
+				.toList();
+			if (!debounced.isEmpty()) {
+				delayed.addAll(this.debounces.debounce(debounced));
+			}
 			inserted.removeAll(held.keySet());
 			delayed.forEach(inserted::remove);
 			List<String> waiting = List.copyOf(this.slots

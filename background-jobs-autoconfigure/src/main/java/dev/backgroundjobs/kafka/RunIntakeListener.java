@@ -19,6 +19,7 @@ import dev.backgroundjobs.engine.RunDispatcher;
 import dev.backgroundjobs.function.BatchSettings;
 import dev.backgroundjobs.function.CancelRule;
 import dev.backgroundjobs.function.ConcurrencyLimit;
+import dev.backgroundjobs.function.Debouncing;
 import dev.backgroundjobs.function.FunctionDefinition;
 import dev.backgroundjobs.function.IntakeGate;
 import dev.backgroundjobs.function.RunPriority;
@@ -157,7 +158,7 @@ final class RunIntakeListener implements BatchMessageListener<String, byte[]> {
 					: this.codec.mapper().readTree(event.dataJson());
 			NewRun run = new NewRun(NewRun.deriveRunId(this.function.id(), event.id()), this.function.id(), event.id(),
 					event.name(), event.dataJson(), event.timestamp(), TraceHeaders.capture(record, this.codec),
-					cancelKeys(data), gates(data), throttle(data), slot(event.name(), data));
+					cancelKeys(data), gates(data), throttle(data), slot(event.name(), data), debounce(data));
 			if (sources.putIfAbsent(run.runId(), record) == null) {
 				ordered.add(run);
 			}
@@ -270,9 +271,22 @@ final class RunIntakeListener implements BatchMessageListener<String, byte[]> {
 		return new NewRun.Slot((key != null) ? key : "", limit.limit(), secondsAhead, limit.reason());
 	}
 
+	/**
+	 * Reads the key of the function's debounce from an event. Events without a key share
+	 * one key.
+	 */
+	private NewRun.@Nullable Debounce debounce(@Nullable JsonNode data) {
+		Debouncing debounce = this.function.debounce();
+		if (data == null || debounce == null) {
+			return null;
+		}
+		String value = (debounce.keyPath() != null) ? MatchExpression.valueAt(data, debounce.keyPath()) : null;
+		return new NewRun.Debounce((value != null) ? value : "", debounce.period(), debounce.timeout());
+	}
+
 	private boolean flowControlled() {
 		return !this.function.gates().isEmpty() || this.function.throttle() != null
-				|| this.function.concurrency() != null;
+				|| this.function.concurrency() != null || this.function.debounce() != null;
 	}
 
 	/**
@@ -288,7 +302,7 @@ final class RunIntakeListener implements BatchMessageListener<String, byte[]> {
 				this.holdAhead);
 		if (!result.delayed().isEmpty()) {
 			logger.debug(() -> "Delayed " + result.delayed().size() + " new runs of function '" + this.function.id()
-					+ "' by its " + ((this.function.throttle() != null) ? "throttle" : "concurrency limit"));
+					+ "' by its flow control");
 		}
 		if (!result.skipped().isEmpty()) {
 			reportSkipped(result.skipped());

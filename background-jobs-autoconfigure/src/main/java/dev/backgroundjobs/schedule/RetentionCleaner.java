@@ -91,8 +91,8 @@ public final class RetentionCleaner implements SmartLifecycle {
 
 	/**
 	 * Deletes the counts of idempotency keys and rate limits whose window ended, and the
-	 * throttle rows whose next start passed. Not reported to the listeners: they are not
-	 * retention of runs, only of counts that no longer count.
+	 * throttle and debounce rows whose time passed. Not reported to the listeners: they
+	 * are not retention of runs, only of counts that no longer count.
 	 */
 	private void deleteEndedGateWindows() {
 		int limit = this.settings.batchSize();
@@ -100,6 +100,9 @@ public final class RetentionCleaner implements SmartLifecycle {
 			// Another batch
 		}
 		while (!this.stopping && this.store.deletePassedThrottles(limit) >= limit) {
+			// Another batch
+		}
+		while (!this.stopping && this.store.deletePassedDebounces(limit) >= limit) {
 			// Another batch
 		}
 	}

@@ -27,13 +27,36 @@ import org.jspecify.annotations.Nullable;
  * start it at once
  * @param slot the concurrency slot the run must get to start ({@code concurrency}), or
  * {@code null} if its function has no concurrency limit
+ * @param debounce the debounce that holds the run back until its burst of events is over,
+ * or {@code null} to start it at once
  */
 public record NewRun(String runId, String functionId, String eventId, String eventName, String eventData,
 		Instant eventTime, @Nullable String traceContext, List<CancelKey> cancelKeys, List<Gate> gates,
-		@Nullable Throttle throttle, @Nullable Slot slot) {
+		@Nullable Throttle throttle, @Nullable Slot slot, @Nullable Debounce debounce) {
 
 	/**
-	 * Creates a run that no concurrency limit holds back.
+	 * Creates a run that no debounce holds back.
+	 * @param runId the run id
+	 * @param functionId the function id
+	 * @param eventId the event id
+	 * @param eventName the event name
+	 * @param eventData the event payload as JSON
+	 * @param eventTime when the event happened
+	 * @param traceContext the trace propagation headers, or {@code null}
+	 * @param cancelKeys what the events that cancel the run must match
+	 * @param gates the gates the run must pass to be recorded
+	 * @param throttle the throttle that assigns the run's start time, or {@code null}
+	 * @param slot the concurrency slot the run must get to start, or {@code null}
+	 */
+	public NewRun(String runId, String functionId, String eventId, String eventName, String eventData,
+			Instant eventTime, @Nullable String traceContext, List<CancelKey> cancelKeys, List<Gate> gates,
+			@Nullable Throttle throttle, @Nullable Slot slot) {
+		this(runId, functionId, eventId, eventName, eventData, eventTime, traceContext, cancelKeys, gates, throttle,
+				slot, null);
+	}
+
+	/**
+	 * Creates a run that no concurrency limit or debounce holds back.
 	 * @param runId the run id
 	 * @param functionId the function id
 	 * @param eventId the event id
@@ -66,7 +89,7 @@ public record NewRun(String runId, String functionId, String eventId, String eve
 	 */
 	public NewRun(String runId, String functionId, String eventId, String eventName, String eventData,
 			Instant eventTime, @Nullable String traceContext, List<CancelKey> cancelKeys, List<Gate> gates) {
-		this(runId, functionId, eventId, eventName, eventData, eventTime, traceContext, cancelKeys, gates, null);
+		this(runId, functionId, eventId, eventName, eventData, eventTime, traceContext, cancelKeys, gates, null, null);
 	}
 
 	/**
@@ -107,7 +130,7 @@ public record NewRun(String runId, String functionId, String eventId, String eve
 	 */
 	public NewRun withCancelKeys(List<CancelKey> keys) {
 		return new NewRun(this.runId, this.functionId, this.eventId, this.eventName, this.eventData, this.eventTime,
-				this.traceContext, List.copyOf(keys), this.gates, this.throttle, this.slot);
+				this.traceContext, List.copyOf(keys), this.gates, this.throttle, this.slot, this.debounce);
 	}
 
 	/**
@@ -163,6 +186,19 @@ public record NewRun(String runId, String functionId, String eventId, String eve
 	 */
 	public static String deriveRunId(String functionId, String eventId) {
 		return UUID.nameUUIDFromBytes((functionId + '\u0000' + eventId).getBytes(StandardCharsets.UTF_8)).toString();
+	}
+
+	private static String shortForm(Duration period) {
+		if (period.toMillis() % 3_600_000 == 0) {
+			return period.toHours() + "h";
+		}
+		if (period.toMillis() % 60_000 == 0) {
+			return period.toMinutes() + "m";
+		}
+		if (period.toMillis() % 1000 == 0) {
+			return period.toSeconds() + "s";
+		}
+		return period.toString();
 	}
 
 	/**
@@ -234,17 +270,33 @@ public record NewRun(String runId, String functionId, String eventId, String eve
 					+ (this.key.isEmpty() ? "" : " for key '" + key + "'");
 		}
 
-		private static String shortForm(Duration period) {
-			if (period.toMillis() % 3_600_000 == 0) {
-				return period.toHours() + "h";
-			}
-			if (period.toMillis() % 60_000 == 0) {
-				return period.toMinutes() + "m";
-			}
-			if (period.toMillis() % 1000 == 0) {
-				return period.toSeconds() + "s";
-			}
-			return period.toString();
+	}
+
+	/**
+	 * A debounce that holds a run back until its burst of events is over: the run of the
+	 * latest event with the same {@code key} starts once no newer one has arrived for
+	 * {@code period}, and at the latest {@code timeout} after the burst's first event;
+	 * the runs of the others never start.
+	 *
+	 * @param key the value of the debounce's key in the triggering event (see
+	 * {@link dev.backgroundjobs.json.MatchExpression#valueAt}), or an empty string when
+	 * all events share one key
+	 * @param period how long no new event must arrive
+	 * @param timeout the longest wait from the burst's first event, or {@code null} for
+	 * none
+	 */
+	public record Debounce(String key, Duration period, @Nullable Duration timeout) {
+
+		/**
+		 * Describes the debounce for the reason of a run it holds back, for example
+		 * {@code no new event for key 'doc-7' for 5s (at most 1m after the first)}.
+		 * @return the description
+		 */
+		public String describe() {
+			String key = (this.key.length() > 100) ? this.key.substring(0, 100) + "..." : this.key;
+			return "no new event" + (this.key.isEmpty() ? "" : " for key '" + key + "'") + " for "
+					+ shortForm(this.period)
+					+ ((this.timeout != null) ? " (at most " + shortForm(this.timeout) + " after the first)" : "");
 		}
 
 	}

@@ -61,6 +61,16 @@ public interface RetentionStore {
 	}
 
 	/**
+	 * Deletes the debounce rows of keys whose held-back run is due: the run is started or
+	 * about to be, so the next event of the key begins a new burst either way.
+	 * @param limit most rows to delete
+	 * @return how many were deleted
+	 */
+	default int deletePassedDebounces(int limit) {
+		return 0;
+	}
+
+	/**
 	 * Rows deleted, per table.
 	 *
 	 * @param runs runs

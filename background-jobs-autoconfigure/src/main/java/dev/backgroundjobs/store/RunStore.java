@@ -60,7 +60,10 @@ public interface RunStore {
 	 * one that starts within {@code holdAhead} stays leased to {@code owner} but
 	 * {@link RunStatus#QUEUED}, not started, for the owner to start at its time; a later
 	 * one is recorded {@link RunStatus#DELAYED}, unleased, with its start time as wake
-	 * time and the reason as its error.
+	 * time and the reason as its error. A run with a {@link NewRun#debounce() debounce}
+	 * is recorded {@link RunStatus#DELAYED} until its burst of events is over, and takes
+	 * the place of the run its key held back, which becomes {@link RunStatus#CANCELLED};
+	 * a run whose event is older than the one held back is cancelled instead.
 	 * @param runs the runs to record
 	 * @param owner the instance that takes the lease
 	 * @param lease how long the lease lasts
@@ -81,7 +84,9 @@ public interface RunStore {
 	 * @param skipped the ids of the runs a gate kept out, each with the kind of that gate
 	 * @param held the ids of the runs inserted {@link RunStatus#QUEUED} and leased to the
 	 * owner, each with how long after now (in database time) it starts
-	 * @param delayed the ids of the runs inserted {@link RunStatus#DELAYED}
+	 * @param delayed the ids of the runs inserted that do not start now: recorded
+	 * {@link RunStatus#DELAYED}, or {@link RunStatus#CANCELLED} as superseded by a newer
+	 * event of their debounce
 	 */
 	record GatedInsert(List<String> inserted, Map<String, String> skipped, Map<String, Duration> held,
 			List<String> delayed) {

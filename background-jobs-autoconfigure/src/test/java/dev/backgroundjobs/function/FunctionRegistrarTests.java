@@ -13,6 +13,7 @@ import dev.backgroundjobs.Event;
 import dev.backgroundjobs.EventHandler;
 import dev.backgroundjobs.FunctionFailure;
 import dev.backgroundjobs.Idempotency;
+import dev.backgroundjobs.Debounce;
 import dev.backgroundjobs.RateLimit;
 import dev.backgroundjobs.Throttle;
 import dev.backgroundjobs.Timeouts;
@@ -497,9 +498,8 @@ class FunctionRegistrarTests {
 	void flowControlPropertiesOfAnUnknownFunctionFail() {
 		this.contextRunner.withBean("orders", FlowControlled.class)
 			.withBean("chrage", FlowControlOverrides.class, () -> new FlowControlOverrides(null, 5, null))
-			.run(failsWith(
-					"background-jobs.functions.chrage.idempotency, .rate-limit, .batch, .throttle or .concurrency is set, "
-							+ "but no function has the id 'chrage'"));
+			.run(failsWith("background-jobs.functions.chrage.idempotency, .rate-limit, .batch, .throttle, .concurrency "
+					+ "or .debounce is set, but no function has the id 'chrage'"));
 	}
 
 	@Test
@@ -557,6 +557,86 @@ class FunctionRegistrarTests {
 							null))
 			.run(failsWith(problem(Unlimited.class, "property 'background-jobs.functions.job.throttle.period' or "
 					+ "'throttle.burst' is set, but neither the function nor 'throttle.limit' sets a limit")));
+	}
+
+	@Test
+	void debounceIsRead() {
+		this.contextRunner.withBean("documents", Debounced.class).run((context) -> {
+			FunctionRegistry registry = context.getBean(FunctionRegistry.class);
+			assertThat(registry.find("reindex").debounce())
+				.isEqualTo(new Debouncing("data.documentId", Duration.ofSeconds(5), Duration.ofMinutes(1)));
+			assertThat(registry.find("refresh").debounce())
+				.isEqualTo(new Debouncing(null, Duration.ofSeconds(30), null));
+		});
+	}
+
+	@Test
+	void debouncePropertiesOverrideTheAnnotation() {
+		this.contextRunner.withBean("documents", Debounced.class)
+			.withBean("reindex", FlowControlOverrides.class,
+					() -> new FlowControlOverrides(null, null, null, null, null, null, null, null, null,
+							Duration.ofSeconds(10), Duration.ofMinutes(2)))
+			.run(function("reindex", (definition) -> assertThat(definition.debounce())
+				.isEqualTo(new Debouncing("data.documentId", Duration.ofSeconds(10), Duration.ofMinutes(2)))));
+	}
+
+	@Test
+	void debounceWithAKeyButNoPeriodFails() {
+		this.contextRunner.withBean("bad", DebounceWithoutPeriod.class)
+			.run(failsWith(problem(DebounceWithoutPeriod.class,
+					"attribute 'debounce' sets a key or timeout but no 'period'")));
+	}
+
+	@Test
+	void debounceWithATimeoutShorterThanItsPeriodFails() {
+		this.contextRunner.withBean("bad", ShortDebounceTimeout.class)
+			.run(failsWith(problem(ShortDebounceTimeout.class,
+					"attribute 'debounce.timeout' (PT1S) is shorter than its period (PT5S)")));
+	}
+
+	@Test
+	void debounceWithAThrottleFails() {
+		this.contextRunner.withBean("bad", DebouncedAndThrottled.class)
+			.run(failsWith(
+					problem(DebouncedAndThrottled.class, "attribute 'debounce' cannot be combined with 'throttle'")));
+	}
+
+	static class Debounced {
+
+		@EventHandler(id = "reindex", event = "document/edited",
+				debounce = @Debounce(period = "5s", key = "data.documentId", timeout = "1m"))
+		void reindex() {
+		}
+
+		@EventHandler(id = "refresh", event = "catalog/changed", debounce = @Debounce(period = "30s"))
+		void refresh() {
+		}
+
+	}
+
+	static class DebounceWithoutPeriod {
+
+		@EventHandler(id = "job", event = "order/placed", debounce = @Debounce(key = "data.orderId"))
+		void handle() {
+		}
+
+	}
+
+	static class ShortDebounceTimeout {
+
+		@EventHandler(id = "job", event = "order/placed", debounce = @Debounce(period = "5s", timeout = "1s"))
+		void handle() {
+		}
+
+	}
+
+	static class DebouncedAndThrottled {
+
+		@EventHandler(id = "job", event = "order/placed", debounce = @Debounce(period = "5s"),
+				throttle = @Throttle(limit = 1, period = "1s"))
+		void handle() {
+		}
+
 	}
 
 	static class Throttled {

@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import dev.backgroundjobs.Branch;
 import dev.backgroundjobs.CancelOn;
+import dev.backgroundjobs.Debounce;
 import dev.backgroundjobs.Event;
 import dev.backgroundjobs.EventHandler;
 import dev.backgroundjobs.FunctionFailure;
@@ -182,6 +183,20 @@ class DurableTestFunctions {
 			this.probe.hit(event.id(), "throttled");
 		});
 		return "throttled";
+	}
+
+	@EventHandler(id = "debounced-burst", event = "test/debounced-burst",
+			debounce = @Debounce(period = "1m", key = "data.key"))
+	String debouncedBurst(Event<Job> event, Step step) {
+		step.run("debounced", () -> this.probe.hit(event.data().key(), "debounced"));
+		return event.id();
+	}
+
+	@EventHandler(id = "debounced-stream", event = "test/debounced-stream",
+			debounce = @Debounce(period = "1s", key = "data.key", timeout = "2s"))
+	String debouncedStream(Event<Job> event, Step step) {
+		step.run("debounced", () -> this.probe.hit(event.data().key(), "debounced"));
+		return event.id();
 	}
 
 	@EventHandler(id = "cancellable-nap", event = "test/cancellable-nap",

@@ -13,6 +13,7 @@ import dev.backgroundjobs.EventPublisher;
 import dev.backgroundjobs.RunStatus;
 import dev.backgroundjobs.store.NewRun;
 import dev.backgroundjobs.store.RunQuery;
+import dev.backgroundjobs.store.RunRecord;
 import dev.backgroundjobs.store.RunStore;
 import dev.backgroundjobs.testsupport.TestDatabases;
 import io.micrometer.core.instrument.Counter;
@@ -85,7 +86,9 @@ class FlowControlIntegrationTests {
 				.with("background-jobs.functions.three-per-key.rate-limit.limit", "3")
 				// Replaces the annotation's period of 1m: one start per second, and a
 				// burst of one.
-				.with("background-jobs.functions.throttled.throttle.period", "1s");
+				.with("background-jobs.functions.throttled.throttle.period", "1s")
+				// Replaces the annotation's period of 1m.
+				.with("background-jobs.functions.debounced-burst.debounce.period", "3s");
 			this.first = this.cluster.start();
 			this.second = this.cluster.start();
 		}
@@ -183,6 +186,68 @@ class FlowControlIntegrationTests {
 				assertThat(Duration.between(recorded.get(i - 2), recorded.get(i)))
 					.isGreaterThanOrEqualTo(Duration.ofMillis(900));
 			}
+		}
+
+		@Test
+		void debounceRunsABurstOnceWithItsLastEventAcrossTwoInstances() {
+			ConfigurableApplicationContext first = this.first;
+			ConfigurableApplicationContext second = this.second;
+			String key = "document-" + UUID.randomUUID();
+			String other = "document-" + UUID.randomUUID();
+			List<String> events = new ArrayList<>();
+			for (int i = 0; i < 6; i++) {
+				events.add(publisher((i % 2 == 0) ? first : second).send("test/debounced-burst", Job.simple(key)));
+			}
+			String otherEvent = publisher(second).send("test/debounced-burst", Job.simple(other));
+			String last = events.get(events.size() - 1);
+			RunRecord ran = awaitStatus(first, "debounced-burst", last, RunStatus.COMPLETED);
+			assertThat(ran.output()).isEqualTo("\"" + last + "\"");
+			awaitStatus(second, "debounced-burst", otherEvent, RunStatus.COMPLETED);
+			RunStore runs = first.getBean(RunStore.class);
+			// Every event was recorded; all but the last were superseded, none started.
+			for (String event : events.subList(0, events.size() - 1)) {
+				RunRecord superseded = runs.find(NewRun.deriveRunId("debounced-burst", event));
+				assertThat(superseded).as(event).isNotNull();
+				assertThat(superseded.status()).as(event).isEqualTo(RunStatus.CANCELLED);
+				assertThat(superseded.error()).as(event).startsWith("debounced: superseded by event ");
+				assertThat(superseded.startedAt()).as(event).isNull();
+			}
+			assertThat(this.cluster.probe.count(key, "debounced")).isOne();
+			assertThat(this.cluster.probe.count(other, "debounced")).isOne();
+		}
+
+		@Test
+		void debounceTimeoutRunsASteadyStreamAtLeastOncePerTimeout() throws InterruptedException {
+			ConfigurableApplicationContext first = this.first;
+			ConfigurableApplicationContext second = this.second;
+			String key = "document-" + UUID.randomUUID();
+			List<String> events = new ArrayList<>();
+			// An event every 300 ms for 6 s: never a quiet second, so without the
+			// timeout of 2 s only the last event would run.
+			long end = System.nanoTime() + Duration.ofSeconds(6).toNanos();
+			while (System.nanoTime() < end) {
+				events.add(publisher((events.size() % 2 == 0) ? first : second).send("test/debounced-stream",
+						Job.simple(key)));
+				Thread.sleep(300);
+			}
+			String last = events.get(events.size() - 1);
+			awaitStatus(first, "debounced-stream", last, RunStatus.COMPLETED);
+			RunStore runs = first.getBean(RunStore.class);
+			int completed = 0;
+			for (String event : events) {
+				RunRecord run = runs.find(NewRun.deriveRunId("debounced-stream", event));
+				assertThat(run).as(event).isNotNull();
+				if (run.status() == RunStatus.COMPLETED) {
+					completed++;
+				}
+				else {
+					assertThat(run.status()).as(event).isEqualTo(RunStatus.CANCELLED);
+				}
+			}
+			// Bursts end by the timeout at about 2 s and 4 s, and the last one when the
+			// stream stops.
+			assertThat(completed).isGreaterThanOrEqualTo(3);
+			assertThat(this.cluster.probe.count(key, "debounced")).isEqualTo(completed);
 		}
 
 		private static EventPublisher publisher(ConfigurableApplicationContext context) {
