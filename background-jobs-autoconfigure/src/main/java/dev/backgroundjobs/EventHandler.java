@@ -260,4 +260,13 @@ public @interface EventHandler {
 	 */
 	Debounce debounce() default @Debounce;
 
+	/**
+	 * A singleton: at most one unfinished run per value of a path of the triggering
+	 * event, with a new event either skipped or cancelling the unfinished run. Requires
+	 * an {@link #event()} trigger.
+	 * @return the singleton, none by default
+	 * @see Singleton
+	 */
+	Singleton singleton() default @Singleton;
+
 }

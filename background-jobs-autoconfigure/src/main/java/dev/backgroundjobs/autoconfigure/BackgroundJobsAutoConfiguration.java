@@ -92,7 +92,7 @@ public final class BackgroundJobsAutoConfiguration {
 							function.getBatch().getTimeout(), function.getThrottle().getLimit(),
 							function.getThrottle().getPeriod(), function.getThrottle().getBurst(),
 							function.getConcurrency().getLimit(), function.getDebounce().getPeriod(),
-							function.getDebounce().getTimeout())));
+							function.getDebounce().getTimeout(), function.getSingleton().getMode())));
 		return new FunctionRegistrar(registry, processor, codec,
 				BackgroundJobsRetryConfiguration.retrySettings(properties, namedRetryPolicies), flowControl);
 	}

@@ -6,6 +6,7 @@ import java.util.Map;
 
 import dev.backgroundjobs.EventPublisher;
 import dev.backgroundjobs.engine.EngineSettings;
+import dev.backgroundjobs.engine.Executions;
 import dev.backgroundjobs.engine.InstanceId;
 import dev.backgroundjobs.engine.RunDispatcher;
 import dev.backgroundjobs.function.FunctionRegistry;
@@ -241,7 +242,7 @@ class BackgroundJobsKafkaConfiguration {
 			DeadLetterStore deadLetterStore, DeadLetterRelay deadLetterRelay, RunDispatcher dispatcher,
 			PayloadCodec codec, InstanceId instanceId, BackgroundJobsProperties properties,
 			EngineSettings engineSettings, ObjectProvider<SkippedEvents> skippedEvents,
-			ObjectProvider<BatchStore> batchStore) {
+			ObjectProvider<BatchStore> batchStore, ObjectProvider<Executions> executions) {
 		List<SkippedEvents> skipListeners = skippedEvents.orderedStream().toList();
 		// The intake throws only transient failures (a permanent one dead-letters the
 		// record that causes it): retry the poll forever, backing off, without committing
@@ -256,7 +257,7 @@ class BackgroundJobsKafkaConfiguration {
 						dispatcher, codec, instanceId.value(), engineSettings.clock(),
 						(functionId, reason, count) -> skipListeners
 							.forEach((listener) -> listener.skipped(functionId, reason, count)),
-						batchStore.getIfAvailable()));
+						batchStore.getIfAvailable(), executions.getIfAvailable()));
 	}
 
 	@Bean

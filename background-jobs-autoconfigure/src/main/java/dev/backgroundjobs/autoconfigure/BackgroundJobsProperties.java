@@ -770,6 +770,8 @@ public class BackgroundJobsProperties implements Validator {
 
 		private final Debounce debounce = new Debounce();
 
+		private final Singleton singleton = new Singleton();
+
 		public FunctionRetry getRetry() {
 			return this.retry;
 		}
@@ -886,6 +888,34 @@ public class BackgroundJobsProperties implements Validator {
 
 			public void setLimit(@Nullable Integer limit) {
 				this.limit = limit;
+			}
+
+		}
+
+		public Singleton getSingleton() {
+			return this.singleton;
+		}
+
+		/**
+		 * The function's singleton, replacing the mode of its
+		 * {@code @EventHandler(singleton = ...)}.
+		 */
+		public static class Singleton {
+
+			/**
+			 * What an event does while a run of its key is unfinished: 'skip' skips the
+			 * event, 'cancel' cancels that run and starts the event's run, 'none' lifts
+			 * the singleton. Set on a function that declares none, it limits the function
+			 * to one unfinished run at a time.
+			 */
+			private dev.backgroundjobs.Singleton.@Nullable Mode mode;
+
+			public dev.backgroundjobs.Singleton.@Nullable Mode getMode() {
+				return this.mode;
+			}
+
+			public void setMode(dev.backgroundjobs.Singleton.@Nullable Mode mode) {
+				this.mode = mode;
 			}
 
 		}

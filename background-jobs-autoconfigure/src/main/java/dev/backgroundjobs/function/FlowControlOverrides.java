@@ -2,12 +2,13 @@ package dev.backgroundjobs.function;
 
 import java.time.Duration;
 
+import dev.backgroundjobs.Singleton;
 import org.jspecify.annotations.Nullable;
 
 /**
  * Values from {@code background-jobs.functions.<id>.*} that replace those of a function's
- * {@code idempotency}, {@code rateLimit}, {@code batch}, {@code throttle} and
- * {@code concurrency} and {@code debounce}.
+ * {@code idempotency}, {@code rateLimit}, {@code batch}, {@code throttle},
+ * {@code concurrency}, {@code debounce} and {@code singleton}.
  *
  * @param idempotencyWindow replaces {@link dev.backgroundjobs.Idempotency#window()}, or
  * {@code null}
@@ -30,11 +31,14 @@ import org.jspecify.annotations.Nullable;
  * {@code null}
  * @param debounceTimeout replaces {@link dev.backgroundjobs.Debounce#timeout()}, or
  * {@code null}
+ * @param singletonMode replaces {@link dev.backgroundjobs.Singleton#mode()}, or
+ * {@code null}
  */
 public record FlowControlOverrides(@Nullable Duration idempotencyWindow, @Nullable Integer rateLimit,
 		@Nullable Duration ratePeriod, @Nullable Integer batchMaxSize, @Nullable Duration batchTimeout,
 		@Nullable Integer throttleLimit, @Nullable Duration throttlePeriod, @Nullable Integer throttleBurst,
-		@Nullable Integer concurrencyLimit, @Nullable Duration debouncePeriod, @Nullable Duration debounceTimeout) {
+		@Nullable Integer concurrencyLimit, @Nullable Duration debouncePeriod, @Nullable Duration debounceTimeout,
+		Singleton.@Nullable Mode singletonMode) {
 
 	/**
 	 * No overrides.
@@ -102,6 +106,38 @@ public record FlowControlOverrides(@Nullable Duration idempotencyWindow, @Nullab
 			@Nullable Integer concurrencyLimit) {
 		this(idempotencyWindow, rateLimit, ratePeriod, batchMaxSize, batchTimeout, throttleLimit, throttlePeriod,
 				throttleBurst, concurrencyLimit, null, null);
+	}
+
+	/**
+	 * Creates overrides of all but a function's {@code singleton}.
+	 * @param idempotencyWindow replaces the idempotency window, or {@code null}
+	 * @param rateLimit replaces the rate limit, or {@code null}
+	 * @param ratePeriod replaces the rate limit's period, or {@code null}
+	 * @param batchMaxSize replaces the batch size, or {@code null}
+	 * @param batchTimeout replaces the batch timeout, or {@code null}
+	 * @param throttleLimit replaces the throttle's limit, or {@code null}
+	 * @param throttlePeriod replaces the throttle's period, or {@code null}
+	 * @param throttleBurst replaces the throttle's burst, or {@code null}
+	 * @param concurrencyLimit replaces the concurrency limit, or {@code null}
+	 * @param debouncePeriod replaces the debounce period, or {@code null}
+	 * @param debounceTimeout replaces the debounce timeout, or {@code null}
+	 */
+	public FlowControlOverrides(@Nullable Duration idempotencyWindow, @Nullable Integer rateLimit,
+			@Nullable Duration ratePeriod, @Nullable Integer batchMaxSize, @Nullable Duration batchTimeout,
+			@Nullable Integer throttleLimit, @Nullable Duration throttlePeriod, @Nullable Integer throttleBurst,
+			@Nullable Integer concurrencyLimit, @Nullable Duration debouncePeriod, @Nullable Duration debounceTimeout) {
+		this(idempotencyWindow, rateLimit, ratePeriod, batchMaxSize, batchTimeout, throttleLimit, throttlePeriod,
+				throttleBurst, concurrencyLimit, debouncePeriod, debounceTimeout, null);
+	}
+
+	/**
+	 * Creates an override of a function's {@code singleton} mode only.
+	 * @param singletonMode replaces the singleton's mode
+	 * @return the overrides
+	 */
+	public static FlowControlOverrides singleton(Singleton.Mode singletonMode) {
+		return new FlowControlOverrides(null, null, null, null, null, null, null, null, null, null, null,
+				singletonMode);
 	}
 
 }

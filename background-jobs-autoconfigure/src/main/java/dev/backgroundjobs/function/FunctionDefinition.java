@@ -38,11 +38,14 @@ import org.springframework.util.Assert;
  * for no limit
  * @param debounce how a burst of its events makes one run ({@code debounce}), or
  * {@code null} for one run per event
+ * @param singleton at most one unfinished run per key ({@code singleton}), checked when a
+ * run is recorded, or {@code null}
  */
 public record FunctionDefinition(String id, String beanName, Method method, List<Trigger> triggers, RetryPolicy retry,
 		HandlerMethodInvoker invoker, @Nullable String failureHandlerId, @Nullable String failureOf,
 		List<CancelRule> cancelRules, List<IntakeGate> gates, @Nullable BatchSettings batch,
-		@Nullable Throttling throttle, @Nullable ConcurrencyLimit concurrency, @Nullable Debouncing debounce) {
+		@Nullable Throttling throttle, @Nullable ConcurrencyLimit concurrency, @Nullable Debouncing debounce,
+		@Nullable SingletonRule singleton) {
 
 	/**
 	 * Creates a function, checking that its retry policy is complete.
@@ -62,10 +65,38 @@ public record FunctionDefinition(String id, String beanName, Method method, List
 	 * @param throttle when its runs may start, or {@code null} for at once
 	 * @param concurrency its concurrency limit, or {@code null} for none
 	 * @param debounce how a burst of its events makes one run, or {@code null}
+	 * @param singleton at most one unfinished run per key, or {@code null}
 	 */
 	public FunctionDefinition {
 		Assert.isTrue(retry.maxAttempts().isPresent(), "'retry' must set the attempts");
 		gates = List.copyOf(gates);
+	}
+
+	/**
+	 * Creates a function that is no singleton.
+	 * @param id the function id
+	 * @param beanName the name of the bean declaring the handler method
+	 * @param method the handler method
+	 * @param triggers what starts runs
+	 * @param retry the complete retry policy
+	 * @param invoker calls the handler method with resolved arguments
+	 * @param failureHandlerId the id of the function that handles this function's failed
+	 * runs, or {@code null} for none
+	 * @param failureOf the id of the function whose failed runs this function handles, or
+	 * {@code null} if it is not a failure handler
+	 * @param cancelRules the events that cancel its runs
+	 * @param gates what limits the runs its events start
+	 * @param batch how its events are collected into batches, or {@code null}
+	 * @param throttle when its runs may start, or {@code null} for at once
+	 * @param concurrency its concurrency limit, or {@code null} for none
+	 * @param debounce how a burst of its events makes one run, or {@code null}
+	 */
+	public FunctionDefinition(String id, String beanName, Method method, List<Trigger> triggers, RetryPolicy retry,
+			HandlerMethodInvoker invoker, @Nullable String failureHandlerId, @Nullable String failureOf,
+			List<CancelRule> cancelRules, List<IntakeGate> gates, @Nullable BatchSettings batch,
+			@Nullable Throttling throttle, @Nullable ConcurrencyLimit concurrency, @Nullable Debouncing debounce) {
+		this(id, beanName, method, triggers, retry, invoker, failureHandlerId, failureOf, cancelRules, gates, batch,
+				throttle, concurrency, debounce, null);
 	}
 
 	/**
@@ -242,6 +273,18 @@ public record FunctionDefinition(String id, String beanName, Method method, List
 	 */
 	public int retries() {
 		return this.retry.maxAttempts().orElse(1) - 1;
+	}
+
+	/**
+	 * Returns whether the runs of this function's events are recorded through
+	 * {@link dev.backgroundjobs.store.RunStore#insertLeasedGated}: it declares an
+	 * idempotency key, a rate limit, a throttle, a concurrency limit, a debounce or a
+	 * singleton. The others keep the plain insert.
+	 * @return whether the intake limits its runs
+	 */
+	public boolean limitsIntake() {
+		return !this.gates.isEmpty() || this.throttle != null || this.concurrency != null || this.debounce != null
+				|| this.singleton != null;
 	}
 
 	/**

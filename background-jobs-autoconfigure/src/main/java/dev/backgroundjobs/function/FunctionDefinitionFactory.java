@@ -57,6 +57,8 @@ final class FunctionDefinitionFactory {
 
 	private final Debounces debounces;
 
+	private final SingletonRules singletons;
+
 	FunctionDefinitionFactory(HandlerMethodInvokerFactory invokerFactory, FunctionRetrySettings retrySettings,
 			Map<String, FlowControlOverrides> flowControl) {
 		this.invokerFactory = invokerFactory;
@@ -66,6 +68,7 @@ final class FunctionDefinitionFactory {
 		this.throttles = new Throttles(flowControl);
 		this.concurrencyLimits = new ConcurrencyLimits(flowControl);
 		this.debounces = new Debounces(flowControl);
+		this.singletons = new SingletonRules(flowControl);
 	}
 
 	/**
@@ -120,6 +123,15 @@ final class FunctionDefinitionFactory {
 					+ "throttled run's start time is fixed when it is recorded, not when a slot frees; remove one "
 					+ "of them"));
 		}
+		SingletonRule singleton = this.singletons.resolve(candidate, id, problems);
+		if (batch != null && singleton != null) {
+			problems.add(candidate.problem("attribute 'batch' cannot be combined with 'singleton', which acts on "
+					+ "the run of each event; remove one of them"));
+		}
+		if (debounce != null && singleton != null) {
+			problems.add(candidate.problem("attribute 'debounce' cannot be combined with 'singleton' yet: both "
+					+ "decide which run of a key goes on; remove one of them"));
+		}
 		HandlerMethodInvoker invoker = invoker(candidate, candidate.method(), "", problems);
 		if (invoker != null && acceptsFailure(candidate.method())) {
 			problems.add(candidate.problem("a FunctionFailure parameter is only for the method named by "
@@ -144,12 +156,12 @@ final class FunctionDefinitionFactory {
 		}
 		if (failureMethod == null || failureInvoker == null) {
 			return List.of(new FunctionDefinition(id, candidate.beanName(), candidate.method(), triggers, retry,
-					invoker, null, null, cancelRules, gates, batch, throttle, concurrency, debounce));
+					invoker, null, null, cancelRules, gates, batch, throttle, concurrency, debounce, singleton));
 		}
 		String failureHandlerId = failureHandlerId(id);
 		return List.of(
 				new FunctionDefinition(id, candidate.beanName(), candidate.method(), triggers, retry, invoker,
-						failureHandlerId, null, cancelRules, gates, batch, throttle, concurrency, debounce),
+						failureHandlerId, null, cancelRules, gates, batch, throttle, concurrency, debounce, singleton),
 				// The configured policy: a function that must not retry its own steps
 				// still wants its failure reported.
 				new FunctionDefinition(failureHandlerId, candidate.beanName(), failureMethod, List.of(),

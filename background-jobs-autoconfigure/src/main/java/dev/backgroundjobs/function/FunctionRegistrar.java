@@ -120,7 +120,7 @@ public final class FunctionRegistrar implements SmartInitializingSingleton {
 		for (String id : this.flowControlOverrides) {
 			if (!ids.contains(id)) {
 				problems.add("background-jobs.functions." + id
-						+ ".idempotency, .rate-limit, .batch, .throttle, .concurrency or .debounce is set, but no "
+						+ ".idempotency, .rate-limit, .batch, .throttle, .concurrency, .debounce or .singleton is set, but no "
 						+ "function has the id '" + id + "' (functions: " + String.join(", ", new TreeSet<>(ids))
 						+ "); ids with other characters than letters, digits and '-' need brackets: "
 						+ "background-jobs.functions.[" + id + "].rate-limit");

@@ -108,6 +108,19 @@ public class JdbcRetentionStore implements RetentionStore {
 			DELETE FROM bj_debounces WHERE debounce_key IN (:ids) AND wake_at < ${now}
 			""";
 
+	// The run is checked again under the row's lock: a key claimed since the select is
+	// kept.
+	private static final String DELETE_RELEASED_SINGLETON_KEYS = """
+			DELETE FROM bj_singleton_keys WHERE singleton_key IN (:ids)
+				AND NOT EXISTS (SELECT 1 FROM bj_runs r WHERE r.run_id = bj_singleton_keys.run_id)
+			""";
+
+	private static final String SELECT_RELEASED_SINGLETON_KEYS = """
+			SELECT k.singleton_key FROM bj_singleton_keys k
+			WHERE NOT EXISTS (SELECT 1 FROM bj_runs r WHERE r.run_id = k.run_id)
+			LIMIT :limit
+			""";
+
 	private static final String SELECT_DEAD_LETTERS = """
 			SELECT d.id FROM bj_dead_letters d
 			WHERE d.publish_pending = 0 AND d.created_at < ${now + offsetMillis}
@@ -250,6 +263,20 @@ public class JdbcRetentionStore implements RetentionStore {
 			return 0;
 		}
 		return this.support.jdbc().sql(this.support.render(DELETE_PASSED_DEBOUNCES)).param("ids", passed).update();
+	}
+
+	@Override
+	public int deleteReleasedSingletonKeys(int limit) {
+		Assert.isTrue(limit > 0 && limit <= MAX_BATCH_SIZE, () -> "'limit' must be between 1 and " + MAX_BATCH_SIZE);
+		List<String> released = this.support.jdbc()
+			.sql(SELECT_RELEASED_SINGLETON_KEYS)
+			.param("limit", limit)
+			.query(String.class)
+			.list();
+		if (released.isEmpty()) {
+			return 0;
+		}
+		return this.support.jdbc().sql(DELETE_RELEASED_SINGLETON_KEYS).param("ids", released).update();
 	}
 
 	private long delete(String sql, List<String> ids) {

@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiPredicate;
 
 import dev.backgroundjobs.store.NewRun;
 import dev.backgroundjobs.store.RunStore;
@@ -99,6 +100,11 @@ final class JdbcRunInserts {
 			WHERE run_id = :runId
 			""";
 
+	/**
+	 * The reason of the runs skipped because their singleton key has an unfinished run.
+	 */
+	static final String SINGLETON = "singleton";
+
 	private static final String DELETE_RUNS = """
 			DELETE FROM bj_runs WHERE run_id IN (:runIds)
 			""";
@@ -108,6 +114,8 @@ final class JdbcRunInserts {
 	private final JdbcThrottles throttles;
 
 	private final JdbcDebounces debounces;
+
+	private final JdbcSingletonKeys singletonKeys;
 
 	private final String insertRun;
 
@@ -121,12 +129,32 @@ final class JdbcRunInserts {
 
 	private final JdbcConcurrencySlots slots;
 
+	/**
+	 * Creates the inserts of runs without singleton keys.
+	 * @param support the store's database access
+	 * @param slots admits runs to their concurrency slots
+	 */
 	JdbcRunInserts(JdbcStoreSupport support, JdbcConcurrencySlots slots) {
+		this(support, slots, (runId, reason) -> {
+			throw new IllegalStateException("Run " + runId + " cannot be superseded here: no run store cancels it");
+		});
+	}
+
+	/**
+	 * Creates the inserts.
+	 * @param support the store's database access
+	 * @param slots admits runs to their concurrency slots
+	 * @param cancel cancels a run in the caller's transaction, given its id and the
+	 * reason, and says whether it did: how a new run of a singleton key in {@code CANCEL}
+	 * mode cancels the key's unfinished run
+	 */
+	JdbcRunInserts(JdbcStoreSupport support, JdbcConcurrencySlots slots, BiPredicate<String, String> cancel) {
 		DatabaseDialect dialect = support.dialect();
 		this.support = support;
 		this.throttles = new JdbcThrottles(support);
 		this.slots = slots;
 		this.debounces = new JdbcDebounces(support);
+		this.singletonKeys = new JdbcSingletonKeys(support, cancel);
 		this.insertRun = dialect.insertIgnoringDuplicates(dialect.render(INSERT_RUN));
 		this.insertChildRun = dialect.insertIgnoringDuplicates(dialect.render(INSERT_CHILD_RUN));
 		this.insertInvocation = dialect.insertIgnoringDuplicates(dialect.render(INSERT_INVOCATION));
@@ -146,7 +174,7 @@ final class JdbcRunInserts {
 		}
 		if (runs.stream()
 			.anyMatch((run) -> !run.gates().isEmpty() || run.throttle() != null || run.slot() != null
-					|| run.debounce() != null)) {
+					|| run.debounce() != null || run.singletonKey() != null)) {
 			return insertLeasedGated(runs, owner, lease, Duration.ZERO).inserted();
 		}
 		runs.forEach(JdbcRunInserts::validate);
@@ -197,12 +225,14 @@ final class JdbcRunInserts {
 
 	/**
 	 * See {@link RunStore#insertLeasedGated}. In one transaction: inserts the runs, then
-	 * counts each new one in its gates, deletes those a gate kept out, and inserts the
-	 * cancel keys of the others. A run that was recorded already (a redelivered event) is
-	 * not counted again. Runs are counted ordered by their first gate's key and then by
-	 * their order in the poll, so two instances lock the keys of single-gate runs in the
-	 * same order, and the earliest event of a key is the one that passes; a deadlock
-	 * between runs with two gates is a transient failure, and the poll is retried. Last,
+	 * counts each new one in its gates and claims its singleton key, deletes those a gate
+	 * or their key kept out, and inserts the cancel keys of the others. A run that was
+	 * recorded already (a redelivered event) is not counted again. Runs are counted
+	 * ordered by their singleton key, or else their first gate's key, and then by their
+	 * order in the poll, so two instances lock the keys of single-gate runs in the same
+	 * order, and runs of one key are taken in the order of their events (the earliest
+	 * passes a gate; the last holds a singleton key in {@code CANCEL} mode); a deadlock
+	 * between runs with two keys is a transient failure, and the poll is retried. Last,
 	 * the throttles assign start times to the throttled runs that passed: their keys are
 	 * locked after every gate key, in digest order, for the same reason. Then the runs
 	 * with a concurrency slot to take are admitted, the ones that get none turned
@@ -224,20 +254,22 @@ final class JdbcRunInserts {
 			Set<String> inserted = new HashSet<>(this.support.dialect().supportsInsertReturning()
 					? insertReturningInserted(runs, ordered, owner, lease) : insertEach(ordered, owner, lease));
 			Map<String, String> skipped = new LinkedHashMap<>();
+			Map<String, String> superseded = new LinkedHashMap<>();
 			List<NewRun> counted = new ArrayList<>();
 			for (NewRun run : runs) {
 				if (inserted.contains(run.runId())) {
 					counted.add(run);
 				}
 			}
-			counted.sort(Comparator.comparing((NewRun run) -> run.gates().isEmpty() ? ""
-					: JdbcIntakeGates.digest(run.functionId(), run.gates().get(0))));
+			counted.sort(Comparator.comparing(JdbcRunInserts::lockOrder));
 			for (NewRun run : counted) {
-				String closed = pass(run, status);
+				String closed = pass(run, status, superseded);
 				if (closed != null) {
 					skipped.put(run.runId(), closed);
 				}
 			}
+			// Runs of this poll that a later run of their key cancelled do not start.
+			inserted.removeAll(superseded.keySet());
 			if (!skipped.isEmpty()) {
 				for (List<String> chunk : JdbcStoreSupport.chunks(new ArrayList<>(skipped.keySet()),
 						JdbcStoreSupport.MAX_LIST_SIZE)) {
@@ -264,7 +296,7 @@ final class JdbcRunInserts {
 			waiting.forEach(inserted::remove);
 			delayed.addAll(waiting);
 			List<String> kept = runs.stream().map(NewRun::runId).filter(inserted::remove).toList();
-			return new RunStore.GatedInsert(kept, skipped, held, delayed);
+			return new RunStore.GatedInsert(kept, skipped, held, delayed, superseded);
 		});
 		return (result != null) ? result : new RunStore.GatedInsert(List.of(), Map.of());
 	}
@@ -307,14 +339,24 @@ final class JdbcRunInserts {
 		}
 	}
 
+	private static String lockOrder(NewRun run) {
+		if (run.singletonKey() != null) {
+			return JdbcSingletonKeys.digest(run.functionId(), run.singletonKey());
+		}
+		return run.gates().isEmpty() ? "" : JdbcIntakeGates.digest(run.functionId(), run.gates().get(0));
+	}
+
 	/**
-	 * Counts a run in each of its gates.
-	 * @return the kind of the gate that keeps the run out, or {@code null} if it passes
+	 * Counts a run in each of its gates, then claims its singleton key.
+	 * @param superseded receives the runs cancelled by the run's singleton key
+	 * @return the kind of the gate that keeps the run out, {@code singleton} if its key
+	 * does, or {@code null} if it passes
 	 */
-	private @Nullable String pass(NewRun run, TransactionStatus status) {
+	private @Nullable String pass(NewRun run, TransactionStatus status, Map<String, String> superseded) {
 		// A run with several gates that one of them keeps out must not be counted in
 		// the others: those it passed roll back to the savepoint.
-		Object savepoint = (run.gates().size() > 1) ? status.createSavepoint() : null;
+		int checks = run.gates().size() + ((run.singletonKey() != null) ? 1 : 0);
+		Object savepoint = (checks > 1) ? status.createSavepoint() : null;
 		for (NewRun.Gate gate : run.gates()) {
 			MapSqlParameterSource parameters = new MapSqlParameterSource("gateKey",
 					JdbcIntakeGates.digest(run.functionId(), gate))
@@ -325,6 +367,19 @@ final class JdbcRunInserts {
 					status.rollbackToSavepoint(savepoint);
 				}
 				return gate.kind();
+			}
+		}
+		NewRun.SingletonKey singletonKey = run.singletonKey();
+		if (singletonKey != null) {
+			JdbcSingletonKeys.Claim claim = this.singletonKeys.claim(run, singletonKey);
+			if (claim.skipped()) {
+				if (savepoint != null) {
+					status.rollbackToSavepoint(savepoint);
+				}
+				return SINGLETON;
+			}
+			if (claim.cancelledRunId() != null && claim.reason() != null) {
+				superseded.put(claim.cancelledRunId(), claim.reason());
 			}
 		}
 		if (savepoint != null) {

@@ -174,7 +174,7 @@ public class JdbcRunStore implements RunStore {
 		this.support = new JdbcStoreSupport(dataSource, dialect, transactionManager);
 		this.queries = new JdbcRunQueries(this.support);
 		JdbcConcurrencySlots slots = new JdbcConcurrencySlots(this.support);
-		this.inserts = new JdbcRunInserts(this.support, slots);
+		this.inserts = new JdbcRunInserts(this.support, slots, this::cancel);
 		this.leases = new JdbcRunLeases(this.support, this.queries, slots);
 		this.wakeups = new RunWakeups(this.support);
 	}

@@ -10,6 +10,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import dev.backgroundjobs.engine.Executions;
 import dev.backgroundjobs.engine.RunDispatcher;
 import dev.backgroundjobs.function.FunctionDefinition;
 import dev.backgroundjobs.function.FunctionRegistry;
@@ -396,10 +397,34 @@ public final class FunctionConsumers implements SmartLifecycle {
 	 * @param skippedEvents told of the events that flow control skipped
 	 * @param batches keeps the events of batched functions until their batch runs, or
 	 * {@code null} if no function is batched
+	 * @param executions the executions on this instance, told to stop when a new run of
+	 * their singleton key supersedes them, or {@code null} to leave that to the lease
+	 * heartbeat
 	 */
 	public record Collaborators(RunStore runStore, CancellationStore cancellations, DeadLetterStore deadLetterStore,
 			DeadLetterRelay deadLetterRelay, RunDispatcher dispatcher, PayloadCodec codec, String instanceId,
-			Clock clock, SkippedEvents skippedEvents, @Nullable BatchStore batches) {
+			Clock clock, SkippedEvents skippedEvents, @Nullable BatchStore batches, @Nullable Executions executions) {
+
+		/**
+		 * Creates collaborators that leave stopping superseded executions to the lease
+		 * heartbeat.
+		 * @param runStore records runs
+		 * @param cancellations cancels runs
+		 * @param deadLetterStore records poison records
+		 * @param deadLetterRelay publishes recorded poison records
+		 * @param dispatcher dispatches new runs
+		 * @param codec checks payloads
+		 * @param instanceId this instance's id
+		 * @param clock the engine's clock
+		 * @param skippedEvents told of the events that flow control skipped
+		 * @param batches keeps the events of batched functions, or {@code null}
+		 */
+		public Collaborators(RunStore runStore, CancellationStore cancellations, DeadLetterStore deadLetterStore,
+				DeadLetterRelay deadLetterRelay, RunDispatcher dispatcher, PayloadCodec codec, String instanceId,
+				Clock clock, SkippedEvents skippedEvents, @Nullable BatchStore batches) {
+			this(runStore, cancellations, deadLetterStore, deadLetterRelay, dispatcher, codec, instanceId, clock,
+					skippedEvents, batches, null);
+		}
 
 		/**
 		 * Creates collaborators for functions that are not batched.

@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Supplier;
 
+import dev.backgroundjobs.engine.Executions;
 import dev.backgroundjobs.engine.Faults;
 import dev.backgroundjobs.engine.RunDispatcher;
 import dev.backgroundjobs.function.BatchSettings;
@@ -23,6 +24,7 @@ import dev.backgroundjobs.function.Debouncing;
 import dev.backgroundjobs.function.FunctionDefinition;
 import dev.backgroundjobs.function.IntakeGate;
 import dev.backgroundjobs.function.RunPriority;
+import dev.backgroundjobs.function.SingletonRule;
 import dev.backgroundjobs.function.Throttling;
 import dev.backgroundjobs.json.MatchExpression;
 import dev.backgroundjobs.json.PayloadCodec;
@@ -48,16 +50,18 @@ import org.springframework.util.Assert;
  * to the worker pool, except those that an event named in the function's {@code cancelOn}
  * cancelled before they were recorded: the
  * {@link dev.backgroundjobs.store.CancellationStore} cancels them once they are recorded,
- * and they never start. A function that declares an idempotency key or a rate limit
- * records its runs through {@link RunStore#insertLeasedGated}: the events its gates keep
- * out start no run, and are counted by {@link SkippedEvents}. A batched function's events
- * start no run of their own: they are stored in the {@link BatchStore}, and the runs of
- * the batches they fill are dispatched instead. A function with a throttle records its
- * runs there too, and its runs start at the time the throttle assigns: at once, after a
- * short wait on this instance, or as delayed runs that the due-work poller of some
- * instance starts. A function with a concurrency limit records its runs there too: its
- * runs that get no slot are recorded {@link dev.backgroundjobs.RunStatus#DELAYED} and not
- * dispatched; the due-work poller starts them as slots free up.
+ * and they never start. A function that declares an idempotency key, a rate limit or a
+ * singleton records its runs through {@link RunStore#insertLeasedGated}: the events its
+ * gates or singleton keep out start no run, and are counted by {@link SkippedEvents}; the
+ * runs a singleton in {@code CANCEL} mode supersedes stop at their next step boundary,
+ * told at once if this instance executes them. A batched function's events start no run
+ * of their own: they are stored in the {@link BatchStore}, and the runs of the batches
+ * they fill are dispatched instead. A function with a throttle records its runs there
+ * too, and its runs start at the time the throttle assigns: at once, after a short wait
+ * on this instance, or as delayed runs that the due-work poller of some instance starts.
+ * A function with a concurrency limit records its runs there too: its runs that get no
+ * slot are recorded {@link dev.backgroundjobs.RunStatus#DELAYED} and not dispatched; the
+ * due-work poller starts them as slots free up.
  * <p>
  * A record that cannot be read becomes a dead letter with its raw bytes and headers, and
  * the partition moves on. A transient failure ({@link Faults#isTransient}) throws, so the
@@ -104,6 +108,8 @@ final class RunIntakeListener implements BatchMessageListener<String, byte[]> {
 
 	private final @Nullable BatchStore batches;
 
+	private final @Nullable Executions executions;
+
 	/**
 	 * When skipped events were last logged at INFO, in {@link System#nanoTime()}; the
 	 * others are logged at DEBUG, so a flood of skipped events does not flood the log.
@@ -133,6 +139,7 @@ final class RunIntakeListener implements BatchMessageListener<String, byte[]> {
 		this.skippedEvents = collaborators.skippedEvents();
 		this.batch = function.batch();
 		this.batches = collaborators.batches();
+		this.executions = collaborators.executions();
 		Assert.state(this.batch == null || this.batches != null,
 				() -> "Function '" + function.id() + "' is batched, but no BatchStore is configured");
 		this.skipsLoggedAt = System.nanoTime() - SKIP_LOG_INTERVAL.toNanos();
@@ -154,11 +161,12 @@ final class RunIntakeListener implements BatchMessageListener<String, byte[]> {
 			if (!this.eventNames.contains(event.name())) {
 				continue;
 			}
-			JsonNode data = (this.function.cancelRules().isEmpty() && !flowControlled()) ? null
+			JsonNode data = (this.function.cancelRules().isEmpty() && !this.function.limitsIntake()) ? null
 					: this.codec.mapper().readTree(event.dataJson());
 			NewRun run = new NewRun(NewRun.deriveRunId(this.function.id(), event.id()), this.function.id(), event.id(),
 					event.name(), event.dataJson(), event.timestamp(), TraceHeaders.capture(record, this.codec),
-					cancelKeys(data), gates(data), throttle(data), slot(event.name(), data), debounce(data));
+					cancelKeys(data), gates(data), throttle(data), slot(event.name(), data), debounce(data),
+					singletonKey(data));
 			if (sources.putIfAbsent(run.runId(), record) == null) {
 				ordered.add(run);
 			}
@@ -284,9 +292,17 @@ final class RunIntakeListener implements BatchMessageListener<String, byte[]> {
 		return new NewRun.Debounce((value != null) ? value : "", debounce.period(), debounce.timeout());
 	}
 
-	private boolean flowControlled() {
-		return !this.function.gates().isEmpty() || this.function.throttle() != null
-				|| this.function.concurrency() != null || this.function.debounce() != null;
+	/**
+	 * Reads the singleton key of the function from an event. Events without a value at
+	 * the key's path share one key.
+	 */
+	private NewRun.@Nullable SingletonKey singletonKey(@Nullable JsonNode data) {
+		SingletonRule singleton = this.function.singleton();
+		if (data == null || singleton == null) {
+			return null;
+		}
+		String value = (singleton.keyPath() != null) ? MatchExpression.valueAt(data, singleton.keyPath()) : null;
+		return new NewRun.SingletonKey((value != null) ? value : "", singleton.mode(), singleton.describe());
 	}
 
 	/**
@@ -295,7 +311,7 @@ final class RunIntakeListener implements BatchMessageListener<String, byte[]> {
 	 * statement.
 	 */
 	private RunStore.GatedInsert insert(List<NewRun> runs) {
-		if (!flowControlled()) {
+		if (!this.function.limitsIntake()) {
 			return new RunStore.GatedInsert(this.runStore.insertLeased(runs, this.instanceId, this.lease), Map.of());
 		}
 		RunStore.GatedInsert result = this.runStore.insertLeasedGated(runs, this.instanceId, this.lease,
@@ -307,7 +323,23 @@ final class RunIntakeListener implements BatchMessageListener<String, byte[]> {
 		if (!result.skipped().isEmpty()) {
 			reportSkipped(result.skipped());
 		}
+		if (!result.superseded().isEmpty()) {
+			reportSuperseded(result.superseded());
+		}
 		return result;
+	}
+
+	/**
+	 * Logs the runs that new runs of their singleton key cancelled, and stops those
+	 * executing here at once; other instances stop theirs when their lease heartbeat
+	 * finds them cancelled, and any execution at its next fenced write.
+	 */
+	private void reportSuperseded(Map<String, String> superseded) {
+		superseded.forEach((runId, reason) -> logger
+			.info(() -> "Cancelled run " + runId + " of function '" + this.function.id() + "': " + reason));
+		if (this.executions != null) {
+			this.executions.cancelled(superseded.keySet(), "superseded by a new run of its singleton key");
+		}
 	}
 
 	private void reportSkipped(Map<String, String> skipped) {

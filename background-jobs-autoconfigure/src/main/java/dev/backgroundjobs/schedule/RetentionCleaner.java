@@ -86,6 +86,7 @@ public final class RetentionCleaner implements SmartLifecycle {
 			.plus(deleteBatches((limit) -> this.store.deletePublishedDeadLetters(this.settings.failedRuns(), limit),
 					Deleted::deadLetters));
 		deleteEndedGateWindows();
+		deleteReleasedSingletonKeys();
 		return total;
 	}
 
@@ -103,6 +104,17 @@ public final class RetentionCleaner implements SmartLifecycle {
 			// Another batch
 		}
 		while (!this.stopping && this.store.deletePassedDebounces(limit) >= limit) {
+			// Another batch
+		}
+	}
+
+	/**
+	 * Deletes the singleton keys whose run was deleted, after the runs: not reported to
+	 * the listeners either.
+	 */
+	private void deleteReleasedSingletonKeys() {
+		int limit = this.settings.batchSize();
+		while (!this.stopping && this.store.deleteReleasedSingletonKeys(limit) >= limit) {
 			// Another batch
 		}
 	}

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.UUID;
 
 import dev.backgroundjobs.RunStatus;
+import dev.backgroundjobs.Singleton;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -29,10 +30,35 @@ import org.jspecify.annotations.Nullable;
  * {@code null} if its function has no concurrency limit
  * @param debounce the debounce that holds the run back until its burst of events is over,
  * or {@code null} to start it at once
+ * @param singletonKey the key of which at most one run may be unfinished
+ * ({@code singleton}), claimed with it, or {@code null}
  */
 public record NewRun(String runId, String functionId, String eventId, String eventName, String eventData,
 		Instant eventTime, @Nullable String traceContext, List<CancelKey> cancelKeys, List<Gate> gates,
-		@Nullable Throttle throttle, @Nullable Slot slot, @Nullable Debounce debounce) {
+		@Nullable Throttle throttle, @Nullable Slot slot, @Nullable Debounce debounce,
+		@Nullable SingletonKey singletonKey) {
+
+	/**
+	 * Creates a run that is no singleton.
+	 * @param runId the run id
+	 * @param functionId the function id
+	 * @param eventId the event id
+	 * @param eventName the event name
+	 * @param eventData the event payload as JSON
+	 * @param eventTime when the event happened
+	 * @param traceContext the trace propagation headers, or {@code null}
+	 * @param cancelKeys what the events that cancel the run must match
+	 * @param gates the gates the run must pass to be recorded
+	 * @param throttle the throttle that assigns the run's start time, or {@code null}
+	 * @param slot the concurrency slot the run must get to start, or {@code null}
+	 * @param debounce the debounce that holds the run back, or {@code null}
+	 */
+	public NewRun(String runId, String functionId, String eventId, String eventName, String eventData,
+			Instant eventTime, @Nullable String traceContext, List<CancelKey> cancelKeys, List<Gate> gates,
+			@Nullable Throttle throttle, @Nullable Slot slot, @Nullable Debounce debounce) {
+		this(runId, functionId, eventId, eventName, eventData, eventTime, traceContext, cancelKeys, gates, throttle,
+				slot, debounce, null);
+	}
 
 	/**
 	 * Creates a run that no debounce holds back.
@@ -72,7 +98,7 @@ public record NewRun(String runId, String functionId, String eventId, String eve
 			Instant eventTime, @Nullable String traceContext, List<CancelKey> cancelKeys, List<Gate> gates,
 			@Nullable Throttle throttle) {
 		this(runId, functionId, eventId, eventName, eventData, eventTime, traceContext, cancelKeys, gates, throttle,
-				null);
+				(Slot) null);
 	}
 
 	/**
@@ -130,7 +156,8 @@ public record NewRun(String runId, String functionId, String eventId, String eve
 	 */
 	public NewRun withCancelKeys(List<CancelKey> keys) {
 		return new NewRun(this.runId, this.functionId, this.eventId, this.eventName, this.eventData, this.eventTime,
-				this.traceContext, List.copyOf(keys), this.gates, this.throttle, this.slot, this.debounce);
+				this.traceContext, List.copyOf(keys), this.gates, this.throttle, this.slot, this.debounce,
+				this.singletonKey);
 	}
 
 	/**
@@ -317,6 +344,22 @@ public record NewRun(String runId, String functionId, String eventId, String eve
 	 * @param reason why the run waits, shown as its error while it does
 	 */
 	public record Slot(String key, int limit, int priority, String reason) {
+
+	}
+
+	/**
+	 * The key of a singleton function's run: at most one run of the function per
+	 * {@code key} may be unfinished.
+	 *
+	 * @param key the value of the singleton's key in the triggering event (see
+	 * {@link dev.backgroundjobs.json.MatchExpression#valueAt}), or an empty string when
+	 * all events share one key
+	 * @param mode what the run does when the key has an unfinished run:
+	 * {@link Singleton.Mode#SKIP} or {@link Singleton.Mode#CANCEL}
+	 * @param rule how the singleton is named in the reason of a run it cancels, such as
+	 * {@code singleton 'data.userId'}
+	 */
+	public record SingletonKey(String key, Singleton.Mode mode, String rule) {
 
 	}
 

@@ -71,6 +71,16 @@ public interface RetentionStore {
 	}
 
 	/**
+	 * Deletes the singleton keys whose run was deleted: a key whose run is gone is held
+	 * by no run, as one never claimed.
+	 * @param limit most rows to delete
+	 * @return how many were deleted
+	 */
+	default int deleteReleasedSingletonKeys(int limit) {
+		return 0;
+	}
+
+	/**
 	 * Rows deleted, per table.
 	 *
 	 * @param runs runs

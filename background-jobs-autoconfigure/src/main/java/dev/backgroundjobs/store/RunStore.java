@@ -39,13 +39,19 @@ public interface RunStore {
 	 * {@link NewRun#gates() gates}: the count of each gate is kept in the transaction
 	 * that records the run, so concurrent instances never let more runs through than the
 	 * limit, and a run recorded already (a redelivered event) counts no second time. A
-	 * run with a {@link NewRun#slot() slot} starts only if a slot of its key is free: the
-	 * others are recorded {@link RunStatus#DELAYED}, unleased, for {@link #claimAdmitted}
-	 * to start as slots free up.
+	 * run with a {@link NewRun#singletonKey() singleton key} that passes its gates then
+	 * claims the key in the same transaction: if the key's run is unfinished, the new run
+	 * is skipped ({@code SKIP}, with the reason {@code singleton}) or that run is
+	 * cancelled as {@link #cancel} cancels it ({@code CANCEL}); runs of one key in one
+	 * call are taken in the order given. A run with a {@link NewRun#slot() slot} starts
+	 * only if a slot of its key is free: the others are recorded
+	 * {@link RunStatus#DELAYED}, unleased, for {@link #claimAdmitted} to start as slots
+	 * free up.
 	 * @param runs the runs to record
 	 * @param owner the instance that takes the lease
 	 * @param lease how long the lease lasts
-	 * @return the ids of the runs inserted, and the runs skipped by a gate
+	 * @return the ids of the runs inserted, the runs skipped by a gate or their singleton
+	 * key, and the runs cancelled by a new run of their singleton key
 	 */
 	default GatedInsert insertLeasedGated(List<NewRun> runs, String owner, Duration lease) {
 		return insertLeasedGated(runs, owner, lease, Duration.ZERO);
@@ -74,7 +80,7 @@ public interface RunStore {
 	 */
 	default GatedInsert insertLeasedGated(List<NewRun> runs, String owner, Duration lease, Duration holdAhead) {
 		throw new UnsupportedOperationException(getClass().getName() + " does not support flow control "
-				+ "(@EventHandler idempotency, rateLimit and throttle)");
+				+ "(@EventHandler idempotency, rateLimit, throttle and singleton)");
 	}
 
 	/**
@@ -87,9 +93,12 @@ public interface RunStore {
 	 * @param delayed the ids of the runs inserted that do not start now: recorded
 	 * {@link RunStatus#DELAYED}, or {@link RunStatus#CANCELLED} as superseded by a newer
 	 * event of their debounce
+	 * @param superseded the ids of the unfinished runs that a new run of their singleton
+	 * key cancelled, each with the reason recorded; new runs of the same call among them
+	 * are in none of the other lists
 	 */
 	record GatedInsert(List<String> inserted, Map<String, String> skipped, Map<String, Duration> held,
-			List<String> delayed) {
+			List<String> delayed, Map<String, String> superseded) {
 
 		/**
 		 * Creates the outcome of an insert that started every run it inserted.
@@ -98,6 +107,19 @@ public interface RunStore {
 		 */
 		public GatedInsert(List<String> inserted, Map<String, String> skipped) {
 			this(inserted, skipped, Map.of(), List.of());
+		}
+
+		/**
+		 * Creates the outcome of an insert that cancelled no run.
+		 * @param inserted the ids of the runs inserted and started
+		 * @param skipped the ids of the runs a gate kept out, with the kind of that gate
+		 * @param held the ids of the runs inserted leased but not started, with when they
+		 * start
+		 * @param delayed the ids of the runs inserted {@link RunStatus#DELAYED}
+		 */
+		public GatedInsert(List<String> inserted, Map<String, String> skipped, Map<String, Duration> held,
+				List<String> delayed) {
+			this(inserted, skipped, held, delayed, Map.of());
 		}
 
 	}

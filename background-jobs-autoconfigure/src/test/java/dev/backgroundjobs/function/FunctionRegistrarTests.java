@@ -15,6 +15,7 @@ import dev.backgroundjobs.FunctionFailure;
 import dev.backgroundjobs.Idempotency;
 import dev.backgroundjobs.Debounce;
 import dev.backgroundjobs.RateLimit;
+import dev.backgroundjobs.Singleton;
 import dev.backgroundjobs.Throttle;
 import dev.backgroundjobs.Timeouts;
 import dev.backgroundjobs.RunContext;
@@ -498,8 +499,9 @@ class FunctionRegistrarTests {
 	void flowControlPropertiesOfAnUnknownFunctionFail() {
 		this.contextRunner.withBean("orders", FlowControlled.class)
 			.withBean("chrage", FlowControlOverrides.class, () -> new FlowControlOverrides(null, 5, null))
-			.run(failsWith("background-jobs.functions.chrage.idempotency, .rate-limit, .batch, .throttle, .concurrency "
-					+ "or .debounce is set, but no function has the id 'chrage'"));
+			.run(failsWith(
+					"background-jobs.functions.chrage.idempotency, .rate-limit, .batch, .throttle, .concurrency, "
+							+ ".debounce or .singleton is set, but no function has the id 'chrage'"));
 	}
 
 	@Test
@@ -688,6 +690,81 @@ class FunctionRegistrarTests {
 
 	}
 
+	@Test
+	void singletonIsRead() {
+		this.contextRunner.withBean("users", Singletons.class).run((context) -> {
+			FunctionRegistry registry = context.getBean(FunctionRegistry.class);
+			assertThat(registry.find("sync-user").singleton())
+				.isEqualTo(new SingletonRule("data.userId", Singleton.Mode.SKIP));
+			assertThat(registry.find("rebuild").singleton()).isEqualTo(new SingletonRule(null, Singleton.Mode.CANCEL));
+			assertThat(registry.find("audit").singleton()).isNull();
+			assertThat(registry.find("sync-user").limitsIntake()).isTrue();
+			assertThat(registry.find("audit").limitsIntake()).isFalse();
+		});
+	}
+
+	@Test
+	void singletonModePropertyOverridesTheAnnotation() {
+		this.contextRunner.withBean("users", Singletons.class)
+			.withBean("sync-user", FlowControlOverrides.class,
+					() -> FlowControlOverrides.singleton(Singleton.Mode.CANCEL))
+			.withBean("rebuild", FlowControlOverrides.class, () -> FlowControlOverrides.singleton(Singleton.Mode.NONE))
+			.withBean("audit", FlowControlOverrides.class, () -> FlowControlOverrides.singleton(Singleton.Mode.SKIP))
+			.run((context) -> {
+				FunctionRegistry registry = context.getBean(FunctionRegistry.class);
+				assertThat(registry.find("sync-user").singleton())
+					.isEqualTo(new SingletonRule("data.userId", Singleton.Mode.CANCEL));
+				assertThat(registry.find("rebuild").singleton()).isNull();
+				assertThat(registry.find("audit").singleton()).isEqualTo(new SingletonRule(null, Singleton.Mode.SKIP));
+			});
+	}
+
+	@Test
+	void singletonKeyWithoutAModeFails() {
+		this.contextRunner.withBean("bad", SingletonWithoutMode.class)
+			.run(failsWith(problem(SingletonWithoutMode.class,
+					"attribute 'singleton' sets a key but no mode; write "
+							+ "mode = Singleton.Mode.SKIP to skip events while a run of the key is unfinished, or "
+							+ "Singleton.Mode.CANCEL to cancel that run")));
+	}
+
+	@Test
+	void singletonKeyThatIsNotAPathFails() {
+		this.contextRunner.withBean("bad", BadSingletonKey.class)
+			.run(failsWith(problem(BadSingletonKey.class, "attribute 'singleton.key': Match expression "
+					+ "'userId' is not valid: 'userId' is not a path such as 'data.documentId'")));
+	}
+
+	@Test
+	void singletonWithoutAnEventTriggerFails() {
+		this.contextRunner.withBean("bad", CronSingleton.class)
+			.run(failsWith(problem(CronSingleton.class, "attribute 'singleton' needs an 'event' trigger")));
+	}
+
+	@Test
+	void batchWithASingletonFails() {
+		this.contextRunner.withBean("bad", SingletonBatch.class)
+			.run(failsWith(problem(SingletonBatch.class, "attribute 'batch' cannot be combined with 'singleton', "
+					+ "which acts on the run of each event; remove one of them")));
+	}
+
+	@Test
+	void debounceWithASingletonFails() {
+		this.contextRunner.withBean("bad", DebouncedSingleton.class)
+			.run(failsWith(
+					problem(DebouncedSingleton.class, "attribute 'debounce' cannot be combined with 'singleton' yet")));
+	}
+
+	@Test
+	void singletonPropertyOfAnUnknownFunctionFails() {
+		this.contextRunner.withBean("users", Singletons.class)
+			.withBean("sync-users", FlowControlOverrides.class,
+					() -> FlowControlOverrides.singleton(Singleton.Mode.SKIP))
+			.run(failsWith(
+					"background-jobs.functions.sync-users.idempotency, .rate-limit, .batch, .throttle, .concurrency, "
+							+ ".debounce or .singleton is set, but no function has the id 'sync-users'"));
+	}
+
 	private static String problem(Class<?> type, String detail) {
 		return "@EventHandler method '" + type.getName() + ".handle' of bean 'bad': " + detail;
 	}
@@ -721,6 +798,66 @@ class FunctionRegistrarTests {
 
 		@EventHandler(id = "unlimited", event = "order/placed")
 		void unlimited() {
+		}
+
+	}
+
+	static class Singletons {
+
+		@EventHandler(id = "sync-user", event = "user/changed",
+				singleton = @Singleton(key = "data.userId", mode = Singleton.Mode.SKIP))
+		void syncUser() {
+		}
+
+		@EventHandler(id = "rebuild", event = "index/stale", singleton = @Singleton(mode = Singleton.Mode.CANCEL))
+		void rebuild() {
+		}
+
+		@EventHandler(id = "audit", event = "user/changed")
+		void audit() {
+		}
+
+	}
+
+	static class SingletonBatch {
+
+		@EventHandler(id = "job", event = "user/changed", batch = @Batch(maxSize = 10, timeout = "5s"),
+				singleton = @Singleton(mode = Singleton.Mode.SKIP))
+		void handle(List<Event<?>> events) {
+		}
+
+	}
+
+	static class DebouncedSingleton {
+
+		@EventHandler(id = "job", event = "user/changed", debounce = @Debounce(period = "5s"),
+				singleton = @Singleton(mode = Singleton.Mode.SKIP))
+		void handle() {
+		}
+
+	}
+
+	static class SingletonWithoutMode {
+
+		@EventHandler(id = "job", event = "user/changed", singleton = @Singleton(key = "data.userId"))
+		void handle() {
+		}
+
+	}
+
+	static class BadSingletonKey {
+
+		@EventHandler(id = "job", event = "user/changed",
+				singleton = @Singleton(key = "userId", mode = Singleton.Mode.SKIP))
+		void handle() {
+		}
+
+	}
+
+	static class CronSingleton {
+
+		@EventHandler(id = "job", cron = "@daily", singleton = @Singleton(mode = Singleton.Mode.SKIP))
+		void handle() {
 		}
 
 	}

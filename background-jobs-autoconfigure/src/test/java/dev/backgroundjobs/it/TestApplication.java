@@ -170,7 +170,7 @@ class TestApplication {
 			JdbcClient jdbc = JdbcClient.create(dataSource);
 			for (String table : List.of("bj_steps", "bj_dead_letters", "bj_invocations", "bj_event_waits",
 					"bj_cancel_keys", "bj_cancellations", "bj_intake_gates", "bj_batch_events", "bj_batches",
-					"bj_throttles", "bj_concurrency_keys", "bj_runs")) {
+					"bj_throttles", "bj_concurrency_keys", "bj_singleton_keys", "bj_runs")) {
 				try {
 					jdbc.sql("DELETE FROM " + table).update();
 				}
