@@ -19,6 +19,7 @@ import dev.backgroundjobs.NonRetryableException;
 import dev.backgroundjobs.RateLimit;
 import dev.backgroundjobs.RetryAfterException;
 import dev.backgroundjobs.RetryPolicy;
+import dev.backgroundjobs.Singleton;
 import dev.backgroundjobs.Step;
 import dev.backgroundjobs.Throttle;
 import dev.backgroundjobs.Timeouts;
@@ -197,6 +198,39 @@ class DurableTestFunctions {
 	String debouncedStream(Event<Job> event, Step step) {
 		step.run("debounced", () -> this.probe.hit(event.data().key(), "debounced"));
 		return event.id();
+	}
+
+	/**
+	 * Sleeps for the event's {@code sleepMillis}, then waits for a
+	 * {@code test/singleton-released} event with its key.
+	 */
+	@EventHandler(id = "singleton-skip", event = "test/singleton-skip",
+			singleton = @Singleton(key = "data.key", mode = Singleton.Mode.SKIP))
+	String singletonSkip(Event<Job> event, Step step) {
+		String key = event.data().key();
+		step.run("start", () -> this.probe.hit(key, "started"));
+		step.sleep("nap", Duration.ofMillis(event.data().sleepMillis()));
+		step.waitForEvent("release", "test/singleton-released", Job.class, Duration.ofMinutes(10), "data.key");
+		step.run("end", () -> this.probe.hit(key, "ended"));
+		return "released";
+	}
+
+	/**
+	 * A step that runs until the test lets its event go, then another.
+	 */
+	@EventHandler(id = "singleton-cancel", event = "test/singleton-cancel",
+			singleton = @Singleton(key = "data.key", mode = Singleton.Mode.CANCEL))
+	String singletonCancel(Event<Job> event, Step step) {
+		String id = event.id();
+		step.run("work", () -> {
+			this.probe.hit(id, "work");
+			long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+			while (this.probe.count(id, "go") == 0 && System.nanoTime() < deadline) {
+				Thread.sleep(20);
+			}
+		});
+		step.run("after", () -> this.probe.hit(id, "after"));
+		return "worked";
 	}
 
 	@EventHandler(id = "cancellable-nap", event = "test/cancellable-nap",
