@@ -216,7 +216,8 @@ class BackgroundJobsEngineConfiguration {
 	@ConditionalOnMissingBean
 	RunDispatcher backgroundJobsRunDispatcher(WorkerPool pool, RunExecutor executor,
 			EngineScheduler backgroundJobsScheduler, EngineSettings settings) {
-		return new RunDispatcher(pool, executor, backgroundJobsScheduler.executor(), settings.infrastructureBackoff());
+		return new RunDispatcher(pool, executor, backgroundJobsScheduler.executor(),
+				backgroundJobsScheduler.startTimer(), settings.infrastructureBackoff());
 	}
 
 	@Bean

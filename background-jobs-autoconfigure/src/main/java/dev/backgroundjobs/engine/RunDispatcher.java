@@ -41,6 +41,8 @@ public final class RunDispatcher {
 
 	private final ScheduledExecutorService scheduler;
 
+	private final ScheduledExecutorService startTimer;
+
 	private final RetryBackoff infrastructureBackoff;
 
 	private final HeldRuns heldRuns = new HeldRuns();
@@ -57,6 +59,21 @@ public final class RunDispatcher {
 	 */
 	public RunDispatcher(WorkerPool pool, RunExecutor executor, ScheduledExecutorService scheduler,
 			RetryBackoff infrastructureBackoff) {
+		this(pool, executor, scheduler, scheduler, infrastructureBackoff);
+	}
+
+	/**
+	 * Creates a dispatcher with a timer of its own for runs that start later.
+	 * @param pool the worker pool
+	 * @param executor executes runs
+	 * @param scheduler schedules delayed re-dispatch
+	 * @param startTimer submits runs at their start time ({@link #dispatchAfter})
+	 * @param infrastructureBackoff the wait before a run whose execution failed for
+	 * reasons other than its own code is dispatched again
+	 */
+	public RunDispatcher(WorkerPool pool, RunExecutor executor, ScheduledExecutorService scheduler,
+			ScheduledExecutorService startTimer, RetryBackoff infrastructureBackoff) {
+		Assert.notNull(startTimer, "'startTimer' must not be null");
 		Assert.notNull(pool, "'pool' must not be null");
 		Assert.notNull(executor, "'executor' must not be null");
 		Assert.notNull(scheduler, "'scheduler' must not be null");
@@ -64,6 +81,7 @@ public final class RunDispatcher {
 		this.pool = pool;
 		this.executor = executor;
 		this.scheduler = scheduler;
+		this.startTimer = startTimer;
 		this.infrastructureBackoff = infrastructureBackoff;
 	}
 
@@ -92,7 +110,7 @@ public final class RunDispatcher {
 		}
 		this.heldRuns.hold(run.runId());
 		try {
-			this.scheduler.schedule(() -> submit(run, false, 0), delay.toNanos(), TimeUnit.NANOSECONDS);
+			this.startTimer.schedule(() -> submit(run, false, 0), delay.toNanos(), TimeUnit.NANOSECONDS);
 		}
 		catch (RejectedExecutionException ex) {
 			this.heldRuns.release(run.runId());

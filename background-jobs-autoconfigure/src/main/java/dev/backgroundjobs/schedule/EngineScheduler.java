@@ -19,14 +19,21 @@ public final class EngineScheduler implements DisposableBean {
 
 	private final ScheduledExecutorService executor;
 
+	private final ScheduledExecutorService startTimer;
+
 	/**
-	 * Creates the scheduler; its daemon thread is named
-	 * {@code background-jobs-scheduler-1}.
+	 * Creates the scheduler; its daemon threads are named
+	 * {@code background-jobs-scheduler-1} and {@code background-jobs-starts-1}.
 	 */
 	public EngineScheduler() {
-		CustomizableThreadFactory threads = new CustomizableThreadFactory("background-jobs-scheduler-");
+		this.executor = singleThread("background-jobs-scheduler-");
+		this.startTimer = singleThread("background-jobs-starts-");
+	}
+
+	private static ScheduledExecutorService singleThread(String prefix) {
+		CustomizableThreadFactory threads = new CustomizableThreadFactory(prefix);
 		threads.setDaemon(true);
-		this.executor = Executors.newSingleThreadScheduledExecutor(threads);
+		return Executors.newSingleThreadScheduledExecutor(threads);
 	}
 
 	/**
@@ -37,9 +44,20 @@ public final class EngineScheduler implements DisposableBean {
 		return this.executor;
 	}
 
+	/**
+	 * Returns the timer that hands runs to the workers at the start time a throttle gave
+	 * them. Its tasks only submit, never wait on the database, so a slow poll on the
+	 * engine's thread does not hold starts back and release them in a bunch.
+	 * @return the timer
+	 */
+	public ScheduledExecutorService startTimer() {
+		return this.startTimer;
+	}
+
 	@Override
 	public void destroy() {
 		this.executor.shutdownNow();
+		this.startTimer.shutdownNow();
 	}
 
 }
