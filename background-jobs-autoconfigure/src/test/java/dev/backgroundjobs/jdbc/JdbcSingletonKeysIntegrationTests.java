@@ -104,8 +104,8 @@ class JdbcSingletonKeysIntegrationTests {
 					.initializeDatabase();
 			}
 			this.jdbc = JdbcClient.create(dataSource);
-			for (String table : List.of("bj_cancel_keys", "bj_event_waits", "bj_intake_gates", "bj_singleton_keys",
-					"bj_runs")) {
+			for (String table : List.of("bj_cancel_keys", "bj_event_waits", "bj_intake_gates", "bj_throttles",
+					"bj_concurrency_keys", "bj_singleton_keys", "bj_runs")) {
 				this.jdbc.sql("DELETE FROM " + table).update();
 			}
 			DatabaseDialect dialect = DatabaseDialect.from(dataSource);
@@ -242,6 +242,39 @@ class JdbcSingletonKeysIntegrationTests {
 		}
 
 		@Test
+		void runSkippedByItsKeyTakesNoThrottleStart() {
+			NewRun.Throttle hourly = new NewRun.Throttle("shared", 1, Duration.ofHours(1), 0);
+			NewRun first = withThrottle(run("fn", skip("user-1")), hourly);
+			assertThat(insert(first).inserted()).containsExactly(first.runId());
+			assertThat(insert(withThrottle(run("fn", skip("user-1")), hourly)).skipped()).containsValue("singleton");
+			// Had the skipped run taken a start, this one would start two hours from now.
+			NewRun other = withThrottle(run("fn", skip("user-2")), hourly);
+			GatedInsert result = insert(other);
+			assertThat(result.delayed()).containsExactly(other.runId());
+			Instant wakeAt = this.jdbc.sql("SELECT wake_at FROM bj_runs WHERE run_id = :runId")
+				.param("runId", other.runId())
+				.query(Timestamp.class)
+				.single()
+				.toInstant();
+			assertThat(wakeAt).isBefore(Instant.now().plus(Duration.ofMinutes(90)));
+		}
+
+		@Test
+		void runSupersededByItsKeyFreesItsConcurrencySlot() {
+			NewRun.Slot oneAtATime = new NewRun.Slot("shared", 1, 0, "waiting for a concurrency slot");
+			NewRun first = withSlot(run("fn", cancel("user-1")), oneAtATime);
+			assertThat(insert(first).inserted()).containsExactly(first.runId());
+			NewRun other = withSlot(run("fn", cancel("user-2")), oneAtATime);
+			assertThat(insert(other).delayed()).containsExactly(other.runId());
+			setStatus(other, "COMPLETED");
+			NewRun superseding = withSlot(run("fn", cancel("user-1")), oneAtATime);
+			GatedInsert result = insert(superseding);
+			assertThat(result.superseded()).containsOnlyKeys(first.runId());
+			assertThat(result.inserted()).containsExactly(superseding.runId());
+			assertThat(result.delayed()).isEmpty();
+		}
+
+		@Test
 		void concurrentSkipInsertsOfOneKeyStartOneRun() throws Exception {
 			race(Singleton.Mode.SKIP, (key, results) -> {
 				assertThat(results.stream().mapToInt((result) -> result.inserted().size()).sum()).as(key).isOne();
@@ -346,6 +379,16 @@ class JdbcSingletonKeysIntegrationTests {
 			this.keys.put(runId, key.key());
 			return new NewRun(runId, functionId, "event-" + runId, "test/event", "{}", Instant.now(), null, List.of(),
 					List.of(gates), null, null, null, key);
+		}
+
+		private static NewRun withThrottle(NewRun run, NewRun.Throttle throttle) {
+			return new NewRun(run.runId(), run.functionId(), run.eventId(), run.eventName(), run.eventData(),
+					run.eventTime(), null, List.of(), run.gates(), throttle, null, null, run.singletonKey());
+		}
+
+		private static NewRun withSlot(NewRun run, NewRun.Slot slot) {
+			return new NewRun(run.runId(), run.functionId(), run.eventId(), run.eventName(), run.eventData(),
+					run.eventTime(), null, List.of(), run.gates(), null, slot, null, run.singletonKey());
 		}
 
 		private static SingletonKey skip(String key) {
