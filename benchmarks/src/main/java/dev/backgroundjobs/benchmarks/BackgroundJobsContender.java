@@ -168,6 +168,15 @@ public final class BackgroundJobsContender implements Contender {
 		this.publisher.send(event, new Ping(sentNanos));
 	}
 
+	/**
+	 * Submits one event to the function with a concurrency key (W2 with a key).
+	 * @param key the value of its key
+	 * @param sentNanos {@link System#nanoTime()} when submitting began
+	 */
+	public void submitKeyed(String key, long sentNanos) {
+		this.publisher.send(BenchFunctions.ONE_STEP_PER_KEY, new KeyedPing(sentNanos, key));
+	}
+
 	@Override
 	public boolean submitBatch(int count, long sentNanos) {
 		List<Event<Ping>> events = new ArrayList<>(count);
@@ -222,7 +231,7 @@ public final class BackgroundJobsContender implements Contender {
 	@Override
 	public void clear() {
 		for (String table : List.of("bj_steps", "bj_dead_letters", "bj_invocations", "bj_event_waits", "bj_runs",
-				"bj_outbox", "bench_orders")) {
+				"bj_concurrency_keys", "bj_outbox", "bench_orders")) {
 			this.jdbc.sql("DELETE FROM " + table).update();
 		}
 	}

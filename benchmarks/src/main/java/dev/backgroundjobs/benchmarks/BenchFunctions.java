@@ -2,6 +2,7 @@ package dev.backgroundjobs.benchmarks;
 
 import java.time.Duration;
 
+import dev.backgroundjobs.Concurrency;
 import dev.backgroundjobs.Event;
 import dev.backgroundjobs.EventHandler;
 import dev.backgroundjobs.Step;
@@ -16,6 +17,16 @@ public class BenchFunctions {
 	 * The event W2 publishes.
 	 */
 	public static final String ONE_STEP = "bench.one-step";
+
+	/**
+	 * The event W2 with a concurrency key publishes.
+	 */
+	public static final String ONE_STEP_PER_KEY = "bench.one-step-per-key";
+
+	/**
+	 * How many runs of one key of {@link #ONE_STEP_PER_KEY} run at once.
+	 */
+	public static final int KEY_LIMIT = 5;
 
 	/**
 	 * The event W3 publishes.
@@ -49,6 +60,20 @@ public class BenchFunctions {
 	 */
 	@EventHandler(id = "bench-one-step", event = ONE_STEP)
 	public void oneStep(Event<Ping> event, Step step) {
+		step.run("noop", () -> {
+		});
+		this.probe.finished();
+	}
+
+	/**
+	 * W2 with a concurrency key: one no-op step, at most {@link #KEY_LIMIT} runs of a key
+	 * at once.
+	 * @param event the event
+	 * @param step the step
+	 */
+	@EventHandler(id = "bench-one-step-per-key", event = ONE_STEP_PER_KEY,
+			concurrency = @Concurrency(limit = KEY_LIMIT, key = "data.key"))
+	public void oneStepPerKey(Event<KeyedPing> event, Step step) {
 		step.run("noop", () -> {
 		});
 		this.probe.finished();

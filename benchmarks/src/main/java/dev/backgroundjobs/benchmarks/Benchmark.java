@@ -157,6 +157,9 @@ public final class Benchmark {
 				progress(contender.name() + ": repetition " + (i + 1));
 				workloads.publishLatency(contender);
 				workloads.submitAndDrain(contender, WorkKind.ONE_STEP);
+				if (contender instanceof BackgroundJobsContender backgroundJobs) {
+					workloads.keyedSubmitAndDrain(backgroundJobs);
+				}
 				workloads.batchSubmit(contender);
 				workloads.submitAndDrain(contender, WorkKind.THREE_STEPS);
 				workloads.pickup(contender, "", true);

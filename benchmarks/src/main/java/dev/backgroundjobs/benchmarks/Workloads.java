@@ -8,6 +8,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.IntConsumer;
 
 import dev.backgroundjobs.benchmarks.Contender.WorkKind;
 
@@ -85,8 +86,32 @@ public final class Workloads {
 	 */
 	public void submitAndDrain(Contender contender, WorkKind kind) {
 		boolean oneStep = kind == WorkKind.ONE_STEP;
-		String workload = oneStep ? "W2" : "W3";
-		int count = oneStep ? this.settings.oneStepCount() : this.settings.threeStepCount();
+		submitAndDrain(contender, oneStep ? "W2" : "W3", "", kind,
+				oneStep ? this.settings.oneStepCount() : this.settings.threeStepCount(),
+				(i) -> contender.submit(kind, System.nanoTime()));
+	}
+
+	/**
+	 * W2 with a concurrency key: as {@link #submitAndDrain W2}, to a function that runs
+	 * at most {@link BenchFunctions#KEY_LIMIT} runs of a key at once, the events spread
+	 * over {@link #KEYS} keys in turn; compared with W2, it shows what admitting each run
+	 * through its key's slots costs.
+	 * @param contender background-jobs
+	 */
+	public void keyedSubmitAndDrain(BackgroundJobsContender contender) {
+		submitAndDrain(contender, "W2", ", concurrency key (" + KEYS + " keys, limit " + BenchFunctions.KEY_LIMIT + ")",
+				WorkKind.ONE_STEP, this.settings.oneStepCount(),
+				(i) -> contender.submitKeyed("key-" + (i % KEYS), System.nanoTime()));
+	}
+
+	/**
+	 * How many keys W2 with a concurrency key spreads its events over.
+	 */
+	static final int KEYS = 1000;
+
+	private void submitAndDrain(Contender contender, String workload, String variant, WorkKind kind, int count,
+			IntConsumer submit) {
+		boolean oneStep = kind == WorkKind.ONE_STEP;
 		contender.clear();
 		this.probe.reset(0);
 		int threads = this.settings.submitThreads();
@@ -97,7 +122,7 @@ public final class Workloads {
 			long submitStart = System.nanoTime();
 			run(threads, (thread) -> {
 				for (int i = 0; i < perThread; i++) {
-					contender.submit(kind, System.nanoTime());
+					submit.accept(thread * perThread + i);
 				}
 			});
 			double submitSeconds = (System.nanoTime() - submitStart) / 1e9;
@@ -111,19 +136,23 @@ public final class Workloads {
 			awaitCompletion(contender, expected, drainStart);
 			double drainSeconds = (System.nanoTime() - drainStart) / 1e9;
 			CpuUsage drainCpu = this.cpu.since(cpuBefore);
-			System.out.printf("[bench] %s %s: submitted %d in %.2f s, drained in %.2f s%n", contender.name(), kind,
-					expected, submitSeconds, drainSeconds);
+			System.out.printf("[bench] %s %s%s: submitted %d in %.2f s, drained in %.2f s%n", contender.name(),
+					workload, variant, expected, submitSeconds, drainSeconds);
 			if (this.probe.finishedCount() != expected) {
 				// A record of an earlier workload delivered again would run twice.
 				System.out.printf("[bench] %s %s: %d handlers finished for %d submitted%n", contender.name(), kind,
 						this.probe.finishedCount(), expected);
 			}
-			this.results.add(workload + " submits/s, workers stopped", true, contender.name(),
+			this.results.add(workload + " submits/s, workers stopped" + variant, true, contender.name(),
 					expected / submitSeconds);
 			double runsPerSecond = expected / drainSeconds;
-			this.results.add(workload + " drain runs/s, backlog ready", true, contender.name(), runsPerSecond);
-			this.cpuRows.perRun(workload + " drain", "", contender.name(), drainCpu, expected,
+			this.results.add(workload + " drain runs/s, backlog ready" + variant, true, contender.name(),
+					runsPerSecond);
+			this.cpuRows.perRun(workload + " drain", variant, contender.name(), drainCpu, expected,
 					CpuRows.Parts.IN_JVM_BROKER);
+			if (!variant.isEmpty()) {
+				return;
+			}
 			if (oneStep) {
 				this.results.add("W5 live threads above broker-only JVM, during W2", false, contender.name(),
 						footprint.peakThreads() - this.baselineThreads);

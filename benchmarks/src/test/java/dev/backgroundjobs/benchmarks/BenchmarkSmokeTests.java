@@ -52,6 +52,8 @@ class BenchmarkSmokeTests {
 		}
 		assertThat(results.median("W2 drain CPU ms per run, broker" + ProcessShape.SUFFIX, Benchmark.BACKGROUND_JOBS))
 			.isPositive();
+		String keyed = ", concurrency key (" + Workloads.KEYS + " keys, limit " + BenchFunctions.KEY_LIMIT + ")";
+		assertThat(results.median("W2 drain runs/s, backlog ready" + keyed, Benchmark.BACKGROUND_JOBS)).isPositive();
 		assertThat(results.toMarkdown()).contains("| W1 publish p50 ms, 1 thread |");
 	}
 
