@@ -118,11 +118,6 @@ final class FunctionDefinitionFactory {
 					+ "starts when the batch is full or its timeout passes; remove one of them"));
 		}
 		ConcurrencyLimit concurrency = this.concurrencyLimits.resolve(candidate, id, problems);
-		if (throttle != null && concurrency != null) {
-			problems.add(candidate.problem("attribute 'concurrency' cannot be combined with 'throttle' yet: a "
-					+ "throttled run's start time is fixed when it is recorded, not when a slot frees; remove one "
-					+ "of them"));
-		}
 		SingletonRule singleton = this.singletons.resolve(candidate, id, problems);
 		if (batch != null && singleton != null) {
 			problems.add(candidate.problem("attribute 'batch' cannot be combined with 'singleton', which acts on "
@@ -131,6 +126,11 @@ final class FunctionDefinitionFactory {
 		if (debounce != null && singleton != null) {
 			problems.add(candidate.problem("attribute 'debounce' cannot be combined with 'singleton' yet: both "
 					+ "decide which run of a key goes on; remove one of them"));
+		}
+		if (concurrency != null && (debounce != null || singleton != null)) {
+			problems.add(candidate.problem("attribute 'concurrency' cannot be combined with '"
+					+ ((debounce != null) ? "debounce" : "singleton")
+					+ "' yet: its runs start outside the concurrency admission; remove one of them"));
 		}
 		HandlerMethodInvoker invoker = invoker(candidate, candidate.method(), "", problems);
 		if (invoker != null && acceptsFailure(candidate.method())) {

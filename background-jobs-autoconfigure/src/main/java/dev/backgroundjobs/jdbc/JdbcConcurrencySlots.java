@@ -50,9 +50,11 @@ final class JdbcConcurrencySlots {
 			INSERT INTO bj_concurrency_keys (key_hash, locked_at) VALUES (:keyHash, ${now})
 			""";
 
+	// Waiting runs are those due: a run a throttle starts later is not in the queue yet.
 	private static final String COUNT_KEY_RUNS = """
 			SELECT status, COUNT(*) FROM bj_runs
-			WHERE concurrency_key = :keyHash AND status IN ('QUEUED', 'RUNNING', 'DELAYED')
+			WHERE concurrency_key = :keyHash
+					AND (status IN ('QUEUED', 'RUNNING') OR (status = 'DELAYED' AND wake_at <= ${now}))
 			GROUP BY status
 			""";
 
@@ -66,6 +68,10 @@ final class JdbcConcurrencySlots {
 			SET concurrency_key = :keyHash, status = 'DELAYED', attempt = 0, lease_owner = NULL, lease_until = NULL,
 					started_at = NULL, wake_at = ${now + queueMillis}, error = :reason
 			WHERE run_id = :runId
+			""";
+
+	private static final String QUEUE = """
+			UPDATE bj_runs SET concurrency_key = :keyHash WHERE run_id = :runId
 			""";
 
 	/**
@@ -182,7 +188,7 @@ final class JdbcConcurrencySlots {
 		byKey.forEach((keyHash, keyRuns) -> {
 			lockKey(keyHash);
 			Map<String, Long> counts = new TreeMap<>();
-			this.support.jdbc().sql(COUNT_KEY_RUNS).param("keyHash", keyHash).query((rs) -> {
+			this.support.jdbc().sql(this.support.render(COUNT_KEY_RUNS)).param("keyHash", keyHash).query((rs) -> {
 				counts.put(rs.getString(1), rs.getLong(2));
 			});
 			long taken = counts.getOrDefault("QUEUED", 0L) + counts.getOrDefault("RUNNING", 0L)
@@ -214,6 +220,25 @@ final class JdbcConcurrencySlots {
 			}
 		});
 		return delayed;
+	}
+
+	/**
+	 * Queues runs recorded {@code DELAYED} until a later start (by a throttle) for a slot
+	 * of their key from then, in the caller's transaction: they take no slot now.
+	 * @param runs the runs, each with a slot
+	 */
+	void queue(List<NewRun> runs) {
+		List<SqlParameterSource> keys = new ArrayList<>();
+		for (NewRun run : runs) {
+			NewRun.Slot slot = run.slot();
+			if (slot != null) {
+				keys.add(new MapSqlParameterSource("runId", run.runId()).addValue("keyHash",
+						digest(run.functionId(), slot.key())));
+			}
+		}
+		if (!keys.isEmpty()) {
+			this.support.template().batchUpdate(QUEUE, keys.toArray(SqlParameterSource[]::new));
+		}
 	}
 
 	/**

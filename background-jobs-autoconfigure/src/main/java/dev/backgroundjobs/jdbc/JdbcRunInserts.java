@@ -280,7 +280,15 @@ final class JdbcRunInserts {
 			insertCancelKeys(runs, inserted);
 			Map<String, Duration> held = new LinkedHashMap<>();
 			List<String> delayed = new ArrayList<>();
-			throttle(runs.stream().filter((run) -> inserted.contains(run.runId())).toList(), holdAhead, held, delayed);
+			List<NewRun> recorded = runs.stream().filter((run) -> inserted.contains(run.runId())).toList();
+			throttle(recorded.stream().filter((run) -> run.slot() == null).toList(), holdAhead, held, delayed);
+			// A run that must get a concurrency slot too is never held for a later start:
+			// one the throttle starts later waits DELAYED, queued for a slot from then.
+			List<String> throttledLater = new ArrayList<>();
+			throttle(recorded.stream().filter((run) -> run.slot() != null).toList(), Duration.ZERO, held,
+					throttledLater);
+			this.slots.queue(recorded.stream().filter((run) -> throttledLater.contains(run.runId())).toList());
+			delayed.addAll(throttledLater);
 			List<NewRun> debounced = runs.stream()
 				.filter((run) -> run.debounce() != null && inserted.contains(run.runId()))
 				.toList();

@@ -182,7 +182,9 @@ public final class DueWorkPoller {
 	private int claimStarting() {
 		List<String> throttled = this.functions.functions()
 			.stream()
-			.filter((function) -> function.throttle() != null)
+			// A throttled function with a concurrency limit starts its delayed runs
+			// through its admission, once their time has come.
+			.filter((function) -> function.throttle() != null && function.concurrency() == null)
 			.map(FunctionDefinition::id)
 			.toList();
 		int total = 0;

@@ -89,10 +89,12 @@ class ConcurrencyRegistrationTests {
 	}
 
 	@Test
-	void limitOnAThrottledFunctionFails() {
-		this.contextRunner.withBean("bad", ThrottledLimit.class)
-			.run(failsWith(
-					problem(ThrottledLimit.class, "attribute 'concurrency' cannot be combined with 'throttle'")));
+	void limitAndThrottleCombine() {
+		this.contextRunner.withBean("bad", ThrottledLimit.class).run((context) -> {
+			FunctionDefinition function = context.getBean(FunctionRegistry.class).find("job");
+			assertThat(function.concurrency().limit()).isOne();
+			assertThat(function.throttle().limit()).isEqualTo(10);
+		});
 	}
 
 	@Test

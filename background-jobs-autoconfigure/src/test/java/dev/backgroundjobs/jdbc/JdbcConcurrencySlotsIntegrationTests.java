@@ -94,7 +94,8 @@ class JdbcConcurrencySlotsIntegrationTests {
 					.initializeDatabase();
 			}
 			this.jdbc = JdbcClient.create(dataSource);
-			for (String table : List.of("bj_cancel_keys", "bj_intake_gates", "bj_concurrency_keys", "bj_runs")) {
+			for (String table : List.of("bj_cancel_keys", "bj_intake_gates", "bj_throttles", "bj_concurrency_keys",
+					"bj_runs")) {
 				this.jdbc.sql("DELETE FROM " + table).update();
 			}
 			this.runs = new JdbcRunStore(dataSource, DatabaseDialect.from(dataSource));
@@ -202,6 +203,28 @@ class JdbcConcurrencySlotsIntegrationTests {
 		}
 
 		@Test
+		void throttledRunWaitsForItsStartAndThenForASlot() {
+			// One start an hour: the first run starts now, the second an hour later.
+			NewRun first = throttled(run("customer-a", 1, 0));
+			NewRun second = throttled(run("customer-a", 1, 0));
+			GatedInsert result = this.runs.insertLeasedGated(List.of(first, second), "owner-a", LEASE,
+					Duration.ofMinutes(5));
+			assertThat(result.inserted()).containsExactly(first.runId());
+			assertThat(result.held()).isEmpty();
+			assertThat(result.delayed()).containsExactly(second.runId());
+			assertThat(this.runs.find(second.runId()).error()).startsWith("throttled:");
+			assertThat(claim(1)).isEmpty();
+			// Its start time has come, but the first run still holds the key's slot.
+			this.jdbc.sql("UPDATE bj_runs SET wake_at = :past WHERE run_id = :runId")
+				.param("past", java.sql.Timestamp.from(Instant.parse("2000-01-01T00:00:00Z")))
+				.param("runId", second.runId())
+				.update();
+			assertThat(claim(1)).isEmpty();
+			finish(first);
+			assertThat(claim(1)).extracting(RunRecord::runId).containsExactly(second.runId());
+		}
+
+		@Test
 		void concurrentIntakesOfOneKeyStartNoMoreThanTheLimit() throws Exception {
 			ExecutorService executor = Executors.newFixedThreadPool(2);
 			try {
@@ -283,6 +306,12 @@ class JdbcConcurrencySlotsIntegrationTests {
 			return new NewRun(runId, "fn", "event-" + runId, "test/event", "{}", Instant.now(), null, List.of(),
 					List.of(), null, new NewRun.Slot(key, limit, priority,
 							"waiting for a concurrency slot: limit " + limit + " for key 'data.customerId'"));
+		}
+
+		private static NewRun throttled(NewRun run) {
+			return new NewRun(run.runId(), run.functionId(), run.eventId(), run.eventName(), run.eventData(),
+					run.eventTime(), null, List.of(), List.of(),
+					new NewRun.Throttle("customer-a", 1, Duration.ofHours(1), 0), run.slot());
 		}
 
 		private void finish(NewRun run) {
