@@ -5,11 +5,15 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 
 import dev.backgroundjobs.Priority;
 import dev.backgroundjobs.store.NewRun;
@@ -27,11 +31,12 @@ import org.springframework.jdbc.core.namedparam.SqlParameterSource;
  * moves it to another instance with its slot. No counter is kept that a crash could leak.
  * <p>
  * Every admission locks the key's row in {@code bj_concurrency_keys} first, then counts
- * and starts runs, in one transaction: instances admitting the same key take turns, so
- * they never start more runs than the limit between them. Runs waiting for a slot are
- * {@code DELAYED}, queued by {@code wake_at}: the time they started waiting, moved
- * {@link #QUEUE_SHIFT_MILLIS} back for every waiting run (so that a run moved back by its
- * priority is still due at once) and then by the run's own priority.
+ * and starts runs, in one transaction, for all the keys it serves at once: instances
+ * admitting the same key take turns, so they never start more runs than the limit between
+ * them. Runs waiting for a slot are {@code DELAYED}, queued by {@code wake_at}: the time
+ * they started waiting, moved {@link #QUEUE_SHIFT_MILLIS} back for every waiting run (so
+ * that a run moved back by its priority is still due at once) and then by the run's own
+ * priority.
  */
 final class JdbcConcurrencySlots {
 
@@ -42,24 +47,40 @@ final class JdbcConcurrencySlots {
 	 */
 	static final long QUEUE_SHIFT_MILLIS = Priority.MAX_SECONDS * 1000L;
 
-	private static final String LOCK_KEY = """
-			UPDATE bj_concurrency_keys SET locked_at = ${now} WHERE key_hash = :keyHash
+	/**
+	 * Locks the rows of keys, in key order so that instances locking several keys at once
+	 * wait for each other rather than deadlock.
+	 */
+	private static final String LOCK_KEYS = """
+			SELECT key_hash FROM bj_concurrency_keys WHERE key_hash IN (:keyHashes) ORDER BY key_hash FOR UPDATE
+			""";
+
+	/**
+	 * Locks the rows of keys that no other transaction holds: a claim skips a key another
+	 * instance is admitting, whose runs that instance starts.
+	 */
+	private static final String LOCK_FREE_KEYS = """
+			SELECT key_hash FROM bj_concurrency_keys WHERE key_hash IN (:keyHashes) ORDER BY key_hash
+			FOR UPDATE SKIP LOCKED
 			""";
 
 	private static final String INSERT_KEY = """
 			INSERT INTO bj_concurrency_keys (key_hash, locked_at) VALUES (:keyHash, ${now})
 			""";
 
-	// Waiting runs are those due: a run a throttle starts later is not in the queue yet.
-	private static final String COUNT_KEY_RUNS = """
-			SELECT status, COUNT(*) FROM bj_runs
-			WHERE concurrency_key = :keyHash
+	/**
+	 * Counts the runs that take or wait for the slots of keys. Waiting runs are those
+	 * due: a run a throttle starts later is not in the queue yet.
+	 */
+	private static final String COUNT_TAKEN = """
+			SELECT concurrency_key, COUNT(*) FROM bj_runs
+			WHERE concurrency_key IN (:keyHashes)
 					AND (status IN ('QUEUED', 'RUNNING') OR (status = 'DELAYED' AND wake_at <= ${now}))
-			GROUP BY status
+			GROUP BY concurrency_key
 			""";
 
-	private static final String TAKE_SLOTS = """
-			UPDATE bj_runs SET concurrency_key = :keyHash WHERE run_id IN (:runIds)
+	private static final String TAKE_SLOT = """
+			UPDATE bj_runs SET concurrency_key = :keyHash WHERE run_id = :runId
 			""";
 
 	// attempt 0 and no start time: the run has not started, and its claim starts it.
@@ -111,40 +132,47 @@ final class JdbcConcurrencySlots {
 	 * and counted, so keys whose slots are all taken cost nothing but this query.
 	 */
 	private static final String SELECT_ADMITTABLE_KEYS = """
-			SELECT waiting.concurrency_key FROM (
-				SELECT concurrency_key, MIN(wake_at) AS first_due FROM bj_runs
-				WHERE status = 'DELAYED' AND wake_at <= ${now} AND function_id = :functionId
-						AND concurrency_key IS NOT NULL
-				GROUP BY concurrency_key
-			) waiting
-			WHERE (SELECT COUNT(*) FROM bj_runs held
-					WHERE held.concurrency_key = waiting.concurrency_key AND held.status IN ('QUEUED', 'RUNNING'))
-					< :limit
-			ORDER BY waiting.first_due
+			SELECT concurrency_key FROM bj_runs
+			WHERE function_id = :functionId AND concurrency_key IS NOT NULL
+					AND (status IN ('QUEUED', 'RUNNING') OR (status = 'DELAYED' AND wake_at <= ${now}))
+			GROUP BY concurrency_key
+			HAVING SUM(CASE WHEN status = 'DELAYED' THEN 1 ELSE 0 END) > 0
+					AND SUM(CASE WHEN status = 'DELAYED' THEN 0 ELSE 1 END) < :limit
+			ORDER BY MIN(CASE WHEN status = 'DELAYED' THEN wake_at END)
 			LIMIT :keys
 			""";
 
 	private static final String COUNT_HELD = """
-			SELECT COUNT(*) FROM bj_runs WHERE concurrency_key = :keyHash AND status IN ('QUEUED', 'RUNNING')
+			SELECT concurrency_key, COUNT(*) FROM bj_runs
+			WHERE concurrency_key IN (:keyHashes) AND status IN ('QUEUED', 'RUNNING')
+			GROUP BY concurrency_key
 			""";
 
-	private static final String SELECT_QUEUED_FOR_KEY = """
-			SELECT run_id FROM bj_runs
-			WHERE concurrency_key = :keyHash AND status = 'DELAYED' AND wake_at <= ${now}
-			ORDER BY wake_at
-			LIMIT :limit
-			FOR UPDATE SKIP LOCKED
+	/**
+	 * The first due waiting runs of each of some keys, up to {@code :limit} per key, in
+	 * queue order.
+	 */
+	private static final String SELECT_QUEUE_HEADS = """
+			SELECT run_id, concurrency_key FROM (
+				SELECT run_id, concurrency_key, wake_at,
+						ROW_NUMBER() OVER (PARTITION BY concurrency_key ORDER BY wake_at, run_id) AS position
+				FROM bj_runs
+				WHERE concurrency_key IN (:keyHashes) AND status = 'DELAYED' AND wake_at <= ${now}
+			) queued
+			WHERE position <= :limit
+			ORDER BY wake_at, run_id
+			""";
+
+	private static final String LOCK_DELAYED = """
+			SELECT run_id FROM bj_runs WHERE run_id IN (:runIds) AND status = 'DELAYED' FOR UPDATE SKIP LOCKED
 			""";
 
 	private final JdbcStoreSupport support;
-
-	private final String lockKey;
 
 	private final String insertKey;
 
 	JdbcConcurrencySlots(JdbcStoreSupport support) {
 		this.support = support;
-		this.lockKey = support.render(LOCK_KEY);
 		this.insertKey = support.dialect().insertIgnoringDuplicates(support.render(INSERT_KEY));
 	}
 
@@ -184,41 +212,40 @@ final class JdbcConcurrencySlots {
 				byKey.computeIfAbsent(digest(run.functionId(), slot.key()), (key) -> new ArrayList<>()).add(run);
 			}
 		}
+		if (byKey.isEmpty()) {
+			return Map.of();
+		}
+		List<String> keyHashes = new ArrayList<>(byKey.keySet());
+		lockKeys(keyHashes);
+		Map<String, Long> taken = count(COUNT_TAKEN, keyHashes);
 		Map<String, String> delayed = new LinkedHashMap<>();
+		List<SqlParameterSource> admitted = new ArrayList<>();
+		List<SqlParameterSource> waiting = new ArrayList<>();
 		byKey.forEach((keyHash, keyRuns) -> {
-			lockKey(keyHash);
-			Map<String, Long> counts = new TreeMap<>();
-			this.support.jdbc().sql(this.support.render(COUNT_KEY_RUNS)).param("keyHash", keyHash).query((rs) -> {
-				counts.put(rs.getString(1), rs.getLong(2));
-			});
-			long taken = counts.getOrDefault("QUEUED", 0L) + counts.getOrDefault("RUNNING", 0L)
-					+ counts.getOrDefault("DELAYED", 0L);
-			int limit = keyRuns.get(0).slot().limit();
-			long free = Math.max(0, limit - taken);
+			long free = keyRuns.get(0).slot().limit() - taken.getOrDefault(keyHash, 0L);
 			List<NewRun> queue = new ArrayList<>(keyRuns);
 			queue.sort(Comparator.comparingInt((NewRun run) -> -run.slot().priority()));
-			List<String> admitted = new ArrayList<>();
-			List<SqlParameterSource> waiting = new ArrayList<>();
 			for (NewRun run : queue) {
-				if (admitted.size() < free) {
-					admitted.add(run.runId());
+				NewRun.Slot slot = run.slot();
+				MapSqlParameterSource parameters = new MapSqlParameterSource("runId", run.runId()).addValue("keyHash",
+						keyHash);
+				if (free > 0) {
+					free--;
+					admitted.add(parameters);
 				}
 				else {
-					NewRun.Slot slot = run.slot();
-					waiting.add(new MapSqlParameterSource("runId", run.runId()).addValue("keyHash", keyHash)
-						.addValue("reason", slot.reason())
+					waiting.add(parameters.addValue("reason", slot.reason())
 						.addValue("queueMillis", -QUEUE_SHIFT_MILLIS - slot.priority() * 1000L));
 					delayed.put(run.runId(), slot.reason());
 				}
 			}
-			if (!admitted.isEmpty()) {
-				this.support.jdbc().sql(TAKE_SLOTS).param("keyHash", keyHash).param("runIds", admitted).update();
-			}
-			if (!waiting.isEmpty()) {
-				this.support.template()
-					.batchUpdate(this.support.render(DELAY), waiting.toArray(SqlParameterSource[]::new));
-			}
 		});
+		if (!admitted.isEmpty()) {
+			this.support.template().batchUpdate(TAKE_SLOT, admitted.toArray(SqlParameterSource[]::new));
+		}
+		if (!waiting.isEmpty()) {
+			this.support.template().batchUpdate(this.support.render(DELAY), waiting.toArray(SqlParameterSource[]::new));
+		}
 		return delayed;
 	}
 
@@ -244,16 +271,18 @@ final class JdbcConcurrencySlots {
 	/**
 	 * Selects, locking them, the runs of one limited function to start now, up to
 	 * {@code limit}: first its sleeping and waiting runs whose time came are queued for a
-	 * slot; then its due runs without a key start at once; then, key by key, each in a
-	 * transaction of its own that locks the key, the first waiting runs take its free
-	 * slots. The caller claims the returned runs in the same transaction as their
-	 * selection, so each key's transaction is given a callback that does that.
+	 * slot; then its due runs without a key start at once; then, in one transaction that
+	 * locks the keys that seem to have room (skipping those another instance holds) and
+	 * counts them again, the first waiting runs of each take its free slots. A statement
+	 * does the same work for all the keys of a round, so a round costs the same few
+	 * statements however many keys it serves. The caller claims the selected runs in the
+	 * transaction that selected them, through a callback.
 	 * @param admission the function and its limit
 	 * @param limit the most runs to start
 	 * @param claim claims runs selected in the current transaction
 	 * @return how many runs were claimed
 	 */
-	int admit(RunStore.Admission admission, int limit, java.util.function.Consumer<List<String>> claim) {
+	int admit(RunStore.Admission admission, int limit, Consumer<List<String>> claim) {
 		String functionId = admission.functionId();
 		this.support.transactions().executeWithoutResult((status) -> {
 			List<String> woken = this.support.jdbc()
@@ -295,47 +324,84 @@ final class JdbcConcurrencySlots {
 			.param("keys", limit - claimed)
 			.query(String.class)
 			.list();
-		for (String keyHash : keys) {
-			int room = limit - claimed;
-			if (room <= 0) {
-				break;
-			}
-			Integer started = this.support.transactions().execute((status) -> {
-				lockKey(keyHash);
-				long held = this.support.jdbc().sql(COUNT_HELD).param("keyHash", keyHash).query(Long.class).single();
-				long free = Math.min(room, admission.limit() - held);
-				if (free <= 0) {
-					return 0;
-				}
-				List<String> runIds = this.support.jdbc()
-					.sql(this.support.render(SELECT_QUEUED_FOR_KEY))
-					.param("keyHash", keyHash)
-					.param("limit", free)
-					.query(String.class)
-					.list();
-				if (!runIds.isEmpty()) {
-					claim.accept(runIds);
-				}
-				return runIds.size();
-			});
-			claimed += (started != null) ? started : 0;
+		if (keys.isEmpty()) {
+			return claimed;
 		}
-		return claimed;
+		int room = limit - claimed;
+		Integer started = this.support.transactions().execute((status) -> {
+			List<String> locked = this.support.jdbc()
+				.sql(LOCK_FREE_KEYS)
+				.param("keyHashes", keys)
+				.query(String.class)
+				.list();
+			if (locked.isEmpty()) {
+				return 0;
+			}
+			Map<String, Long> held = count(COUNT_HELD, locked);
+			Map<String, Long> free = new HashMap<>();
+			locked.forEach((keyHash) -> free.put(keyHash, admission.limit() - held.getOrDefault(keyHash, 0L)));
+			List<String> picked = new ArrayList<>();
+			this.support.jdbc()
+				.sql(this.support.render(SELECT_QUEUE_HEADS))
+				.param("keyHashes", locked)
+				.param("limit", admission.limit())
+				.query((rs) -> {
+					String keyHash = rs.getString("concurrency_key");
+					if (picked.size() < room && free.merge(keyHash, -1L, Long::sum) >= 0) {
+						picked.add(rs.getString("run_id"));
+					}
+				});
+			if (picked.isEmpty()) {
+				return 0;
+			}
+			List<String> runIds = this.support.jdbc()
+				.sql(LOCK_DELAYED)
+				.param("runIds", picked)
+				.query(String.class)
+				.list();
+			if (!runIds.isEmpty()) {
+				claim.accept(runIds);
+			}
+			return runIds.size();
+		});
+		return claimed + ((started != null) ? started : 0);
 	}
 
 	/**
-	 * Locks a key's row, inserting it first if this is the key's first run. Updating
-	 * first takes the row's lock at once when it exists, as it mostly does; inserting
-	 * first would take a shared lock on MariaDB and MySQL that two instances then both
-	 * try to upgrade, a deadlock. A row another instance inserted after the update looked
-	 * is locked by the second update.
+	 * Locks the rows of keys in key order, inserting those that do not exist yet (their
+	 * first runs). Selecting first takes the locks of existing rows at once; inserting
+	 * first would take shared locks on MariaDB and MySQL that two instances then both try
+	 * to upgrade, a deadlock. A row that another instance inserted meanwhile is locked by
+	 * the second select.
 	 */
-	private void lockKey(String keyHash) {
-		MapSqlParameterSource parameters = new MapSqlParameterSource("keyHash", keyHash);
-		if (this.support.template().update(this.lockKey, parameters) == 1 || insertKey(parameters)) {
+	private void lockKeys(List<String> keyHashes) {
+		Set<String> locked = new HashSet<>();
+		for (List<String> chunk : JdbcStoreSupport.chunks(keyHashes, JdbcStoreSupport.MAX_LIST_SIZE)) {
+			locked.addAll(this.support.jdbc().sql(LOCK_KEYS).param("keyHashes", chunk).query(String.class).list());
+		}
+		List<String> missing = keyHashes.stream().filter((keyHash) -> !locked.contains(keyHash)).toList();
+		if (missing.isEmpty()) {
 			return;
 		}
-		this.support.template().update(this.lockKey, parameters);
+		for (String keyHash : missing) {
+			insertKey(new MapSqlParameterSource("keyHash", keyHash));
+		}
+		for (List<String> chunk : JdbcStoreSupport.chunks(missing, JdbcStoreSupport.MAX_LIST_SIZE)) {
+			this.support.jdbc().sql(LOCK_KEYS).param("keyHashes", chunk).query(String.class).list();
+		}
+	}
+
+	/**
+	 * Runs a count grouped by key over keys, in chunks.
+	 */
+	private Map<String, Long> count(String sql, List<String> keyHashes) {
+		Map<String, Long> counts = new HashMap<>();
+		for (List<String> chunk : JdbcStoreSupport.chunks(keyHashes, JdbcStoreSupport.MAX_LIST_SIZE)) {
+			this.support.jdbc().sql(this.support.render(sql)).param("keyHashes", chunk).query((rs) -> {
+				counts.put(rs.getString(1), rs.getLong(2));
+			});
+		}
+		return counts;
 	}
 
 	private boolean insertKey(MapSqlParameterSource parameters) {
@@ -343,7 +409,7 @@ final class JdbcConcurrencySlots {
 			return this.support.template().update(this.insertKey, parameters) == 1;
 		}
 		catch (DuplicateKeyException ex) {
-			// Inserted by another instance meanwhile: the second update locks it
+			// Inserted by another instance meanwhile: the second select locks it
 			return false;
 		}
 	}

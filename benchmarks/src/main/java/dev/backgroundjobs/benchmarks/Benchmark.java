@@ -41,6 +41,8 @@ public final class Benchmark {
 
 	private final List<String> failures = new ArrayList<>();
 
+	private Set<String> workloads = Set.of();
+
 	/**
 	 * Creates a benchmark of both shapes.
 	 * @param settings the sizes
@@ -60,6 +62,22 @@ public final class Benchmark {
 		this.settings = settings;
 		this.systems = Set.copyOf(systems);
 		this.shapes = Set.copyOf(shapes);
+	}
+
+	/**
+	 * Runs only some workloads of the in-JVM shape, for a quicker measurement of one
+	 * change: {@code W1} to {@code W6} by name ({@code W2} includes W2 with a concurrency
+	 * key and through the batch API). All run by default.
+	 * @param workloads the names of the workloads to run, or an empty set for all
+	 * @return this benchmark
+	 */
+	public Benchmark onlyWorkloads(Set<String> workloads) {
+		this.workloads = Set.copyOf(workloads);
+		return this;
+	}
+
+	private boolean selected(String workload) {
+		return this.workloads.isEmpty() || this.workloads.contains(workload);
 	}
 
 	/**
@@ -103,6 +121,8 @@ public final class Benchmark {
 				new JvmCpuMeter(infrastructure.brokerThreads(), postgres));
 		if (this.systems.contains(BACKGROUND_JOBS)) {
 			runAll(workloads, () -> new BackgroundJobsContender(infrastructure, probe, false));
+		}
+		if (this.systems.contains(BACKGROUND_JOBS) && selected("W5")) {
 			run("background-jobs, parked runs", () -> new BackgroundJobsContender(infrastructure, probe, false),
 					(contender) -> {
 						for (int i = 0; i < this.settings.repeat(); i++) {
@@ -110,6 +130,8 @@ public final class Benchmark {
 						}
 						return null;
 					});
+		}
+		if (this.systems.contains(BACKGROUND_JOBS) && selected("W4")) {
 			run("background-jobs, 2 instances", () -> new BackgroundJobsContender(infrastructure, probe, true),
 					(contender) -> {
 						for (int i = 0; i < this.settings.repeat(); i++) {
@@ -155,16 +177,28 @@ public final class Benchmark {
 		run(null, factory, (contender) -> {
 			for (int i = 0; i < this.settings.repeat(); i++) {
 				progress(contender.name() + ": repetition " + (i + 1));
-				workloads.publishLatency(contender);
-				workloads.submitAndDrain(contender, WorkKind.ONE_STEP);
-				if (contender instanceof BackgroundJobsContender backgroundJobs) {
-					workloads.keyedSubmitAndDrain(backgroundJobs);
+				if (selected("W1")) {
+					workloads.publishLatency(contender);
 				}
-				workloads.batchSubmit(contender);
-				workloads.submitAndDrain(contender, WorkKind.THREE_STEPS);
-				workloads.pickup(contender, "", true);
-				workloads.transactionalSubmit(contender);
-				workloads.pickupInTransaction(contender);
+				if (selected("W2")) {
+					workloads.submitAndDrain(contender, WorkKind.ONE_STEP);
+					if (contender instanceof BackgroundJobsContender backgroundJobs) {
+						workloads.keyedSubmitAndDrain(backgroundJobs);
+					}
+					workloads.batchSubmit(contender);
+				}
+				if (selected("W3")) {
+					workloads.submitAndDrain(contender, WorkKind.THREE_STEPS);
+				}
+				if (selected("W4")) {
+					workloads.pickup(contender, "", true);
+				}
+				if (selected("W6")) {
+					workloads.transactionalSubmit(contender);
+				}
+				if (selected("W4")) {
+					workloads.pickupInTransaction(contender);
+				}
 			}
 			return null;
 		});

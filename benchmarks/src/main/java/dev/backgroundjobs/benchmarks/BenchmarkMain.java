@@ -18,7 +18,8 @@ import com.sun.management.OperatingSystemMXBean;
  * <p>
  * Arguments: {@code --repeat=N} (default 3), {@code --smoke} (tiny counts, one
  * repetition), {@code --systems=background-jobs,JobRunr,db-scheduler,DBOS},
- * {@code --shapes=in-jvm,processes} (default both) and {@code --output=PATH} (default
+ * {@code --shapes=in-jvm,processes} (default both), {@code --workloads=W2,W4} (the
+ * workloads of the in-JVM shape to run, default all) and {@code --output=PATH} (default
  * {@code target/bench-results.md}). System properties {@code bench.jdbc.url},
  * {@code bench.jdbc.username} and {@code bench.jdbc.password} choose the database.
  */
@@ -38,6 +39,7 @@ public final class BenchmarkMain {
 		Set<String> systems = new HashSet<>(Benchmark.SYSTEMS);
 		Set<Benchmark.Shape> shapes = EnumSet.allOf(Benchmark.Shape.class);
 		Path output = Path.of("target", "bench-results.md");
+		Set<String> workloads = Set.of();
 		for (String arg : args) {
 			if (arg.equals("--smoke")) {
 				smoke = true;
@@ -54,6 +56,9 @@ public final class BenchmarkMain {
 					shapes.add(Benchmark.Shape.of(shape));
 				}
 			}
+			else if (arg.startsWith("--workloads=")) {
+				workloads = new HashSet<>(Arrays.asList(arg.substring("--workloads=".length()).split(",")));
+			}
 			else if (arg.startsWith("--output=")) {
 				output = Path.of(arg.substring("--output=".length()));
 			}
@@ -62,7 +67,7 @@ public final class BenchmarkMain {
 			}
 		}
 		BenchmarkSettings settings = smoke ? BenchmarkSettings.smoke() : BenchmarkSettings.full(repeat);
-		Benchmark benchmark = new Benchmark(settings, systems, shapes);
+		Benchmark benchmark = new Benchmark(settings, systems, shapes).onlyWorkloads(workloads);
 		Results results;
 		try (Infrastructure infrastructure = new Infrastructure(
 				System.getProperty("bench.jdbc.url", Infrastructure.DEFAULT_URL),
