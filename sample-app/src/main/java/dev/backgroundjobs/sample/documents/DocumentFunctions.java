@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import dev.backgroundjobs.CancelOn;
+import dev.backgroundjobs.Concurrency;
 import dev.backgroundjobs.Event;
 import dev.backgroundjobs.EventHandler;
 import dev.backgroundjobs.FunctionFailure;
@@ -36,13 +37,17 @@ class DocumentFunctions {
 	 * <p>
 	 * The summarizer's provider allows 60 calls a minute, so the function is throttled to
 	 * 60 starts a minute across all instances, with a burst of 10 after a quiet spell:
-	 * uploads beyond that wait their turn as {@code DELAYED} runs, none is dropped.
+	 * uploads beyond that wait their turn as {@code DELAYED} runs, none is dropped. And
+	 * so that one user uploading a hundred documents does not hold up everyone else's, at
+	 * most two documents of a user are processed at once (a concurrency key on the
+	 * owner): the others wait {@code DELAYED} for a slot, holding no thread.
 	 * @param event the upload event
 	 * @param step the step API
 	 * @return the run's output
 	 */
 	@EventHandler(id = "process-document", event = "api/document.uploaded", retries = 3, onFailure = "processFailed",
-			throttle = @Throttle(limit = 60, period = "1m", burst = 10))
+			throttle = @Throttle(limit = 60, period = "1m", burst = 10),
+			concurrency = @Concurrency(limit = 2, key = "data.userId"))
 	String process(Event<DocumentUploaded> event, Step step) {
 		Document document = step.run("fetch-document", Document.class, () -> fetch(event.data().documentId()));
 		String summary = step.run("summarize", String.class, () -> this.summarizer.summarize(document.content()));

@@ -20,6 +20,7 @@ import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.scheduling.support.CronExpression;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Integration tests of {@link DocumentFunctions} in the running sample, with its
@@ -96,6 +97,30 @@ class DocumentFunctionsIntegrationTests {
 		assertThat(handled.stepIds()).containsExactly("mark-failed", "tell-owner");
 		assertThat(handled.output(String.class)).isEqualTo("Marked " + document.id() + " as failed");
 		assertThat(this.documents.get(document.id()).failure()).contains("Nothing to summarize");
+	}
+
+	@Test
+	void aUserWithManyUploadsHasTwoProcessedAtOnceAndTheOthersWait() {
+		List<String> eventIds = new ArrayList<>();
+		for (int i = 0; i < 5; i++) {
+			Document document = this.documents.create(new NewDocument("Report " + i, "Some content.", "u-busy"));
+			eventIds.add(this.events.send("api/document.uploaded", new DocumentUploaded(document.id(), "u-busy")));
+		}
+		// Each summary takes a second or more: while two run, the others wait for a slot.
+		List<String> reasons = new ArrayList<>();
+		await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20)).until(() -> {
+			for (String eventId : eventIds) {
+				RecordedRun run = this.runs.find("process-document", eventId);
+				if (run != null && run.status() == RunStatus.DELAYED) {
+					reasons.add(run.error());
+				}
+			}
+			return !reasons.isEmpty();
+		});
+		assertThat(reasons).contains("waiting for a concurrency slot: limit 2 for key 'data.userId'");
+		for (String eventId : eventIds) {
+			this.runs.await("process-document", eventId, RunStatus.COMPLETED, Duration.ofSeconds(60));
+		}
 	}
 
 	private String upload(String title) {
