@@ -142,6 +142,22 @@ final class JdbcConcurrencySlots {
 			LIMIT :keys
 			""";
 
+	/**
+	 * How many waiting runs at the head of a function's queue a round looks at first.
+	 */
+	private static final int HEAD_SCAN = 1000;
+
+	/**
+	 * The keys of the due waiting runs at the head of a function's queue, in queue order.
+	 */
+	private static final String SELECT_QUEUE_HEAD_KEYS = """
+			SELECT concurrency_key FROM bj_runs
+			WHERE status = 'DELAYED' AND wake_at <= ${now} AND function_id = :functionId
+					AND concurrency_key IS NOT NULL
+			ORDER BY wake_at
+			LIMIT :limit
+			""";
+
 	private static final String COUNT_HELD = """
 			SELECT concurrency_key, COUNT(*) FROM bj_runs
 			WHERE concurrency_key IN (:keyHashes) AND status IN ('QUEUED', 'RUNNING')
@@ -317,17 +333,39 @@ final class JdbcConcurrencySlots {
 		if (claimed >= limit) {
 			return claimed;
 		}
-		List<String> keys = this.support.jdbc()
-			.sql(this.support.render(SELECT_ADMITTABLE_KEYS))
+		int room = limit - claimed;
+		// The keys at the head of the queue first: a short index range, enough while the
+		// head has keys with room. Only when it has none is every waiting key looked at,
+		// so a key with room behind a long queue of full keys is not passed over.
+		List<String> head = this.support.jdbc()
+			.sql(this.support.render(SELECT_QUEUE_HEAD_KEYS))
 			.param("functionId", functionId)
-			.param("limit", admission.limit())
-			.param("keys", limit - claimed)
+			.param("limit", HEAD_SCAN)
 			.query(String.class)
 			.list();
-		if (keys.isEmpty()) {
-			return claimed;
+		List<String> headKeys = head.stream().distinct().limit(room).toList();
+		int started = startFromKeys(admission, headKeys, room, claim);
+		if (started == 0 && head.size() == HEAD_SCAN) {
+			List<String> keys = this.support.jdbc()
+				.sql(this.support.render(SELECT_ADMITTABLE_KEYS))
+				.param("functionId", functionId)
+				.param("limit", admission.limit())
+				.param("keys", room)
+				.query(String.class)
+				.list();
+			started = startFromKeys(admission, keys, room, claim);
 		}
-		int room = limit - claimed;
+		return claimed + started;
+	}
+
+	/**
+	 * Starts the first waiting runs of some keys, as many as each has free slots, in one
+	 * transaction that locks the keys it can (another instance admitting a key keeps it).
+	 */
+	private int startFromKeys(RunStore.Admission admission, List<String> keys, int room, Consumer<List<String>> claim) {
+		if (keys.isEmpty()) {
+			return 0;
+		}
 		Integer started = this.support.transactions().execute((status) -> {
 			List<String> locked = this.support.jdbc()
 				.sql(LOCK_FREE_KEYS)
@@ -364,7 +402,7 @@ final class JdbcConcurrencySlots {
 			}
 			return runIds.size();
 		});
-		return claimed + ((started != null) ? started : 0);
+		return (started != null) ? started : 0;
 	}
 
 	/**
