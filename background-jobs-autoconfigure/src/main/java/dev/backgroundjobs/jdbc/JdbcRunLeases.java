@@ -88,6 +88,13 @@ final class JdbcRunLeases {
 			WHERE run_id IN (:runIds)
 			""";
 
+	private static final String CLAIM_STARTED = """
+			UPDATE bj_runs
+			SET error = NULL, status = 'RUNNING', attempt = 1, version = version + 1, lease_owner = :owner,
+					lease_until = ${now + leaseMillis}, wake_at = NULL, started_at = ${now}
+			WHERE run_id IN (:runIds) AND attempt = 0
+			""";
+
 	private static final String SELECT_LEASED = """
 			SELECT run_id FROM bj_runs
 			WHERE lease_owner = :owner AND %s
@@ -232,7 +239,7 @@ final class JdbcRunLeases {
 				break;
 			}
 			this.slots.admit(admission, limit - claimed.size(), (runIds) -> {
-				claim(owner, lease, runIds);
+				claimStarted(owner, lease, runIds);
 				claimed.addAll(runIds);
 			});
 		}
@@ -252,6 +259,28 @@ final class JdbcRunLeases {
 			.stream()
 			.filter((runId) -> !runId.isEmpty())
 			.toList();
+	}
+
+	/**
+	 * Claims admitted runs: those that never started (attempt 0: held back when they were
+	 * recorded) are claimed started, {@code RUNNING} with attempt 1, as the intake
+	 * records a run it starts at once, so the claimer executes them as fresh runs with no
+	 * further statement; the others (woken runs resuming) are claimed {@code QUEUED}.
+	 */
+	private void claimStarted(String owner, Duration lease, Collection<String> runIds) {
+		// Resuming runs first: the second statement makes the others' attempt 1.
+		this.support.jdbc()
+			.sql(this.support.render(CLAIM + " AND attempt > 0"))
+			.param("owner", owner)
+			.param("leaseMillis", lease.toMillis())
+			.param("runIds", runIds)
+			.update();
+		this.support.jdbc()
+			.sql(this.support.render(CLAIM_STARTED))
+			.param("owner", owner)
+			.param("leaseMillis", lease.toMillis())
+			.param("runIds", runIds)
+			.update();
 	}
 
 	private void claim(String owner, Duration lease, Collection<String> runIds) {

@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
+import dev.backgroundjobs.RunStatus;
 import dev.backgroundjobs.engine.RunDispatcher;
 import dev.backgroundjobs.function.ConcurrencyLimit;
 import dev.backgroundjobs.function.FunctionDefinition;
@@ -159,7 +160,11 @@ public final class DueWorkPoller {
 				this.takeoverHold.reached(Duration.ofNanos(System.nanoTime() - started));
 				for (RunRecord run : claimed) {
 					logger.debug(() -> "Claimed due run " + run.runId() + " of function '" + run.functionId() + "'");
-					this.dispatcher.dispatch(run, false);
+					// A claim leaves a run QUEUED, to be started by its executor, except
+					// an
+					// admitted run that never started: it is claimed started and has no
+					// steps, as a run the intake starts at once.
+					this.dispatcher.dispatch(run, run.status() == RunStatus.RUNNING);
 				}
 				total += claimed.size();
 				if (claimed.size() < limit) {

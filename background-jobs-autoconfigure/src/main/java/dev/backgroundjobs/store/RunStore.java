@@ -204,7 +204,11 @@ public interface RunStore {
 	 * {@link RunStatus#DELAYED} for a slot again first. Admissions of one key are
 	 * serialized across instances, so the runs of a key queued or running never exceed
 	 * its limit. {@link #claimDue} leaves these functions' due runs alone; it takes over
-	 * their expired leases only if asked to.
+	 * their expired leases only if asked to. A claimed run that never started (held back
+	 * when it was recorded) is claimed started: {@link RunStatus#RUNNING} with attempt 1
+	 * and no steps, as {@link #insertLeased} records a run, for the caller to execute as
+	 * a fresh run; the others are claimed {@link RunStatus#QUEUED}, as by
+	 * {@link #claimDue}.
 	 * @param owner the claiming instance
 	 * @param lease how long the lease lasts
 	 * @param limit the maximum number of runs to claim

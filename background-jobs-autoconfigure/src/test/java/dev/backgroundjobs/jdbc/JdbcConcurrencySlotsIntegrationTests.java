@@ -135,7 +135,10 @@ class JdbcConcurrencySlotsIntegrationTests {
 			finish(first);
 			assertThat(claim(2)).extracting(RunRecord::runId).containsExactly(third.runId());
 			RunRecord claimed = this.runs.find(third.runId());
-			assertThat(claimed.status()).isEqualTo(RunStatus.QUEUED);
+			// It never started: it is claimed started, as the intake starts a run.
+			assertThat(claimed.status()).isEqualTo(RunStatus.RUNNING);
+			assertThat(claimed.attempt()).isOne();
+			assertThat(claimed.startedAt()).isNotNull();
 			assertThat(claimed.error()).isNull();
 			assertThat(claimed.leaseOwner()).isEqualTo("owner-b");
 			assertThat(claim(2)).isEmpty();
@@ -174,7 +177,11 @@ class JdbcConcurrencySlotsIntegrationTests {
 			assertThat(woken.status()).isEqualTo(RunStatus.DELAYED);
 			assertThat(woken.error()).startsWith("waiting for a concurrency slot");
 			finish(next);
-			assertThat(claim(1)).extracting(RunRecord::runId).containsExactly(sleeper.runId());
+			// It ran before: it resumes as a claimed run, started by its executor.
+			assertThat(claim(1)).singleElement().satisfies((run) -> {
+				assertThat(run.runId()).isEqualTo(sleeper.runId());
+				assertThat(run.status()).isEqualTo(RunStatus.QUEUED);
+			});
 		}
 
 		@Test
