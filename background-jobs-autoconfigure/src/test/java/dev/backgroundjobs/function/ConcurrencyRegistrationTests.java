@@ -5,9 +5,11 @@ import java.util.Map;
 
 import dev.backgroundjobs.Batch;
 import dev.backgroundjobs.Concurrency;
+import dev.backgroundjobs.Debounce;
 import dev.backgroundjobs.Event;
 import dev.backgroundjobs.EventHandler;
 import dev.backgroundjobs.Priority;
+import dev.backgroundjobs.Singleton;
 import dev.backgroundjobs.Throttle;
 import dev.backgroundjobs.json.PayloadCodec;
 import org.junit.jupiter.api.Test;
@@ -95,6 +97,20 @@ class ConcurrencyRegistrationTests {
 			assertThat(function.concurrency().limit()).isOne();
 			assertThat(function.throttle().limit()).isEqualTo(10);
 		});
+	}
+
+	@Test
+	void limitOnADebouncedFunctionFails() {
+		this.contextRunner.withBean("bad", DebouncedLimit.class)
+			.run(failsWith(
+					problem(DebouncedLimit.class, "attribute 'debounce' cannot be combined with 'concurrency'")));
+	}
+
+	@Test
+	void limitOnASingletonFails() {
+		this.contextRunner.withBean("bad", SingletonLimit.class)
+			.run(failsWith(
+					problem(SingletonLimit.class, "attribute 'concurrency' cannot be combined with 'singleton'")));
 	}
 
 	@Test
@@ -214,6 +230,24 @@ class ConcurrencyRegistrationTests {
 
 		@EventHandler(id = "job", event = "docs/uploaded", concurrency = @Concurrency(limit = 1),
 				throttle = @Throttle(limit = 10, period = "1s"))
+		void handle() {
+		}
+
+	}
+
+	static class DebouncedLimit {
+
+		@EventHandler(id = "job", event = "docs/uploaded", concurrency = @Concurrency(limit = 1),
+				debounce = @Debounce(period = "5s"))
+		void handle() {
+		}
+
+	}
+
+	static class SingletonLimit {
+
+		@EventHandler(id = "job", event = "docs/uploaded", concurrency = @Concurrency(limit = 1),
+				singleton = @Singleton(mode = Singleton.Mode.SKIP))
 		void handle() {
 		}
 
