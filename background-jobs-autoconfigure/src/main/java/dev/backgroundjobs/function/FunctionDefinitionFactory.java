@@ -127,10 +127,6 @@ final class FunctionDefinitionFactory {
 			problems.add(candidate.problem("attribute 'debounce' cannot be combined with 'singleton' yet: both "
 					+ "decide which run of a key goes on; remove one of them"));
 		}
-		if (concurrency != null && singleton != null) {
-			problems.add(candidate.problem("attribute 'concurrency' cannot be combined with 'singleton' yet: a "
-					+ "singleton's runs start outside the concurrency admission; remove one of them"));
-		}
 		HandlerMethodInvoker invoker = invoker(candidate, candidate.method(), "", problems);
 		if (invoker != null && acceptsFailure(candidate.method())) {
 			problems.add(candidate.problem("a FunctionFailure parameter is only for the method named by "

@@ -9,7 +9,6 @@ import dev.backgroundjobs.Debounce;
 import dev.backgroundjobs.Event;
 import dev.backgroundjobs.EventHandler;
 import dev.backgroundjobs.Priority;
-import dev.backgroundjobs.Singleton;
 import dev.backgroundjobs.Throttle;
 import dev.backgroundjobs.json.PayloadCodec;
 import org.junit.jupiter.api.Test;
@@ -104,13 +103,6 @@ class ConcurrencyRegistrationTests {
 		this.contextRunner.withBean("bad", DebouncedLimit.class)
 			.run(failsWith(
 					problem(DebouncedLimit.class, "attribute 'debounce' cannot be combined with 'concurrency'")));
-	}
-
-	@Test
-	void limitOnASingletonFails() {
-		this.contextRunner.withBean("bad", SingletonLimit.class)
-			.run(failsWith(
-					problem(SingletonLimit.class, "attribute 'concurrency' cannot be combined with 'singleton'")));
 	}
 
 	@Test
@@ -239,15 +231,6 @@ class ConcurrencyRegistrationTests {
 
 		@EventHandler(id = "job", event = "docs/uploaded", concurrency = @Concurrency(limit = 1),
 				debounce = @Debounce(period = "5s"))
-		void handle() {
-		}
-
-	}
-
-	static class SingletonLimit {
-
-		@EventHandler(id = "job", event = "docs/uploaded", concurrency = @Concurrency(limit = 1),
-				singleton = @Singleton(mode = Singleton.Mode.SKIP))
 		void handle() {
 		}
 
