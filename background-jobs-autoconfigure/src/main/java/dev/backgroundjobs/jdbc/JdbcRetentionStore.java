@@ -121,6 +121,21 @@ public class JdbcRetentionStore implements RetentionStore {
 			LIMIT :limit
 			""";
 
+	private static final String SELECT_IDLE_CONCURRENCY_KEYS = """
+			SELECT k.key_hash FROM bj_concurrency_keys k
+			WHERE NOT EXISTS (SELECT 1 FROM bj_runs r WHERE r.concurrency_key = k.key_hash
+					AND r.status IN ('DELAYED', 'QUEUED', 'RUNNING', 'SLEEPING', 'WAITING'))
+			LIMIT :limit
+			""";
+
+	// Checked again: a key whose run was recorded since the select is kept. A key deleted
+	// just after an admission used it is inserted again by the next one.
+	private static final String DELETE_IDLE_CONCURRENCY_KEYS = """
+			DELETE FROM bj_concurrency_keys WHERE key_hash IN (:ids)
+				AND NOT EXISTS (SELECT 1 FROM bj_runs r WHERE r.concurrency_key = bj_concurrency_keys.key_hash
+					AND r.status IN ('DELAYED', 'QUEUED', 'RUNNING', 'SLEEPING', 'WAITING'))
+			""";
+
 	private static final String SELECT_DEAD_LETTERS = """
 			SELECT d.id FROM bj_dead_letters d
 			WHERE d.publish_pending = 0 AND d.created_at < ${now + offsetMillis}
@@ -277,6 +292,20 @@ public class JdbcRetentionStore implements RetentionStore {
 			return 0;
 		}
 		return this.support.jdbc().sql(DELETE_RELEASED_SINGLETON_KEYS).param("ids", released).update();
+	}
+
+	@Override
+	public int deleteIdleConcurrencyKeys(int limit) {
+		Assert.isTrue(limit > 0 && limit <= MAX_BATCH_SIZE, () -> "'limit' must be between 1 and " + MAX_BATCH_SIZE);
+		List<String> idle = this.support.jdbc()
+			.sql(SELECT_IDLE_CONCURRENCY_KEYS)
+			.param("limit", limit)
+			.query(String.class)
+			.list();
+		if (idle.isEmpty()) {
+			return 0;
+		}
+		return this.support.jdbc().sql(DELETE_IDLE_CONCURRENCY_KEYS).param("ids", idle).update();
 	}
 
 	private long delete(String sql, List<String> ids) {

@@ -109,12 +109,15 @@ public final class RetentionCleaner implements SmartLifecycle {
 	}
 
 	/**
-	 * Deletes the singleton keys whose run was deleted, after the runs: not reported to
-	 * the listeners either.
+	 * Deletes the singleton keys whose run was deleted and the concurrency keys no
+	 * unfinished run uses, after the runs: not reported to the listeners either.
 	 */
 	private void deleteReleasedSingletonKeys() {
 		int limit = this.settings.batchSize();
 		while (!this.stopping && this.store.deleteReleasedSingletonKeys(limit) >= limit) {
+			// Another batch
+		}
+		while (!this.stopping && this.store.deleteIdleConcurrencyKeys(limit) >= limit) {
 			// Another batch
 		}
 	}

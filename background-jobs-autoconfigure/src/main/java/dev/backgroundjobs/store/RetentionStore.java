@@ -81,6 +81,16 @@ public interface RetentionStore {
 	}
 
 	/**
+	 * Deletes the rows of concurrency keys that no unfinished run uses: a key row only
+	 * serializes admissions, and the next run of the key inserts it again.
+	 * @param limit most rows to delete
+	 * @return how many were deleted
+	 */
+	default int deleteIdleConcurrencyKeys(int limit) {
+		return 0;
+	}
+
+	/**
 	 * Rows deleted, per table.
 	 *
 	 * @param runs runs

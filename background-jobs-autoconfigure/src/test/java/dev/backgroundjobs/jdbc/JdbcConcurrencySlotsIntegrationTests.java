@@ -232,6 +232,21 @@ class JdbcConcurrencySlotsIntegrationTests {
 		}
 
 		@Test
+		void retentionDeletesOnlyKeysNoUnfinishedRunUses() {
+			NewRun finished = run("customer-a", 1, 0);
+			NewRun running = run("customer-b", 1, 0);
+			insert(finished, running);
+			finish(finished);
+			JdbcRetentionStore retention = new JdbcRetentionStore(dataSource(), DatabaseDialect.from(dataSource()));
+			assertThat(retention.deleteIdleConcurrencyKeys(100)).isOne();
+			assertThat(this.jdbc.sql("SELECT COUNT(*) FROM bj_concurrency_keys").query(Long.class).single()).isOne();
+			// The key's next run inserts its row again, and its limit still holds.
+			NewRun next = run("customer-a", 1, 0);
+			NewRun over = run("customer-a", 1, 0);
+			assertThat(insert(next, over).delayed()).containsExactly(over.runId());
+		}
+
+		@Test
 		void concurrentIntakesOfOneKeyStartNoMoreThanTheLimit() throws Exception {
 			ExecutorService executor = Executors.newFixedThreadPool(2);
 			try {
