@@ -2,7 +2,6 @@ package dev.backgroundjobs.jdbc;
 
 import java.sql.Types;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -78,26 +77,6 @@ final class JdbcRunInserts {
 			SET hits = CASE WHEN window_end <= ${now} THEN 1 ELSE hits + 1 END,
 				window_end = CASE WHEN window_end <= ${now} THEN ${now + periodMillis} ELSE window_end END
 			WHERE gate_key = :gateKey AND (window_end <= ${now} OR hits < :limit)
-			""";
-
-	/**
-	 * Holds back a run a throttle starts later, beyond the hold: no lease, no thread, its
-	 * start time as wake time, for whichever instance's poller is there first.
-	 */
-	private static final String DELAY_RUN = """
-			UPDATE bj_runs
-			SET status = 'DELAYED', attempt = 0, lease_owner = NULL, lease_until = NULL, started_at = NULL,
-					wake_at = :startAt, error = :reason
-			WHERE run_id = :runId
-			""";
-
-	/**
-	 * Keeps a run a throttle starts soon leased to the recording instance, which starts
-	 * it at its time; its lease lapses to another instance if this one dies.
-	 */
-	private static final String HOLD_RUN = """
-			UPDATE bj_runs SET status = 'QUEUED', attempt = 0, started_at = NULL, error = :reason
-			WHERE run_id = :runId
 			""";
 
 	/**
@@ -281,11 +260,12 @@ final class JdbcRunInserts {
 			Map<String, Duration> held = new LinkedHashMap<>();
 			List<String> delayed = new ArrayList<>();
 			List<NewRun> recorded = runs.stream().filter((run) -> inserted.contains(run.runId())).toList();
-			throttle(recorded.stream().filter((run) -> run.slot() == null).toList(), holdAhead, held, delayed);
+			this.throttles.throttle(recorded.stream().filter((run) -> run.slot() == null).toList(), holdAhead, held,
+					delayed);
 			// A run that must get a concurrency slot too is never held for a later start:
 			// one the throttle starts later waits DELAYED, queued for a slot from then.
 			List<String> throttledLater = new ArrayList<>();
-			throttle(recorded.stream().filter((run) -> run.slot() != null).toList(), Duration.ZERO, held,
+			this.throttles.throttle(recorded.stream().filter((run) -> run.slot() != null).toList(), Duration.ZERO, held,
 					throttledLater);
 			this.slots.queue(recorded.stream().filter((run) -> throttledLater.contains(run.runId())).toList());
 			delayed.addAll(throttledLater);
@@ -307,44 +287,6 @@ final class JdbcRunInserts {
 			return new RunStore.GatedInsert(kept, skipped, held, delayed, superseded);
 		});
 		return (result != null) ? result : new RunStore.GatedInsert(List.of(), Map.of());
-	}
-
-	/**
-	 * Assigns the throttled runs their start times: a run that starts now stays as
-	 * inserted, started; one that starts within {@code holdAhead} is held, queued and
-	 * leased to this instance; a later one is delayed.
-	 */
-	private void throttle(List<NewRun> runs, Duration holdAhead, Map<String, Duration> held, List<String> delayed) {
-		List<SqlParameterSource> holds = new ArrayList<>();
-		List<SqlParameterSource> delays = new ArrayList<>();
-		for (List<NewRun> sameKey : JdbcThrottles.byKey(runs).values()) {
-			NewRun.Throttle throttle = sameKey.get(0).throttle();
-			JdbcThrottles.Starts starts = this.throttles.reserve(sameKey.get(0).functionId(), throttle, sameKey.size());
-			for (int i = 0; i < sameKey.size(); i++) {
-				Instant start = starts.startTimes().get(i);
-				Duration startsIn = Duration.between(starts.now(), start);
-				if (startsIn.isZero()) {
-					continue;
-				}
-				String runId = sameKey.get(i).runId();
-				MapSqlParameterSource parameters = new MapSqlParameterSource("runId", runId).addValue("reason",
-						"throttled: " + throttle.describe() + "; starts at " + start);
-				if (startsIn.compareTo(holdAhead) <= 0) {
-					held.put(runId, startsIn);
-					holds.add(parameters);
-				}
-				else {
-					delayed.add(runId);
-					delays.add(parameters.addValue("startAt", this.support.bind(start)));
-				}
-			}
-		}
-		if (!holds.isEmpty()) {
-			this.support.template().batchUpdate(HOLD_RUN, holds.toArray(SqlParameterSource[]::new));
-		}
-		if (!delays.isEmpty()) {
-			this.support.template().batchUpdate(DELAY_RUN, delays.toArray(SqlParameterSource[]::new));
-		}
 	}
 
 	private static String lockOrder(NewRun run) {

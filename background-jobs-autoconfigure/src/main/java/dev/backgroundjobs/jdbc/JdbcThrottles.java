@@ -1,5 +1,6 @@
 package dev.backgroundjobs.jdbc;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -11,6 +12,7 @@ import dev.backgroundjobs.store.NewRun;
 
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
+import org.springframework.jdbc.core.namedparam.SqlParameterSource;
 import org.springframework.util.Assert;
 
 /**
@@ -23,10 +25,11 @@ import org.springframework.util.Assert;
  * <p>
  * One row per key rather than a row per start: a burst of any size costs one update per
  * key and poll, and the row's lock serializes the instances recording runs of the same
- * key, so two of them never hand out the same start. Any two starts {@code i < j} of a
- * key are at least {@code (j - i - burst)} spacings apart whatever the clock reads when
- * each transaction takes the lock, so no period holds more than {@code limit + burst}
- * starts.
+ * key, so two of them never hand out the same start. This class owns that table and the
+ * run transitions a throttle makes (holding a run for its recording instance, delaying
+ * it). Any two starts {@code i < j} of a key are at least {@code (j - i - burst)}
+ * spacings apart whatever the clock reads when each transaction takes the lock, so no
+ * period holds more than {@code limit + burst} starts.
  */
 final class JdbcThrottles {
 
@@ -47,6 +50,26 @@ final class JdbcThrottles {
 			SELECT next_start, ${now} AS now_time FROM bj_throttles WHERE throttle_key = :throttleKey
 			""";
 
+	/**
+	 * Holds back a run a throttle starts later, beyond the hold: no lease, no thread, its
+	 * start time as wake time, for whichever instance's poller is there first.
+	 */
+	private static final String DELAY_RUN = """
+			UPDATE bj_runs
+			SET status = 'DELAYED', attempt = 0, lease_owner = NULL, lease_until = NULL, started_at = NULL,
+					wake_at = :startAt, error = :reason
+			WHERE run_id = :runId
+			""";
+
+	/**
+	 * Keeps a run a throttle starts soon leased to the recording instance, which starts
+	 * it at its time; its lease lapses to another instance if this one dies.
+	 */
+	private static final String HOLD_RUN = """
+			UPDATE bj_runs SET status = 'QUEUED', attempt = 0, started_at = NULL, error = :reason
+			WHERE run_id = :runId
+			""";
+
 	private final JdbcStoreSupport support;
 
 	private final String advance;
@@ -65,6 +88,44 @@ final class JdbcThrottles {
 	}
 
 	/**
+	 * Assigns the throttled runs their start times: a run that starts now stays as
+	 * inserted, started; one that starts within {@code holdAhead} is held, queued and
+	 * leased to this instance; a later one is delayed.
+	 */
+	void throttle(List<NewRun> runs, Duration holdAhead, Map<String, Duration> held, List<String> delayed) {
+		List<SqlParameterSource> holds = new ArrayList<>();
+		List<SqlParameterSource> delays = new ArrayList<>();
+		for (List<NewRun> sameKey : byKey(runs).values()) {
+			NewRun.Throttle throttle = sameKey.get(0).throttle();
+			Starts starts = reserve(sameKey.get(0).functionId(), throttle, sameKey.size());
+			for (int i = 0; i < sameKey.size(); i++) {
+				Instant start = starts.startTimes().get(i);
+				Duration startsIn = Duration.between(starts.now(), start);
+				if (startsIn.isZero()) {
+					continue;
+				}
+				String runId = sameKey.get(i).runId();
+				MapSqlParameterSource parameters = new MapSqlParameterSource("runId", runId).addValue("reason",
+						"throttled: " + throttle.describe() + "; starts at " + start);
+				if (startsIn.compareTo(holdAhead) <= 0) {
+					held.put(runId, startsIn);
+					holds.add(parameters);
+				}
+				else {
+					delayed.add(runId);
+					delays.add(parameters.addValue("startAt", this.support.bind(start)));
+				}
+			}
+		}
+		if (!holds.isEmpty()) {
+			this.support.template().batchUpdate(HOLD_RUN, holds.toArray(SqlParameterSource[]::new));
+		}
+		if (!delays.isEmpty()) {
+			this.support.template().batchUpdate(DELAY_RUN, delays.toArray(SqlParameterSource[]::new));
+		}
+	}
+
+	/**
 	 * Assigns start times to runs that share one throttle key, in the caller's
 	 * transaction, earliest first in the order given.
 	 * @param functionId the function id
@@ -72,7 +133,7 @@ final class JdbcThrottles {
 	 * @param count how many runs
 	 * @return the start times and the database time they were assigned at
 	 */
-	Starts reserve(String functionId, NewRun.Throttle throttle, int count) {
+	private Starts reserve(String functionId, NewRun.Throttle throttle, int count) {
 		Assert.isTrue(count > 0, "'count' must be positive");
 		long interval = throttle.intervalMicros();
 		MapSqlParameterSource parameters = new MapSqlParameterSource("throttleKey",
@@ -115,7 +176,7 @@ final class JdbcThrottles {
 	 * @param runs the runs, in the order they start within a key
 	 * @return the runs by the digest of their key
 	 */
-	static Map<String, List<NewRun>> byKey(List<NewRun> runs) {
+	private static Map<String, List<NewRun>> byKey(List<NewRun> runs) {
 		Map<String, List<NewRun>> byKey = new TreeMap<>();
 		for (NewRun run : runs) {
 			NewRun.Throttle throttle = run.throttle();
