@@ -39,7 +39,7 @@ final class JdbcDebounces {
 			""";
 
 	private static final String READ = """
-			SELECT run_id, event_id, event_time, first_at, ${now} AS now_time FROM bj_debounces
+			SELECT run_id, event_id, event_time, first_at, wake_at, ${now} AS now_time FROM bj_debounces
 			WHERE debounce_key = :debounceKey
 			""";
 
@@ -145,7 +145,11 @@ final class JdbcDebounces {
 			}
 			return;
 		}
-		boolean replaced = this.support.jdbc()
+		// A held run that is due already is left to start: its burst is over (its quiet
+		// period or its timeout passed), and replacing it while the poller has not yet
+		// claimed it would let a steady stream starve the key.
+		boolean due = !held.wakeAt().isAfter(held.now());
+		boolean replaced = !due && this.support.jdbc()
 			.sql(this.support.render(REPLACE))
 			.param("runId", held.runId())
 			.param("reason", superseded(latest.eventId()))
@@ -163,7 +167,8 @@ final class JdbcDebounces {
 		return this.support.template()
 			.queryForObject(this.support.render(READ), keyParameter, (rs, row) -> new Held(rs.getString("run_id"),
 					rs.getString("event_id"), this.support.getRequiredInstant(rs, "event_time"),
-					this.support.getRequiredInstant(rs, "first_at"), this.support.getRequiredInstant(rs, "now_time")));
+					this.support.getRequiredInstant(rs, "first_at"), this.support.getRequiredInstant(rs, "wake_at"),
+					this.support.getRequiredInstant(rs, "now_time")));
 	}
 
 	private boolean isDelayed(String runId) {
@@ -227,7 +232,7 @@ final class JdbcDebounces {
 	/**
 	 * The run a key holds back, read under the row's lock.
 	 */
-	private record Held(String runId, String eventId, Instant eventTime, Instant firstAt, Instant now) {
+	private record Held(String runId, String eventId, Instant eventTime, Instant firstAt, Instant wakeAt, Instant now) {
 
 	}
 

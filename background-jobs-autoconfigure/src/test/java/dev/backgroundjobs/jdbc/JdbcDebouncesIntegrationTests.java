@@ -184,6 +184,32 @@ class JdbcDebouncesIntegrationTests {
 		}
 
 		@Test
+		void heldRunThatIsDueIsLeftToStartAndTheNextEventBeginsANewBurst() {
+			NewRun first = run(debounce("doc-1", Duration.ofHours(2)));
+			insert(List.of(first));
+			// Due, by its timeout or its quiet period, but not claimed by a poller yet.
+			this.jdbc.sql("UPDATE bj_debounces SET wake_at = :longAgo")
+				.param("longAgo", Timestamp.from(LONG_AGO))
+				.update();
+			this.jdbc.sql("UPDATE bj_runs SET wake_at = :longAgo WHERE run_id = :runId")
+				.param("longAgo", Timestamp.from(LONG_AGO))
+				.param("runId", first.runId())
+				.update();
+			NewRun second = run(debounce("doc-1", Duration.ofHours(2)));
+			insert(List.of(second));
+			assertThat(find(first).status()).isEqualTo(RunStatus.DELAYED);
+			assertThat(find(second).status()).isEqualTo(RunStatus.DELAYED);
+			assertThat(this.runs.claimDue("owner-b", LEASE, 10, List.of("fn"), null, (runId) -> false))
+				.extracting(RunRecord::runId)
+				.containsExactly(first.runId());
+			// The next event replaces the run of the new burst, not the one that started.
+			NewRun third = run(debounce("doc-1", Duration.ofHours(2)));
+			insert(List.of(third));
+			assertThat(find(second).status()).isEqualTo(RunStatus.CANCELLED);
+			assertThat(find(first).status()).isEqualTo(RunStatus.QUEUED);
+		}
+
+		@Test
 		void keysAreDebouncedIndependently() {
 			NewRun a = run(debounce("doc-a", null));
 			NewRun b = run(debounce("doc-b", null));
