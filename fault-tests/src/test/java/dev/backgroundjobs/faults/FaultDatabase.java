@@ -21,7 +21,9 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
  * The database of the suite: database {@code faults} on the local PostgreSQL or MariaDB,
- * created if missing and emptied before a cluster starts.
+ * created if missing and emptied before a cluster starts. With
+ * {@code -Dbackground-jobs.test.database-suffix=_x} it is {@code faults_x}, so runs on
+ * one machine do not empty each other's tables.
  */
 enum FaultDatabase {
 
@@ -34,13 +36,14 @@ enum FaultDatabase {
 		void recreate() {
 			try (HikariDataSource admin = pool(url(5432, "test"), 1)) {
 				JdbcClient jdbc = JdbcClient.create(admin);
-				if (jdbc.sql("SELECT count(*) FROM pg_database WHERE datname = 'faults'")
+				if (jdbc.sql("SELECT count(*) FROM pg_database WHERE datname = ?")
+					.param(NAME)
 					.query(Long.class)
 					.single() == 0) {
-					jdbc.sql("CREATE DATABASE faults").update();
+					jdbc.sql("CREATE DATABASE " + NAME).update();
 				}
 			}
-			try (HikariDataSource faults = pool(url(5432, "faults"), 1)) {
+			try (HikariDataSource faults = pool(url(5432, NAME), 1)) {
 				JdbcClient.create(faults).sql("DROP SCHEMA IF EXISTS public CASCADE").update();
 				JdbcClient.create(faults).sql("CREATE SCHEMA public").update();
 			}
@@ -56,12 +59,17 @@ enum FaultDatabase {
 		@Override
 		void recreate() {
 			try (HikariDataSource admin = pool(url(3306, "mysql"), 1)) {
-				JdbcClient.create(admin).sql("DROP DATABASE IF EXISTS faults").update();
-				JdbcClient.create(admin).sql("CREATE DATABASE faults").update();
+				JdbcClient.create(admin).sql("DROP DATABASE IF EXISTS " + NAME).update();
+				JdbcClient.create(admin).sql("CREATE DATABASE " + NAME).update();
 			}
 		}
 
 	};
+
+	/**
+	 * The database's name: {@code faults} and the suffix, if any.
+	 */
+	static final String NAME = "faults" + System.getProperty("background-jobs.test.database-suffix", "");
 
 	private final int port;
 
@@ -107,7 +115,7 @@ enum FaultDatabase {
 	 * @return the URL
 	 */
 	String url(int port) {
-		return url(port, "faults");
+		return url(port, NAME);
 	}
 
 	String url(int port, String database) {

@@ -1,11 +1,16 @@
 package dev.backgroundjobs.faults;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -13,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * The fault-injection scenarios F0 to F12, against app processes, a broker process and
+ * The fault-injection scenarios F0 to F13, against app processes, a broker process and
  * PostgreSQL behind a fault proxy. Scenarios that need the same apps share them, so the
  * order matters. The size comes from {@code -Dfaults.size}; each scenario appends its row
  * to {@code target/faults/results.md}.
@@ -347,6 +352,129 @@ class FaultInjectionIntegrationTests extends ScenarioSupport {
 				settleTimeout());
 		report("F12 app halted between commit and relay (outbox)", kills + " halts right after a commit", verdict,
 				"n/a", "", problems);
+	}
+
+	@Test
+	@Order(13)
+	void f13KillingTheAppThatHoldsConcurrencySlotsFreesThemWithinALease() {
+		apps(3, AppSettings.defaults());
+		Instant since = Snapshot.databaseNow(this.cluster);
+		LoadDriver load = new LoadDriver(this.cluster);
+		int keys = 5;
+		int perKey = this.size.pick(30, 400);
+		// One sender per key: every key gets far more runs than its two slots at once, so
+		// most of them wait DELAYED.
+		ExecutorService senders = Executors.newFixedThreadPool(keys);
+		List<CompletableFuture<Void>> sends = new ArrayList<>();
+		for (int k = 0; k < keys; k++) {
+			Map<String, String> key = Map.of("key", "key-" + k);
+			sends.add(CompletableFuture.runAsync(() -> {
+				for (int sent = 0; sent < perKey; sent += 5) {
+					load.sendBatch("fault/limited", Math.min(5, perKey - sent), key);
+				}
+			}, senders));
+		}
+		CompletableFuture<Void> sending = CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new));
+		RecoveryProbe probe = new RecoveryProbe(this.cluster);
+		Map<String, Instant> kills = new HashMap<>();
+		List<SlotKill> slotKills = new ArrayList<>();
+		List<CompletableFuture<?>> restarts = new ArrayList<>();
+		List<String> problems = new ArrayList<>();
+		int planned = this.size.pick(1, 3);
+		sleep(2_000);
+		for (int i = 0; i < planned; i++) {
+			if (i > 0) {
+				sleep(15_000);
+			}
+			Optional<AppProcess> victim = holderOfMostSlots(10_000);
+			if (victim.isEmpty()) {
+				problems.add("no running app held a slot of '" + SlotChecks.FUNCTION + "' to kill");
+				break;
+			}
+			long at = System.currentTimeMillis();
+			this.cluster.kill(victim.get());
+			Instant killedAt = Snapshot.databaseNow(this.cluster);
+			probe.killed(victim.get().instanceId(), at);
+			kills.put(victim.get().instanceId(), killedAt);
+			// Its leases outlive it, so what it held is still on its runs.
+			Map<String, Long> slots = SlotChecks.held(this.cluster).getOrDefault(victim.get().instanceId(), Map.of());
+			Map<String, List<String>> waiting = SlotChecks.waiting(this.cluster);
+			Set<String> whole = SlotChecks.wholeKeys(slots);
+			slotKills.add(new SlotKill(killedAt, slots.values().stream().mapToLong(Long::longValue).sum(),
+					waiting.values().stream().mapToInt(List::size).sum(), whole.size(),
+					whole.stream().flatMap((k) -> waiting.getOrDefault(k, List.of()).stream()).toList()));
+			restarts.add(CompletableFuture.runAsync(() -> this.cluster.startApp(AppSettings.defaults())));
+		}
+		sending.join();
+		senders.shutdown();
+		restarts.forEach(CompletableFuture::join);
+		InvariantChecker checker = new InvariantChecker(this.cluster, since);
+		Verdict verdict = checker.check(load.accepted().values(), Map.of(), settleTimeout());
+		Snapshot snapshot = checker.lastSnapshot();
+		Map<String, Integer> mostAtOnce = SlotChecks.mostAtOnce(snapshot, SlotChecks.keys(this.cluster, since), kills);
+		mostAtOnce.forEach((key, most) -> {
+			if (most > SlotChecks.LIMIT) {
+				problems.add("concurrency: " + most + " step bodies of key " + key + " ran at once, over the limit of "
+						+ SlotChecks.LIMIT);
+			}
+		});
+		List<Duration> resumed = new ArrayList<>();
+		for (SlotKill kill : slotKills) {
+			if (!kill.behindWholeKeys().isEmpty()) {
+				Optional<Duration> first = SlotChecks.firstStartAfter(snapshot, kill.at(), kill.behindWholeKeys());
+				first.ifPresentOrElse(resumed::add, () -> problems
+					.add("concurrency: no run waiting behind the killed app's slots started after the kill"));
+			}
+		}
+		String recovery = probe.describe() + "; "
+				+ (resumed.isEmpty() ? "no key held whole by a killed app"
+						: "runs waiting on a key the killed app held whole started again after max "
+								+ resumed.stream().mapToLong(Duration::toMillis).max().getAsLong() / 1000.0 + " s");
+		String notes = keys + " keys, limit " + SlotChecks.LIMIT + " each: at most "
+				+ mostAtOnce.values().stream().mapToInt(Integer::intValue).max().orElse(0)
+				+ " step bodies of a key at once; at the kills "
+				+ slotKills.stream()
+					.map((kill) -> kill.slots() + " slots held (" + kill.wholeKeys() + " keys whole), " + kill.waiting()
+							+ " runs DELAYED")
+					.toList();
+		report("F13 kill -9 of the app holding concurrency slots",
+				slotKills.size() + " kill -9 of the app holding the most slots, each restarted", verdict, recovery,
+				notes, problems);
+	}
+
+	/**
+	 * Waits until a running app holds every slot of a key, at most the given time, and
+	 * returns the app holding the most whole keys, then the most slots.
+	 * @param waitMillis how long to wait for an app holding a key whole
+	 * @return the app, if any running app holds a slot
+	 */
+	private Optional<AppProcess> holderOfMostSlots(long waitMillis) {
+		long deadline = System.currentTimeMillis() + waitMillis;
+		while (true) {
+			Map<String, AppProcess> running = new HashMap<>();
+			this.cluster.apps().forEach((app) -> running.put(app.instanceId(), app));
+			Map<String, Map<String, Long>> held = SlotChecks.held(this.cluster);
+			held.keySet().retainAll(running.keySet());
+			Optional<String> victim = SlotChecks.victim(held);
+			boolean whole = victim.map((id) -> !SlotChecks.wholeKeys(held.get(id)).isEmpty()).orElse(false);
+			if (whole || System.currentTimeMillis() >= deadline) {
+				return victim.map(running::get);
+			}
+			sleep(200);
+		}
+	}
+
+	/**
+	 * What a killed app held.
+	 *
+	 * @param at when it was killed, in database time
+	 * @param slots the slots it held
+	 * @param waiting the runs waiting DELAYED at the kill, over all keys
+	 * @param wholeKeys how many keys it held every slot of
+	 * @param behindWholeKeys the runs that waited on those keys
+	 */
+	private record SlotKill(Instant at, long slots, int waiting, int wholeKeys, List<String> behindWholeKeys) {
+
 	}
 
 }

@@ -28,7 +28,7 @@ final class InvariantChecker {
 	 */
 	static final Map<String, List<String>> SUBSCRIPTIONS = Map.of("fault/order", List.of("three-steps"), "fault/nap",
 			List.of("sleeper"), "fault/review", List.of("waiter", "approver"), "fault/call", List.of("caller"),
-			"fault/fragile", List.of("fragile"));
+			"fault/fragile", List.of("fragile"), "fault/limited", List.of(SlotChecks.FUNCTION));
 
 	private static final Duration GRACE = Duration.ofSeconds(10);
 

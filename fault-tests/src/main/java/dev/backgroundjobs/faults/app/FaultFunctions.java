@@ -3,6 +3,7 @@ package dev.backgroundjobs.faults.app;
 import java.time.Duration;
 import java.util.Optional;
 
+import dev.backgroundjobs.Concurrency;
 import dev.backgroundjobs.Event;
 import dev.backgroundjobs.EventHandler;
 import dev.backgroundjobs.RunContext;
@@ -13,8 +14,9 @@ import org.springframework.stereotype.Component;
 
 /**
  * The functions under test: three steps, a sleep, a wait for an event (and the function
- * that sends it), an invoke, a cron and a step that fails with values a database cannot
- * store. Every step body records itself in the {@link StepLedger}.
+ * that sends it), an invoke, a cron, a step that fails with values a database cannot
+ * store, and a step that holds one of two concurrency slots of its key for a while. Every
+ * step body records itself in the {@link StepLedger}.
  */
 @Component
 class FaultFunctions {
@@ -25,11 +27,15 @@ class FaultFunctions {
 
 	private final Duration waitTimeout;
 
+	private final Duration work;
+
 	FaultFunctions(StepLedger ledger, @Value("${faults.sleep:2s}") Duration sleep,
-			@Value("${faults.wait-timeout:30s}") Duration waitTimeout) {
+			@Value("${faults.wait-timeout:30s}") Duration waitTimeout,
+			@Value("${faults.limited-work:400ms}") Duration work) {
 		this.ledger = ledger;
 		this.sleep = sleep;
 		this.waitTimeout = waitTimeout;
+		this.work = work;
 	}
 
 	@EventHandler(id = "three-steps", event = "fault/order")
@@ -99,6 +105,21 @@ class FaultFunctions {
 			this.ledger.record(run.runId(), "echo");
 			return data.text();
 		});
+	}
+
+	/**
+	 * At most two runs per key at once. The step body records when it begins
+	 * ({@code work}) and when it ends ({@code work-done}), so the harness can count the
+	 * bodies of a key that overlapped.
+	 */
+	@EventHandler(id = "limited", event = "fault/limited", concurrency = @Concurrency(limit = 2, key = "data.key"))
+	String limited(Event<FaultEvent> event, Step step, RunContext run) {
+		step.run("work", () -> {
+			this.ledger.record(run.runId(), "work");
+			Thread.sleep(this.work.toMillis());
+			this.ledger.record(run.runId(), "work-done");
+		});
+		return event.data().key();
 	}
 
 }
