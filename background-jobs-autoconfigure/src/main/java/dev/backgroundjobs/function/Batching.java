@@ -9,7 +9,6 @@ import java.util.Map;
 import dev.backgroundjobs.Batch;
 import dev.backgroundjobs.Event;
 import dev.backgroundjobs.EventHandler;
-import dev.backgroundjobs.json.MatchExpression;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.convert.DurationStyle;
@@ -63,7 +62,8 @@ final class Batching {
 					+ "', which is not a positive duration; set the longest wait of a batch from its first event, "
 					+ "such as \"5s\" or \"1m\""));
 		}
-		String keyPath = batch.key().isBlank() ? null : keyPath(candidate, batch.key(), problems);
+		String keyPath = batch.key().isBlank() ? null
+				: FlowControlAttributes.keyPath(candidate, "batch.key", batch.key(), "data.customerId", problems);
 		if (annotation.event().length == 0 || !annotation.cron().isEmpty()) {
 			problems.add(candidate.problem("attribute 'batch' needs 'event' triggers and no 'cron': "
 					+ "a batch collects the function's events"));
@@ -89,21 +89,6 @@ final class Batching {
 			return (timeout.isNegative() || timeout.isZero()) ? null : timeout;
 		}
 		catch (IllegalArgumentException ex) {
-			return null;
-		}
-	}
-
-	private static @Nullable String keyPath(HandlerCandidate candidate, String value, List<String> problems) {
-		if (value.contains("==")) {
-			problems.add(candidate.problem(
-					"attribute 'batch.key' is '" + value + "'; use a path of the events, such as 'data.customerId'"));
-			return null;
-		}
-		try {
-			return MatchExpression.parse(value).triggerPath();
-		}
-		catch (IllegalArgumentException ex) {
-			problems.add(candidate.problem("attribute 'batch.key': " + ex.getMessage()));
 			return null;
 		}
 	}

@@ -6,7 +6,6 @@ import java.util.Map;
 import dev.backgroundjobs.Concurrency;
 import dev.backgroundjobs.EventHandler;
 import dev.backgroundjobs.Priority;
-import dev.backgroundjobs.json.MatchExpression;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -47,7 +46,8 @@ final class ConcurrencyLimits {
 		}
 		String keyPath = null;
 		if (!concurrency.key().isBlank()) {
-			keyPath = keyPath(candidate, concurrency.key(), problems);
+			keyPath = FlowControlAttributes.keyPath(candidate, "concurrency.key", concurrency.key(), "data.customerId",
+					problems);
 			if (keyPath == null) {
 				return null;
 			}
@@ -78,21 +78,6 @@ final class ConcurrencyLimits {
 			problems.add(candidate.problem("attribute 'priority.aheadSeconds' is '" + priority.aheadSeconds()
 					+ "', which is not a valid expression (" + ex.getMessage()
 					+ "); write one that gives seconds, such as \"data.plan == 'enterprise' ? 120 : 0\""));
-			return null;
-		}
-	}
-
-	private static @Nullable String keyPath(HandlerCandidate candidate, String value, List<String> problems) {
-		if (value.contains("==")) {
-			problems.add(candidate.problem("attribute 'concurrency.key' is '" + value
-					+ "'; use a path of the triggering event, such as 'data.customerId'"));
-			return null;
-		}
-		try {
-			return MatchExpression.parse(value).triggerPath();
-		}
-		catch (IllegalArgumentException ex) {
-			problems.add(candidate.problem("attribute 'concurrency.key': " + ex.getMessage()));
 			return null;
 		}
 	}

@@ -5,16 +5,15 @@ import java.util.List;
 import java.util.Map;
 
 import dev.backgroundjobs.Debounce;
-import dev.backgroundjobs.json.MatchExpression;
 import org.jspecify.annotations.Nullable;
-
-import org.springframework.boot.convert.DurationStyle;
 
 /**
  * Validates a handler's {@link dev.backgroundjobs.EventHandler#debounce()}, with its
  * property overrides, into a {@link Debouncing}.
  */
 final class Debounces {
+
+	private static final String DURATIONS = "\"5s\", \"1m\" or \"1h\"";
 
 	private final Map<String, FlowControlOverrides> overrides;
 
@@ -37,12 +36,13 @@ final class Debounces {
 			return null;
 		}
 		int before = problems.size();
-		Duration period = (override.debouncePeriod() != null) ? override.debouncePeriod()
-				: duration(candidate, "debounce.period", debounce.period(), problems);
+		Duration period = (override.debouncePeriod() != null) ? override.debouncePeriod() : FlowControlAttributes
+			.positiveDuration(candidate, "debounce.period", debounce.period(), DURATIONS, problems);
 		Duration timeout = (override.debounceTimeout() != null) ? override.debounceTimeout()
-				: debounce.timeout().isBlank() ? null
-						: duration(candidate, "debounce.timeout", debounce.timeout(), problems);
-		String keyPath = debounce.key().isBlank() ? null : keyPath(candidate, debounce.key(), problems);
+				: debounce.timeout().isBlank() ? null : FlowControlAttributes.positiveDuration(candidate,
+						"debounce.timeout", debounce.timeout(), DURATIONS, problems);
+		String keyPath = debounce.key().isBlank() ? null
+				: FlowControlAttributes.keyPath(candidate, "debounce.key", debounce.key(), "data.documentId", problems);
 		if (candidate.annotation().event().length == 0) {
 			problems.add(candidate.problem("attribute 'debounce' needs an 'event' trigger: its key is read from the "
 					+ "triggering event, and cron ticks start one run each"));
@@ -63,38 +63,6 @@ final class Debounces {
 			return null;
 		}
 		return new Debouncing(keyPath, period, timeout);
-	}
-
-	private static @Nullable Duration duration(HandlerCandidate candidate, String attribute, String value,
-			List<String> problems) {
-		Duration duration;
-		try {
-			duration = DurationStyle.detectAndParse(value.strip());
-		}
-		catch (IllegalArgumentException ex) {
-			duration = null;
-		}
-		if (duration == null || duration.isNegative() || duration.isZero()) {
-			problems.add(candidate.problem("attribute '" + attribute + "' is '" + value
-					+ "', which is not a positive duration; use a value such as \"5s\", \"1m\" or \"1h\""));
-			return null;
-		}
-		return duration;
-	}
-
-	private static @Nullable String keyPath(HandlerCandidate candidate, String value, List<String> problems) {
-		if (value.contains("==")) {
-			problems.add(candidate.problem("attribute 'debounce.key' is '" + value
-					+ "'; use a path of the triggering event, such as 'data.documentId'"));
-			return null;
-		}
-		try {
-			return MatchExpression.parse(value).triggerPath();
-		}
-		catch (IllegalArgumentException ex) {
-			problems.add(candidate.problem("attribute 'debounce.key': " + ex.getMessage()));
-			return null;
-		}
 	}
 
 }

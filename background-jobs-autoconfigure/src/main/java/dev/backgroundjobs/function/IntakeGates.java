@@ -8,10 +8,7 @@ import java.util.Map;
 import dev.backgroundjobs.EventHandler;
 import dev.backgroundjobs.Idempotency;
 import dev.backgroundjobs.RateLimit;
-import dev.backgroundjobs.json.MatchExpression;
 import org.jspecify.annotations.Nullable;
-
-import org.springframework.boot.convert.DurationStyle;
 
 /**
  * Validates a handler's {@link EventHandler#idempotency()} and
@@ -19,6 +16,8 @@ import org.springframework.boot.convert.DurationStyle;
  * gates}.
  */
 final class IntakeGates {
+
+	private static final String DURATIONS = "\"30s\", \"10m\" or \"24h\"";
 
 	private final Map<String, FlowControlOverrides> overrides;
 
@@ -32,9 +31,11 @@ final class IntakeGates {
 		List<IntakeGate> gates = new ArrayList<>();
 		Idempotency idempotency = annotation.idempotency();
 		if (!idempotency.key().isBlank()) {
-			String path = keyPath(candidate, "idempotency.key", idempotency.key(), problems);
+			String path = FlowControlAttributes.keyPath(candidate, "idempotency.key", idempotency.key(), "data.orderId",
+					problems);
 			Duration window = (override.idempotencyWindow() != null) ? override.idempotencyWindow()
-					: duration(candidate, "idempotency.window", idempotency.window(), problems);
+					: FlowControlAttributes.positiveDuration(candidate, "idempotency.window", idempotency.window(),
+							DURATIONS, problems);
 			if (path != null && window != null) {
 				gates.add(new IntakeGate(IntakeGate.Kind.IDEMPOTENCY, path, 1, window));
 			}
@@ -49,11 +50,11 @@ final class IntakeGates {
 			if (limit <= 0) {
 				problems.add(candidate.problem("attribute 'rateLimit.limit' is " + limit + "; use a positive limit"));
 			}
-			String path = rateLimit.key().isBlank() ? null
-					: keyPath(candidate, "rateLimit.key", rateLimit.key(), problems);
+			String path = rateLimit.key().isBlank() ? null : FlowControlAttributes.keyPath(candidate, "rateLimit.key",
+					rateLimit.key(), "data.customerId", problems);
 			Duration period = (override.ratePeriod() != null) ? override.ratePeriod()
-					: rateLimit.period().isBlank() ? missingPeriod(candidate, problems)
-							: duration(candidate, "rateLimit.period", rateLimit.period(), problems);
+					: rateLimit.period().isBlank() ? missingPeriod(candidate, problems) : FlowControlAttributes
+						.positiveDuration(candidate, "rateLimit.period", rateLimit.period(), DURATIONS, problems);
 			if (limit > 0 && period != null && (rateLimit.key().isBlank() || path != null)) {
 				gates.add(new IntakeGate(IntakeGate.Kind.RATE_LIMIT, path, limit, period));
 			}
@@ -80,39 +81,6 @@ final class IntakeGates {
 		problems.add(candidate.problem("attribute 'rateLimit.period' is empty; set the period of the limit, "
 				+ "such as \"1s\", \"1m\" or \"1h\""));
 		return null;
-	}
-
-	private static @Nullable String keyPath(HandlerCandidate candidate, String attribute, String value,
-			List<String> problems) {
-		if (value.contains("==")) {
-			problems.add(candidate.problem("attribute '" + attribute + "' is '" + value
-					+ "'; use a path of the triggering event, such as 'data.orderId'"));
-			return null;
-		}
-		try {
-			return MatchExpression.parse(value).triggerPath();
-		}
-		catch (IllegalArgumentException ex) {
-			problems.add(candidate.problem("attribute '" + attribute + "': " + ex.getMessage()));
-			return null;
-		}
-	}
-
-	private static @Nullable Duration duration(HandlerCandidate candidate, String attribute, String value,
-			List<String> problems) {
-		Duration duration;
-		try {
-			duration = DurationStyle.detectAndParse(value.strip());
-		}
-		catch (IllegalArgumentException ex) {
-			duration = null;
-		}
-		if (duration == null || duration.isNegative() || duration.isZero()) {
-			problems.add(candidate.problem("attribute '" + attribute + "' is '" + value
-					+ "', which is not a positive duration; use a value such as \"30s\", \"10m\" or \"24h\""));
-			return null;
-		}
-		return duration;
 	}
 
 }

@@ -5,7 +5,6 @@ import java.util.Map;
 
 import dev.backgroundjobs.EventHandler;
 import dev.backgroundjobs.Singleton;
-import dev.backgroundjobs.json.MatchExpression;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -35,7 +34,7 @@ final class SingletonRules {
 		}
 		String path = null;
 		if (!singleton.key().isBlank()) {
-			path = keyPath(candidate, singleton.key(), problems);
+			path = FlowControlAttributes.keyPath(candidate, "singleton.key", singleton.key(), "data.userId", problems);
 			if (path == null) {
 				return null;
 			}
@@ -46,21 +45,6 @@ final class SingletonRules {
 			return null;
 		}
 		return new SingletonRule(path, mode);
-	}
-
-	private static @Nullable String keyPath(HandlerCandidate candidate, String value, List<String> problems) {
-		if (value.contains("==")) {
-			problems.add(candidate.problem("attribute 'singleton.key' is '" + value
-					+ "'; use a path of the triggering event, such as 'data.userId'"));
-			return null;
-		}
-		try {
-			return MatchExpression.parse(value).triggerPath();
-		}
-		catch (IllegalArgumentException ex) {
-			problems.add(candidate.problem("attribute 'singleton.key': " + ex.getMessage()));
-			return null;
-		}
 	}
 
 }

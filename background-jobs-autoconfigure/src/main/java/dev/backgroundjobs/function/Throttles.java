@@ -6,10 +6,7 @@ import java.util.Map;
 
 import dev.backgroundjobs.EventHandler;
 import dev.backgroundjobs.Throttle;
-import dev.backgroundjobs.json.MatchExpression;
 import org.jspecify.annotations.Nullable;
-
-import org.springframework.boot.convert.DurationStyle;
 
 /**
  * Validates a handler's {@link EventHandler#throttle()}, with its property overrides,
@@ -50,7 +47,8 @@ final class Throttles {
 		}
 		Duration period = (override.throttlePeriod() != null) ? override.throttlePeriod()
 				: period(candidate, throttle.period(), problems);
-		String keyPath = throttle.key().isBlank() ? null : keyPath(candidate, throttle.key(), problems);
+		String keyPath = throttle.key().isBlank() ? null
+				: FlowControlAttributes.keyPath(candidate, "throttle.key", throttle.key(), "data.customerId", problems);
 		if (candidate.annotation().event().length == 0) {
 			problems.add(candidate.problem("attribute 'throttle' needs an 'event' trigger: its key is read from the "
 					+ "triggering event, and cron ticks start one run each"));
@@ -72,34 +70,8 @@ final class Throttles {
 					+ "such as \"1s\", \"1m\" or \"1h\""));
 			return null;
 		}
-		Duration duration;
-		try {
-			duration = DurationStyle.detectAndParse(value.strip());
-		}
-		catch (IllegalArgumentException ex) {
-			duration = null;
-		}
-		if (duration == null || duration.isNegative() || duration.isZero()) {
-			problems.add(candidate.problem("attribute 'throttle.period' is '" + value
-					+ "', which is not a positive duration; use a value such as \"1s\", \"1m\" or \"1h\""));
-			return null;
-		}
-		return duration;
-	}
-
-	private static @Nullable String keyPath(HandlerCandidate candidate, String value, List<String> problems) {
-		if (value.contains("==")) {
-			problems.add(candidate.problem("attribute 'throttle.key' is '" + value
-					+ "'; use a path of the triggering event, such as 'data.customerId'"));
-			return null;
-		}
-		try {
-			return MatchExpression.parse(value).triggerPath();
-		}
-		catch (IllegalArgumentException ex) {
-			problems.add(candidate.problem("attribute 'throttle.key': " + ex.getMessage()));
-			return null;
-		}
+		return FlowControlAttributes.positiveDuration(candidate, "throttle.period", value, "\"1s\", \"1m\" or \"1h\"",
+				problems);
 	}
 
 }
