@@ -18,14 +18,7 @@ import dev.backgroundjobs.engine.Executions;
 import dev.backgroundjobs.engine.Faults;
 import dev.backgroundjobs.engine.RunDispatcher;
 import dev.backgroundjobs.function.BatchSettings;
-import dev.backgroundjobs.function.CancelRule;
-import dev.backgroundjobs.function.ConcurrencyLimit;
-import dev.backgroundjobs.function.Debouncing;
 import dev.backgroundjobs.function.FunctionDefinition;
-import dev.backgroundjobs.function.IntakeGate;
-import dev.backgroundjobs.function.RunPriority;
-import dev.backgroundjobs.function.SingletonRule;
-import dev.backgroundjobs.function.Throttling;
 import dev.backgroundjobs.json.MatchExpression;
 import dev.backgroundjobs.json.PayloadCodec;
 import dev.backgroundjobs.store.BatchStore;
@@ -37,7 +30,6 @@ import dev.backgroundjobs.store.NewRun;
 import dev.backgroundjobs.store.RunStore;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.jspecify.annotations.Nullable;
-import tools.jackson.databind.JsonNode;
 
 import org.springframework.core.log.LogAccessor;
 import org.springframework.kafka.listener.BatchMessageListener;
@@ -92,6 +84,8 @@ final class RunIntakeListener implements BatchMessageListener<String, byte[]> {
 
 	private final PayloadCodec codec;
 
+	private final NewRuns newRuns;
+
 	private final String instanceId;
 
 	private final Clock clock;
@@ -131,6 +125,7 @@ final class RunIntakeListener implements BatchMessageListener<String, byte[]> {
 		this.deadLetterRelay = collaborators.deadLetterRelay();
 		this.dispatcher = collaborators.dispatcher();
 		this.codec = collaborators.codec();
+		this.newRuns = new NewRuns(function, this.codec);
 		this.instanceId = collaborators.instanceId();
 		this.clock = collaborators.clock();
 		this.lease = lease;
@@ -161,12 +156,7 @@ final class RunIntakeListener implements BatchMessageListener<String, byte[]> {
 			if (!this.eventNames.contains(event.name())) {
 				continue;
 			}
-			JsonNode data = (this.function.cancelRules().isEmpty() && !this.function.limitsIntake()) ? null
-					: this.codec.mapper().readTree(event.dataJson());
-			NewRun run = new NewRun(NewRun.deriveRunId(this.function.id(), event.id()), this.function.id(), event.id(),
-					event.name(), event.dataJson(), event.timestamp(), TraceHeaders.capture(record, this.codec),
-					cancelKeys(data), gates(data), throttle(data), slot(event.name(), data), debounce(data),
-					singletonKey(data));
+			NewRun run = this.newRuns.of(event, TraceHeaders.capture(record, this.codec));
 			if (sources.putIfAbsent(run.runId(), record) == null) {
 				ordered.add(run);
 			}
@@ -210,99 +200,6 @@ final class RunIntakeListener implements BatchMessageListener<String, byte[]> {
 					+ run.runId());
 			this.dispatcher.dispatch(run.asLeased(this.instanceId, now), true);
 		}
-	}
-
-	/**
-	 * Reads the values by which the function's {@code cancelOn} events cancel the run of
-	 * an event.
-	 */
-	private List<NewRun.CancelKey> cancelKeys(@Nullable JsonNode data) {
-		if (data == null || this.function.cancelRules().isEmpty()) {
-			return List.of();
-		}
-		List<NewRun.CancelKey> keys = new ArrayList<>();
-		for (CancelRule rule : this.function.cancelRules()) {
-			String value = MatchExpression.valueAt(data, rule.match().triggerPath());
-			if (value != null) {
-				keys.add(new NewRun.CancelKey(rule.eventName(), rule.match().awaitedPath(), value));
-			}
-		}
-		return keys;
-	}
-
-	/**
-	 * Reads the keys of the function's {@code idempotency} and {@code rateLimit} gates
-	 * from an event. An event without an idempotency key is not deduplicated by key;
-	 * events without a rate limit key share one count.
-	 */
-	private List<NewRun.Gate> gates(@Nullable JsonNode data) {
-		if (data == null || this.function.gates().isEmpty()) {
-			return List.of();
-		}
-		List<NewRun.Gate> gates = new ArrayList<>(this.function.gates().size());
-		for (IntakeGate gate : this.function.gates()) {
-			String value = (gate.keyPath() != null) ? MatchExpression.valueAt(data, gate.keyPath()) : null;
-			if (value == null && gate.kind() == IntakeGate.Kind.IDEMPOTENCY) {
-				continue;
-			}
-			gates.add(new NewRun.Gate(gate.kind().reason(), (value != null) ? value : "", gate.limit(), gate.period()));
-		}
-		return gates;
-	}
-
-	/**
-	 * Reads the key of the function's throttle from an event. Events without a key share
-	 * one throttle.
-	 */
-	private NewRun.@Nullable Throttle throttle(@Nullable JsonNode data) {
-		Throttling throttle = this.function.throttle();
-		if (data == null || throttle == null) {
-			return null;
-		}
-		String value = (throttle.keyPath() != null) ? MatchExpression.valueAt(data, throttle.keyPath()) : null;
-		return new NewRun.Throttle((value != null) ? value : "", throttle.limit(), throttle.period(), throttle.burst());
-	}
-
-	/**
-	 * Reads the key of the function's {@code concurrency} limit from an event, and
-	 * evaluates its {@code priority}. Events without a key share one limit.
-	 */
-	private NewRun.@Nullable Slot slot(String eventName, @Nullable JsonNode data) {
-		ConcurrencyLimit limit = this.function.concurrency();
-		if (data == null || limit == null) {
-			return null;
-		}
-		String key = (limit.keyPath() != null) ? MatchExpression.valueAt(data, limit.keyPath()) : null;
-		RunPriority priority = limit.priority();
-		int secondsAhead = (priority != null)
-				? priority.secondsAhead(this.function.id(), eventName, data, this.codec.mapper()) : 0;
-		return new NewRun.Slot((key != null) ? key : "", limit.limit(), secondsAhead, limit.reason());
-	}
-
-	/**
-	 * Reads the key of the function's debounce from an event. Events without a key share
-	 * one key.
-	 */
-	private NewRun.@Nullable Debounce debounce(@Nullable JsonNode data) {
-		Debouncing debounce = this.function.debounce();
-		if (data == null || debounce == null) {
-			return null;
-		}
-		String value = (debounce.keyPath() != null) ? MatchExpression.valueAt(data, debounce.keyPath()) : null;
-		return new NewRun.Debounce((value != null) ? value : "", debounce.period(), debounce.timeout());
-	}
-
-	/**
-	 * Reads the singleton key of the function from an event. Events without a value at
-	 * the key's path share one key.
-	 */
-	private NewRun.@Nullable SingletonKey singletonKey(@Nullable JsonNode data) {
-		SingletonRule singleton = this.function.singleton();
-		if (data == null || singleton == null) {
-			return null;
-		}
-		String value = (singleton.keyPath() != null) ? MatchExpression.valueAt(data, singleton.keyPath()) : null;
-		return new NewRun.SingletonKey((value != null) ? value : "", singleton.mode(), singleton.describe());
 	}
 
 	/**
