@@ -1,12 +1,8 @@
 package dev.backgroundjobs.jdbc;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.sql.Types;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -315,14 +311,7 @@ public final class JdbcBatchStore implements BatchStore {
 	 * @return the hex digest
 	 */
 	static String digest(String functionId, String key) {
-		String text = functionId + '\u0000' + "batch" + '\u0000' + key;
-		try {
-			byte[] hash = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-			return HexFormat.of().formatHex(hash);
-		}
-		catch (NoSuchAlgorithmException ex) {
-			throw new IllegalStateException("SHA-256 is not available", ex);
-		}
+		return JdbcIntakeGates.digest(functionId, "batch", key);
 	}
 
 	/**

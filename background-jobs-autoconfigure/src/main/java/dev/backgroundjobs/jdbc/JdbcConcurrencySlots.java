@@ -1,13 +1,9 @@
 package dev.backgroundjobs.jdbc;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -201,14 +197,7 @@ final class JdbcConcurrencySlots {
 	 * @return the hex digest
 	 */
 	static String digest(String functionId, String key) {
-		String text = functionId + '\u0000' + "concurrency" + '\u0000' + key;
-		try {
-			byte[] hash = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-			return HexFormat.of().formatHex(hash);
-		}
-		catch (NoSuchAlgorithmException ex) {
-			throw new IllegalStateException("SHA-256 is not available", ex);
-		}
+		return JdbcIntakeGates.digest(functionId, "concurrency", key);
 	}
 
 	/**
