@@ -6,6 +6,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
 import org.junit.jupiter.api.Assumptions;
@@ -13,6 +15,7 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.TimeoutException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -110,6 +113,29 @@ final class Browser implements AutoCloseable {
 
 	String text(String css) {
 		return this.wait.until((driver) -> driver.findElement(By.cssSelector(css)).getText());
+	}
+
+	/**
+	 * Waits until an element's text contains every one of the values, finding the element
+	 * again at each look: a page that refreshes itself replaces its elements between a
+	 * find and a read, and renders its data after its frame.
+	 * @param css the element
+	 * @param values the texts it must contain
+	 * @return the element's text
+	 */
+	String textContaining(String css, String... values) {
+		AtomicReference<String> lastSeen = new AtomicReference<>();
+		try {
+			return this.wait.until((driver) -> {
+				String text = driver.findElement(By.cssSelector(css)).getText();
+				lastSeen.set(text);
+				return Arrays.stream(values).allMatch(text::contains) ? text : null;
+			});
+		}
+		catch (TimeoutException ex) {
+			throw new AssertionError("Expected the text of '" + css + "' to contain " + Arrays.toString(values)
+					+ " within " + TIMEOUT + ", last seen: " + lastSeen.get(), ex);
+		}
 	}
 
 	void acceptConfirmation() {

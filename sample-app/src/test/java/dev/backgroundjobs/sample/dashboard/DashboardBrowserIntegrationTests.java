@@ -84,11 +84,12 @@ class DashboardBrowserIntegrationTests {
 	@Test
 	void overviewShowsTheFunctionsWithTheirTriggersAndTheRunCounts() {
 		this.browser.open(url("/background-jobs"));
-		String functions = this.browser.find("#functions").getText();
-		assertThat(functions).contains("export-report", "event:" + REPORT_REQUESTED, "report-backlog",
+		// The overview renders itself again every refresh interval (500 ms here): read
+		// each text in a wait that finds its element again.
+		this.browser.textContaining("#functions", "export-report", "event:" + REPORT_REQUESTED, "report-backlog",
 				"cron:*/5 * * * *");
-		assertThat(this.browser.find("#status-counts").getText()).contains("FAILED", "SLEEPING");
-		assertThat(this.browser.find("#dead-letter-count").getText()).contains("Dead letters");
+		this.browser.textContaining("#status-counts", "FAILED", "SLEEPING");
+		this.browser.textContaining("#dead-letter-count", "Dead letters");
 		this.browser.screenshot("dashboard-overview");
 	}
 
