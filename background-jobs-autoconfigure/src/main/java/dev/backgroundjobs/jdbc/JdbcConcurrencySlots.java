@@ -75,20 +75,12 @@ final class JdbcConcurrencySlots {
 			GROUP BY concurrency_key
 			""";
 
-	private static final String TAKE_SLOT = """
-			UPDATE bj_runs SET concurrency_key = :keyHash WHERE run_id = :runId
-			""";
-
 	// attempt 0 and no start time: the run has not started, and its claim starts it.
 	private static final String DELAY = """
 			UPDATE bj_runs
-			SET concurrency_key = :keyHash, status = 'DELAYED', attempt = 0, lease_owner = NULL, lease_until = NULL,
+			SET status = 'DELAYED', attempt = 0, lease_owner = NULL, lease_until = NULL,
 					started_at = NULL, wake_at = ${now + queueMillis}, error = :reason
 			WHERE run_id = :runId
-			""";
-
-	private static final String QUEUE = """
-			UPDATE bj_runs SET concurrency_key = :keyHash WHERE run_id = :runId
 			""";
 
 	/**
@@ -183,6 +175,8 @@ final class JdbcConcurrencySlots {
 
 	private final String insertKey;
 
+	private final WaitingRunHints waitingHints = new WaitingRunHints();
+
 	JdbcConcurrencySlots(JdbcStoreSupport support) {
 		this.support = support;
 		this.insertKey = support.dialect().insertIgnoringDuplicates(support.render(INSERT_KEY));
@@ -203,10 +197,13 @@ final class JdbcConcurrencySlots {
 	/**
 	 * Admits runs just recorded leased and running, in the caller's transaction: per key,
 	 * the first runs (by priority, then in the order given) take the slots that neither a
-	 * held run nor an earlier waiting run claims; the others become {@code DELAYED}. Keys
-	 * are locked in hash order, so instances admitting several keys at once do not
-	 * deadlock on each other.
-	 * @param runs the runs, each with a slot, in the order of the poll
+	 * held run nor an earlier waiting run claims; the others become {@code DELAYED}. The
+	 * runs were inserted with their key's hash, so an admitted run costs no statement of
+	 * its own, and the key's locks are held only for a count and the few runs made to
+	 * wait. Keys are locked in hash order, so instances admitting several keys at once do
+	 * not deadlock on each other.
+	 * @param runs the runs, each with a slot, inserted in this transaction with their
+	 * key's hash, in the order of the poll
 	 * @return the runs made to wait, each with its reason
 	 */
 	Map<String, String> admitRecorded(List<NewRun> runs) {
@@ -222,55 +219,32 @@ final class JdbcConcurrencySlots {
 		}
 		List<String> keyHashes = new ArrayList<>(byKey.keySet());
 		lockKeys(keyHashes);
+		// The count sees this transaction's own runs too, recorded running: they are the
+		// ones being admitted, so only the others take slots ahead of them.
 		Map<String, Long> taken = count(COUNT_TAKEN, keyHashes);
 		Map<String, String> delayed = new LinkedHashMap<>();
-		List<SqlParameterSource> admitted = new ArrayList<>();
 		List<SqlParameterSource> waiting = new ArrayList<>();
 		byKey.forEach((keyHash, keyRuns) -> {
-			long free = keyRuns.get(0).slot().limit() - taken.getOrDefault(keyHash, 0L);
+			long takenByOthers = taken.getOrDefault(keyHash, 0L) - keyRuns.size();
+			long free = keyRuns.get(0).slot().limit() - takenByOthers;
 			List<NewRun> queue = new ArrayList<>(keyRuns);
 			queue.sort(Comparator.comparingInt((NewRun run) -> -run.slot().priority()));
 			for (NewRun run : queue) {
 				NewRun.Slot slot = run.slot();
-				MapSqlParameterSource parameters = new MapSqlParameterSource("runId", run.runId()).addValue("keyHash",
-						keyHash);
 				if (free > 0) {
 					free--;
-					admitted.add(parameters);
 				}
 				else {
-					waiting.add(parameters.addValue("reason", slot.reason())
+					waiting.add(new MapSqlParameterSource("runId", run.runId()).addValue("reason", slot.reason())
 						.addValue("queueMillis", -QUEUE_SHIFT_MILLIS - slot.priority() * 1000L));
 					delayed.put(run.runId(), slot.reason());
 				}
 			}
 		});
-		if (!admitted.isEmpty()) {
-			this.support.template().batchUpdate(TAKE_SLOT, admitted.toArray(SqlParameterSource[]::new));
-		}
 		if (!waiting.isEmpty()) {
 			this.support.template().batchUpdate(this.support.render(DELAY), waiting.toArray(SqlParameterSource[]::new));
 		}
 		return delayed;
-	}
-
-	/**
-	 * Queues runs recorded {@code DELAYED} until a later start (by a throttle) for a slot
-	 * of their key from then, in the caller's transaction: they take no slot now.
-	 * @param runs the runs, each with a slot
-	 */
-	void queue(List<NewRun> runs) {
-		List<SqlParameterSource> keys = new ArrayList<>();
-		for (NewRun run : runs) {
-			NewRun.Slot slot = run.slot();
-			if (slot != null) {
-				keys.add(new MapSqlParameterSource("runId", run.runId()).addValue("keyHash",
-						digest(run.functionId(), slot.key())));
-			}
-		}
-		if (!keys.isEmpty()) {
-			this.support.template().batchUpdate(QUEUE, keys.toArray(SqlParameterSource[]::new));
-		}
 	}
 
 	/**
@@ -322,7 +296,36 @@ final class JdbcConcurrencySlots {
 		if (claimed >= limit) {
 			return claimed;
 		}
-		int room = limit - claimed;
+		return claimed + admitWaiting(admission, limit - claimed, claim, true);
+	}
+
+	/**
+	 * Notes that a committed transaction of this instance made runs of a function wait
+	 * for a slot, so that the ends of its runs look at its queue again.
+	 * @param functionId the function id
+	 */
+	void runsWaiting(String functionId) {
+		this.waitingHints.note(functionId);
+	}
+
+	/**
+	 * Selects, locking them, the runs of one limited function already waiting for a slot,
+	 * up to {@code limit}, as the last part of {@link #admit} does: what a run that freed
+	 * its slot lets start. Unless {@code always}, nothing is looked at while this
+	 * instance knows of no waiting run of the function (see {@link WaitingRunHints}).
+	 * @param admission the function and its limit
+	 * @param limit the most runs to start
+	 * @param claim claims runs selected in the current transaction
+	 * @param always whether to look at the queue even without a hint that runs wait
+	 * @return how many runs were claimed
+	 */
+	int admitWaiting(RunStore.Admission admission, int limit, Consumer<List<String>> claim, boolean always) {
+		String functionId = admission.functionId();
+		Long hint = this.waitingHints.current(functionId);
+		if (hint == null && !always) {
+			return 0;
+		}
+		int room = limit;
 		// The keys at the head of the queue first: a short index range, enough while the
 		// head has keys with room. Only when it has none is every waiting key looked at,
 		// so a key with room behind a long queue of full keys is not passed over.
@@ -332,6 +335,13 @@ final class JdbcConcurrencySlots {
 			.param("limit", HEAD_SCAN)
 			.query(String.class)
 			.list();
+		if (head.isEmpty()) {
+			this.waitingHints.foundEmpty(functionId, hint);
+			return 0;
+		}
+		if (hint == null) {
+			runsWaiting(functionId);
+		}
 		List<String> headKeys = head.stream().distinct().limit(room).toList();
 		int started = startFromKeys(admission, headKeys, room, claim);
 		if (started == 0 && head.size() == HEAD_SCAN) {
@@ -344,7 +354,7 @@ final class JdbcConcurrencySlots {
 				.list();
 			started = startFromKeys(admission, keys, room, claim);
 		}
-		return claimed + started;
+		return started;
 	}
 
 	/**
@@ -410,9 +420,7 @@ final class JdbcConcurrencySlots {
 		if (missing.isEmpty()) {
 			return;
 		}
-		for (String keyHash : missing) {
-			insertKey(new MapSqlParameterSource("keyHash", keyHash));
-		}
+		insertKeys(missing);
 		for (List<String> chunk : JdbcStoreSupport.chunks(missing, JdbcStoreSupport.MAX_LIST_SIZE)) {
 			this.support.jdbc().sql(LOCK_KEYS).param("keyHashes", chunk).query(String.class).list();
 		}
@@ -431,13 +439,27 @@ final class JdbcConcurrencySlots {
 		return counts;
 	}
 
-	private boolean insertKey(MapSqlParameterSource parameters) {
-		try {
-			return this.support.template().update(this.insertKey, parameters) == 1;
+	/**
+	 * Inserts the rows of new keys, skipping those another instance inserted meanwhile
+	 * (the second select locks them): in one batch where the database skips duplicates
+	 * itself, one by one where it throws instead (H2).
+	 */
+	private void insertKeys(List<String> keyHashes) {
+		if (this.support.dialect() != DatabaseDialect.H2) {
+			this.support.template()
+				.batchUpdate(this.insertKey,
+						keyHashes.stream()
+							.map((keyHash) -> new MapSqlParameterSource("keyHash", keyHash))
+							.toArray(SqlParameterSource[]::new));
+			return;
 		}
-		catch (DuplicateKeyException ex) {
-			// Inserted by another instance meanwhile: the second select locks it
-			return false;
+		for (String keyHash : keyHashes) {
+			try {
+				this.support.template().update(this.insertKey, new MapSqlParameterSource("keyHash", keyHash));
+			}
+			catch (DuplicateKeyException ex) {
+				// Inserted by another instance meanwhile
+			}
 		}
 	}
 

@@ -31,12 +31,13 @@ final class JdbcRunInserts {
 
 	private static final String INSERT_RUN_COLUMNS = """
 			INSERT INTO bj_runs (run_id, function_id, event_id, event_name, event_data, event_time, status, attempt,
-					version, handler_failures, lease_owner, lease_until, created_at, started_at, trace_context)
+					version, handler_failures, lease_owner, lease_until, created_at, started_at, trace_context,
+					concurrency_key)
 			VALUES\s""";
 
 	private static final String INSERT_RUN_VALUES = """
 			(:runId%1$s, :functionId%1$s, :eventId%1$s, :eventName%1$s, :eventData%1$s, :eventTime%1$s, 'RUNNING', 1, 1, 0,
-					:owner, ${now + leaseMillis}, ${now}, ${now}, :traceContext%1$s)""";
+					:owner, ${now + leaseMillis}, ${now}, ${now}, :traceContext%1$s, :concurrencyKey%1$s)""";
 
 	private static final String INSERT_RUN = INSERT_RUN_COLUMNS + INSERT_RUN_VALUES.formatted("");
 
@@ -44,7 +45,7 @@ final class JdbcRunInserts {
 	 * The parameters of {@link #INSERT_RUN_VALUES} that differ from row to row.
 	 */
 	private static final List<String> INSERT_RUN_ROW_PARAMETERS = List.of("runId", "functionId", "eventId", "eventName",
-			"eventData", "eventTime", "traceContext");
+			"eventData", "eventTime", "traceContext", "concurrencyKey");
 
 	private static final String INSERT_CHILD_RUN = """
 			INSERT INTO bj_runs (run_id, function_id, event_id, event_name, event_data, event_time, status, attempt,
@@ -264,11 +265,9 @@ final class JdbcRunInserts {
 					delayed);
 			// A run that must get a concurrency slot too is never held for a later start:
 			// one the throttle starts later waits DELAYED, queued for a slot from then.
-			List<String> throttledLater = new ArrayList<>();
+			// It holds its key from its insert, so it joins the key's queue when due.
 			this.throttles.throttle(recorded.stream().filter((run) -> run.slot() != null).toList(), Duration.ZERO, held,
-					throttledLater);
-			this.slots.queue(recorded.stream().filter((run) -> throttledLater.contains(run.runId())).toList());
-			delayed.addAll(throttledLater);
+					delayed);
 			List<NewRun> debounced = runs.stream()
 				.filter((run) -> run.debounce() != null && inserted.contains(run.runId()))
 				.toList();
@@ -286,7 +285,19 @@ final class JdbcRunInserts {
 			List<String> kept = runs.stream().map(NewRun::runId).filter(inserted::remove).toList();
 			return new RunStore.GatedInsert(kept, skipped, held, delayed, superseded);
 		});
-		return (result != null) ? result : new RunStore.GatedInsert(List.of(), Map.of());
+		if (result == null) {
+			return new RunStore.GatedInsert(List.of(), Map.of());
+		}
+		// Committed: the ends of this instance's runs may now start the waiting ones.
+		if (!result.delayed().isEmpty()) {
+			Set<String> delayed = new HashSet<>(result.delayed());
+			runs.stream()
+				.filter((run) -> run.slot() != null && delayed.contains(run.runId()))
+				.map(NewRun::functionId)
+				.distinct()
+				.forEach(this.slots::runsWaiting);
+		}
+		return result;
 	}
 
 	private static String lockOrder(NewRun run) {
@@ -404,7 +415,18 @@ final class JdbcRunInserts {
 			.addValue("eventTime", this.support.bind(run.eventTime()))
 			.addValue("owner", owner)
 			.addValue("leaseMillis", lease.toMillis())
-			.addValue("traceContext", run.traceContext(), Types.VARCHAR);
+			.addValue("traceContext", run.traceContext(), Types.VARCHAR)
+			.addValue("concurrencyKey", concurrencyKey(run), Types.VARCHAR);
+	}
+
+	/**
+	 * The hash of the key whose slots a run takes, written with the run: an admitted run
+	 * holds its slot from its insert, and one that must wait is turned {@code DELAYED} in
+	 * the same transaction (see {@link JdbcConcurrencySlots#admitRecorded}).
+	 */
+	private static @Nullable String concurrencyKey(NewRun run) {
+		NewRun.Slot slot = run.slot();
+		return (slot != null) ? JdbcConcurrencySlots.digest(run.functionId(), slot.key()) : null;
 	}
 
 	private static void validate(NewRun run) {

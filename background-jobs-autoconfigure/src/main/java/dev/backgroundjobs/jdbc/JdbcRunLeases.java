@@ -9,6 +9,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
@@ -234,14 +235,38 @@ final class JdbcRunLeases {
 				claimed.addAll(expired);
 			});
 		}
+		return admit(owner, lease, limit, admissions, claimed, true);
+	}
+
+	/**
+	 * See {@link RunStore#claimFreedSlots}: each function's admission of the runs already
+	 * waiting.
+	 */
+	List<RunRecord> claimFreedSlots(String owner, Duration lease, int limit,
+			Collection<RunStore.Admission> admissions) {
+		Assert.hasText(owner, "'owner' must not be empty");
+		if (limit <= 0 || admissions.isEmpty()) {
+			return List.of();
+		}
+		return admit(owner, lease, limit, admissions, new LinkedHashSet<>(), false);
+	}
+
+	private List<RunRecord> admit(String owner, Duration lease, int limit, Collection<RunStore.Admission> admissions,
+			Set<String> claimed, boolean dueWork) {
 		for (RunStore.Admission admission : admissions) {
 			if (claimed.size() >= limit) {
 				break;
 			}
-			this.slots.admit(admission, limit - claimed.size(), (runIds) -> {
+			Consumer<List<String>> claim = (runIds) -> {
 				claimStarted(owner, lease, runIds);
 				claimed.addAll(runIds);
-			});
+			};
+			if (dueWork) {
+				this.slots.admit(admission, limit - claimed.size(), claim);
+			}
+			else {
+				this.slots.admitWaiting(admission, limit - claimed.size(), claim, false);
+			}
 		}
 		return claimed.isEmpty() ? List.of() : this.queries.findAll(claimed);
 	}

@@ -212,6 +212,11 @@ public class JdbcRunStore implements RunStore {
 	}
 
 	@Override
+	public List<RunRecord> claimFreedSlots(String owner, Duration lease, int limit, Collection<Admission> admissions) {
+		return this.leases.claimFreedSlots(owner, lease, limit, admissions);
+	}
+
+	@Override
 	public List<RunRecord> claimDue(String owner, Duration lease, int limit, Collection<String> functionIds,
 			@Nullable Instant takeOverLeasesExpiredBefore, Predicate<String> heldByOwner) {
 		return this.leases.claimDue(owner, lease, limit, functionIds, takeOverLeasesExpiredBefore, heldByOwner);

@@ -112,7 +112,9 @@ public final class DueWorkPoller {
 	/**
 	 * Starts the runs of functions with a concurrency limit that wait for a slot, as far
 	 * as slots are free; called when a run of such a function stops holding its slot, so
-	 * that the next run of the key starts without waiting for the next poll.
+	 * that the next run of the key starts without waiting for the next poll. Only runs
+	 * already waiting are looked at (see {@link RunStore#claimFreedSlots}): the work that
+	 * falls due with time is the poll's.
 	 * @return how many runs were claimed
 	 */
 	public int admitNow() {
@@ -154,8 +156,11 @@ public final class DueWorkPoller {
 				// Functions with a concurrency limit claim through their admission only:
 				// the statements of functions without one are those they always were.
 				if (!admissions.isEmpty() && claimed.size() < limit) {
-					claimed.addAll(this.runStore.claimAdmitted(this.instanceId, this.lease, limit - claimed.size(),
-							admissions, cutoff, this.dispatcher.heldRuns()::contains));
+					claimed.addAll(all
+							? this.runStore.claimAdmitted(this.instanceId, this.lease, limit - claimed.size(),
+									admissions, cutoff, this.dispatcher.heldRuns()::contains)
+							: this.runStore.claimFreedSlots(this.instanceId, this.lease, limit - claimed.size(),
+									admissions));
 				}
 				this.takeoverHold.reached(Duration.ofNanos(System.nanoTime() - started));
 				for (RunRecord run : claimed) {

@@ -224,6 +224,22 @@ public interface RunStore {
 	}
 
 	/**
+	 * Claims, as {@link #claimAdmitted} does, only the {@link RunStatus#DELAYED} runs
+	 * already waiting for a slot, while their key has a free one: what a run that just
+	 * freed its slot lets start. Runs whose time came and expired leases are left to
+	 * {@link #claimAdmitted}, which the instance's poll calls, so a run's end costs only
+	 * a look at the head of the queues.
+	 * @param owner the claiming instance
+	 * @param lease how long the lease lasts
+	 * @param limit the maximum number of runs to claim
+	 * @param admissions the functions with a limit that this instance can execute
+	 * @return the claimed runs, with their new version
+	 */
+	default List<RunRecord> claimFreedSlots(String owner, Duration lease, int limit, Collection<Admission> admissions) {
+		return claimAdmitted(owner, lease, limit, admissions, null, (runId) -> false);
+	}
+
+	/**
 	 * A function whose runs start only with a concurrency slot.
 	 *
 	 * @param functionId the function id

@@ -311,6 +311,50 @@ class JdbcConcurrencySlotsIntegrationTests {
 			}
 		}
 
+		@Test
+		void freedSlotStartsTheNextRunThisInstanceMadeWait() {
+			NewRun first = run("customer-a", 1, 0);
+			NewRun second = run("customer-a", 1, 0);
+			insert(first, second);
+			assertThat(claimFreedSlots(this.runs, 1)).isEmpty();
+			finish(first);
+			assertThat(claimFreedSlots(this.runs, 1)).extracting(RunRecord::runId).containsExactly(second.runId());
+			assertThat(this.runs.find(second.runId()).status()).isEqualTo(RunStatus.RUNNING);
+		}
+
+		@Test
+		void freedSlotsOfAnInstanceLookForWaitingRunsOnlyOnceItsPollFoundSome() {
+			JdbcRunStore otherInstance = new JdbcRunStore(dataSource(), DatabaseDialect.from(dataSource()));
+			NewRun first = run("customer-a", 1, 0);
+			NewRun second = run("customer-a", 1, 0);
+			NewRun third = run("customer-a", 1, 0);
+			insert(first, second, third);
+			finish(first);
+			// The other instance knows of no waiting run: the end of a run of its own
+			// costs no query, and leaves the waiting runs to the polls.
+			assertThat(claimFreedSlots(otherInstance, 1)).isEmpty();
+			assertThat(this.runs.find(second.runId()).status()).isEqualTo(RunStatus.DELAYED);
+			// Its poll looks at the queue, starts the head and learns that runs wait.
+			assertThat(otherInstance.claimAdmitted("owner-c", LEASE, 10, List.of(admission(1)), null, (runId) -> false))
+				.extracting(RunRecord::runId)
+				.containsExactly(second.runId());
+			finish(second);
+			assertThat(claimFreedSlots(otherInstance, 1)).extracting(RunRecord::runId).containsExactly(third.runId());
+			// The queue is empty: the next look finds so and forgets the hint.
+			finish(third);
+			assertThat(claimFreedSlots(otherInstance, 1)).isEmpty();
+			NewRun fourth = run("customer-a", 1, 0);
+			NewRun fifth = run("customer-a", 1, 0);
+			insert(fourth, fifth);
+			finish(fourth);
+			assertThat(claimFreedSlots(otherInstance, 1)).isEmpty();
+			assertThat(claimFreedSlots(this.runs, 1)).extracting(RunRecord::runId).containsExactly(fifth.runId());
+		}
+
+		private static List<RunRecord> claimFreedSlots(JdbcRunStore store, int limit) {
+			return store.claimFreedSlots("owner-b", LEASE, 10, List.of(admission(limit)));
+		}
+
 		private GatedInsert insert(NewRun... runs) {
 			return this.runs.insertLeasedGated(List.of(runs), "owner-a", LEASE);
 		}
