@@ -1,14 +1,10 @@
 package dev.backgroundjobs.jdbc;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +12,7 @@ import java.util.Set;
 
 import javax.sql.DataSource;
 
+import dev.backgroundjobs.store.KeyDigest;
 import dev.backgroundjobs.store.CancellationStore;
 import dev.backgroundjobs.store.NewRun;
 import dev.backgroundjobs.store.RunStore;
@@ -107,15 +104,8 @@ public class JdbcCancellationStore implements CancellationStore {
 	 * @return the hex digest
 	 */
 	static String digest(String functionId, NewRun.CancelKey key) {
-		String text = functionId + '\u0000' + key.eventName() + '\u0000' + key.matchPath() + '\u0000'
-				+ key.matchValue();
-		try {
-			byte[] hash = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-			return HexFormat.of().formatHex(hash);
-		}
-		catch (NoSuchAlgorithmException ex) {
-			throw new IllegalStateException("SHA-256 is not available", ex);
-		}
+		return KeyDigest.sha256Hex(
+				functionId + '\u0000' + key.eventName() + '\u0000' + key.matchPath() + '\u0000' + key.matchValue());
 	}
 
 	@Override

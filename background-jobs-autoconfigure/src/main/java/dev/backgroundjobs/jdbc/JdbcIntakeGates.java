@@ -1,10 +1,6 @@
 package dev.backgroundjobs.jdbc;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
-
+import dev.backgroundjobs.store.KeyDigest;
 import dev.backgroundjobs.store.NewRun;
 
 /**
@@ -37,14 +33,7 @@ final class JdbcIntakeGates {
 	 * @return the hex digest
 	 */
 	static String digest(String functionId, String kind, String key) {
-		String text = functionId + '\u0000' + kind + '\u0000' + key;
-		try {
-			byte[] hash = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-			return HexFormat.of().formatHex(hash);
-		}
-		catch (NoSuchAlgorithmException ex) {
-			throw new IllegalStateException("SHA-256 is not available", ex);
-		}
+		return KeyDigest.sha256Hex(functionId + '\u0000' + kind + '\u0000' + key);
 	}
 
 }

@@ -1,11 +1,8 @@
 package dev.backgroundjobs.jdbc;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.function.BiPredicate;
 
+import dev.backgroundjobs.store.KeyDigest;
 import dev.backgroundjobs.Singleton;
 import dev.backgroundjobs.store.NewRun;
 import org.jspecify.annotations.Nullable;
@@ -71,14 +68,7 @@ final class JdbcSingletonKeys {
 	 * @return the hex digest
 	 */
 	static String digest(String functionId, NewRun.SingletonKey key) {
-		String text = functionId + '\u0000' + key.key();
-		try {
-			byte[] hash = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-			return HexFormat.of().formatHex(hash);
-		}
-		catch (NoSuchAlgorithmException ex) {
-			throw new IllegalStateException("SHA-256 is not available", ex);
-		}
+		return KeyDigest.sha256Hex(functionId + '\u0000' + key.key());
 	}
 
 	/**

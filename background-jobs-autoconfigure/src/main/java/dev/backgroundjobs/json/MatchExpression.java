@@ -1,11 +1,8 @@
 package dev.backgroundjobs.json;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.regex.Pattern;
 
+import dev.backgroundjobs.store.KeyDigest;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
 
@@ -90,17 +87,7 @@ public record MatchExpression(String triggerPath, String awaitedPath) {
 			return null;
 		}
 		String key = (node.isString() ? "s:" : "v:") + (node.isString() ? node.asString() : node.toString());
-		return (key.length() <= MAX_VALUE_LENGTH) ? key : "h:" + sha256(key);
-	}
-
-	private static String sha256(String text) {
-		try {
-			MessageDigest digest = MessageDigest.getInstance("SHA-256");
-			return HexFormat.of().formatHex(digest.digest(text.getBytes(StandardCharsets.UTF_8)));
-		}
-		catch (NoSuchAlgorithmException ex) {
-			throw new IllegalStateException("SHA-256 is not available", ex);
-		}
+		return (key.length() <= MAX_VALUE_LENGTH) ? key : "h:" + KeyDigest.sha256Hex(key);
 	}
 
 }
