@@ -5,8 +5,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 
 import dev.backgroundjobs.engine.RunDispatcher;
 import dev.backgroundjobs.function.BatchSettings;
@@ -30,7 +28,7 @@ import org.springframework.util.Assert;
  * A sweep that fails (database unreachable, or anything else) is logged at a throttled
  * rate and the next one tries again; the batches wait in the database meanwhile. Only the
  * scheduler thread calls {@link #sweepNow()} once started; its only mutable state, the
- * scheduled task, is guarded by the instance's lock.
+ * scheduled task, is its {@link FixedDelayLoop}'s.
  */
 public final class BatchSweeper implements SmartLifecycle {
 
@@ -46,11 +44,9 @@ public final class BatchSweeper implements SmartLifecycle {
 
 	private final Clock clock;
 
-	private final ScheduledExecutorService scheduler;
-
 	private final LoopFailures failures = new LoopFailures(logger, "run batches past their timeout");
 
-	private @Nullable ScheduledFuture<?> sweeps;
+	private final FixedDelayLoop sweeps;
 
 	/**
 	 * Creates the sweeper.
@@ -69,7 +65,7 @@ public final class BatchSweeper implements SmartLifecycle {
 		this.dispatcher = dispatcher;
 		this.settings = settings;
 		this.clock = clock;
-		this.scheduler = scheduler;
+		this.sweeps = new FixedDelayLoop(scheduler, settings.interval(), this::sweepNow, logger, "batch sweep");
 	}
 
 	/**
@@ -108,33 +104,22 @@ public final class BatchSweeper implements SmartLifecycle {
 	}
 
 	@Override
-	public synchronized void start() {
-		if (this.sweeps != null || batched().isEmpty()) {
+	public void start() {
+		if (this.sweeps.isRunning() || batched().isEmpty()) {
 			return;
 		}
 		Assert.state(this.batches != null, "Functions are batched, but there is no BatchStore bean");
-		long millis = this.settings.interval().toMillis();
-		this.sweeps = this.scheduler.scheduleWithFixedDelay(() -> {
-			try {
-				sweepNow();
-			}
-			catch (Throwable ex) {
-				logger.error(ex, "Unexpected failure of the batch sweep; it runs again at its next interval");
-			}
-		}, millis, millis, TimeUnit.MILLISECONDS);
+		this.sweeps.start();
 	}
 
 	@Override
-	public synchronized void stop() {
-		if (this.sweeps != null) {
-			this.sweeps.cancel(false);
-			this.sweeps = null;
-		}
+	public void stop() {
+		this.sweeps.stop();
 	}
 
 	@Override
-	public synchronized boolean isRunning() {
-		return this.sweeps != null;
+	public boolean isRunning() {
+		return this.sweeps.isRunning();
 	}
 
 	@Override

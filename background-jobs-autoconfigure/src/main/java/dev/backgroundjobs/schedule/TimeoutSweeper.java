@@ -4,14 +4,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 import dev.backgroundjobs.engine.FunctionTimeouts;
 import dev.backgroundjobs.function.RunTimeouts;
 import dev.backgroundjobs.store.RunStore;
-import org.jspecify.annotations.Nullable;
 
 import org.springframework.context.SmartLifecycle;
 import org.springframework.core.log.LogAccessor;
@@ -35,15 +32,11 @@ public final class TimeoutSweeper implements SmartLifecycle {
 
 	private final FunctionTimeouts timeouts;
 
-	private final ScheduledExecutorService scheduler;
-
-	private final Duration interval;
-
 	private final int batchSize;
 
 	private final LoopFailures failures = new LoopFailures(logger, "cancel runs past their timeouts");
 
-	private @Nullable ScheduledFuture<?> sweeps;
+	private final FixedDelayLoop sweeps;
 
 	/**
 	 * Creates the sweeper.
@@ -57,9 +50,8 @@ public final class TimeoutSweeper implements SmartLifecycle {
 			Duration interval, int batchSize) {
 		this.runStore = runStore;
 		this.timeouts = timeouts;
-		this.scheduler = scheduler;
-		this.interval = interval;
 		this.batchSize = batchSize;
+		this.sweeps = new FixedDelayLoop(scheduler, interval, this::sweepNow, logger, "timeout sweep");
 	}
 
 	/**
@@ -104,32 +96,20 @@ public final class TimeoutSweeper implements SmartLifecycle {
 	}
 
 	@Override
-	public synchronized void start() {
-		if (this.sweeps != null || this.timeouts.withRunLimits().isEmpty()) {
-			return;
-		}
-		long millis = this.interval.toMillis();
-		this.sweeps = this.scheduler.scheduleWithFixedDelay(() -> {
-			try {
-				sweepNow();
-			}
-			catch (Throwable ex) {
-				logger.error(ex, "Unexpected failure of the timeout sweep; it runs again at its next interval");
-			}
-		}, millis, millis, TimeUnit.MILLISECONDS);
-	}
-
-	@Override
-	public synchronized void stop() {
-		if (this.sweeps != null) {
-			this.sweeps.cancel(false);
-			this.sweeps = null;
+	public void start() {
+		if (!this.timeouts.withRunLimits().isEmpty()) {
+			this.sweeps.start();
 		}
 	}
 
 	@Override
-	public synchronized boolean isRunning() {
-		return this.sweeps != null;
+	public void stop() {
+		this.sweeps.stop();
+	}
+
+	@Override
+	public boolean isRunning() {
+		return this.sweeps.isRunning();
 	}
 
 	@Override
