@@ -29,17 +29,28 @@ import org.springframework.util.Assert;
  */
 final class JdbcRunInserts {
 
+	/**
+	 * The insert of runs, without or with the column of their concurrency key
+	 * ({@code %s}): runs of functions without a limit are inserted by the statement they
+	 * always were, which also works on a schema from before the column.
+	 */
 	private static final String INSERT_RUN_COLUMNS = """
 			INSERT INTO bj_runs (run_id, function_id, event_id, event_name, event_data, event_time, status, attempt,
-					version, handler_failures, lease_owner, lease_until, created_at, started_at, trace_context,
-					concurrency_key)
+					version, handler_failures, lease_owner, lease_until, created_at, started_at, trace_context%s)
 			VALUES\s""";
 
 	private static final String INSERT_RUN_VALUES = """
 			(:runId%1$s, :functionId%1$s, :eventId%1$s, :eventName%1$s, :eventData%1$s, :eventTime%1$s, 'RUNNING', 1, 1, 0,
-					:owner, ${now + leaseMillis}, ${now}, ${now}, :traceContext%1$s, :concurrencyKey%1$s)""";
+					:owner, ${now + leaseMillis}, ${now}, ${now}, :traceContext%1$s%2$s)""";
 
-	private static final String INSERT_RUN = INSERT_RUN_COLUMNS + INSERT_RUN_VALUES.formatted("");
+	private static final String KEY_COLUMN = ", concurrency_key";
+
+	private static final String KEY_VALUE = ", :concurrencyKey%s";
+
+	private static final String INSERT_RUN = INSERT_RUN_COLUMNS.formatted("") + INSERT_RUN_VALUES.formatted("", "");
+
+	private static final String INSERT_KEYED_RUN = INSERT_RUN_COLUMNS.formatted(KEY_COLUMN)
+			+ INSERT_RUN_VALUES.formatted("", KEY_VALUE.formatted(""));
 
 	/**
 	 * The parameters of {@link #INSERT_RUN_VALUES} that differ from row to row.
@@ -99,6 +110,8 @@ final class JdbcRunInserts {
 
 	private final String insertRun;
 
+	private final String insertKeyedRun;
+
 	private final String insertGate;
 
 	private final String passGate;
@@ -136,6 +149,7 @@ final class JdbcRunInserts {
 		this.debounces = new JdbcDebounces(support);
 		this.singletonKeys = new JdbcSingletonKeys(support, cancel);
 		this.insertRun = dialect.insertIgnoringDuplicates(dialect.render(INSERT_RUN));
+		this.insertKeyedRun = dialect.insertIgnoringDuplicates(dialect.render(INSERT_KEYED_RUN));
 		this.insertChildRun = dialect.insertIgnoringDuplicates(dialect.render(INSERT_CHILD_RUN));
 		this.insertInvocation = dialect.insertIgnoringDuplicates(dialect.render(INSERT_INVOCATION));
 		this.insertGate = dialect.insertIgnoringDuplicates(dialect.render(INSERT_GATE));
@@ -196,7 +210,8 @@ final class JdbcRunInserts {
 	private List<String> insertEach(List<NewRun> ordered, String owner, Duration lease) {
 		List<String> mine = new ArrayList<>();
 		for (NewRun run : ordered) {
-			if (insertIgnoringDuplicate(this.insertRun, insertParameters(run, owner, lease))) {
+			String insert = (run.slot() != null) ? this.insertKeyedRun : this.insertRun;
+			if (insertIgnoringDuplicate(insert, insertParameters(run, owner, lease))) {
 				mine.add(run.runId());
 			}
 		}
@@ -370,11 +385,13 @@ final class JdbcRunInserts {
 			Duration lease) {
 		Set<String> inserted = new HashSet<>();
 		for (List<NewRun> chunk : JdbcStoreSupport.chunks(ordered, JdbcStoreSupport.MAX_LIST_SIZE)) {
-			StringBuilder sql = new StringBuilder(INSERT_RUN_COLUMNS);
+			boolean keyed = chunk.stream().anyMatch((run) -> run.slot() != null);
+			StringBuilder sql = new StringBuilder(INSERT_RUN_COLUMNS.formatted(keyed ? KEY_COLUMN : ""));
 			MapSqlParameterSource parameters = new MapSqlParameterSource("owner", owner).addValue("leaseMillis",
 					lease.toMillis());
 			for (int i = 0; i < chunk.size(); i++) {
-				sql.append((i > 0) ? ", " : "").append(INSERT_RUN_VALUES.formatted(i));
+				sql.append((i > 0) ? ", " : "")
+					.append(INSERT_RUN_VALUES.formatted(i, keyed ? KEY_VALUE.formatted(i) : ""));
 				MapSqlParameterSource row = insertParameters(chunk.get(i), owner, lease);
 				for (String name : INSERT_RUN_ROW_PARAMETERS) {
 					parameters.addValue(name + i, row.getValue(name), row.getSqlType(name));
