@@ -230,10 +230,12 @@ public final class BackgroundJobsContender implements Contender {
 
 	@Override
 	public void clear() {
-		for (String table : List.of("bj_steps", "bj_dead_letters", "bj_invocations", "bj_event_waits", "bj_runs",
-				"bj_concurrency_keys", "bj_outbox", "bench_orders")) {
+		List<String> tables = List.of("bj_steps", "bj_dead_letters", "bj_invocations", "bj_event_waits", "bj_runs",
+				"bj_concurrency_keys", "bj_outbox", "bench_orders");
+		for (String table : tables) {
 			this.jdbc.sql("DELETE FROM " + table).update();
 		}
+		Infrastructure.vacuum(this.jdbc);
 	}
 
 	@Override

@@ -77,7 +77,8 @@ public interface Contender extends AutoCloseable {
 	long unfinished();
 
 	/**
-	 * Deletes everything this system stored, between workloads.
+	 * Deletes everything this system stored, between workloads, and vacuums the tables it
+	 * deleted from (see {@link Infrastructure#vacuum}).
 	 */
 	void clear();
 

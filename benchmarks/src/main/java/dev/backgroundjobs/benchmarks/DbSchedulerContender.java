@@ -228,6 +228,7 @@ public final class DbSchedulerContender implements Contender {
 		this.jdbc.sql("DELETE FROM scheduled_tasks").update();
 		this.jdbc.sql("DELETE FROM bench_steps").update();
 		this.jdbc.sql("DELETE FROM bench_orders").update();
+		Infrastructure.vacuum(this.jdbc);
 	}
 
 	@Override

@@ -133,6 +133,7 @@ public final class DbosContender implements Contender {
 	public void clear() {
 		// Steps and every other per-workflow row go with it (ON DELETE CASCADE).
 		this.jdbc.sql("DELETE FROM " + SCHEMA + ".workflow_status").update();
+		Infrastructure.vacuum(this.jdbc);
 	}
 
 	@Override

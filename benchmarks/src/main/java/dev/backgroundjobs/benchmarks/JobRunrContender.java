@@ -126,6 +126,7 @@ public final class JobRunrContender implements Contender {
 	@Override
 	public void clear() {
 		this.jdbc.sql("DELETE FROM jobrunr_jobs").update();
+		Infrastructure.vacuum(this.jdbc);
 	}
 
 	@Override
