@@ -240,72 +240,49 @@ public class JdbcRetentionStore implements RetentionStore {
 
 	@Override
 	public int deleteEndedGateWindows(int limit) {
-		Assert.isTrue(limit > 0 && limit <= MAX_BATCH_SIZE, () -> "'limit' must be between 1 and " + MAX_BATCH_SIZE);
-		List<String> ended = this.support.jdbc()
-			.sql(this.support.render(SELECT_ENDED_GATES))
-			.param("limit", limit)
-			.query(String.class)
-			.list();
-		if (ended.isEmpty()) {
-			return 0;
-		}
-		return this.support.jdbc().sql(this.support.render(DELETE_ENDED_GATES)).param("ids", ended).update();
+		return deleteSelected(SELECT_ENDED_GATES, DELETE_ENDED_GATES, limit);
 	}
 
 	@Override
 	public int deletePassedThrottles(int limit) {
-		Assert.isTrue(limit > 0 && limit <= MAX_BATCH_SIZE, () -> "'limit' must be between 1 and " + MAX_BATCH_SIZE);
-		List<String> passed = this.support.jdbc()
-			.sql(this.support.render(SELECT_PASSED_THROTTLES))
-			.param("limit", limit)
-			.query(String.class)
-			.list();
-		if (passed.isEmpty()) {
-			return 0;
-		}
-		return this.support.jdbc().sql(this.support.render(DELETE_PASSED_THROTTLES)).param("ids", passed).update();
+		return deleteSelected(SELECT_PASSED_THROTTLES, DELETE_PASSED_THROTTLES, limit);
 	}
 
 	@Override
 	public int deletePassedDebounces(int limit) {
-		Assert.isTrue(limit > 0 && limit <= MAX_BATCH_SIZE, () -> "'limit' must be between 1 and " + MAX_BATCH_SIZE);
-		List<String> passed = this.support.jdbc()
-			.sql(this.support.render(SELECT_PASSED_DEBOUNCES))
-			.param("limit", limit)
-			.query(String.class)
-			.list();
-		if (passed.isEmpty()) {
-			return 0;
-		}
-		return this.support.jdbc().sql(this.support.render(DELETE_PASSED_DEBOUNCES)).param("ids", passed).update();
+		return deleteSelected(SELECT_PASSED_DEBOUNCES, DELETE_PASSED_DEBOUNCES, limit);
 	}
 
 	@Override
 	public int deleteReleasedSingletonKeys(int limit) {
-		Assert.isTrue(limit > 0 && limit <= MAX_BATCH_SIZE, () -> "'limit' must be between 1 and " + MAX_BATCH_SIZE);
-		List<String> released = this.support.jdbc()
-			.sql(SELECT_RELEASED_SINGLETON_KEYS)
-			.param("limit", limit)
-			.query(String.class)
-			.list();
-		if (released.isEmpty()) {
-			return 0;
-		}
-		return this.support.jdbc().sql(DELETE_RELEASED_SINGLETON_KEYS).param("ids", released).update();
+		return deleteSelected(SELECT_RELEASED_SINGLETON_KEYS, DELETE_RELEASED_SINGLETON_KEYS, limit);
 	}
 
 	@Override
 	public int deleteIdleConcurrencyKeys(int limit) {
+		return deleteSelected(SELECT_IDLE_CONCURRENCY_KEYS, DELETE_IDLE_CONCURRENCY_KEYS, limit);
+	}
+
+	/**
+	 * Deletes the rows of a flow-control table that a select finds done with, up to
+	 * {@code limit}: the delete checks each again, so a row used since the select is
+	 * kept.
+	 * @param select selects up to {@code :limit} ids
+	 * @param delete deletes the rows of the {@code :ids} still done with
+	 * @param limit the most rows to delete
+	 * @return how many rows were deleted
+	 */
+	private int deleteSelected(String select, String delete, int limit) {
 		Assert.isTrue(limit > 0 && limit <= MAX_BATCH_SIZE, () -> "'limit' must be between 1 and " + MAX_BATCH_SIZE);
-		List<String> idle = this.support.jdbc()
-			.sql(SELECT_IDLE_CONCURRENCY_KEYS)
+		List<String> ids = this.support.jdbc()
+			.sql(this.support.render(select))
 			.param("limit", limit)
 			.query(String.class)
 			.list();
-		if (idle.isEmpty()) {
+		if (ids.isEmpty()) {
 			return 0;
 		}
-		return this.support.jdbc().sql(DELETE_IDLE_CONCURRENCY_KEYS).param("ids", idle).update();
+		return this.support.jdbc().sql(this.support.render(delete)).param("ids", ids).update();
 	}
 
 	private long delete(String sql, List<String> ids) {
