@@ -78,7 +78,7 @@ final class NewRuns {
 		}
 		List<NewRun.Gate> gates = new ArrayList<>(this.function.gates().size());
 		for (IntakeGate gate : this.function.gates()) {
-			String value = (gate.keyPath() != null) ? MatchExpression.valueAt(data, gate.keyPath()) : null;
+			String value = valueAt(data, gate.keyPath());
 			if (value == null && gate.kind() == IntakeGate.Kind.IDEMPOTENCY) {
 				continue;
 			}
@@ -96,8 +96,8 @@ final class NewRuns {
 		if (data == null || throttle == null) {
 			return null;
 		}
-		String value = (throttle.keyPath() != null) ? MatchExpression.valueAt(data, throttle.keyPath()) : null;
-		return new NewRun.Throttle((value != null) ? value : "", throttle.limit(), throttle.period(), throttle.burst());
+		return new NewRun.Throttle(keyAt(data, throttle.keyPath()), throttle.limit(), throttle.period(),
+				throttle.burst());
 	}
 
 	/**
@@ -109,11 +109,10 @@ final class NewRuns {
 		if (data == null || limit == null) {
 			return null;
 		}
-		String key = (limit.keyPath() != null) ? MatchExpression.valueAt(data, limit.keyPath()) : null;
 		RunPriority priority = limit.priority();
 		int secondsAhead = (priority != null)
 				? priority.secondsAhead(this.function.id(), eventName, data, this.codec.mapper()) : 0;
-		return new NewRun.Slot((key != null) ? key : "", limit.limit(), secondsAhead, limit.reason());
+		return new NewRun.Slot(keyAt(data, limit.keyPath()), limit.limit(), secondsAhead, limit.reason());
 	}
 
 	/**
@@ -125,8 +124,7 @@ final class NewRuns {
 		if (data == null || debounce == null) {
 			return null;
 		}
-		String value = (debounce.keyPath() != null) ? MatchExpression.valueAt(data, debounce.keyPath()) : null;
-		return new NewRun.Debounce((value != null) ? value : "", debounce.period(), debounce.timeout());
+		return new NewRun.Debounce(keyAt(data, debounce.keyPath()), debounce.period(), debounce.timeout());
 	}
 
 	/**
@@ -138,8 +136,26 @@ final class NewRuns {
 		if (data == null || singleton == null) {
 			return null;
 		}
-		String value = (singleton.keyPath() != null) ? MatchExpression.valueAt(data, singleton.keyPath()) : null;
-		return new NewRun.SingletonKey((value != null) ? value : "", singleton.mode(), singleton.describe());
+		return new NewRun.SingletonKey(keyAt(data, singleton.keyPath()), singleton.mode(), singleton.describe());
+	}
+
+	/**
+	 * Reads the value at a key's path in an event's data.
+	 * @return the value, or {@code null} if no path is set or the event has no value
+	 * there
+	 */
+	private static @Nullable String valueAt(JsonNode data, @Nullable String keyPath) {
+		return (keyPath != null) ? MatchExpression.valueAt(data, keyPath) : null;
+	}
+
+	/**
+	 * Reads the key of a kind of flow control from an event: the value at its path, or an
+	 * empty string, the one key that events without a value (or a function without a
+	 * path) share.
+	 */
+	private static String keyAt(JsonNode data, @Nullable String keyPath) {
+		String value = valueAt(data, keyPath);
+		return (value != null) ? value : "";
 	}
 
 }
