@@ -260,7 +260,9 @@ class BackgroundJobsEngineConfiguration {
 		DueWorkPoller poller = new DueWorkPoller(runStore, dispatcher, instanceId.value(),
 				properties.getLease().getDuration(), properties.getPoller().getBatchSize(), functions, takeoverHold,
 				startAhead(properties));
-		dispatcher.onRunEnded(new SlotRelease(poller, functions, backgroundJobsScheduler.executor()));
+		SlotRelease slotRelease = new SlotRelease(poller, functions, runStore, backgroundJobsScheduler.executor());
+		dispatcher.onRunEnded(slotRelease);
+		dispatcher.onRunsWaiting(slotRelease::slotsMayBeFree);
 		return poller;
 	}
 

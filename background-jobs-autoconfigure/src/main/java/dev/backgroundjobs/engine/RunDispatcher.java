@@ -49,6 +49,8 @@ public final class RunDispatcher {
 
 	private final List<Consumer<RunRecord>> endListeners = new CopyOnWriteArrayList<>();
 
+	private final List<Consumer<String>> waitingListeners = new CopyOnWriteArrayList<>();
+
 	/**
 	 * Creates a dispatcher.
 	 * @param pool the worker pool
@@ -125,6 +127,33 @@ public final class RunDispatcher {
 	 */
 	public void onRunEnded(Consumer<RunRecord> listener) {
 		this.endListeners.add(listener);
+	}
+
+	/**
+	 * Registers a callback run, on the intake thread, whenever this instance has recorded
+	 * runs of a function that wait for a concurrency slot.
+	 * @param listener the callback, given the function id
+	 */
+	public void onRunsWaiting(Consumer<String> listener) {
+		this.waitingListeners.add(listener);
+	}
+
+	/**
+	 * Tells the listeners that runs of a function were recorded waiting for a concurrency
+	 * slot, once their transaction committed: a run that freed a slot of their key after
+	 * it was counted, and before the commit, could not see them, so its end started none
+	 * of them.
+	 * @param functionId the function id
+	 */
+	public void runsWaiting(String functionId) {
+		for (Consumer<String> listener : this.waitingListeners) {
+			try {
+				listener.accept(functionId);
+			}
+			catch (RuntimeException ex) {
+				logger.warn(ex, () -> "Waiting run listener failed for function '" + functionId + "'");
+			}
+		}
 	}
 
 	/**

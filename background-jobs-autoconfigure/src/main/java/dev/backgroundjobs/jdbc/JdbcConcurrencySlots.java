@@ -309,6 +309,17 @@ final class JdbcConcurrencySlots {
 	}
 
 	/**
+	 * Says whether runs of a function may be waiting for a slot, as far as this instance
+	 * knows: what {@link #admitWaiting} reads before it looks, unless told to look
+	 * always.
+	 * @param functionId the function id
+	 * @return whether a hint says runs may wait
+	 */
+	boolean mayHaveWaitingRuns(String functionId) {
+		return this.waitingHints.current(functionId) != null;
+	}
+
+	/**
 	 * Selects, locking them, the runs of one limited function already waiting for a slot,
 	 * up to {@code limit}, as the last part of {@link #admit} does: what a run that freed
 	 * its slot lets start. Unless {@code always}, nothing is looked at while this

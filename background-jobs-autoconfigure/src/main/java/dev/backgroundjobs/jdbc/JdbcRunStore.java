@@ -139,6 +139,8 @@ public class JdbcRunStore implements RunStore {
 
 	private final JdbcRunQueries queries;
 
+	private final JdbcConcurrencySlots slots;
+
 	private final JdbcRunInserts inserts;
 
 	private final JdbcRunLeases leases;
@@ -173,9 +175,9 @@ public class JdbcRunStore implements RunStore {
 	public JdbcRunStore(DataSource dataSource, DatabaseDialect dialect, PlatformTransactionManager transactionManager) {
 		this.support = new JdbcStoreSupport(dataSource, dialect, transactionManager);
 		this.queries = new JdbcRunQueries(this.support);
-		JdbcConcurrencySlots slots = new JdbcConcurrencySlots(this.support);
-		this.inserts = new JdbcRunInserts(this.support, slots, this::cancel);
-		this.leases = new JdbcRunLeases(this.support, this.queries, slots);
+		this.slots = new JdbcConcurrencySlots(this.support);
+		this.inserts = new JdbcRunInserts(this.support, this.slots, this::cancel);
+		this.leases = new JdbcRunLeases(this.support, this.queries, this.slots);
 		this.wakeups = new RunWakeups(this.support);
 	}
 
@@ -214,6 +216,11 @@ public class JdbcRunStore implements RunStore {
 	@Override
 	public List<RunRecord> claimFreedSlots(String owner, Duration lease, int limit, Collection<Admission> admissions) {
 		return this.leases.claimFreedSlots(owner, lease, limit, admissions);
+	}
+
+	@Override
+	public boolean mayHaveRunsWaitingForSlots(String functionId) {
+		return this.slots.mayHaveWaitingRuns(functionId);
 	}
 
 	@Override

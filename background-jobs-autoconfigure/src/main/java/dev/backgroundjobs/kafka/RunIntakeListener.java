@@ -216,6 +216,9 @@ final class RunIntakeListener implements BatchMessageListener<String, byte[]> {
 		if (!result.delayed().isEmpty()) {
 			logger.debug(() -> "Delayed " + result.delayed().size() + " new runs of function '" + this.function.id()
 					+ "' by its flow control");
+			if (this.function.concurrency() != null) {
+				this.dispatcher.runsWaiting(this.function.id());
+			}
 		}
 		if (!result.skipped().isEmpty()) {
 			reportSkipped(result.skipped());

@@ -5,9 +5,11 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
+import dev.backgroundjobs.engine.RunDispatcher;
 import dev.backgroundjobs.function.FunctionDefinition;
 import dev.backgroundjobs.function.FunctionRegistry;
 import dev.backgroundjobs.store.RunRecord;
+import dev.backgroundjobs.store.RunStore;
 
 import org.springframework.core.log.LogAccessor;
 
@@ -16,7 +18,11 @@ import org.springframework.core.log.LogAccessor;
  * this instance (finishes or parks), rather than at the next poll: its slot is free, so
  * {@link DueWorkPoller#admitNow} runs on the engine's scheduler thread, where polls run,
  * so that this instance never admits from two threads at once. Ends that arrive while an
- * admission is pending share it. Waiting runs on other instances are started by their own
+ * admission is pending share it. While this instance knows of no run of the function
+ * waiting ({@link RunStore#mayHaveRunsWaitingForSlots}), an end hands nothing over: the
+ * admission would find nothing to look at. The intake triggers it too once it recorded
+ * runs that wait ({@link RunDispatcher#runsWaiting}): a slot freed while they were
+ * recorded did not see them. Waiting runs on other instances are started by their own
  * polls.
  */
 public final class SlotRelease implements Consumer<RunRecord> {
@@ -26,6 +32,8 @@ public final class SlotRelease implements Consumer<RunRecord> {
 	private final DueWorkPoller poller;
 
 	private final FunctionRegistry functions;
+
+	private final RunStore runStore;
 
 	private final Executor scheduler;
 
@@ -41,18 +49,31 @@ public final class SlotRelease implements Consumer<RunRecord> {
 	 * Creates the trigger.
 	 * @param poller admits waiting runs
 	 * @param functions tells which functions have a concurrency limit
+	 * @param runStore tells whether runs of a function may be waiting
 	 * @param scheduler the engine's scheduler thread
 	 */
-	public SlotRelease(DueWorkPoller poller, FunctionRegistry functions, Executor scheduler) {
+	public SlotRelease(DueWorkPoller poller, FunctionRegistry functions, RunStore runStore, Executor scheduler) {
 		this.poller = poller;
 		this.functions = functions;
+		this.runStore = runStore;
 		this.scheduler = scheduler;
 	}
 
 	@Override
 	public void accept(RunRecord run) {
-		FunctionDefinition function = this.functions.find(run.functionId());
-		if (function == null || function.concurrency() == null || !this.pending.compareAndSet(false, true)) {
+		slotsMayBeFree(run.functionId());
+	}
+
+	/**
+	 * Admits the waiting runs of a function on the scheduler thread, unless it has no
+	 * limit or no run of it is known to wait: what a run's end does, and what the intake
+	 * does once it recorded runs made to wait (see {@link RunDispatcher#runsWaiting}).
+	 * @param functionId the function id
+	 */
+	public void slotsMayBeFree(String functionId) {
+		FunctionDefinition function = this.functions.find(functionId);
+		if (function == null || function.concurrency() == null || !this.runStore.mayHaveRunsWaitingForSlots(functionId)
+				|| !this.pending.compareAndSet(false, true)) {
 			return;
 		}
 		try {

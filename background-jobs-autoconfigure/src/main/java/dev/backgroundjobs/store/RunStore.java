@@ -240,6 +240,20 @@ public interface RunStore {
 	}
 
 	/**
+	 * Says whether runs of a function may be waiting for a concurrency slot, as far as
+	 * this instance knows, so that the end of a run need not hand work to another thread
+	 * only for {@link #claimFreedSlots} to find nothing waiting. {@code false} must mean
+	 * what {@link #claimFreedSlots} would decide without looking: the poll looks at every
+	 * queue whatever this says.
+	 * @param functionId the function id
+	 * @return {@code false} if no run of the function is known to wait; {@code true} by
+	 * default
+	 */
+	default boolean mayHaveRunsWaitingForSlots(String functionId) {
+		return true;
+	}
+
+	/**
 	 * A function whose runs start only with a concurrency slot.
 	 *
 	 * @param functionId the function id

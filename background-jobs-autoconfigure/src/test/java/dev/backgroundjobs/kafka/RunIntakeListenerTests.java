@@ -9,10 +9,21 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Function;
 
+import dev.backgroundjobs.engine.RetryBackoff;
+import dev.backgroundjobs.engine.RunDispatcher;
+import dev.backgroundjobs.engine.RunExecutor;
+import dev.backgroundjobs.engine.TestEngineSettings;
+import dev.backgroundjobs.engine.WorkerPool;
+import dev.backgroundjobs.function.ConcurrencyLimit;
 import dev.backgroundjobs.function.EventTrigger;
 import dev.backgroundjobs.function.FunctionDefinition;
+import dev.backgroundjobs.function.FunctionRegistry;
+import dev.backgroundjobs.function.FunctionRetrySettings;
 import dev.backgroundjobs.json.PayloadCodec;
 import dev.backgroundjobs.DeadLetterFilter;
 import dev.backgroundjobs.store.DeadLetterRecord;
@@ -32,13 +43,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
- * Tests for {@link RunIntakeListener}'s handling of failures to record a poll.
+ * Tests for {@link RunIntakeListener}'s handling of failures to record a poll, and of
+ * runs that its function's flow control made wait.
  */
 class RunIntakeListenerTests {
 
 	private static final String TOPIC = "jobs.test.event";
 
 	private static final Instant NOW = Instant.parse("2030-05-06T07:08:09Z");
+
+	private static final PayloadCodec CODEC = new PayloadCodec(JsonMapper.builder().build(), DataSize.ofMegabytes(1));
 
 	private final List<List<String>> insertCalls = new ArrayList<>();
 
@@ -87,6 +101,53 @@ class RunIntakeListenerTests {
 		assertThat(this.deadLetters).isEmpty();
 	}
 
+	@Test
+	void runsMadeToWaitForASlotAreAnnouncedOnceRecorded() throws Exception {
+		FunctionDefinition function = new FunctionDefinition("fn", "bean", Object.class.getMethod("toString"),
+				List.of(new EventTrigger("test/event")), FunctionRetrySettings.of(0).defaults(), null, null, null,
+				List.of(), List.of(), null, null, new ConcurrencyLimit(1, "data.key", null), null);
+		List<List<String>> answers = new ArrayList<>(List.of(List.of("wait-1"), List.of()));
+		RunStore runStore = (RunStore) Proxy.newProxyInstance(getClass().getClassLoader(),
+				new Class<?>[] { RunStore.class }, (proxy, method, args) -> {
+					if (method.getName().equals("insertLeasedGated")) {
+						@SuppressWarnings("unchecked")
+						List<NewRun> runs = (List<NewRun>) args[0];
+						List<String> waiting = answers.remove(0)
+							.stream()
+							.map((eventId) -> NewRun.deriveRunId("fn", eventId))
+							.toList();
+						List<String> started = runs.stream()
+							.map(NewRun::runId)
+							.filter((runId) -> !waiting.contains(runId))
+							.toList();
+						return new RunStore.GatedInsert(started, Map.of(), Map.of(), waiting, Map.of());
+					}
+					throw new UnsupportedOperationException(method.getName());
+				});
+		ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+		try {
+			List<Runnable> started = new ArrayList<>();
+			RunDispatcher dispatcher = new RunDispatcher(new WorkerPool(started::add, 4, 100),
+					new RunExecutor(runStore, null, new FunctionRegistry(), null, TestEngineSettings.of(), List.of(),
+							null, null, null, null),
+					scheduler, new RetryBackoff(Duration.ofMillis(10), 2, Duration.ofMillis(100), 0));
+			List<String> announced = new ArrayList<>();
+			dispatcher.onRunsWaiting(announced::add);
+			RunIntakeListener listener = new RunIntakeListener(function, new FunctionConsumers.Collaborators(runStore,
+					null, null, null, dispatcher, CODEC, "instance", Clock.fixed(NOW, ZoneOffset.UTC)),
+					Duration.ofMinutes(1), () -> {
+					});
+			listener.onMessage(List.of(record(0, "start-1"), record(1, "wait-1")));
+			assertThat(announced).containsExactly("fn");
+			// A poll whose runs all got a slot says nothing.
+			listener.onMessage(List.of(record(2, "start-2")));
+			assertThat(announced).containsExactly("fn");
+		}
+		finally {
+			scheduler.shutdownNow();
+		}
+	}
+
 	private RunIntakeListener listener(Function<List<NewRun>, List<String>> insert) {
 		RunStore runStore = (RunStore) Proxy.newProxyInstance(getClass().getClassLoader(),
 				new Class<?>[] { RunStore.class }, (proxy, method, args) -> {
@@ -106,7 +167,7 @@ class RunIntakeListenerTests {
 		catch (NoSuchMethodException ex) {
 			throw new IllegalStateException(ex);
 		}
-		PayloadCodec codec = new PayloadCodec(JsonMapper.builder().build(), DataSize.ofMegabytes(1));
+		PayloadCodec codec = CODEC;
 		DeadLetterStore store = new CollectingDeadLetters();
 		DeadLetterRelay relay = new DeadLetterRelay(store,
 				new DeadLetterPublisher(null, codec, runStore, new TopicNames("jobs", "app"), Duration.ofSeconds(1)),
