@@ -1,7 +1,5 @@
 package dev.backgroundjobs.jdbc;
 
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -16,11 +14,9 @@ import java.util.function.Consumer;
 import dev.backgroundjobs.Priority;
 import dev.backgroundjobs.store.NewRun;
 import dev.backgroundjobs.store.RunStore;
-import org.jspecify.annotations.Nullable;
 
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
-import org.springframework.jdbc.core.support.AbstractSqlTypeValue;
 import org.springframework.jdbc.core.namedparam.SqlParameterSource;
 
 /**
@@ -179,73 +175,11 @@ final class JdbcConcurrencySlots {
 
 	private final String insertKey;
 
-	/**
-	 * Whether statements take the key hashes as one array parameter rather than an
-	 * {@code IN} list (see {@link #keyList}).
-	 */
-	private final boolean keyArrays;
-
-	private final String lockKeys;
-
-	private final String lockFreeKeys;
-
-	private final String countTaken;
-
-	private final String countHeld;
-
-	private final String selectQueueHeads;
-
 	private final WaitingRunHints waitingHints = new WaitingRunHints();
 
 	JdbcConcurrencySlots(JdbcStoreSupport support) {
 		this.support = support;
 		this.insertKey = support.dialect().insertIgnoringDuplicates(support.render(INSERT_KEY));
-		this.keyArrays = support.dialect() == DatabaseDialect.POSTGRESQL;
-		this.lockKeys = keyListStatement(LOCK_KEYS);
-		this.lockFreeKeys = keyListStatement(LOCK_FREE_KEYS);
-		this.countTaken = keyListStatement(COUNT_TAKEN);
-		this.countHeld = keyListStatement(COUNT_HELD);
-		this.selectQueueHeads = keyListStatement(SELECT_QUEUE_HEADS);
-	}
-
-	/**
-	 * Renders a statement over a list of key hashes, {@code IN (:keyHashes)}: on
-	 * PostgreSQL as {@code = ANY(:keyHashes)}, one array parameter, so that the
-	 * statement's text, and with it the plan the server prepared for it, is the same for
-	 * any number of keys, and no list is split; elsewhere as an {@code IN} list of up to
-	 * {@link JdbcStoreSupport#MAX_LIST_SIZE} parameters.
-	 */
-	private String keyListStatement(String sql) {
-		String rendered = this.support.render(sql);
-		return this.keyArrays ? rendered.replace("IN (:keyHashes)", "= ANY(:keyHashes)") : rendered;
-	}
-
-	/**
-	 * Returns the value of {@code :keyHashes} for a statement of
-	 * {@link #keyListStatement}.
-	 */
-	private Object keyList(List<String> keyHashes) {
-		if (!this.keyArrays) {
-			return keyHashes;
-		}
-		String[] array = keyHashes.toArray(String[]::new);
-		return new AbstractSqlTypeValue() {
-
-			@Override
-			protected Object createTypeValue(Connection connection, int sqlType, @Nullable String typeName)
-					throws SQLException {
-				return connection.createArrayOf("varchar", array);
-			}
-
-		};
-	}
-
-	/**
-	 * Splits key hashes into the lists one statement takes: all of them at once where
-	 * they go as an array.
-	 */
-	private List<List<String>> keyChunks(List<String> keyHashes) {
-		return this.keyArrays ? List.of(keyHashes) : JdbcStoreSupport.chunks(keyHashes, JdbcStoreSupport.MAX_LIST_SIZE);
 	}
 
 	/**
@@ -287,7 +221,7 @@ final class JdbcConcurrencySlots {
 		lockKeys(keyHashes);
 		// The count sees this transaction's own runs too, recorded running: they are the
 		// ones being admitted, so only the others take slots ahead of them.
-		Map<String, Long> taken = count(this.countTaken, keyHashes);
+		Map<String, Long> taken = count(COUNT_TAKEN, keyHashes);
 		Map<String, String> delayed = new LinkedHashMap<>();
 		List<SqlParameterSource> waiting = new ArrayList<>();
 		byKey.forEach((keyHash, keyRuns) -> {
@@ -444,20 +378,20 @@ final class JdbcConcurrencySlots {
 		}
 		Integer started = this.support.transactions().execute((status) -> {
 			List<String> locked = this.support.jdbc()
-				.sql(this.lockFreeKeys)
-				.param("keyHashes", keyList(keys))
+				.sql(LOCK_FREE_KEYS)
+				.param("keyHashes", keys)
 				.query(String.class)
 				.list();
 			if (locked.isEmpty()) {
 				return 0;
 			}
-			Map<String, Long> held = count(this.countHeld, locked);
+			Map<String, Long> held = count(COUNT_HELD, locked);
 			Map<String, Long> free = new HashMap<>();
 			locked.forEach((keyHash) -> free.put(keyHash, admission.limit() - held.getOrDefault(keyHash, 0L)));
 			List<String> picked = new ArrayList<>();
 			this.support.jdbc()
-				.sql(this.selectQueueHeads)
-				.param("keyHashes", keyList(locked))
+				.sql(this.support.render(SELECT_QUEUE_HEADS))
+				.param("keyHashes", locked)
 				.param("limit", admission.limit())
 				.query((rs) -> {
 					String keyHash = rs.getString("concurrency_key");
@@ -490,30 +424,26 @@ final class JdbcConcurrencySlots {
 	 */
 	private void lockKeys(List<String> keyHashes) {
 		Set<String> locked = new HashSet<>();
-		for (List<String> chunk : keyChunks(keyHashes)) {
-			locked.addAll(this.support.jdbc()
-				.sql(this.lockKeys)
-				.param("keyHashes", keyList(chunk))
-				.query(String.class)
-				.list());
+		for (List<String> chunk : JdbcStoreSupport.chunks(keyHashes, JdbcStoreSupport.MAX_LIST_SIZE)) {
+			locked.addAll(this.support.jdbc().sql(LOCK_KEYS).param("keyHashes", chunk).query(String.class).list());
 		}
 		List<String> missing = keyHashes.stream().filter((keyHash) -> !locked.contains(keyHash)).toList();
 		if (missing.isEmpty()) {
 			return;
 		}
 		insertKeys(missing);
-		for (List<String> chunk : keyChunks(missing)) {
-			this.support.jdbc().sql(this.lockKeys).param("keyHashes", keyList(chunk)).query(String.class).list();
+		for (List<String> chunk : JdbcStoreSupport.chunks(missing, JdbcStoreSupport.MAX_LIST_SIZE)) {
+			this.support.jdbc().sql(LOCK_KEYS).param("keyHashes", chunk).query(String.class).list();
 		}
 	}
 
 	/**
-	 * Runs a count grouped by key over keys, a statement of {@link #keyListStatement}.
+	 * Runs a count grouped by key over keys, in chunks.
 	 */
 	private Map<String, Long> count(String sql, List<String> keyHashes) {
 		Map<String, Long> counts = new HashMap<>();
-		for (List<String> chunk : keyChunks(keyHashes)) {
-			this.support.jdbc().sql(sql).param("keyHashes", keyList(chunk)).query((rs) -> {
+		for (List<String> chunk : JdbcStoreSupport.chunks(keyHashes, JdbcStoreSupport.MAX_LIST_SIZE)) {
+			this.support.jdbc().sql(this.support.render(sql)).param("keyHashes", chunk).query((rs) -> {
 				counts.put(rs.getString(1), rs.getLong(2));
 			});
 		}
