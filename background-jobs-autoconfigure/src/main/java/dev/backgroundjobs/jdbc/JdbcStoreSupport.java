@@ -14,6 +14,7 @@ import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.util.Assert;
 
@@ -23,7 +24,11 @@ import org.springframework.util.Assert;
  * <p>
  * Transactions run at {@code READ COMMITTED}, which PostgreSQL and H2 use anyway: on
  * MariaDB and MySQL it stops the claim query's locking reads from taking gap locks that
- * would block concurrent inserts of new runs.
+ * would block concurrent inserts of new runs. On PostgreSQL, asking for it costs every
+ * transaction a round trip (the driver reads the connection's isolation level from the
+ * server before setting it), so once the server's default is known to be
+ * {@code READ COMMITTED} (read once, outside a transaction), transactions take the
+ * default.
  */
 final class JdbcStoreSupport {
 
@@ -41,6 +46,15 @@ final class JdbcStoreSupport {
 
 	private final TransactionTemplate transactions;
 
+	private final TransactionTemplate defaultTransactions;
+
+	/**
+	 * Whether transactions may take the database's default isolation, as it is
+	 * {@code READ COMMITTED}: {@code null} until known, on PostgreSQL only. Written once
+	 * by whichever thread first learns it; a race only reads it twice.
+	 */
+	private volatile @Nullable Boolean defaultIsReadCommitted;
+
 	JdbcStoreSupport(DataSource dataSource, DatabaseDialect dialect, PlatformTransactionManager transactionManager) {
 		Assert.notNull(dataSource, "'dataSource' must not be null");
 		Assert.notNull(dialect, "'dialect' must not be null");
@@ -50,6 +64,8 @@ final class JdbcStoreSupport {
 		this.jdbc = JdbcClient.create(this.template);
 		this.transactions = new TransactionTemplate(transactionManager);
 		this.transactions.setIsolationLevel(TransactionDefinition.ISOLATION_READ_COMMITTED);
+		this.defaultTransactions = new TransactionTemplate(transactionManager);
+		this.defaultIsReadCommitted = (dialect == DatabaseDialect.POSTGRESQL) ? null : Boolean.FALSE;
 	}
 
 	/**
@@ -77,7 +93,29 @@ final class JdbcStoreSupport {
 	}
 
 	TransactionTemplate transactions() {
-		return this.transactions;
+		Boolean defaultIsReadCommitted = this.defaultIsReadCommitted;
+		if (defaultIsReadCommitted == null) {
+			defaultIsReadCommitted = learnDefaultIsolation();
+		}
+		return defaultIsReadCommitted ? this.defaultTransactions : this.transactions;
+	}
+
+	/**
+	 * Reads the default isolation of a connection outside any transaction, as a pool's
+	 * connections share it: the server's, a role's or one the pool sets. Not inside a
+	 * transaction: the driver sets an isolation level as the session's default, so a
+	 * connection in a transaction that asked for one reads that.
+	 * @return whether the default is {@code READ COMMITTED}, {@code false} if not known
+	 * yet
+	 */
+	private boolean learnDefaultIsolation() {
+		if (TransactionSynchronizationManager.isActualTransactionActive()) {
+			return false;
+		}
+		String isolation = this.jdbc.sql("SHOW default_transaction_isolation").query(String.class).single();
+		boolean readCommitted = "read committed".equalsIgnoreCase(isolation);
+		this.defaultIsReadCommitted = readCommitted;
+		return readCommitted;
 	}
 
 	String render(String sql) {

@@ -4,7 +4,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
@@ -269,6 +271,55 @@ class JdbcConcurrencySlotsIntegrationTests {
 					}
 					assertThat(started).as("round " + round).isEqualTo(3);
 					assertThat(delayed).as("round " + round).isEqualTo(3);
+				}
+			}
+			finally {
+				executor.shutdownNow();
+			}
+		}
+
+		@Test
+		void concurrentIntakesOfSeveralKeysStartNoMoreThanTheLimitOfEach() throws Exception {
+			ExecutorService executor = Executors.newFixedThreadPool(2);
+			try {
+				for (int round = 0; round < 5; round++) {
+					// Keys new and known at once, in the opposite order in each poll: the
+					// keys are locked in one order whatever the poll's, so neither waits
+					// for the other for ever.
+					List<String> keys = List.of("known-a", "new-b-" + round, "known-c", "new-d-" + round);
+					if (round == 0) {
+						this.runs.insertLeasedGated(List.of(run("known-a", 2, 0), run("known-a", 2, 0),
+								run("known-c", 2, 0), run("known-c", 2, 0)), "owner-0", LEASE);
+					}
+					CyclicBarrier barrier = new CyclicBarrier(2);
+					List<Future<GatedInsert>> results = new ArrayList<>();
+					Map<String, String> keyOfRun = new ConcurrentHashMap<>();
+					for (int i = 0; i < 2; i++) {
+						List<NewRun> poll = new ArrayList<>();
+						for (int k = 0; k < keys.size(); k++) {
+							String key = keys.get((i == 0) ? k : keys.size() - 1 - k);
+							for (int n = 0; n < 2; n++) {
+								NewRun run = run(key, 2, 0);
+								keyOfRun.put(run.runId(), key);
+								poll.add(run);
+							}
+						}
+						results.add(executor.submit(() -> {
+							barrier.await(10, TimeUnit.SECONDS);
+							return this.runs.insertLeasedGated(poll, "owner-" + poll.get(0).runId(), LEASE);
+						}));
+					}
+					Map<String, Integer> startedPerKey = new TreeMap<>();
+					for (Future<GatedInsert> result : results) {
+						for (String runId : result.get(30, TimeUnit.SECONDS).inserted()) {
+							startedPerKey.merge(keyOfRun.get(runId), 1, Integer::sum);
+						}
+					}
+					// The known keys are full with the two runs each recorded first,
+					// never
+					// finished: they start nothing more; each new key starts two.
+					assertThat(startedPerKey).as("round " + round)
+						.isEqualTo(Map.of("new-b-" + round, 2, "new-d-" + round, 2));
 				}
 			}
 			finally {
