@@ -39,7 +39,6 @@ import org.junit.jupiter.api.Test;
 import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
-import org.springframework.jdbc.datasource.DelegatingDataSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -102,22 +101,9 @@ class JdbcStoreIntegrationTests {
 		@Override
 		DataSource dataSource() {
 			// A session time zone far from UTC proves that stored instants do not depend
-			// on
-			// it.
-			return offsetSessions.computeIfAbsent(TestDatabases.mariadb(SCHEMA), (dataSource) -> {
-				return new DelegatingDataSource(dataSource) {
-
-					@Override
-					public Connection getConnection() throws SQLException {
-						Connection connection = super.getConnection();
-						try (Statement statement = connection.createStatement()) {
-							statement.execute("SET time_zone = '+05:00'");
-						}
-						return connection;
-					}
-
-				};
-			});
+			// on it.
+			return offsetSessions.computeIfAbsent(TestDatabases.mariadb(SCHEMA),
+					(dataSource) -> TestDatabases.withSession(dataSource, "SET time_zone = '+05:00'"));
 		}
 
 		@Override

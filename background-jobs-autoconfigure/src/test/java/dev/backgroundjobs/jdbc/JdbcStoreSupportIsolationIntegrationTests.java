@@ -1,15 +1,10 @@
 package dev.backgroundjobs.jdbc;
 
-import java.sql.Connection;
-import java.sql.SQLException;
-import java.sql.Statement;
-
 import javax.sql.DataSource;
 
 import dev.backgroundjobs.testsupport.TestDatabases;
 import org.junit.jupiter.api.Test;
 
-import org.springframework.jdbc.datasource.DelegatingDataSource;
 import org.springframework.jdbc.datasource.DriverManagerDataSource;
 import org.springframework.jdbc.support.JdbcTransactionManager;
 import org.springframework.transaction.TransactionDefinition;
@@ -61,19 +56,9 @@ class JdbcStoreSupportIsolationIntegrationTests {
 	 */
 	private static DataSource repeatableReadByDefault() {
 		TestDatabases.ConnectionSettings settings = TestDatabases.settings(TestDatabases.postgres("bj_isolation"));
-		return new DelegatingDataSource(
-				new DriverManagerDataSource(settings.url(), settings.username(), settings.password())) {
-
-			@Override
-			public Connection getConnection() throws SQLException {
-				Connection connection = super.getConnection();
-				try (Statement statement = connection.createStatement()) {
-					statement.execute("SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL REPEATABLE READ");
-				}
-				return connection;
-			}
-
-		};
+		return TestDatabases.withSession(
+				new DriverManagerDataSource(settings.url(), settings.username(), settings.password()),
+				"SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL REPEATABLE READ");
 	}
 
 	private static JdbcStoreSupport support(DataSource dataSource) {

@@ -16,6 +16,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import org.junit.jupiter.api.Assumptions;
 
+import org.springframework.jdbc.datasource.DelegatingDataSource;
 import org.springframework.util.Assert;
 
 /**
@@ -114,6 +115,29 @@ public final class TestDatabases {
 					"CREATE DATABASE " + database + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin");
 			return pool(server.url() + database, server.username(), server.password());
 		});
+	}
+
+	/**
+	 * Returns a data source that runs a statement on every connection it hands out before
+	 * the connection is used: a session setting, such as a time zone or a default
+	 * isolation level, to test the stores under.
+	 * @param dataSource the data source to wrap
+	 * @param sessionStatement the statement
+	 * @return the data source
+	 */
+	public static DataSource withSession(DataSource dataSource, String sessionStatement) {
+		return new DelegatingDataSource(dataSource) {
+
+			@Override
+			public Connection getConnection() throws SQLException {
+				Connection connection = super.getConnection();
+				try (Statement statement = connection.createStatement()) {
+					statement.execute(sessionStatement);
+				}
+				return connection;
+			}
+
+		};
 	}
 
 	/**
