@@ -1,7 +1,5 @@
 package dev.backgroundjobs.jdbc;
 
-import java.sql.PreparedStatement;
-import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,8 +16,6 @@ import dev.backgroundjobs.store.RunStore;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.dao.DuplicateKeyException;
-import org.springframework.jdbc.core.SqlTypeValue;
-import org.springframework.jdbc.core.StatementCreatorUtils;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.SqlParameterSource;
 import org.springframework.transaction.TransactionStatus;
@@ -43,29 +39,24 @@ final class JdbcRunInserts {
 					version, handler_failures, lease_owner, lease_until, created_at, started_at, trace_context%s)
 			VALUES\s""";
 
-	/**
-	 * The values of one run inserted on its own, with named parameters, and the
-	 * concurrency key where ({@code %s}) the statement has its column.
-	 */
 	private static final String INSERT_RUN_VALUES = """
-			(:runId, :functionId, :eventId, :eventName, :eventData, :eventTime, 'RUNNING', 1, 1, 0,
-					:owner, ${now + leaseMillis}, ${now}, ${now}, :traceContext%s)""";
+			(:runId%1$s, :functionId%1$s, :eventId%1$s, :eventName%1$s, :eventData%1$s, :eventTime%1$s, 'RUNNING', 1, 1, 0,
+					:owner, ${now + leaseMillis}, ${now}, ${now}, :traceContext%1$s%2$s)""";
 
 	private static final String KEY_COLUMN = ", concurrency_key";
 
-	private static final String INSERT_RUN = INSERT_RUN_COLUMNS.formatted("") + INSERT_RUN_VALUES.formatted("");
+	private static final String KEY_VALUE = ", :concurrencyKey%s";
+
+	private static final String INSERT_RUN = INSERT_RUN_COLUMNS.formatted("") + INSERT_RUN_VALUES.formatted("", "");
 
 	private static final String INSERT_KEYED_RUN = INSERT_RUN_COLUMNS.formatted(KEY_COLUMN)
-			+ INSERT_RUN_VALUES.formatted(", :concurrencyKey");
+			+ INSERT_RUN_VALUES.formatted("", KEY_VALUE.formatted(""));
 
 	/**
-	 * One row of the multi-row insert of runs ({@link #insertReturningInserted}), with
-	 * positional parameters: run id, function id, event id, event name, event data, event
-	 * time, owner, lease in milliseconds, trace context, and the concurrency key where
-	 * ({@code %s}) the statement has its column.
+	 * The parameters of {@link #INSERT_RUN_VALUES} that differ from row to row.
 	 */
-	private static final String INSERT_RUN_ROW = """
-			(?, ?, ?, ?, ?, ?, 'RUNNING', 1, 1, 0, ?, ${now + leaseMillis}, ${now}, ${now}, ?%s)""";
+	private static final List<String> INSERT_RUN_ROW_PARAMETERS = List.of("runId", "functionId", "eventId", "eventName",
+			"eventData", "eventTime", "traceContext", "concurrencyKey");
 
 	private static final String INSERT_CHILD_RUN = """
 			INSERT INTO bj_runs (run_id, function_id, event_id, event_name, event_data, event_time, status, attempt,
@@ -121,10 +112,6 @@ final class JdbcRunInserts {
 
 	private final String insertKeyedRun;
 
-	private final String insertRunRow;
-
-	private final String insertKeyedRunRow;
-
 	private final String insertGate;
 
 	private final String passGate;
@@ -163,8 +150,6 @@ final class JdbcRunInserts {
 		this.singletonKeys = new JdbcSingletonKeys(support, cancel);
 		this.insertRun = dialect.insertIgnoringDuplicates(dialect.render(INSERT_RUN));
 		this.insertKeyedRun = dialect.insertIgnoringDuplicates(dialect.render(INSERT_KEYED_RUN));
-		this.insertRunRow = dialect.render(INSERT_RUN_ROW.formatted("")).replace(":leaseMillis", "?");
-		this.insertKeyedRunRow = dialect.render(INSERT_RUN_ROW.formatted(", ?")).replace(":leaseMillis", "?");
 		this.insertChildRun = dialect.insertIgnoringDuplicates(dialect.render(INSERT_CHILD_RUN));
 		this.insertInvocation = dialect.insertIgnoringDuplicates(dialect.render(INSERT_INVOCATION));
 		this.insertGate = dialect.insertIgnoringDuplicates(dialect.render(INSERT_GATE));
@@ -394,57 +379,32 @@ final class JdbcRunInserts {
 	/**
 	 * Inserts the runs with one multi-row statement that returns the ids it inserted: one
 	 * round trip and no explicit transaction, for the latency between an event's arrival
-	 * and its handler's start. Its parameters are positional: a poll's statement has
-	 * thousands, and named ones cost the intake thread, which records every run of its
-	 * function, a lookup and a substitution each.
+	 * and its handler's start.
 	 */
 	private List<String> insertReturningInserted(List<NewRun> runs, List<NewRun> ordered, String owner,
 			Duration lease) {
 		Set<String> inserted = new HashSet<>();
-		long leaseMillis = lease.toMillis();
 		for (List<NewRun> chunk : JdbcStoreSupport.chunks(ordered, JdbcStoreSupport.MAX_LIST_SIZE)) {
 			boolean keyed = chunk.stream().anyMatch((run) -> run.slot() != null);
-			String row = keyed ? this.insertKeyedRunRow : this.insertRunRow;
 			StringBuilder sql = new StringBuilder(INSERT_RUN_COLUMNS.formatted(keyed ? KEY_COLUMN : ""));
+			MapSqlParameterSource parameters = new MapSqlParameterSource("owner", owner).addValue("leaseMillis",
+					lease.toMillis());
 			for (int i = 0; i < chunk.size(); i++) {
-				sql.append((i > 0) ? ", " : "").append(row);
+				sql.append((i > 0) ? ", " : "")
+					.append(INSERT_RUN_VALUES.formatted(i, keyed ? KEY_VALUE.formatted(i) : ""));
+				MapSqlParameterSource row = insertParameters(chunk.get(i), owner, lease);
+				for (String name : INSERT_RUN_ROW_PARAMETERS) {
+					parameters.addValue(name + i, row.getValue(name), row.getSqlType(name));
+				}
 			}
 			sql.append(" ON CONFLICT DO NOTHING RETURNING run_id");
-			inserted.addAll(this.support.template().getJdbcOperations().query(sql.toString(), (statement) -> {
-				int index = 1;
-				for (NewRun run : chunk) {
-					index = bindRow(statement, index, run, owner, leaseMillis, keyed);
-				}
-			}, (resultSet, rowNumber) -> resultSet.getString(1)));
+			inserted.addAll(this.support.jdbc()
+				.sql(this.support.render(sql.toString()))
+				.paramSource(parameters)
+				.query(String.class)
+				.list());
 		}
 		return runs.stream().map(NewRun::runId).filter(inserted::remove).toList();
-	}
-
-	/**
-	 * Binds the parameters of one row of {@link #INSERT_RUN_ROW}, the values
-	 * {@link #insertParameters} names.
-	 * @return the index of the next row's first parameter
-	 */
-	private int bindRow(PreparedStatement statement, int first, NewRun run, String owner, long leaseMillis,
-			boolean keyed) throws SQLException {
-		int index = first;
-		StatementCreatorUtils.setParameterValue(statement, index++, Types.VARCHAR, run.runId());
-		StatementCreatorUtils.setParameterValue(statement, index++, Types.VARCHAR,
-				JdbcStoreSupport.storable(run.functionId()));
-		StatementCreatorUtils.setParameterValue(statement, index++, Types.VARCHAR,
-				JdbcStoreSupport.storable(run.eventId()));
-		StatementCreatorUtils.setParameterValue(statement, index++, Types.VARCHAR,
-				JdbcStoreSupport.storable(run.eventName()));
-		StatementCreatorUtils.setParameterValue(statement, index++, Types.VARCHAR, run.eventData());
-		StatementCreatorUtils.setParameterValue(statement, index++, SqlTypeValue.TYPE_UNKNOWN,
-				this.support.bind(run.eventTime()));
-		StatementCreatorUtils.setParameterValue(statement, index++, Types.VARCHAR, owner);
-		StatementCreatorUtils.setParameterValue(statement, index++, Types.BIGINT, leaseMillis);
-		StatementCreatorUtils.setParameterValue(statement, index++, Types.VARCHAR, run.traceContext());
-		if (keyed) {
-			StatementCreatorUtils.setParameterValue(statement, index++, Types.VARCHAR, concurrencyKey(run));
-		}
-		return index;
 	}
 
 	private void insertCancelKeys(List<NewRun> runs, Set<String> inserted) {
