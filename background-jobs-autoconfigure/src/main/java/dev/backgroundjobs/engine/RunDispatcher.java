@@ -7,6 +7,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 import dev.backgroundjobs.store.RunRecord;
 
@@ -146,14 +147,7 @@ public final class RunDispatcher {
 	 * @param functionId the function id
 	 */
 	public void runsWaiting(String functionId) {
-		for (Consumer<String> listener : this.waitingListeners) {
-			try {
-				listener.accept(functionId);
-			}
-			catch (RuntimeException ex) {
-				logger.warn(ex, () -> "Waiting run listener failed for function '" + functionId + "'");
-			}
-		}
+		tell(this.waitingListeners, functionId, () -> "Waiting run listener failed for function '" + functionId + "'");
 	}
 
 	/**
@@ -203,12 +197,20 @@ public final class RunDispatcher {
 	}
 
 	private void ended(RunRecord run) {
-		for (Consumer<RunRecord> listener : this.endListeners) {
+		tell(this.endListeners, run, () -> "Run end listener failed for run " + run.runId());
+	}
+
+	/**
+	 * Gives every listener a value; a listener that fails is logged, and the others are
+	 * still told.
+	 */
+	private static <T> void tell(List<Consumer<T>> listeners, T value, Supplier<String> failure) {
+		for (Consumer<T> listener : listeners) {
 			try {
-				listener.accept(run);
+				listener.accept(value);
 			}
 			catch (RuntimeException ex) {
-				logger.warn(ex, () -> "Run end listener failed for run " + run.runId());
+				logger.warn(ex, failure);
 			}
 		}
 	}
